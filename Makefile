@@ -1,0 +1,57 @@
+# Village Square. `make run` serves the app; `make test` runs the suite. Both set up what they need.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+export FLASK_APP := wsgi
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install i18n-extract i18n-update i18n-compile i18n-check browser-deps db-upgrade seed clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# --- translations: catalogs are sources; .mo files are built, never committed ---
+i18n-extract: $(STAMP)
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs='.* .venv node_modules build' --no-location --sort-output -o translations/messages.pot .
+
+i18n-update: i18n-extract
+	$(BIN)/pybabel --quiet update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+i18n-compile: $(STAMP)
+	$(BIN)/pybabel --quiet compile -d translations
+
+i18n-check: $(STAMP)
+	$(PY) -m marketplace.i18n.check
+
+# --- running ---
+db-upgrade: $(STAMP)
+	$(BIN)/flask db upgrade
+
+seed: db-upgrade
+	$(BIN)/flask seed-demo --if-empty
+
+run: $(STAMP) i18n-compile seed
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+# --- tests ---
+# Debian's chromium drives the browser tests; installed here when missing (root on Debian).
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null) \
+	      || echo "chromium could not be installed: browser tests will be skipped"; \
+	  else echo "no /usr/bin/chromium and no apt as root: browser tests will be skipped"; fi; \
+	fi
+
+test: $(STAMP) i18n-compile browser-deps
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) build .pytest_cache
+	find translations -name '*.mo' -delete

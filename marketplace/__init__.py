@@ -1,0 +1,145 @@
+"""Village Square: create_app() builds the whole application; nothing happens at import time."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask, render_template, url_for
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+from marketplace.config import load_config
+from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Content-Security-Policy: no inline script, nothing from other sites except
+#: what a later feature names (Stripe.js is added to script-src when configured).
+CSP = {
+    "default-src": "'self'",
+    "img-src": "'self' data:",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "form-action": "'self'",
+    "base-uri": "'self'",
+    "object-src": "'none'",
+    "frame-ancestors": "'none'",
+}
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_relative_config=True,
+    )
+    app.config.update(load_config())
+    if config:
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "village.sqlite3")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PROJECT_ROOT / "translations")
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_error_pages(app)
+    _register_template_helpers(app)
+
+    from marketplace.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _import_models() -> None:
+    """Every domain's tables must be known before Alembic compares them with the database."""
+    from marketplace.accounts import models as _accounts  # noqa: F401
+    from marketplace.egov import models as _egov  # noqa: F401
+    from marketplace.notifications import models as _notifications  # noqa: F401
+
+
+def _init_extensions(app: Flask) -> None:
+    from marketplace import i18n
+    from marketplace.accounts.models import User
+
+    _import_models()
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    csp = dict(CSP)
+    if app.config.get("STRIPE_PUBLISHABLE_KEY"):
+        origin = app.config["STRIPE_JS_URL"].split("/", 3)[:3]
+        csp["script-src"] += " " + "/".join(origin)
+    talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        content_security_policy=csp,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        strict_transport_security=app.config["FORCE_HTTPS"],
+    )
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    login_manager.login_message = _l("Please sign in to see this page.")
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id))
+
+
+def _register_blueprints(app: Flask) -> None:
+    from marketplace.accounts.views import bp as accounts_bp
+    from marketplace.notifications.views import bp as notifications_bp
+    from marketplace.public.views import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(notifications_bp)
+
+
+def _register_error_pages(app: Flask) -> None:
+    def render_error(error: HTTPException):
+        code = error.code or 500
+        template = code if code in (400, 403, 404, 429) else 500
+        return render_template(f"errors/{template}.html", error=error), code
+
+    for code in (400, 403, 404, 405, 429):
+        app.register_error_handler(code, render_error)
+
+    @app.errorhandler(500)
+    def internal_error(error):
+        db.session.rollback()
+        return render_template("errors/500.html", error=error), 500
+
+
+def _register_template_helpers(app: Flask) -> None:
+    static_hashes: dict[str, str] = {}
+
+    def asset_url(filename: str) -> str:
+        """Static URL with a content hash, so files can be cached for a year and still update."""
+        if filename not in static_hashes or app.debug:
+            path = Path(app.static_folder) / filename
+            static_hashes[filename] = hashlib.sha256(path.read_bytes()).hexdigest()[:10] if path.exists() else "0"
+        return url_for("static", filename=filename, v=static_hashes[filename])
+
+    from marketplace.accounts.labels import role_name
+    from marketplace.core.phone import display_phone
+    from marketplace.notifications.labels import status_name
+
+    app.jinja_env.globals.update(asset_url=asset_url, role_name=role_name, status_name=status_name)
+    app.jinja_env.filters["phone"] = display_phone

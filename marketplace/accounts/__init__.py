@@ -1,0 +1,1 @@
+"""People, roles and regions. The blueprint is in views.py."""

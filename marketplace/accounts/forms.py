@@ -1,0 +1,88 @@
+"""Field-level checks (required, lengths, formats). Rules that need the database live in services."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, TelField, TextAreaField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from marketplace.i18n import LANGUAGE_NAMES
+
+
+
+def optional_int(value):
+    """The village picker sends '' for 'not chosen'."""
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1  # an id that never exists; the service answers with a clear message
+
+
+def language_choices(languages) -> list[tuple[str, str]]:
+    return [(code, LANGUAGE_NAMES.get(code, code)) for code in languages]
+
+
+class RegisterForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)], render_kw={"autocomplete": "name"})
+    phone = TelField(
+        _l("Mobile phone number"), validators=[Optional(), Length(max=32)],
+        description=_l("We send order and application updates here by SMS."),
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+    email = EmailField(_l("Email (optional if you give a phone)"), validators=[Optional(), Email(), Length(max=254)], render_kw={"autocomplete": "email"})
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(min=8, max=128)],
+        description=_l("At least 8 characters."), render_kw={"autocomplete": "new-password"},
+    )
+    preferred_locale = SelectField(_l("Language"), validators=[DataRequired()])
+    village_id = SelectField(_l("Home village"), coerce=optional_int, validate_choice=False)
+
+
+class LoginForm(FlaskForm):
+    identifier = StringField(
+        _l("Phone number or email"), validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(_l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
+    remember = BooleanField(_l("Keep me signed in on this phone"))
+    next = HiddenField()
+
+
+class ForgotPasswordForm(FlaskForm):
+    identifier = StringField(_l("Phone number or email"), validators=[DataRequired(), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=128)], render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(
+        _l("Type it again"), validators=[DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    preferred_locale = SelectField(_l("Language"), validators=[DataRequired()])
+    village_id = SelectField(_l("Home village"), coerce=optional_int, validate_choice=False)
+
+
+class FarmerProfileForm(FlaskForm):
+    farm_name = StringField(_l("Farm name"), validators=[DataRequired(), Length(max=120)])
+    village_id = SelectField(_l("Village of the farm"), coerce=optional_int, validate_choice=False, validators=[DataRequired()])
+    pickup_point = TextAreaField(
+        _l("Pickup point"), validators=[DataRequired(), Length(max=500)],
+        description=_l("Where buyers collect produce, e.g. 'Njoro market, stall 12, by the water tank'."),
+    )
+
+
+class GrantRoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=[("agent", _l("Service-centre agent")), ("official", _l("Official")), ("admin", _l("Administrator"))])
+    department = SelectField(_l("Department (officials only)"), validate_choice=False)
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=255)])
+
+
+class RevokeRoleForm(FlaskForm):
+    role = HiddenField(validators=[DataRequired()])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=255)])

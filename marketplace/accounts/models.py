@@ -1,0 +1,141 @@
+"""People, the roles they hold, farmer profiles, and the places they live."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Optional
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.core.db import TimestampMixin
+from marketplace.core.timeutils import utcnow
+from marketplace.extensions import db
+
+
+class Role(str, enum.Enum):
+    BUYER = "buyer"
+    FARMER = "farmer"
+    RESIDENT = "resident"
+    AGENT = "agent"
+    OFFICIAL = "official"
+    ADMIN = "admin"
+
+
+#: Roles a person takes for themselves; the others are granted by an admin.
+SELF_SERVICE_ROLES = frozenset({Role.BUYER, Role.RESIDENT, Role.FARMER})
+ADMIN_GRANTED_ROLES = frozenset({Role.AGENT, Role.OFFICIAL, Role.ADMIN})
+
+
+class Region(db.Model):
+    __tablename__ = "regions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    districts: Mapped[list["District"]] = relationship(back_populates="region", order_by="District.name")
+
+
+class District(db.Model):
+    __tablename__ = "districts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    region: Mapped[Region] = relationship(back_populates="districts")
+    villages: Mapped[list["Village"]] = relationship(back_populates="district", order_by="Village.name")
+
+
+class Village(db.Model):
+    __tablename__ = "villages"
+    __table_args__ = (UniqueConstraint("district_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    district: Mapped[District] = relationship(back_populates="villages")
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}, {self.district.name}, {self.district.region.name}"
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[Optional[str]] = mapped_column(String(20), unique=True)  # E.164
+    email: Mapped[Optional[str]] = mapped_column(String(254), unique=True)  # lower-cased
+    password_hash: Mapped[str] = mapped_column(String(255))
+    preferred_locale: Mapped[str] = mapped_column(String(12), default="en")
+    village_id: Mapped[Optional[int]] = mapped_column(ForeignKey("villages.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    village: Mapped[Optional[Village]] = relationship()
+    role_grants: Mapped[list["RoleGrant"]] = relationship(
+        back_populates="user", foreign_keys="RoleGrant.user_id", cascade="all, delete-orphan", lazy="selectin"
+    )
+    farmer_profile: Mapped[Optional["FarmerProfile"]] = relationship(
+        back_populates="user", uselist=False, cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users at login
+        return self.active
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(grant.role for grant in self.role_grants)
+
+    def has_role(self, *roles: Role | str) -> bool:
+        return bool(self.roles.intersection(Role(role) for role in roles))
+
+    @property
+    def department_id(self) -> Optional[int]:
+        for grant in self.role_grants:
+            if grant.role is Role.OFFICIAL:
+                return grant.department_id
+        return None
+
+
+class RoleGrant(db.Model):
+    """One role held by one person, with who granted it, when and why."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (UniqueConstraint("user_id", "role"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]))
+    department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("departments.id"))
+    granted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str] = mapped_column(String(255), default="")
+
+    user: Mapped[User] = relationship(back_populates="role_grants", foreign_keys=[user_id])
+    granted_by: Mapped[Optional[User]] = relationship(foreign_keys=[granted_by_id])
+    department = relationship("Department")
+
+
+class RoleChange(db.Model):
+    """Append-only history of grants and revocations (who, when, why)."""
+
+    __tablename__ = "role_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(8))  # "grant" or "revoke"
+    department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("departments.id"))
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(255), default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FarmerProfile(TimestampMixin, db.Model):
+    __tablename__ = "farmer_profiles"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    farm_name: Mapped[str] = mapped_column(String(120))
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), index=True)
+    pickup_point: Mapped[str] = mapped_column(String(500))
+
+    user: Mapped[User] = relationship(back_populates="farmer_profile")
+    village: Mapped[Village] = relationship()

@@ -1,0 +1,52 @@
+"""Loading the demo country and one demo person per role. Safe to run twice."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from marketplace.accounts import services
+from marketplace.accounts.demo_data import DEMO_PASSWORD, DEMO_PEOPLE, DEPARTMENTS, REGIONS
+from marketplace.accounts.models import District, Region, Role, User, Village
+from marketplace.egov.models import Department
+from marketplace.extensions import db
+
+
+def seed_places() -> None:
+    for (region_code, region_name), districts in REGIONS.items():
+        region = db.session.scalar(select(Region).where(Region.code == region_code)) or Region(code=region_code, name=region_name)
+        db.session.add(region)
+        for (district_code, district_name), villages in districts.items():
+            district = db.session.scalar(select(District).where(District.code == district_code))
+            if district is None:
+                district = District(code=district_code, name=district_name, region=region)
+                db.session.add(district)
+            known = {v.name for v in district.villages}
+            for name in villages:
+                if name not in known:
+                    db.session.add(Village(name=name, district=district))
+    for code, name in DEPARTMENTS:
+        if not db.session.scalar(select(Department).where(Department.code == code)):
+            db.session.add(Department(code=code, name=name))
+    db.session.commit()
+
+
+def seed_demo_people() -> list[tuple[str, str, str]]:
+    """Returns (role, phone, email) of each demo person, for the console."""
+    village = db.session.scalar(select(Village).order_by(Village.id))
+    created = []
+    for role, name, phone, email in DEMO_PEOPLE:
+        user = db.session.scalar(select(User).where(User.phone == phone))
+        if user is None:
+            user = services.register_user(services.Registration(
+                name=name, phone=phone, email=email, password=DEMO_PASSWORD, preferred_locale="en",
+                village_id=village.id,
+            ))
+        if role == "farmer":
+            services.become_farmer(user, "Green Valley Farm", village.id, "Market square, by the water tank")
+        elif role in ("agent", "official", "admin"):
+            services.grant_role(None, user, Role(role), "demo data", "AGR" if role == "official" else None)
+        created.append((role, phone, email))
+    return created
+
+
+def database_is_empty() -> bool:
+    return db.session.scalar(select(User.id).limit(1)) is None and db.session.scalar(select(Region.id).limit(1)) is None

@@ -1,0 +1,300 @@
+"""Accounts rules: registration, sign-in, password reset, roles and profiles.
+
+No request or template here: views pass in what the person typed and show
+the DomainError messages raised back.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Optional
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from marketplace.accounts.models import (
+    ADMIN_GRANTED_ROLES, District, FarmerProfile, Region, Role, RoleChange, RoleGrant, User, Village,
+)
+from marketplace.core.auth import require_role
+from marketplace.core.errors import DomainError, NotFound
+from marketplace.core.phone import normalise_phone
+from marketplace.core.urls import external_url
+from marketplace.egov.models import Department
+from marketplace.extensions import db
+from marketplace.notifications.services import notify_user
+
+MIN_PASSWORD_LENGTH = 8
+_RESET_SALT = "password-reset"
+
+
+@dataclass
+class Registration:
+    name: str
+    password: str
+    preferred_locale: str
+    village_id: Optional[int]
+    phone: str = ""
+    email: str = ""
+
+
+def _hash_password(password: str) -> str:
+    # scrypt: memory-hard, and Werkzeug's default; no extra dependency to keep patched.
+    return generate_password_hash(password, method="scrypt")
+
+
+def _check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(
+            _l("Choose a password of at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), field="password"
+        )
+
+
+def _normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def get_village(village_id: Optional[int]) -> Optional[Village]:
+    if village_id is None:
+        return None
+    village = db.session.get(Village, village_id)
+    if village is None:
+        raise DomainError(_l("Choose your village from the list."), field="village_id")
+    return village
+
+
+def register_user(data: Registration) -> User:
+    """Create a person who can buy and use government services straight away."""
+    name = data.name.strip()
+    if not name:
+        raise DomainError(_l("Tell us your name."), field="name")
+    phone = normalise_phone(data.phone) if data.phone.strip() else None
+    email = _normalise_email(data.email) if data.email.strip() else None
+    if not phone and not email:
+        raise DomainError(_l("Give a phone number or an email address so you can sign in."), field="phone")
+    _check_password_strength(data.password)
+    if data.preferred_locale not in current_app.config["LANGUAGES"]:
+        raise DomainError(_l("Choose a language from the list."), field="preferred_locale")
+    village = get_village(data.village_id)
+    if phone and db.session.scalar(select(User.id).where(User.phone == phone)):
+        raise DomainError(_l("An account with this phone number already exists. Try signing in."), field="phone")
+    if email and db.session.scalar(select(User.id).where(User.email == email)):
+        raise DomainError(_l("An account with this email already exists. Try signing in."), field="email")
+
+    user = User(
+        name=name, phone=phone, email=email, password_hash=_hash_password(data.password),
+        preferred_locale=data.preferred_locale, village=village,
+    )
+    db.session.add(user)
+    db.session.flush()
+    for role in (Role.BUYER, Role.RESIDENT):
+        _add_grant(user, role, actor=user, reason="registration")
+    db.session.commit()
+    return user
+
+
+def find_user_by_identifier(identifier: str) -> Optional[User]:
+    """An identifier with an @ is an email; anything else is read as a phone number."""
+    identifier = identifier.strip()
+    if not identifier:
+        return None
+    if "@" in identifier:
+        return db.session.scalar(select(User).where(User.email == _normalise_email(identifier)))
+    try:
+        phone = normalise_phone(identifier)
+    except DomainError:
+        return None
+    return db.session.scalar(select(User).where(User.phone == phone))
+
+
+def authenticate(identifier: str, password: str) -> User:
+    user = find_user_by_identifier(identifier)
+    # The same message whether the account exists or not, so sign-in does not reveal who is registered.
+    if user is None or not check_password_hash(user.password_hash, password):
+        raise DomainError(_l("The phone number, email or password is not right."))
+    if not user.active:
+        raise DomainError(_l("This account has been closed. Contact the service centre."))
+    return user
+
+
+# --- password reset -----------------------------------------------------------
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_RESET_SALT)
+
+
+def _password_fingerprint(user: User) -> str:
+    # Part of the token: once the password changes, every earlier link stops working.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def make_reset_token(user: User) -> str:
+    return _reset_serializer().dumps({"uid": user.id, "pw": _password_fingerprint(user)})
+
+
+def request_password_reset(identifier: str) -> None:
+    """Send a reset link if the account exists; say nothing either way (no account probing)."""
+    user = find_user_by_identifier(identifier)
+    if user is None or not user.active:
+        return
+    link = external_url("accounts.reset_password", token=make_reset_token(user))
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    notify_user(
+        user, "password_reset",
+        lambda: (
+            _("Reset your Village Square password"),
+            _("Open this link within %(minutes)d minutes to choose a new password: %(link)s", minutes=minutes, link=link),
+        ),
+    )
+    db.session.commit()
+
+
+def user_for_reset_token(token: str) -> User:
+    try:
+        payload = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except SignatureExpired:
+        raise DomainError(_l("This reset link has expired. Ask for a new one.")) from None
+    except BadSignature:
+        raise DomainError(_l("This reset link is not valid. Ask for a new one.")) from None
+    user = db.session.get(User, payload.get("uid"))
+    if user is None or payload.get("pw") != _password_fingerprint(user):
+        raise DomainError(_l("This reset link has already been used. Ask for a new one."))
+    return user
+
+
+def reset_password(token: str, new_password: str) -> User:
+    user = user_for_reset_token(token)
+    _check_password_strength(new_password)
+    user.password_hash = _hash_password(new_password)
+    db.session.commit()
+    return user
+
+
+# --- profile ------------------------------------------------------------------
+
+def update_profile(user: User, name: str, preferred_locale: str, village_id: Optional[int]) -> User:
+    if not name.strip():
+        raise DomainError(_l("Tell us your name."), field="name")
+    if preferred_locale not in current_app.config["LANGUAGES"]:
+        raise DomainError(_l("Choose a language from the list."), field="preferred_locale")
+    user.name = name.strip()
+    user.preferred_locale = preferred_locale
+    user.village = get_village(village_id)
+    db.session.commit()
+    return user
+
+
+def set_preferred_locale(user: User, locale: str) -> None:
+    if locale in current_app.config["LANGUAGES"] and user.preferred_locale != locale:
+        user.preferred_locale = locale
+        db.session.commit()
+
+
+def become_farmer(user: User, farm_name: str, village_id: Optional[int], pickup_point: str) -> FarmerProfile:
+    """Self-service: anyone signed in may start selling; editing uses the same rule."""
+    if not farm_name.strip():
+        raise DomainError(_l("Give your farm a name buyers will recognise."), field="farm_name")
+    village = get_village(village_id)
+    if village is None:
+        raise DomainError(_l("Choose the village where your farm is."), field="village_id")
+    if not pickup_point.strip():
+        raise DomainError(_l("Say where buyers collect their produce, e.g. 'Gate of the primary school'."), field="pickup_point")
+    profile = user.farmer_profile or FarmerProfile(user=user)
+    profile.farm_name = farm_name.strip()
+    profile.village = village
+    profile.pickup_point = pickup_point.strip()
+    db.session.add(profile)
+    if not user.has_role(Role.FARMER):
+        _add_grant(user, Role.FARMER, actor=user, reason="self-service")
+    db.session.commit()
+    return profile
+
+
+# --- roles granted by admins ----------------------------------------------------
+
+def _add_grant(user: User, role: Role, actor: Optional[User], reason: str, department: Optional[Department] = None) -> RoleGrant:
+    grant = RoleGrant(user=user, role=role, granted_by=actor, reason=reason, department=department)
+    db.session.add(grant)
+    db.session.add(RoleChange(
+        user_id=user.id, role=role.value, action="grant", actor_id=actor.id if actor else None,
+        reason=reason, department_id=department.id if department else None,
+    ))
+    return grant
+
+
+def grant_role(actor: Optional[User], user: User, role: Role, reason: str = "", department_code: str | None = None) -> RoleGrant:
+    """Grant agent, official or admin. `actor` None means the command line (a trusted operator)."""
+    if actor is not None:
+        require_role(actor, Role.ADMIN)
+    if role not in ADMIN_GRANTED_ROLES:
+        raise DomainError(_l("This role is taken by people themselves, not granted."))
+    department = None
+    if role is Role.OFFICIAL:
+        if not department_code:
+            raise DomainError(_l("An official must belong to a department."), field="department")
+        department = db.session.scalar(select(Department).where(Department.code == department_code.upper()))
+        if department is None:
+            raise DomainError(_l("There is no department with this code."), field="department")
+    existing = next((g for g in user.role_grants if g.role is role), None)
+    if existing is not None:
+        if role is Role.OFFICIAL and existing.department_id != department.id:
+            raise DomainError(_l("This person is already an official of another department. Revoke that first."))
+        return existing
+    grant = _add_grant(user, role, actor, reason, department)
+    db.session.commit()
+    return grant
+
+
+def revoke_role(actor: Optional[User], user: User, role: Role, reason: str = "") -> None:
+    if actor is not None:
+        require_role(actor, Role.ADMIN)
+        if actor.id == user.id and role is Role.ADMIN:
+            raise DomainError(_l("You cannot remove your own admin role; ask another admin."))
+    if role not in ADMIN_GRANTED_ROLES:
+        raise DomainError(_l("This role is taken by people themselves, not granted."))
+    grant = next((g for g in user.role_grants if g.role is role), None)
+    if grant is None:
+        return
+    user.role_grants.remove(grant)
+    db.session.add(RoleChange(
+        user_id=user.id, role=role.value, action="revoke", actor_id=actor.id if actor else None,
+        reason=reason, department_id=grant.department_id,
+    ))
+    db.session.commit()
+
+
+def search_users(actor: User, query: str, limit: int = 50) -> list[User]:
+    require_role(actor, Role.ADMIN)
+    stmt = select(User).order_by(User.id.desc()).limit(limit)
+    query = query.strip()
+    if query:
+        pattern = f"%{query.lower()}%"
+        stmt = stmt.where(db.or_(db.func.lower(User.name).like(pattern), User.phone.like(f"%{query}%"), User.email.like(pattern)))
+    return list(db.session.scalars(stmt))
+
+
+def get_user_for_admin(actor: User, user_id: int) -> User:
+    require_role(actor, Role.ADMIN)
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_l("No such person."))
+    return user
+
+
+def list_departments() -> list[Department]:
+    return list(db.session.scalars(select(Department).order_by(Department.name)))
+
+
+def village_choices() -> list[tuple[str, list[tuple[int, str]]]]:
+    """Villages grouped as (\"Region — District\", [(id, village)]) for one no-JavaScript picker."""
+    regions = db.session.scalars(
+        select(Region).order_by(Region.name).options(selectinload(Region.districts).selectinload(District.villages))
+    )
+    return [
+        (f"{region.name} — {district.name}", [(v.id, v.name) for v in district.villages])
+        for region in regions for district in region.districts
+    ]

@@ -1,0 +1,197 @@
+"""Accounts pages: thin, each parses a form, calls one service, renders or redirects."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from marketplace.accounts import services
+from marketplace.accounts.forms import (
+    FarmerProfileForm, ForgotPasswordForm, GrantRoleForm, LoginForm, ProfileForm, RegisterForm,
+    ResetPasswordForm, RevokeRoleForm, language_choices,
+)
+from marketplace.accounts.models import Role
+from marketplace.core.auth import role_required
+from marketplace.core.errors import DomainError, NotFound
+from marketplace.core.views import is_safe_next, show_domain_error
+from marketplace.extensions import limiter
+
+bp = Blueprint("accounts", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN"]
+
+
+def _reset_limit() -> str:
+    return current_app.config["RATELIMIT_RESET"]
+
+
+def _post_only() -> bool:
+    return request.method != "POST"
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    form = RegisterForm()
+    form.preferred_locale.choices = language_choices(current_app.config["LANGUAGES"])
+    if request.method == "GET":
+        form.preferred_locale.data = str(get_locale())
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(services.Registration(
+                name=form.name.data, phone=form.phone.data or "", email=form.email.data or "",
+                password=form.password.data, preferred_locale=form.preferred_locale.data,
+                village_id=form.village_id.data,
+            ))
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            login_user(user)
+            flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/register.html", form=form, villages=services.village_choices())
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, exempt_when=_post_only)
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.identifier.data, form.password.data)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            login_user(user, remember=form.remember.data)
+            flash(_("You are signed in."), "success")
+            target = form.next.data
+            return redirect(target if is_safe_next(target) else url_for("public.home"))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash(_("You are signed out."), "success")
+    return redirect(url_for("public.home"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, exempt_when=_post_only)
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.identifier.data)
+        flash(_("If an account uses this phone number or email, we have sent it a link to choose a new password."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, exempt_when=_post_only)
+def reset_password(token: str):
+    form = ResetPasswordForm()
+    try:
+        services.user_for_reset_token(token)
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("accounts.forgot_password"))
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash(_("Your password has been changed. Sign in with the new one."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    form.preferred_locale.choices = language_choices(current_app.config["LANGUAGES"])
+    if form.validate_on_submit():
+        try:
+            services.update_profile(current_user, form.name.data, form.preferred_locale.data, form.village_id.data)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form, villages=services.village_choices())
+
+
+@bp.route("/farm", methods=["GET", "POST"])
+@login_required
+def farmer_profile():
+    """Become a farmer (self-service) or edit the farm's details."""
+    existing = current_user.farmer_profile
+    form = FarmerProfileForm(obj=existing)
+    if request.method == "GET" and existing is None:
+        form.village_id.data = current_user.village_id
+    if form.validate_on_submit():
+        try:
+            services.become_farmer(current_user, form.farm_name.data, form.village_id.data, form.pickup_point.data)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash(_("Your farm is saved. You can now sell produce.") if existing is None else _("Your farm is saved."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/farmer_profile.html", form=form, villages=services.village_choices(), existing=existing)
+
+
+# --- admin ---------------------------------------------------------------------
+
+@bp.get("/admin/users")
+@role_required(Role.ADMIN)
+def admin_users():
+    query = request.args.get("q", "")
+    return render_template("accounts/admin_users.html", users=services.search_users(current_user, query), query=query)
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def admin_user(user_id: int):
+    try:
+        person = services.get_user_for_admin(current_user, user_id)
+    except NotFound:
+        abort(404)
+    grant_form = GrantRoleForm(prefix="grant")
+    grant_form.department.choices = [("", "—")] + [(d.code, d.name) for d in services.list_departments()]
+    if grant_form.validate_on_submit():
+        try:
+            services.grant_role(current_user, person, Role(grant_form.role.data), grant_form.reason.data, grant_form.department.data or None)
+        except DomainError as error:
+            show_domain_error(grant_form, error)
+        else:
+            flash(_("Role granted."), "success")
+            return redirect(url_for("accounts.admin_user", user_id=person.id))
+    return render_template("accounts/admin_user.html", person=person, grant_form=grant_form, revoke_form=RevokeRoleForm(prefix="revoke"))
+
+
+@bp.post("/admin/users/<int:user_id>/revoke")
+@role_required(Role.ADMIN)
+def admin_revoke_role(user_id: int):
+    try:
+        person = services.get_user_for_admin(current_user, user_id)
+    except NotFound:
+        abort(404)
+    form = RevokeRoleForm(prefix="revoke")
+    if not form.validate_on_submit():
+        flash(_("Give a reason for removing the role."), "error")
+        return redirect(url_for("accounts.admin_user", user_id=person.id))
+    try:
+        services.revoke_role(current_user, person, Role(form.role.data), form.reason.data)
+    except (DomainError, ValueError) as error:
+        flash(str(getattr(error, "message", error)), "error")
+    else:
+        flash(_("Role removed."), "success")
+    return redirect(url_for("accounts.admin_user", user_id=person.id))
+

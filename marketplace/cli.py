@@ -1,0 +1,58 @@
+"""`flask` commands: seed-demo, and `flask users grant|revoke` for operators."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from marketplace.accounts import services
+from marketplace.accounts.demo_data import DEMO_PASSWORD
+from marketplace.accounts.models import ADMIN_GRANTED_ROLES, Role
+from marketplace.accounts.seeding import database_is_empty, seed_demo_people, seed_places
+from marketplace.core.errors import DomainError
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has data.")
+    def seed_demo(if_empty: bool) -> None:
+        """Load the demo country, departments and one person per role."""
+        if if_empty and not database_is_empty():
+            click.echo("Database already has data; demo seed skipped.")
+            return
+        seed_places()
+        people = seed_demo_people()
+        click.echo(f"Demo people (password for all: {DEMO_PASSWORD}):")
+        for role, phone, email in people:
+            click.echo(f"  {role:<9} {phone}  {email}")
+
+    users = click.Group("users", help="Grant or revoke the roles only an admin gives.")
+    app.cli.add_command(users)
+    role_names = sorted(r.value for r in ADMIN_GRANTED_ROLES)
+
+    @users.command("grant")
+    @click.argument("identifier")
+    @click.argument("role", type=click.Choice(role_names))
+    @click.option("--department", help="Department code, for officials (e.g. AGR).")
+    @click.option("--reason", default="granted from the command line")
+    def grant(identifier: str, role: str, department: str | None, reason: str) -> None:
+        """Grant ROLE to the person with this phone number or email."""
+        user = services.find_user_by_identifier(identifier)
+        if user is None:
+            raise click.ClickException(f"no account with phone or email {identifier!r}")
+        try:
+            services.grant_role(None, user, Role(role), reason, department)
+        except DomainError as error:
+            raise click.ClickException(str(error.message)) from None
+        click.echo(f"{user.name} is now {role}.")
+
+    @users.command("revoke")
+    @click.argument("identifier")
+    @click.argument("role", type=click.Choice(role_names))
+    @click.option("--reason", default="revoked from the command line")
+    def revoke(identifier: str, role: str, reason: str) -> None:
+        """Remove ROLE from the person with this phone number or email."""
+        user = services.find_user_by_identifier(identifier)
+        if user is None:
+            raise click.ClickException(f"no account with phone or email {identifier!r}")
+        services.revoke_role(None, user, Role(role), reason)
+        click.echo(f"{user.name} is no longer {role}.")

@@ -1,0 +1,115 @@
+"""Settings, read from the environment here and nowhere else.
+
+One class per mode. Production refuses to start without a SECRET_KEY, because
+a guessable key lets anyone forge sessions and password-reset links.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from typing import Any, Mapping
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable application."""
+
+
+def _env(name: str, default: str | None = None, environ: Mapping[str, str] | None = None) -> str | None:
+    value = (environ if environ is not None else os.environ).get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_bool(name: str, default: bool, environ: Mapping[str, str]) -> bool:
+    value = _env(name, None, environ)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class BaseConfig:
+    MODE = "development"
+    TESTING = False
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None  # None: SQLite in the instance folder
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    REDIS_URL: str | None = None
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    STRIPE_SECRET_KEY: str | None = None
+    STRIPE_PUBLISHABLE_KEY: str | None = None
+    STRIPE_WEBHOOK_SECRET: str | None = None
+    STRIPE_API_BASE: str | None = None
+    STRIPE_JS_URL = "https://js.stripe.com/v3/"
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    LANGUAGES = ("en", "es")
+    DEFAULT_PHONE_REGION = "KE"
+    DEFAULT_CURRENCY = "KES"
+    PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays valid
+    RATELIMIT_LOGIN = "10 per minute;50 per hour"
+    RATELIMIT_RESET = "5 per minute;20 per hour"
+    RATELIMIT_ENABLED = True
+    WTF_CSRF_ENABLED = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    FORCE_HTTPS = False
+    NOTIFICATION_CHANNEL_BACKEND = "log"
+    SEND_FILE_MAX_AGE_DEFAULT = 31536000  # static files are fingerprinted by the asset url helper
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+
+class DevelopmentConfig(BaseConfig):
+    MODE = "development"
+
+
+class TestingConfig(BaseConfig):
+    MODE = "testing"
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+
+
+class ProductionConfig(BaseConfig):
+    MODE = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    FORCE_HTTPS = True
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Build the settings dict for the mode named by APP_MODE (or FLASK_ENV)."""
+    environ = os.environ if environ is None else environ
+    mode = (_env("APP_MODE", None, environ) or _env("FLASK_ENV", "development", environ) or "development").lower()
+    if mode not in CONFIGS:
+        raise ConfigError(f"APP_MODE must be one of {sorted(CONFIGS)}, not {mode!r}")
+    cls = CONFIGS[mode]
+    settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+
+    secret = _env("SECRET_KEY", None, environ)
+    if secret is None and mode == "production":
+        raise ConfigError("SECRET_KEY must be set in production: sessions and reset links are signed with it.")
+    # Outside production a random key is fine: sessions just do not survive a restart.
+    settings["SECRET_KEY"] = secret or secrets.token_hex(32)
+
+    settings["SQLALCHEMY_DATABASE_URI"] = _env("DATABASE_URL", None, environ)
+    settings["REDIS_URL"] = _env("REDIS_URL", None, environ)
+    settings["PUBLIC_BASE_URL"] = _env("PUBLIC_BASE_URL", cls.PUBLIC_BASE_URL, environ)
+    for key in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE"):
+        settings[key] = _env(key, None, environ)
+    settings["STRIPE_JS_URL"] = _env("STRIPE_JS_URL", cls.STRIPE_JS_URL, environ)
+    settings["BABEL_DEFAULT_LOCALE"] = _env("DEFAULT_LOCALE", cls.BABEL_DEFAULT_LOCALE, environ)
+    settings["DEFAULT_PHONE_REGION"] = (_env("DEFAULT_PHONE_REGION", cls.DEFAULT_PHONE_REGION, environ) or "").upper()
+    settings["DEFAULT_CURRENCY"] = (_env("DEFAULT_CURRENCY", cls.DEFAULT_CURRENCY, environ) or "").upper()
+    settings["RATELIMIT_ENABLED"] = _env_bool("RATELIMIT_ENABLED", cls.RATELIMIT_ENABLED, environ)
+    settings["FORCE_HTTPS"] = _env_bool("FORCE_HTTPS", cls.FORCE_HTTPS, environ)
+    settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"
+    return settings

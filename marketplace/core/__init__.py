@@ -1,0 +1,1 @@
+"""What every domain uses: the model base, money, time, errors and access checks."""

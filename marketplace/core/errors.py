@@ -1,0 +1,19 @@
+"""Errors a user can cause, raised by services and shown by views."""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule refused the action. `message` is already translated (lazy string)."""
+
+    def __init__(self, message: object, field: str | None = None) -> None:
+        super().__init__(message)  # kept lazy: translated when shown, in the reader's locale
+        self.message = message
+        self.field = field
+
+
+class PermissionDenied(DomainError):
+    """The actor may not do this. Views answer 403."""
+
+
+class NotFound(DomainError):
+    """The thing does not exist, or the actor may not know it exists. Views answer 404."""

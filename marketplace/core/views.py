@@ -1,0 +1,26 @@
+"""Helpers views share: safe redirects and turning domain errors into form errors."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import flash
+from flask_wtf import FlaskForm
+
+from marketplace.core.errors import DomainError
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only same-site paths, so a login link cannot bounce people to another site."""
+    if not target:
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//")
+
+
+def show_domain_error(form: FlaskForm, error: DomainError) -> None:
+    """Attach the message to its field when it names one, else flash it above the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [str(error.message)]
+    else:
+        flash(str(error.message), "error")

@@ -1,0 +1,1 @@
+"""Government e-services. For now: departments, which officials belong to."""

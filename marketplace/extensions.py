@@ -1,0 +1,20 @@
+"""Extensions are created once, unbound, and bound to an app in create_app()."""
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_talisman import Talisman
+from flask_wtf import CSRFProtect
+
+from marketplace.core.db import Base
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+babel = Babel()
+csrf = CSRFProtect()
+# Storage comes from RATELIMIT_STORAGE_URI (memory:// or the Redis URL), set by config.
+limiter = Limiter(key_func=get_remote_address)
+talisman = Talisman()

@@ -1,0 +1,88 @@
+"""Which language a request is served in, and the only place money and dates are formatted.
+
+Order of precedence: a `?lang=` on this request (remembered in the session and,
+for a signed-in person, saved as their preference), then the person's saved
+preference, then the session's earlier choice, then Accept-Language, then the
+default locale.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from urllib.parse import urlencode
+
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+from babel.numbers import format_currency
+
+from marketplace.accounts.services import set_preferred_locale
+from marketplace.core.money import Money
+
+RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur"})
+#: Each language named in itself, so a person finds theirs whatever the page's language.
+LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "pt": "Português", "sw": "Kiswahili", "zh": "中文", "ar": "العربية"}
+SESSION_KEY = "lang"
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI and jobs: callers wrap work in force_locale()
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    requested = request.args.get("lang")
+    if requested in languages:
+        return requested
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.preferred_locale in languages:
+        return current_user.preferred_locale
+    if session.get(SESSION_KEY) in languages:
+        return session[SESSION_KEY]
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def remember_requested_language() -> None:
+    """before_request: `?lang=xx` is an explicit choice, so keep it for the next pages too."""
+    requested = request.args.get("lang")
+    if requested not in current_app.config["LANGUAGES"]:
+        return
+    session[SESSION_KEY] = requested
+    if getattr(current_user, "is_authenticated", False):
+        set_preferred_locale(current_user, requested)
+
+
+def money(value: Money) -> str:
+    return format_currency(value.as_decimal(), value.currency, locale=str(get_locale()))
+
+
+def text_direction() -> str:
+    return "rtl" if get_locale().language in RTL_LANGUAGES else "ltr"
+
+
+def language_links() -> list[tuple[str, str, bool]]:
+    """(code, name in its own language, is_current) for the switcher on every page."""
+    current = str(get_locale())
+    return [(code, LANGUAGE_NAMES.get(code, code), code == current) for code in current_app.config["LANGUAGES"]]
+
+
+def url_with_language(code: str) -> str:
+    args = request.args.to_dict()
+    args["lang"] = code
+    return f"{request.path}?{urlencode(args)}"
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(remember_requested_language)
+    app.jinja_env.filters.update(
+        money=money,
+        date=lambda value, fmt="medium": format_date(value, fmt) if isinstance(value, (date, datetime)) else "",
+        datetime=lambda value, fmt="medium": format_datetime(value, fmt) if isinstance(value, datetime) else "",
+        number=format_decimal,
+    )
+
+    @app.context_processor
+    def i18n_globals():
+        return {
+            "current_locale": str(get_locale()),
+            "text_direction": text_direction(),
+            "language_links": language_links,
+            "url_with_language": url_with_language,
+        }

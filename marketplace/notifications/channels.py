@@ -1,0 +1,38 @@
+"""Channel backends behind one interface, chosen by NOTIFICATION_CHANNEL_BACKEND.
+
+The default `log` backend delivers nothing: it writes the message to the
+application log, so `make run` and tests can read what would have been sent
+(the outbox row keeps the full text too). Real SMS and email backends register
+here under their own names.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Callable, Protocol
+
+from marketplace.notifications.models import OutboxMessage
+
+log = logging.getLogger("marketplace.notifications")
+
+
+class ChannelBackend(Protocol):
+    def deliver(self, message: OutboxMessage) -> None:
+        """Send the message or raise; the outbox records the outcome."""
+
+
+class LogBackend:
+    def deliver(self, message: OutboxMessage) -> None:
+        log.info(
+            "outbox %s to %s [%s] %s: %s",
+            message.channel.value, message.recipient, message.locale, message.subject, message.body,
+        )
+
+
+BACKENDS: dict[str, Callable[[], ChannelBackend]] = {"log": LogBackend}
+
+
+def get_backend(name: str) -> ChannelBackend:
+    try:
+        return BACKENDS[name]()
+    except KeyError:
+        raise LookupError(f"no notification backend named {name!r}; known: {sorted(BACKENDS)}") from None

@@ -1,0 +1,1 @@
+"""Pages for everyone, signed in or not: the home page."""

@@ -1,0 +1,57 @@
+"""Test data built through the same services the product uses, so rules stay in one place."""
+from __future__ import annotations
+
+import itertools
+
+from marketplace.accounts import services
+from marketplace.accounts.models import District, Region, Role, User, Village
+from marketplace.egov.models import Department
+from marketplace.extensions import db
+
+PASSWORD = "correct-horse-9"
+_phones = itertools.count(100000)
+
+
+def places() -> dict:
+    """A small country: two regions, three districts, villages, two departments."""
+    north = Region(code="N", name="Northland")
+    south = Region(code="S", name="Southland")
+    hill = District(code="N-HIL", name="Hill", region=north)
+    lake = District(code="N-LAK", name="Lake", region=north)
+    coast = District(code="S-COA", name="Coast", region=south)
+    villages = {
+        "Mbeu": Village(name="Mbeu", district=hill),
+        "Kianjai": Village(name="Kianjai", district=hill),
+        "Ahero": Village(name="Ahero", district=lake),
+        "Tala": Village(name="Tala", district=coast),
+    }
+    agriculture = Department(code="AGR", name="Agriculture")
+    registry = Department(code="REG", name="Civil Registration")
+    db.session.add_all([north, south, hill, lake, coast, *villages.values(), agriculture, registry])
+    db.session.commit()
+    return {"villages": villages, "departments": {"AGR": agriculture, "REG": registry}, "districts": {"Hill": hill, "Lake": lake, "Coast": coast}}
+
+
+def next_phone() -> str:
+    """Distinct, valid Kenyan mobile numbers in E.164."""
+    return f"+254722{next(_phones):06d}"
+
+
+def user(name: str = "Test Person", *, phone: str | None = None, email: str = "", locale: str = "en",
+         village: Village | None = None, password: str = PASSWORD) -> User:
+    return services.register_user(services.Registration(
+        name=name, phone=phone if phone is not None else next_phone(), email=email, password=password,
+        preferred_locale=locale, village_id=village.id if village else None,
+    ))
+
+
+def farmer(village: Village, name: str = "Farmer Wanjiru", **kwargs) -> User:
+    person = user(name, village=village, **kwargs)
+    services.become_farmer(person, f"{name}'s farm", village.id, "By the water tank")
+    return person
+
+
+def with_role(role: Role, department: Department | None = None, **kwargs) -> User:
+    person = user(f"Test {role.value}", **kwargs)
+    services.grant_role(None, person, role, "test", department.code if department else None)
+    return person
