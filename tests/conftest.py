@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from marketplace import create_app
@@ -76,8 +77,22 @@ def db(app):
     return _db
 
 
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context, as on a real server.
+
+    Without this, a request reuses the test's app context and its `g`, where
+    Flask-Babel caches the locale and Flask-Login the user: requests would leak
+    into each other and tests would pass that should fail.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = FreshContextClient
     return app.test_client()
 
 

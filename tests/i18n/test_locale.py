@@ -1,0 +1,55 @@
+"""Which language a page is served in, and formatting through Babel."""
+from __future__ import annotations
+
+from flask_babel import force_locale
+
+from marketplace.core.money import Money
+from marketplace.i18n import money
+from tests import factories
+
+
+def test_accept_language_picks_the_language_for_a_visitor(client):
+    page = client.get("/", headers={"Accept-Language": "es-ES,es;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="es"' in page and "Cultivo alimentos" in page
+
+
+def test_default_language_without_any_hint(client):
+    assert '<html lang="en"' in client.get("/").get_data(as_text=True)
+
+
+def test_explicit_choice_is_remembered_across_pages(client):
+    client.get("/?lang=es")
+    page = client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="es"' in page
+
+
+def test_unknown_language_is_ignored(client):
+    assert '<html lang="en"' in client.get("/?lang=xx").get_data(as_text=True)
+
+
+def test_a_signed_in_persons_preference_wins_and_the_switcher_updates_it(client, login, places, db):
+    user = factories.user(locale="es")
+    login(user)
+    assert '<html lang="es"' in client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    client.get("/?lang=en")
+    db.session.expire_all()
+    assert db.session.get(type(user), user.id).preferred_locale == "en"
+    assert '<html lang="en"' in client.get("/profile").get_data(as_text=True)
+
+
+def test_switcher_links_keep_the_current_page_and_query(client):
+    page = client.get("/login?next=%2Fprofile").get_data(as_text=True)
+    assert 'href="/login?next=%2Fprofile&amp;lang=es"' in page
+
+
+def test_error_pages_are_translated(client):
+    response = client.get("/no-such-page", headers={"Accept-Language": "es"})
+    assert response.status_code == 404 and "Página no encontrada" in response.get_data(as_text=True)
+
+
+def test_money_is_formatted_per_locale_from_minor_units(app):
+    with app.test_request_context("/"):
+        with force_locale("en"):
+            assert money(Money("KES", 12550)).startswith("KES") and "125.50" in money(Money("KES", 12550))
+        with force_locale("es"):
+            assert "125,50" in money(Money("KES", 12550))
