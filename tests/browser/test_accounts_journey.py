@@ -1,0 +1,86 @@
+"""At a 390×844 phone viewport: register as a farmer, sign out and in, switch language."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests import factories
+
+
+def test_register_as_a_farmer_then_sign_in_again_on_a_phone(phone_page, places, screenshot):
+    page = phone_page
+    village = places["villages"]["Mbeu"]
+    page.goto("/")
+    page.get_by_role("link", name="Register to sell").click()
+    page.get_by_label("Your name").fill("Wanjiru Kamau")
+    page.get_by_label("Mobile phone number").fill("0722 123 456")
+    page.get_by_label("Password").fill("shamba-bora-1")
+    page.get_by_label("Home village").select_option(str(village.id))
+    screenshot(page, "register-form")
+    page.get_by_role("button", name="Create account").click()
+
+    expect(page.get_by_role("heading", name="My account")).to_be_visible()
+    expect(page.get_by_text("+254 722 123456")).to_be_visible()
+    page.get_by_role("link", name="I want to sell my produce").click()
+    page.get_by_label("Farm name").fill("Shamba Bora")
+    page.get_by_label("Pickup point").fill("Mbeu market, stall 4")
+    page.get_by_role("button", name="Save my farm").click()
+    expect(page.get_by_text("Your farm is saved. You can now sell produce.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Shamba Bora")).to_be_visible()
+    screenshot(page, "farm-saved")
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
+    page.get_by_role("link", name="Sign in").first.click()
+    page.get_by_label("Phone number or email").fill("+254722123456")
+    page.get_by_label("Password").fill("shamba-bora-1")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("You are signed in.")).to_be_visible()
+    page.get_by_role("link", name="My account").click()
+    expect(page.get_by_text("Farmer")).to_be_visible()
+
+    # Nothing is wider than the phone: no sideways scrolling.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_a_registration_error_keeps_what_was_typed(phone_page, places):
+    page = phone_page
+    page.goto("/register")
+    page.get_by_label("Your name").fill("Otieno")
+    page.get_by_label("Mobile phone number").fill("12345")
+    page.get_by_label("Password").fill("long-enough-1")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("alert").filter(has_text="There is a problem")).to_be_visible()
+    expect(page.get_by_label("Your name")).to_have_value("Otieno")
+    expect(page.get_by_label("Mobile phone number")).to_have_value("12345")
+
+
+def test_switch_language_and_it_stays_switched(phone_page, places, screenshot):
+    page = phone_page
+    page.goto("/")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.get_by_role("link", name="Español").click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.get_by_role("heading", name="Cultivo alimentos")).to_be_visible()
+    page.get_by_role("link", name="Iniciar sesión").first.click()
+    expect(page.get_by_role("heading", name="Iniciar sesión")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/login"))
+    screenshot(page, "login-es")
+
+
+def test_the_switcher_saves_a_signed_in_persons_language(phone_page, places):
+    user = factories.user(phone="+254722555000")
+    page = phone_page
+    page.goto("/login")
+    page.get_by_label("Phone number or email").fill(user.phone)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Español").click()
+    page.get_by_role("button", name="Cerrar sesión").click()
+    page.context.clear_cookies()
+    page.goto("/login")
+    page.get_by_label("Phone number or email").fill(user.phone)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")  # remembered on the account, not only the browser
