@@ -105,3 +105,14 @@ def test_rate_limits_can_live_in_redis(database_url):
     assert first.post("/password/forgot", data={"identifier": "0722000999"}).status_code == 302
     assert second.post("/password/forgot", data={"identifier": "0722000999"}).status_code == 302
     assert first.post("/password/forgot", data={"identifier": "0722000999"}).status_code == 429  # the other server's tries count
+
+
+def test_an_unexpected_error_shows_the_friendly_page_in_the_users_language(database_url):
+    app = create_app({"TESTING": False, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url, "LANGUAGES": ("en", "es")})
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("broken on purpose")
+
+    response = app.test_client().get("/boom", headers={"Accept-Language": "es"})
+    assert response.status_code == 500 and "Algo ha fallado por nuestra parte" in response.get_data(as_text=True)

@@ -1,0 +1,50 @@
+"""`flask seed-demo` and `flask users grant|revoke`, through Click's runner."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from marketplace.accounts.models import Region, Role, User, Village
+from marketplace.accounts.services import authenticate
+from marketplace.accounts.demo_data import DEMO_PASSWORD
+
+
+def test_seed_demo_loads_places_and_one_person_per_role_and_is_safe_to_rerun(app, db):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "+254711000006" in result.output
+    villages = db.session.scalar(select(func.count()).select_from(Village))
+    assert villages >= 30 and db.session.scalar(select(func.count()).select_from(Region)) == 5
+    admin = authenticate("+254711000006", DEMO_PASSWORD)
+    assert admin.has_role(Role.ADMIN)
+    assert authenticate("+254711000005", DEMO_PASSWORD).department_id is not None
+    assert authenticate("+254711000002", DEMO_PASSWORD).farmer_profile is not None
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert db.session.scalar(select(func.count()).select_from(Village)) == villages
+    assert "skipped" in runner.invoke(args=["seed-demo", "--if-empty"]).output
+
+
+def test_users_grant_and_revoke_from_the_command_line(app, db, places):
+    from tests import factories
+
+    person = factories.user(phone="+254722777000")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "grant", "0722 777 000", "official", "--department", "REG"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.get(User, person.id).department_id == places["departments"]["REG"].id
+    result = runner.invoke(args=["users", "revoke", "+254722777000", "official"])
+    assert result.exit_code == 0
+    db.session.expire_all()
+    assert not db.session.get(User, person.id).has_role(Role.OFFICIAL)
+
+
+def test_users_grant_explains_what_is_wrong(app, places):
+    runner = app.test_cli_runner()
+    assert "no account" in runner.invoke(args=["users", "grant", "0799000000", "agent"]).output
+    from tests import factories
+
+    factories.user(phone="+254722777001")
+    result = runner.invoke(args=["users", "grant", "+254722777001", "official"])
+    assert result.exit_code != 0 and "department" in result.output
