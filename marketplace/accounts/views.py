@@ -16,8 +16,17 @@ from marketplace.core.auth import role_required
 from marketplace.core.errors import DomainError, NotFound
 from marketplace.core.views import is_safe_next, show_domain_error
 from marketplace.extensions import limiter
+from marketplace.i18n import requested_language
 
 bp = Blueprint("accounts", __name__)
+
+
+@bp.before_app_request
+def save_language_choice():
+    """A signed-in person who switches language keeps it on every device, and in SMS."""
+    requested = requested_language()
+    if requested and current_user.is_authenticated:
+        services.set_preferred_locale(current_user, requested)
 
 
 def _login_limit() -> str:

@@ -1,27 +1,36 @@
 """Access checks: `require_role` for services (the real check), `role_required` for views."""
 from __future__ import annotations
 
+from enum import Enum
 from functools import wraps
-from typing import Callable, TypeVar
+from typing import Callable, Protocol, TypeVar
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from marketplace.accounts.models import Role, User
 from marketplace.core.errors import PermissionDenied
 
 F = TypeVar("F", bound=Callable)
+A = TypeVar("A", bound="Actor")
 
 
-def require_role(actor: User | None, *roles: Role) -> User:
+class Actor(Protocol):
+    """Whoever acts: accounts.User fulfils this; core needs nothing more of it."""
+
+    is_authenticated: bool
+
+    def has_role(self, *roles: Enum | str) -> bool: ...
+
+
+def require_role(actor: A | None, *roles: Enum | str) -> A:
     """Raise PermissionDenied unless `actor` is signed in and holds one of `roles`."""
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.has_role(*roles):
         raise PermissionDenied(_l("You do not have permission to do this."))
     return actor
 
 
-def role_required(*roles: Role) -> Callable[[F], F]:
+def role_required(*roles: Enum | str) -> Callable[[F], F]:
     """View guard: anonymous users are sent to log in, others without the role get 403."""
 
     def decorator(view: F) -> F:

@@ -16,7 +16,6 @@ from flask_login import current_user
 
 from babel.numbers import format_currency
 
-from marketplace.accounts.services import set_preferred_locale
 from marketplace.core.money import Money
 
 RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur"})
@@ -39,14 +38,20 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def remember_requested_language() -> None:
-    """before_request: `?lang=xx` is an explicit choice, so keep it for the next pages too."""
+def requested_language() -> str | None:
+    """The language named by `?lang=` on this request, if it is one we ship."""
     requested = request.args.get("lang")
-    if requested not in current_app.config["LANGUAGES"]:
-        return
-    session[SESSION_KEY] = requested
-    if getattr(current_user, "is_authenticated", False):
-        set_preferred_locale(current_user, requested)
+    return requested if requested in current_app.config["LANGUAGES"] else None
+
+
+def remember_requested_language() -> None:
+    """before_request: `?lang=xx` is an explicit choice, so keep it for the next pages too.
+
+    For a signed-in person, accounts saves it as their preference (accounts.views).
+    """
+    requested = requested_language()
+    if requested:
+        session[SESSION_KEY] = requested
 
 
 def money(value: Money) -> str:

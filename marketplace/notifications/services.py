@@ -1,19 +1,27 @@
 """Queue a message in the recipient's language, then deliver what is pending."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional, Protocol
 
 from flask import current_app
 from flask_babel import force_locale
 
-from marketplace.accounts.models import User
 from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
 from marketplace.notifications.channels import get_backend
 from marketplace.notifications.models import Channel, OutboxMessage, OutboxStatus
 
 
-def preferred_channel(user: User) -> Optional[tuple[Channel, str]]:
+class Recipient(Protocol):
+    """Anyone with an id, contact details and a language (accounts.User fulfils it)."""
+
+    id: int
+    phone: Optional[str]
+    email: Optional[str]
+    preferred_locale: str
+
+
+def preferred_channel(user: Recipient) -> Optional[tuple[Channel, str]]:
     """SMS reaches more rural people than email, so a phone number wins."""
     if user.phone:
         return Channel.SMS, user.phone
@@ -22,7 +30,7 @@ def preferred_channel(user: User) -> Optional[tuple[Channel, str]]:
     return None
 
 
-def notify_user(user: User, kind: str, render, channel: Channel | None = None) -> Optional[OutboxMessage]:
+def notify_user(user: Recipient, kind: str, render: Callable[[], tuple[str, str]], channel: Channel | None = None) -> Optional[OutboxMessage]:
     """Queue a message to `user` and try to deliver it at once.
 
     `render()` returns (subject, body) and is called under the user's locale,
