@@ -62,6 +62,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def _import_models() -> None:
     """Every domain's tables must be known before Alembic compares them with the database."""
     from marketplace.accounts import models as _accounts  # noqa: F401
+    from marketplace.catalog import models as _catalog  # noqa: F401
+    from marketplace.catalog import search as _search  # noqa: F401  (its table events create the search index)
     from marketplace.egov import models as _egov  # noqa: F401
     from marketplace.notifications import models as _notifications  # noqa: F401
 
@@ -69,6 +71,7 @@ def _import_models() -> None:
 def _init_extensions(app: Flask) -> None:
     from marketplace import i18n
     from marketplace.accounts.models import User
+    from marketplace.core import storage
 
     _import_models()
 
@@ -76,6 +79,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
+    storage.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     csp = dict(CSP)
@@ -104,11 +108,13 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from marketplace.accounts.views import bp as accounts_bp
+    from marketplace.catalog.views import bp as catalog_bp
     from marketplace.notifications.views import bp as notifications_bp
     from marketplace.public.views import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(catalog_bp)
     app.register_blueprint(notifications_bp)
 
 
@@ -138,8 +144,14 @@ def _register_template_helpers(app: Flask) -> None:
         return url_for("static", filename=filename, v=static_hashes[filename])
 
     from marketplace.accounts.labels import role_name
+    from marketplace.catalog import presentation
     from marketplace.core.phone import display_phone
+    from marketplace.core.storage import get_storage
     from marketplace.notifications.labels import status_name
 
-    app.jinja_env.globals.update(asset_url=asset_url, role_name=role_name, status_name=status_name)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals.update(
+        asset_url=asset_url, role_name=role_name, status_name=status_name,
+        media_url=lambda key: get_storage().url(key), **presentation.TEMPLATE_GLOBALS,
+    )
     app.jinja_env.filters["phone"] = display_phone

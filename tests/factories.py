@@ -55,3 +55,48 @@ def with_role(role: Role, department: Department | None = None, **kwargs) -> Use
     person = user(f"Test {role.value}", **kwargs)
     services.grant_role(None, person, role, "test", department.code if department else None)
     return person
+
+
+# --- catalog ---------------------------------------------------------------------------
+
+def categories() -> dict:
+    from marketplace.catalog.models import Category
+    from marketplace.catalog.seeding import ensure_categories
+
+    ensure_categories(db.session.connection())
+    db.session.commit()
+    return {c.slug: c for c in db.session.scalars(db.select(Category))}
+
+
+def listing_input(village: Village, category, **overrides):
+    from marketplace.catalog.services import ListingInput
+
+    values = dict(
+        title="Ripe tomatoes", description="Grown on the hill, picked this morning.", category_id=category.id, unit="kg",
+        price="120", stock="50", min_order="", village_id=village.id, pickup_point="Market square, stall 4",
+    )
+    values.update(overrides)
+    return ListingInput(**values)
+
+
+def listing(farmer: User, category, actor: User | None = None, **overrides):
+    from marketplace.catalog.services import create_listing
+
+    village = farmer.farmer_profile.village
+    return create_listing(actor or farmer, farmer, listing_input(village, category, **overrides))
+
+
+def photo_bytes(width: int = 1200, height: int = 900, fmt: str = "JPEG", exif=None, color=(200, 60, 40)) -> bytes:
+    """A real image made in the test; `exif` is a PIL Exif object to embed."""
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (width, height), color)
+    for x in range(0, width, 40):  # some detail, so compression has work to do
+        for y in range(0, height, 40):
+            image.putpixel((x, y), (x % 255, y % 255, 90))
+    buffer = io.BytesIO()
+    kwargs = {"exif": exif} if exif is not None else {}
+    image.save(buffer, fmt, **kwargs)
+    return buffer.getvalue()

@@ -17,3 +17,12 @@ class PermissionDenied(DomainError):
 
 class NotFound(DomainError):
     """The thing does not exist, or the actor may not know it exists. Views answer 404."""
+
+
+class InvalidInput(DomainError):
+    """Several fields are wrong at once; `errors` maps field name to a translated message."""
+
+    def __init__(self, errors: dict[str, object]) -> None:
+        first_field, first_message = next(iter(errors.items()))
+        super().__init__(first_message, field=first_field)
+        self.errors = errors

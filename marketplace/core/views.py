@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from flask import flash
 from flask_wtf import FlaskForm
 
-from marketplace.core.errors import DomainError
+from marketplace.core.errors import DomainError, InvalidInput
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -19,6 +19,10 @@ def is_safe_next(target: str | None) -> bool:
 
 def show_domain_error(form: FlaskForm, error: DomainError) -> None:
     """Attach the message to its field when it names one, else flash it above the form."""
+    if isinstance(error, InvalidInput):
+        for name, message in error.errors.items():
+            show_domain_error(form, DomainError(message, field=name))
+        return
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
         field.errors = list(field.errors) + [str(error.message)]

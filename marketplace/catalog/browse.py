@@ -1,0 +1,175 @@
+"""What buyers see: home sections, browse with filters and sorts, search, detail, farmer pages.
+
+Every page's queries are here and eager-load what the page shows (tests pin the
+count). Pagination fetches one row more than a page instead of counting: a
+COUNT over a hundred thousand listings costs more than the page itself.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Optional
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from marketplace.accounts.models import District, FarmerProfile, Region, User, Village
+from marketplace.catalog import search
+from marketplace.catalog.models import Category, Listing, ListingPhoto, ListingStatus
+from marketplace.catalog.services import can_manage
+from marketplace.core.errors import NotFound
+from marketplace.extensions import db
+
+PAGE_SIZE = 20
+HOME_SECTION_SIZE = 8
+
+
+class Sort:
+    NEWEST = "newest"
+    PRICE_LOW = "price_low"
+    PRICE_HIGH = "price_high"
+    HARVEST = "harvest"
+    RELEVANCE = "relevance"
+    CHOICES = (NEWEST, PRICE_LOW, PRICE_HIGH, HARVEST, RELEVANCE)
+
+
+@dataclass
+class BrowseFilters:
+    query: str = ""
+    category_slug: str = ""
+    region_id: Optional[int] = None
+    district_id: Optional[int] = None
+    min_price_minor: Optional[int] = None
+    max_price_minor: Optional[int] = None
+    organic: bool = False
+    delivery: bool = False
+    available_now: bool = False
+    sort: str = ""
+    page: int = 1
+
+
+@dataclass
+class ListingPage:
+    listings: list[Listing]
+    page: int
+    has_next: bool
+    filters: BrowseFilters
+    category: Optional[Category] = None
+    words: list[str] = field(default_factory=list)
+
+
+def _with_card_data(stmt: Select) -> Select:
+    """Everything a listing card shows, in the same query or one more (photos)."""
+    return stmt.options(
+        joinedload(Listing.village).joinedload(Village.district),
+        joinedload(Listing.farmer).joinedload(User.farmer_profile),
+        joinedload(Listing.category),
+        selectinload(Listing.photos),
+    )
+
+
+def _public() -> Select:
+    return select(Listing).where(Listing.status == ListingStatus.ACTIVE, Listing.hidden_at.is_(None))
+
+
+def category_tree() -> list[Category]:
+    """Top-level categories with their children (two queries, whatever the tree's size)."""
+    return list(db.session.scalars(
+        select(Category).where(Category.parent_id.is_(None)).options(selectinload(Category.children)).order_by(Category.position)
+    ))
+
+
+def category_by_slug(slug: str) -> Category:
+    category = db.session.scalar(select(Category).where(Category.slug == slug).options(selectinload(Category.children)))
+    if category is None:
+        raise NotFound(_l("There is no such category."))
+    return category
+
+
+def home_sections(district_id: Optional[int]) -> dict[str, list[Listing]]:
+    """'Near you' (the person's district) first, then the newest from everywhere else."""
+    sections: dict[str, list[Listing]] = {}
+    if district_id:
+        near = _with_card_data(_public().where(Listing.district_id == district_id).order_by(Listing.created_at.desc()).limit(HOME_SECTION_SIZE))
+        sections["near"] = list(db.session.scalars(near).unique())
+    newest = _public()
+    if district_id:
+        newest = newest.where(Listing.district_id != district_id)
+    sections["newest"] = list(db.session.scalars(_with_card_data(newest.order_by(Listing.created_at.desc()).limit(HOME_SECTION_SIZE))).unique())
+    return sections
+
+
+def browse(filters: BrowseFilters) -> ListingPage:
+    stmt = _public()
+    category = None
+    if filters.category_slug:
+        category = category_by_slug(filters.category_slug)
+        ids = [category.id] + [child.id for child in category.children]
+        stmt = stmt.where(Listing.category_id.in_(ids))
+    if filters.district_id:
+        stmt = stmt.where(Listing.district_id == filters.district_id)
+    elif filters.region_id:
+        stmt = stmt.where(Listing.region_id == filters.region_id)
+    if filters.min_price_minor is not None:
+        stmt = stmt.where(Listing.price_minor >= filters.min_price_minor)
+    if filters.max_price_minor is not None:
+        stmt = stmt.where(Listing.price_minor <= filters.max_price_minor)
+    if filters.organic:
+        stmt = stmt.where(Listing.is_organic.is_(True))
+    if filters.delivery:
+        stmt = stmt.where(Listing.delivery_available.is_(True))
+    if filters.available_now:
+        today = date.today()
+        stmt = stmt.where(Listing.stock_milli > 0, db.or_(Listing.available_until.is_(None), Listing.available_until >= today))
+
+    words = search.query_words(filters.query)
+    sort = filters.sort if filters.sort in Sort.CHOICES else (Sort.RELEVANCE if words else Sort.NEWEST)
+    stmt = search.apply_text_search(stmt, words, rank=bool(words) and sort == Sort.RELEVANCE)
+    order = {
+        Sort.NEWEST: [Listing.created_at.desc(), Listing.id.desc()],
+        Sort.PRICE_LOW: [Listing.price_minor.asc(), Listing.id.desc()],
+        Sort.PRICE_HIGH: [Listing.price_minor.desc(), Listing.id.desc()],
+        Sort.HARVEST: [Listing.harvest_date.desc().nulls_last(), Listing.id.desc()],
+        Sort.RELEVANCE: [Listing.id.desc()],
+    }[sort]
+    page = max(1, min(filters.page, 500))
+    stmt = _with_card_data(stmt.order_by(*order).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))
+    rows = list(db.session.scalars(stmt).unique())
+    filters.sort = sort
+    return ListingPage(listings=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE, filters=filters, category=category, words=words)
+
+
+def public_listing(listing_id: int, viewer: Optional[User] = None) -> Listing:
+    """A listing anyone may see; its farmer, agent and admins also see it when not public."""
+    listing = db.session.scalar(
+        select(Listing).where(Listing.id == listing_id).options(
+            joinedload(Listing.village).joinedload(Village.district).joinedload(District.region),
+            joinedload(Listing.farmer).joinedload(User.farmer_profile),
+            joinedload(Listing.category).joinedload(Category.parent),
+            selectinload(Listing.photos).joinedload(ListingPhoto.photo),
+        )
+    )
+    if listing is None:
+        raise NotFound(_l("This listing does not exist."))
+    if listing.is_public:
+        return listing
+    if viewer is not None and viewer.is_authenticated and (can_manage(viewer, listing) or viewer.has_role("admin")):
+        return listing
+    raise NotFound(_l("This listing is not on sale."))
+
+
+def farmer_page(farmer_id: int) -> tuple[FarmerProfile, list[Listing]]:
+    profile = db.session.scalar(
+        select(FarmerProfile).where(FarmerProfile.user_id == farmer_id).options(
+            joinedload(FarmerProfile.user), joinedload(FarmerProfile.village).joinedload(Village.district).joinedload(District.region)
+        )
+    )
+    if profile is None:
+        raise NotFound(_l("There is no such farmer."))
+    listings = list(db.session.scalars(_with_card_data(_public().where(Listing.farmer_id == farmer_id).order_by(Listing.created_at.desc()).limit(60))).unique())
+    return profile, listings
+
+
+def regions_with_districts() -> list[Region]:
+    return list(db.session.scalars(select(Region).order_by(Region.name).options(selectinload(Region.districts))))

@@ -1,0 +1,154 @@
+"""Tables of the catalog: categories, listings, their photos, history and reports."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.accounts.models import User, Village
+from marketplace.catalog.units import Unit
+from marketplace.core.db import TimestampMixin
+from marketplace.core.money import Money
+from marketplace.core.timeutils import utcnow
+from marketplace.extensions import db
+
+
+def _enum(kind: type[enum.Enum], length: int = 16) -> Enum:
+    return Enum(kind, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+
+
+class ListingStatus(str, enum.Enum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    SOLD_OUT = "sold_out"
+    ARCHIVED = "archived"
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("categories.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    parent: Mapped[Optional["Category"]] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list["Category"]] = relationship(back_populates="parent", order_by="Category.position")
+
+
+class Listing(TimestampMixin, db.Model):
+    __tablename__ = "listings"
+    __table_args__ = (
+        # Browse pages: active listings, newest first, optionally per category or district.
+        Index("ix_listings_status_created", "status", "created_at"),
+        Index("ix_listings_category_status_created", "category_id", "status", "created_at"),
+        Index("ix_listings_district_status_created", "district_id", "status", "created_at"),
+        Index("ix_listings_status_price", "status", "price_minor"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    farmer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    entered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))  # the farmer, or the agent for them
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    unit: Mapped[Unit] = mapped_column(_enum(Unit))
+    price_minor: Mapped[int] = mapped_column()
+    currency: Mapped[str] = mapped_column(String(3))
+    stock_milli: Mapped[int] = mapped_column(default=0)
+    min_order_milli: Mapped[int] = mapped_column(default=0)
+    harvest_date: Mapped[Optional[date]] = mapped_column()
+    available_until: Mapped[Optional[date]] = mapped_column()
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    # Copied from the village so browse filters and "near you" need no join.
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    pickup_point: Mapped[str] = mapped_column(String(500))
+    delivery_available: Mapped[bool] = mapped_column(default=False)
+    delivery_fee_minor: Mapped[int] = mapped_column(default=0)
+    is_organic: Mapped[bool] = mapped_column(default=False)
+    is_natural: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[ListingStatus] = mapped_column(_enum(ListingStatus), default=ListingStatus.DRAFT)
+    hidden_reason: Mapped[Optional[str]] = mapped_column(String(500))
+    hidden_at: Mapped[Optional[datetime]] = mapped_column()
+    hidden_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    view_count: Mapped[int] = mapped_column(default=0)
+
+    farmer: Mapped[User] = relationship(foreign_keys=[farmer_id])
+    entered_by: Mapped[User] = relationship(foreign_keys=[entered_by_id])
+    category: Mapped[Category] = relationship()
+    village: Mapped[Village] = relationship()
+    photos: Mapped[list["ListingPhoto"]] = relationship(
+        back_populates="listing", order_by="ListingPhoto.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def price(self) -> Money:
+        return Money(self.currency, self.price_minor)
+
+    @property
+    def delivery_fee(self) -> Money:
+        return Money(self.currency, self.delivery_fee_minor)
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    @property
+    def is_public(self) -> bool:
+        return self.status is ListingStatus.ACTIVE and not self.is_hidden
+
+
+class Photo(db.Model):
+    """A processed photo: two sizes in storage. Uploaded before the listing is saved, so
+    a form that comes back with an error keeps the photos the farmer already sent."""
+
+    __tablename__ = "photos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    thumb_key: Mapped[str] = mapped_column(String(120))
+    display_key: Mapped[str] = mapped_column(String(120))
+    thumb_width: Mapped[int] = mapped_column()
+    thumb_height: Mapped[int] = mapped_column()
+    display_width: Mapped[int] = mapped_column()
+    display_height: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ListingPhoto(db.Model):
+    __tablename__ = "listing_photos"
+    __table_args__ = (UniqueConstraint("listing_id", "photo_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), index=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id"))
+    position: Mapped[int] = mapped_column(default=0)
+
+    listing: Mapped[Listing] = relationship(back_populates="photos")
+    photo: Mapped[Photo] = relationship(lazy="joined")
+
+
+class ListingChange(db.Model):
+    """Append-only history of status changes and moderation: who, when, from, to, why."""
+
+    __tablename__ = "listing_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(24))  # status, hide, unhide, stock, edit
+    from_status: Mapped[Optional[str]] = mapped_column(String(16))
+    to_status: Mapped[Optional[str]] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ListingReport(db.Model):
+    __tablename__ = "listing_reports"
+    __table_args__ = (UniqueConstraint("listing_id", "reporter_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), index=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[Optional[datetime]] = mapped_column()

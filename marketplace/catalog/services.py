@@ -1,0 +1,467 @@
+"""Catalog rules: who may list and edit, what a valid listing is, stock, status and moderation.
+
+Ownership: a listing belongs to a farmer. The farmer may manage it; so may
+the agent who entered it for them (service-centre operators list for farmers
+without a smartphone). Admins moderate but do not edit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Optional
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from marketplace.accounts.models import Role, User, Village
+from marketplace.catalog import search
+from marketplace.catalog.images import process_photo
+from marketplace.catalog.labels import listing_status_name
+from marketplace.catalog.models import (
+    Category, Listing, ListingChange, ListingPhoto, ListingReport, ListingStatus, Photo,
+)
+from marketplace.catalog.units import ORDER_STEP, Unit, parse_quantity, quantity_decimal
+from marketplace.core.auth import require_role
+from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from marketplace.core.money import Money
+from marketplace.core.phone import normalise_phone
+from marketplace.core.storage import get_storage
+from marketplace.core.timeutils import utcnow
+from marketplace.core.urls import external_url
+from marketplace.extensions import db
+from marketplace.notifications.services import notify_user
+
+MAX_PHOTOS = 5
+MAX_PRICE_MINOR = 10_000_000_00  # a sanity bound that catches a farmer typing the phone number into the price
+MAX_STOCK_MILLI = 1_000_000_000
+
+#: The listing state machine: (from, to) pairs a person may ask for. Stock changes
+#: move between ACTIVE and SOLD_OUT by themselves (see set_stock).
+TRANSITIONS: set[tuple[ListingStatus, ListingStatus]] = {
+    (ListingStatus.DRAFT, ListingStatus.ACTIVE),
+    (ListingStatus.ACTIVE, ListingStatus.PAUSED),
+    (ListingStatus.PAUSED, ListingStatus.ACTIVE),
+    (ListingStatus.ACTIVE, ListingStatus.SOLD_OUT),
+    (ListingStatus.PAUSED, ListingStatus.SOLD_OUT),
+    (ListingStatus.SOLD_OUT, ListingStatus.ACTIVE),
+    (ListingStatus.SOLD_OUT, ListingStatus.PAUSED),
+    (ListingStatus.DRAFT, ListingStatus.ARCHIVED),
+    (ListingStatus.ACTIVE, ListingStatus.ARCHIVED),
+    (ListingStatus.PAUSED, ListingStatus.ARCHIVED),
+    (ListingStatus.SOLD_OUT, ListingStatus.ARCHIVED),
+}
+
+
+@dataclass
+class ListingInput:
+    """What the listing form sends, as typed (quantities and prices are text)."""
+
+    title: str = ""
+    description: str = ""
+    category_id: Optional[int] = None
+    unit: str = ""
+    price: str = ""
+    stock: str = ""
+    min_order: str = ""
+    harvest_date: Optional[date] = None
+    available_until: Optional[date] = None
+    village_id: Optional[int] = None
+    pickup_point: str = ""
+    delivery_available: bool = False
+    delivery_fee: str = ""
+    is_organic: bool = False
+    is_natural: bool = False
+    photo_ids: list[int] = field(default_factory=list)
+    publish: bool = True
+
+
+# --- who may do what ----------------------------------------------------------------
+
+def can_manage(actor: Optional[User], listing: Listing) -> bool:
+    if actor is None or not actor.is_authenticated:
+        return False
+    if actor.id == listing.farmer_id:
+        return True
+    return actor.has_role(Role.AGENT) and listing.entered_by_id == actor.id
+
+
+def _require_manage(actor: Optional[User], listing: Listing) -> None:
+    if not can_manage(actor, listing):
+        raise PermissionDenied(_l("Only the farmer, or the agent who listed it for them, can change this listing."))
+
+
+def _require_can_list_for(actor: User, farmer: User) -> None:
+    if farmer.farmer_profile is None:
+        raise DomainError(_l("This person has not set up a farm yet."), field="farmer")
+    if actor.id == farmer.id:
+        require_role(actor, Role.FARMER)
+    else:
+        require_role(actor, Role.AGENT)
+
+
+def find_farmer_by_phone(actor: User, phone: str) -> User:
+    """Agents find the farmer they list for by the farmer's phone number."""
+    require_role(actor, Role.AGENT)
+    normalised = normalise_phone(phone)
+    farmer = db.session.scalar(select(User).where(User.phone == normalised))
+    if farmer is None or farmer.farmer_profile is None:
+        raise DomainError(_l("No farmer is registered with this phone number."), field="phone")
+    return farmer
+
+
+# --- validation -------------------------------------------------------------------------
+
+def _clean(data: ListingInput, photo_owner_ids: set[int]) -> dict:
+    errors: dict[str, object] = {}
+    clean: dict = {}
+    currency = current_app.config["DEFAULT_CURRENCY"]
+
+    title = data.title.strip()
+    if not title:
+        errors["title"] = _l("Say what you are selling, e.g. 'Ripe tomatoes'.")
+    elif len(title) > 120:
+        errors["title"] = _l("Keep the title under 120 characters.")
+    clean["title"] = title
+    clean["description"] = data.description.strip()[:4000]
+
+    category = db.session.get(Category, data.category_id) if data.category_id else None
+    if category is None:
+        errors["category_id"] = _l("Choose a category.")
+    clean["category"] = category
+
+    try:
+        unit = Unit(data.unit)
+    except ValueError:
+        errors["unit"] = _l("Choose the unit you sell by.")
+        unit = None
+    clean["unit"] = unit
+
+    try:
+        price = Money.from_decimal(data.price.strip().replace(",", "."), currency)
+        if price.minor_units <= 0:
+            errors["price"] = _l("The price must be more than zero.")
+        elif price.minor_units > MAX_PRICE_MINOR:
+            errors["price"] = _l("This price looks too high. Check the number.")
+        clean["price_minor"] = price.minor_units
+    except (ValueError, ArithmeticError):
+        errors["price"] = _l("Write the price as a number, e.g. 120 or 120.50.")
+
+    step = ORDER_STEP[unit] if unit else 1
+    for name, text_value, required in (("stock", data.stock, True), ("min_order", data.min_order, False)):
+        if not text_value.strip():
+            if required:
+                errors[name] = _l("Say how much you have to sell.")
+            clean[name] = 0
+            continue
+        try:
+            milli = parse_quantity(text_value)
+        except ValueError:
+            errors[name] = _l("Write the amount as a number, e.g. 20 or 2.5.")
+            continue
+        if milli < 0 or milli > MAX_STOCK_MILLI:
+            errors[name] = _l("This amount is not possible. Check the number.")
+        elif unit and milli % step:
+            errors[name] = _l("Use steps of %(step)s for this unit.", step=_format_step(step))
+        clean[name] = milli
+    if not errors.get("min_order") and unit and clean.get("min_order") and clean.get("stock") is not None:
+        if clean["min_order"] > clean["stock"] > 0:
+            errors["min_order"] = _l("The minimum order cannot be more than what you have.")
+
+    if data.harvest_date and data.harvest_date > date.today():
+        errors["harvest_date"] = _l("The harvest date cannot be in the future.")
+    if data.available_until and data.available_until < date.today():
+        errors["available_until"] = _l("This date has passed. Choose today or later.")
+    if data.harvest_date and data.available_until and data.available_until < data.harvest_date:
+        errors["available_until"] = _l("Produce cannot be available until before it was harvested.")
+    clean["harvest_date"], clean["available_until"] = data.harvest_date, data.available_until
+
+    village = db.session.get(Village, data.village_id) if data.village_id else None
+    if village is None:
+        errors["village_id"] = _l("Choose the village where buyers collect.")
+    clean["village"] = village
+    pickup = data.pickup_point.strip()
+    if not pickup:
+        errors["pickup_point"] = _l("Say where buyers collect, e.g. 'Market square, stall 4'.")
+    clean["pickup_point"] = pickup[:500]
+
+    clean["delivery_available"] = bool(data.delivery_available)
+    clean["delivery_fee_minor"] = 0
+    if data.delivery_available and data.delivery_fee.strip():
+        try:
+            fee = Money.from_decimal(data.delivery_fee.strip().replace(",", "."), currency)
+            if fee.minor_units < 0:
+                raise ValueError
+            clean["delivery_fee_minor"] = fee.minor_units
+        except (ValueError, ArithmeticError):
+            errors["delivery_fee"] = _l("Write the delivery fee as a number, or leave it empty for free delivery.")
+    clean["is_organic"], clean["is_natural"] = bool(data.is_organic), bool(data.is_natural)
+
+    photo_ids = list(dict.fromkeys(data.photo_ids))
+    if len(photo_ids) > MAX_PHOTOS:
+        errors["photos"] = _l("Up to %(n)d photos.", n=MAX_PHOTOS)
+    photos = list(db.session.scalars(select(Photo).where(Photo.id.in_(photo_ids)))) if photo_ids else []
+    by_id = {p.id: p for p in photos}
+    if any(pid not in by_id or by_id[pid].owner_id not in photo_owner_ids for pid in photo_ids):
+        errors["photos"] = _l("A photo could not be found. Add it again.")
+    clean["photos"] = [by_id[pid] for pid in photo_ids if pid in by_id]
+
+    if errors:
+        raise InvalidInput(errors)
+    return clean
+
+
+def _format_step(step_milli: int) -> str:
+    return str(quantity_decimal(step_milli))
+
+
+def _apply(listing: Listing, clean: dict) -> None:
+    for name in ("title", "description", "category", "unit", "price_minor", "harvest_date", "available_until",
+                 "village", "pickup_point", "delivery_available", "delivery_fee_minor", "is_organic", "is_natural"):
+        setattr(listing, name, clean[name])
+    listing.stock_milli = clean["stock"]
+    listing.min_order_milli = clean["min_order"]
+    listing.district_id = clean["village"].district_id
+    listing.region_id = clean["village"].district.region_id
+    listing.currency = current_app.config["DEFAULT_CURRENCY"]
+    wanted = [p.id for p in clean["photos"]]
+    listing.photos = [ListingPhoto(photo=photo, position=i) for i, photo in enumerate(clean["photos"])] \
+        if [lp.photo_id for lp in listing.photos] != wanted else listing.photos
+
+
+def _record(listing: Listing, actor: Optional[User], action: str, old: Optional[ListingStatus], new: Optional[ListingStatus], reason: str = "") -> None:
+    db.session.add(ListingChange(
+        listing_id=listing.id, actor_id=actor.id if actor else None, action=action,
+        from_status=old.value if old else None, to_status=new.value if new else None, reason=reason,
+    ))
+
+
+# --- creating and editing ----------------------------------------------------------------
+
+def create_listing(actor: User, farmer: User, data: ListingInput) -> Listing:
+    _require_can_list_for(actor, farmer)
+    # An agent's uploads stay theirs until attached to the farmer's listing.
+    clean = _clean(data, photo_owner_ids={farmer.id, actor.id})
+    if data.publish and clean["stock"] == 0:
+        raise InvalidInput({"stock": _l("Add stock before putting this listing on sale, or save it as a draft.")})
+    listing = Listing(farmer=farmer, entered_by=actor)
+    _apply(listing, clean)
+    listing.status = ListingStatus.DRAFT
+    db.session.add(listing)
+    db.session.flush()
+    _record(listing, actor, "create", None, ListingStatus.DRAFT)
+    if data.publish:
+        _transition(listing, actor, ListingStatus.ACTIVE)
+    search.index_listing(listing)
+    if actor.id != farmer.id:
+        _tell_farmer_an_agent_listed(listing, actor)
+    db.session.commit()
+    return listing
+
+
+def _tell_farmer_an_agent_listed(listing: Listing, agent: User) -> None:
+    link = external_url("catalog.listing_detail", listing_id=listing.id)
+    notify_user(listing.farmer, "listing_entered_by_agent", lambda: (
+        _("New listing on Village Square"),
+        _("%(agent)s listed \"%(title)s\" for you on Village Square: %(link)s", agent=agent.name, title=listing.title, link=link),
+    ))
+
+
+def update_listing(actor: User, listing: Listing, data: ListingInput) -> Listing:
+    _require_manage(actor, listing)
+    clean = _clean(data, photo_owner_ids={listing.farmer_id, actor.id})
+    _apply(listing, clean)
+    if listing.stock_milli == 0 and listing.status is ListingStatus.ACTIVE:
+        _transition(listing, actor, ListingStatus.SOLD_OUT)
+    elif listing.stock_milli > 0 and listing.status is ListingStatus.SOLD_OUT:
+        _transition(listing, actor, ListingStatus.ACTIVE)
+    _record(listing, actor, "edit", listing.status, listing.status)
+    search.index_listing(listing)
+    db.session.commit()
+    return listing
+
+
+def upload_photos(actor: User, files: list[bytes]) -> list[Photo]:
+    """Process each file through the image pipeline; the first bad file stops with its reason."""
+    storage = get_storage()
+    photos = []
+    for data in files[:MAX_PHOTOS]:
+        processed = process_photo(data, storage)
+        photo = Photo(
+            owner_id=actor.id, thumb_key=processed.thumb.key, display_key=processed.display.key,
+            thumb_width=processed.thumb.width, thumb_height=processed.thumb.height,
+            display_width=processed.display.width, display_height=processed.display.height,
+        )
+        db.session.add(photo)
+        photos.append(photo)
+    db.session.commit()
+    return photos
+
+
+def photos_by_ids(actor: User, ids: list[int]) -> list[Photo]:
+    """The actor's own uploaded photos, in the order given (to re-show them after a form error)."""
+    if not ids:
+        return []
+    found = {p.id: p for p in db.session.scalars(select(Photo).where(Photo.id.in_(ids), Photo.owner_id == actor.id))}
+    return [found[i] for i in ids if i in found]
+
+
+# --- status and stock ------------------------------------------------------------------------
+
+def _transition(listing: Listing, actor: Optional[User], new: ListingStatus, reason: str = "") -> None:
+    old = listing.status
+    if old is new:
+        return
+    if (old, new) not in TRANSITIONS:
+        raise DomainError(_l("A listing that is %(old)s cannot become %(new)s.", old=listing_status_name(old), new=listing_status_name(new)))
+    if new in (ListingStatus.ACTIVE,) and listing.stock_milli == 0:
+        raise DomainError(_l("Add stock before putting this listing on sale."), field="stock")
+    listing.status = new
+    _record(listing, actor, "status", old, new, reason)
+
+
+def change_status(actor: User, listing: Listing, new: ListingStatus, reason: str = "") -> Listing:
+    _require_manage(actor, listing)
+    _transition(listing, actor, new, reason)
+    db.session.commit()
+    return listing
+
+
+def set_stock(actor: User, listing: Listing, quantity: str) -> Listing:
+    """One-tap stock update from the dashboard; zero marks it sold out, stock brings it back."""
+    _require_manage(actor, listing)
+    try:
+        milli = parse_quantity(quantity)
+    except ValueError:
+        raise DomainError(_l("Write the amount as a number, e.g. 20 or 2.5."), field="stock") from None
+    if milli < 0 or milli > MAX_STOCK_MILLI:
+        raise DomainError(_l("This amount is not possible. Check the number."), field="stock")
+    if milli % ORDER_STEP[listing.unit]:
+        raise DomainError(_l("Use steps of %(step)s for this unit.", step=_format_step(ORDER_STEP[listing.unit])), field="stock")
+    old_stock = listing.stock_milli
+    listing.stock_milli = milli
+    if milli == 0 and listing.status is ListingStatus.ACTIVE:
+        _transition(listing, actor, ListingStatus.SOLD_OUT)
+    elif milli > 0 and listing.status is ListingStatus.SOLD_OUT:
+        _transition(listing, actor, ListingStatus.ACTIVE)
+    _record(listing, actor, "stock", listing.status, listing.status, f"{old_stock} -> {milli}")
+    db.session.commit()
+    return listing
+
+
+
+
+# --- moderation and reports ------------------------------------------------------------------
+
+def hide_listing(actor: User, listing: Listing, reason: str) -> None:
+    require_role(actor, Role.ADMIN)
+    if not reason.strip():
+        raise DomainError(_l("Give the farmer a reason: they will see it."), field="reason")
+    listing.hidden_at = utcnow()
+    listing.hidden_by_id = actor.id
+    listing.hidden_reason = reason.strip()[:500]
+    _record(listing, actor, "hide", listing.status, listing.status, listing.hidden_reason)
+    notify_user(listing.farmer, "listing_hidden", lambda: (
+        _("Your listing was hidden"),
+        _("Your listing \"%(title)s\" was hidden by Village Square: %(reason)s", title=listing.title, reason=listing.hidden_reason),
+    ))
+    db.session.commit()
+
+
+def unhide_listing(actor: User, listing: Listing, reason: str = "") -> None:
+    require_role(actor, Role.ADMIN)
+    listing.hidden_at = None
+    listing.hidden_by_id = None
+    listing.hidden_reason = None
+    _record(listing, actor, "unhide", listing.status, listing.status, reason)
+    db.session.commit()
+
+
+def report_listing(actor: User, listing: Listing, reason: str) -> ListingReport:
+    if actor is None or not actor.is_authenticated:
+        raise PermissionDenied(_l("Sign in to report a listing."))
+    if not reason.strip():
+        raise DomainError(_l("Tell us what is wrong with this listing."), field="reason")
+    existing = db.session.scalar(select(ListingReport).where(ListingReport.listing_id == listing.id, ListingReport.reporter_id == actor.id))
+    if existing is not None:
+        raise DomainError(_l("You have already reported this listing. Thank you; we are looking at it."))
+    report = ListingReport(listing_id=listing.id, reporter_id=actor.id, reason=reason.strip()[:500])
+    db.session.add(report)
+    db.session.commit()
+    return report
+
+
+def open_reports(actor: User) -> list[ListingReport]:
+    require_role(actor, Role.ADMIN)
+    return list(db.session.scalars(select(ListingReport).where(ListingReport.resolved_at.is_(None)).order_by(ListingReport.id.desc()).limit(100)))
+
+
+# --- reading for the one who manages -----------------------------------------------------------
+
+def get_listing(listing_id: int) -> Listing:
+    listing = db.session.get(Listing, listing_id)
+    if listing is None:
+        raise NotFound(_l("This listing does not exist."))
+    return listing
+
+
+def get_listing_to_manage(actor: User, listing_id: int) -> Listing:
+    listing = get_listing(listing_id)
+    _require_manage(actor, listing)
+    return listing
+
+
+def input_from_listing(listing: Listing, for_new: bool = False) -> ListingInput:
+    """The form's starting values: a listing's own (edit), or a copy for 'list again'."""
+    return ListingInput(
+        title=listing.title, description=listing.description, category_id=listing.category_id, unit=listing.unit.value,
+        price=listing.price.plain(), stock="" if for_new else str(quantity_decimal(listing.stock_milli)),
+        min_order=str(quantity_decimal(listing.min_order_milli)) if listing.min_order_milli else "",
+        harvest_date=None if for_new else listing.harvest_date,
+        available_until=None if for_new else listing.available_until,
+        village_id=listing.village_id, pickup_point=listing.pickup_point, delivery_available=listing.delivery_available,
+        delivery_fee=listing.delivery_fee.plain() if listing.delivery_fee_minor else "",
+        is_organic=listing.is_organic, is_natural=listing.is_natural,
+        photo_ids=[] if for_new else [lp.photo_id for lp in listing.photos],
+    )
+
+
+def defaults_for_new_listing(farmer: User) -> ListingInput:
+    """Remembered from the farmer's last listing (pickup, unit, delivery), else from the farm profile."""
+    last = db.session.scalar(select(Listing).where(Listing.farmer_id == farmer.id).order_by(Listing.id.desc()).limit(1))
+    profile = farmer.farmer_profile
+    if last is not None:
+        return ListingInput(
+            unit=last.unit.value, category_id=last.category_id, village_id=last.village_id, pickup_point=last.pickup_point,
+            delivery_available=last.delivery_available,
+            delivery_fee=last.delivery_fee.plain() if last.delivery_fee_minor else "",
+            is_organic=last.is_organic, is_natural=last.is_natural,
+        )
+    return ListingInput(village_id=profile.village_id if profile else None, pickup_point=profile.pickup_point if profile else "")
+
+
+def listing_again(actor: User, listing: Listing) -> ListingInput:
+    _require_manage(actor, listing)
+    return input_from_listing(listing, for_new=True)
+
+
+def listings_to_manage(actor: User) -> list[Listing]:
+    """The farmer's own listings, or those an agent entered, newest first (not archived)."""
+    stmt = select(Listing).options(selectinload(Listing.photos), selectinload(Listing.farmer)).where(Listing.status != ListingStatus.ARCHIVED)
+    if actor.has_role(Role.FARMER) and not actor.has_role(Role.AGENT):
+        stmt = stmt.where(Listing.farmer_id == actor.id)
+    elif actor.has_role(Role.AGENT) and actor.has_role(Role.FARMER):
+        stmt = stmt.where(db.or_(Listing.farmer_id == actor.id, Listing.entered_by_id == actor.id))
+    elif actor.has_role(Role.AGENT):
+        stmt = stmt.where(Listing.entered_by_id == actor.id)
+    else:
+        raise PermissionDenied(_l("Only farmers and agents have listings to manage."))
+    return list(db.session.scalars(stmt.order_by(Listing.id.desc()).limit(200)))
+
+
+def record_view(listing: Listing) -> None:
+    """Counted with an UPDATE in the database, so concurrent views are not lost."""
+    db.session.execute(db.update(Listing).where(Listing.id == listing.id).values(view_count=Listing.view_count + 1))
+    db.session.commit()

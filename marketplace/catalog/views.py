@@ -1,0 +1,318 @@
+"""Catalog pages: browse, search, detail, farmer page; the farmer's listing form and dashboard;
+agents listing for farmers; moderation. Each view parses, calls a service, renders."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from marketplace.accounts.models import Role, User
+from marketplace.accounts.services import village_choices
+from marketplace.catalog import browse, services
+from marketplace.catalog.forms import FindFarmerForm, ListingForm, ReasonForm, StatusForm, StockForm
+from marketplace.catalog.models import ListingStatus
+from marketplace.catalog.units import UNIT_LABELS, Unit
+from marketplace.core.auth import role_required
+from marketplace.core.errors import DomainError, NotFound, PermissionDenied
+from marketplace.core.money import Money
+from marketplace.core.views import show_domain_error
+from marketplace.extensions import db
+
+bp = Blueprint("catalog", __name__)
+
+
+# --- buyers ----------------------------------------------------------------------------------
+
+def _filters_from_args() -> browse.BrowseFilters:
+    args = request.args
+    currency = current_app.config["DEFAULT_CURRENCY"]
+
+    def money_arg(name: str):
+        try:
+            return Money.from_decimal(args.get(name, "").strip().replace(",", "."), currency).minor_units if args.get(name, "").strip() else None
+        except (ValueError, ArithmeticError):
+            return None
+
+    def int_arg(name: str):
+        value = args.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    return browse.BrowseFilters(
+        query=args.get("q", "")[:100], category_slug=args.get("category", ""), region_id=int_arg("region"),
+        district_id=int_arg("district"), min_price_minor=money_arg("min_price"), max_price_minor=money_arg("max_price"),
+        organic=bool(args.get("organic")), delivery=bool(args.get("delivery")), available_now=bool(args.get("now")),
+        sort=args.get("sort", ""), page=int_arg("page") or 1,
+    )
+
+
+@bp.get("/produce")
+def browse_listings():
+    try:
+        page = browse.browse(_filters_from_args())
+    except NotFound:
+        abort(404)
+    return render_template("catalog/browse.html", result=page, categories=browse.category_tree(),
+                           regions=browse.regions_with_districts(), args=request.args)
+
+
+@bp.get("/produce/<slug>")
+def category_page(slug: str):
+    filters = _filters_from_args()
+    filters.category_slug = slug
+    try:
+        page = browse.browse(filters)
+    except NotFound:
+        abort(404)
+    return render_template("catalog/browse.html", result=page, categories=browse.category_tree(),
+                           regions=browse.regions_with_districts(), args=request.args)
+
+
+@bp.get("/listing/<int:listing_id>")
+def listing_detail(listing_id: int):
+    try:
+        listing = browse.public_listing(listing_id, current_user)
+    except NotFound:
+        abort(404)
+    if listing.is_public and not services.can_manage(current_user, listing):
+        services.record_view(listing)
+    return render_template("catalog/detail.html", listing=listing, report_form=ReasonForm(prefix="report"),
+                           hide_form=ReasonForm(prefix="hide"), can_manage=services.can_manage(current_user, listing))
+
+
+@bp.get("/farmers/<int:farmer_id>")
+def farmer_page(farmer_id: int):
+    try:
+        profile, listings = browse.farmer_page(farmer_id)
+    except NotFound:
+        abort(404)
+    return render_template("catalog/farmer.html", profile=profile, listings=listings)
+
+
+@bp.post("/listing/<int:listing_id>/report")
+@login_required
+def report_listing(listing_id: int):
+    form = ReasonForm(prefix="report")
+    try:
+        listing = services.get_listing(listing_id)
+        if not form.validate_on_submit():
+            raise DomainError(_("Tell us what is wrong with this listing."))
+        services.report_listing(current_user, listing, form.reason.data)
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(_("Thank you. We will look at this listing."), "success")
+    return redirect(url_for("catalog.listing_detail", listing_id=listing_id))
+
+
+# --- farmers and agents ----------------------------------------------------------------------
+
+@bp.get("/sell")
+@role_required(Role.FARMER, Role.AGENT)
+def dashboard():
+    listings = services.listings_to_manage(current_user)
+    return render_template("catalog/dashboard.html", listings=listings, Status=ListingStatus, transitions=services.TRANSITIONS)
+
+
+def _populate_choices(form: ListingForm) -> None:
+    form.unit.choices = [(u.value, str(UNIT_LABELS[u])) for u in Unit]
+
+
+def _form_from_input(data: services.ListingInput) -> ListingForm:
+    form = ListingForm(data={
+        "title": data.title, "description": data.description, "category_id": data.category_id, "unit": data.unit or Unit.KG.value,
+        "price": data.price, "stock": data.stock, "min_order": data.min_order, "harvest_date": data.harvest_date,
+        "available_until": data.available_until, "village_id": data.village_id, "pickup_point": data.pickup_point,
+        "delivery_available": data.delivery_available, "delivery_fee": data.delivery_fee, "is_organic": data.is_organic,
+        "is_natural": data.is_natural, "photo_ids": ",".join(str(i) for i in data.photo_ids),
+    })
+    _populate_choices(form)
+    return form
+
+
+def _photo_ids(form: ListingForm) -> list[int]:
+    removed = {int(v) for v in request.form.getlist("remove_photo") if v.isdigit()}
+    ids = [int(v) for v in (form.photo_ids.data or "").split(",") if v.strip().isdigit()]
+    return [i for i in ids if i not in removed]
+
+
+def _input_from_form(form: ListingForm, photo_ids: list[int]) -> services.ListingInput:
+    return services.ListingInput(
+        title=form.title.data or "", description=form.description.data or "", category_id=form.category_id.data,
+        unit=form.unit.data or "", price=form.price.data or "", stock=form.stock.data or "", min_order=form.min_order.data or "",
+        harvest_date=form.harvest_date.data, available_until=form.available_until.data, village_id=form.village_id.data,
+        pickup_point=form.pickup_point.data or "", delivery_available=form.delivery_available.data,
+        delivery_fee=form.delivery_fee.data or "", is_organic=form.is_organic.data, is_natural=form.is_natural.data,
+        photo_ids=photo_ids, publish=not form.save_draft.data,
+    )
+
+
+def _save_listing_form(form: ListingForm, save):
+    """Upload new photos first, so a mistake elsewhere never costs the farmer their pictures."""
+    photo_ids = _photo_ids(form)
+    uploads = [f.read() for f in request.files.getlist(form.photos.name) if f and f.filename]
+    if uploads:
+        room = services.MAX_PHOTOS - len(photo_ids)
+        if len(uploads) > room:
+            form.photos.errors = list(form.photos.errors) + [_("Up to %(n)d photos.", n=services.MAX_PHOTOS)]
+            uploads = uploads[:max(room, 0)]
+        try:
+            photo_ids += [p.id for p in services.upload_photos(current_user, uploads)]
+        except DomainError as error:
+            db.session.rollback()
+            form.photos.errors = list(form.photos.errors) + [str(error.message)]
+    form.photo_ids.data = ",".join(str(i) for i in photo_ids)
+    if form.validate() and not form.photos.errors:
+        try:
+            return save(_input_from_form(form, photo_ids))
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+    return None
+
+
+def _render_listing_form(form: ListingForm, farmer: User, listing=None):
+    photos = services.photos_by_ids(current_user, _photo_ids(form)) if form.photo_ids.data else []
+    if listing is not None:
+        attached = {lp.photo_id: lp.photo for lp in listing.photos}
+        wanted = _photo_ids(form)
+        own = {p.id: p for p in photos}
+        photos = [own.get(i) or attached.get(i) for i in wanted if (own.get(i) or attached.get(i))]
+    return render_template("catalog/listing_form.html", form=form, farmer=farmer, listing=listing, photos=photos,
+                           categories=browse.category_tree(), villages=village_choices(),
+                           currency=current_app.config["DEFAULT_CURRENCY"]), (200 if not form.errors else 422)
+
+
+@bp.route("/sell/new", methods=["GET", "POST"])
+@role_required(Role.FARMER, Role.AGENT)
+def new_listing():
+    farmer = current_user
+    farmer_id = request.values.get("farmer", type=int)
+    if farmer_id and farmer_id != current_user.id:
+        farmer = db.session.get(User, farmer_id)
+        if farmer is None or not current_user.has_role(Role.AGENT) or farmer.farmer_profile is None:
+            abort(403)
+    elif not current_user.has_role(Role.FARMER):
+        return redirect(url_for("catalog.find_farmer"))
+    if request.method == "GET":
+        again = request.args.get("again", type=int)
+        try:
+            data = services.listing_again(current_user, services.get_listing(again)) if again else services.defaults_for_new_listing(farmer)
+        except (NotFound, PermissionDenied):
+            abort(404)
+        return _render_listing_form(_form_from_input(data), farmer)
+    form = ListingForm()
+    _populate_choices(form)
+    listing = _save_listing_form(form, lambda data: services.create_listing(current_user, farmer, data))
+    if listing is not None:
+        flash(_("Your listing is on sale.") if listing.status is ListingStatus.ACTIVE else _("Your listing is saved."), "success")
+        return redirect(url_for("catalog.listing_detail", listing_id=listing.id))
+    return _render_listing_form(form, farmer)
+
+
+@bp.route("/sell/<int:listing_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_listing(listing_id: int):
+    try:
+        listing = services.get_listing_to_manage(current_user, listing_id)
+    except NotFound:
+        abort(404)
+    except PermissionDenied:
+        abort(403)
+    if request.method == "GET":
+        return _render_listing_form(_form_from_input(services.input_from_listing(listing)), listing.farmer, listing)
+    form = ListingForm()
+    _populate_choices(form)
+    saved = _save_listing_form(form, lambda data: services.update_listing(current_user, listing, data))
+    if saved is not None:
+        flash(_("Your changes are saved."), "success")
+        return redirect(url_for("catalog.listing_detail", listing_id=listing.id))
+    return _render_listing_form(form, listing.farmer, listing)
+
+
+def _manage_action(listing_id: int, action):
+    try:
+        listing = services.get_listing_to_manage(current_user, listing_id)
+        action(listing)
+    except NotFound:
+        abort(404)
+    except PermissionDenied:
+        abort(403)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        flash(_("Saved."), "success")
+    return redirect(request.form.get("next") if request.form.get("next", "").startswith("/sell") else url_for("catalog.dashboard"))
+
+
+@bp.post("/sell/<int:listing_id>/stock")
+@login_required
+def update_stock(listing_id: int):
+    form = StockForm()
+    return _manage_action(listing_id, lambda listing: services.set_stock(current_user, listing, form.stock.data or ""))
+
+
+@bp.post("/sell/<int:listing_id>/status")
+@login_required
+def update_status(listing_id: int):
+    form = StatusForm()
+
+    def change(listing):
+        try:
+            status = ListingStatus(form.status.data)
+        except ValueError:
+            raise DomainError(_("Choose what to do with the listing.")) from None
+        services.change_status(current_user, listing, status)
+
+    return _manage_action(listing_id, change)
+
+
+@bp.route("/sell/for-farmer", methods=["GET", "POST"])
+@role_required(Role.AGENT)
+def find_farmer():
+    form = FindFarmerForm()
+    if form.validate_on_submit():
+        try:
+            farmer = services.find_farmer_by_phone(current_user, form.phone.data)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            return redirect(url_for("catalog.new_listing", farmer=farmer.id))
+    return render_template("catalog/find_farmer.html", form=form)
+
+
+# --- moderation ------------------------------------------------------------------------------
+
+@bp.post("/admin/listings/<int:listing_id>/hide")
+@role_required(Role.ADMIN)
+def hide_listing(listing_id: int):
+    form = ReasonForm(prefix="hide")
+    try:
+        listing = services.get_listing(listing_id)
+        services.hide_listing(current_user, listing, form.reason.data or "")
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(_("The listing is hidden and the farmer has been told why."), "success")
+    return redirect(url_for("catalog.listing_detail", listing_id=listing_id))
+
+
+@bp.post("/admin/listings/<int:listing_id>/unhide")
+@role_required(Role.ADMIN)
+def unhide_listing(listing_id: int):
+    try:
+        services.unhide_listing(current_user, services.get_listing(listing_id))
+    except NotFound:
+        abort(404)
+    flash(_("The listing is visible again."), "success")
+    return redirect(url_for("catalog.listing_detail", listing_id=listing_id))
+
+
+@bp.get("/admin/reports")
+@role_required(Role.ADMIN)
+def reports():
+    return render_template("catalog/admin_reports.html", reports=services.open_reports(current_user))
