@@ -112,3 +112,32 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as counted:` ... `counted.n` is the number of SQL statements sent."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    class Counter:
+        n = 0
+        statements: list[str] = []
+
+    @contextmanager
+    def _count():
+        counter = Counter()
+        counter.statements = []
+
+        def before(conn, cursor, statement, *args):
+            counter.n += 1
+            counter.statements.append(statement)
+
+        event.listen(_db.engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(_db.engine, "before_cursor_execute", before)
+
+    return _count
