@@ -9,6 +9,7 @@ from typing import Any, Mapping
 
 from flask import Flask, render_template, url_for
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 
 from marketplace.config import load_config
@@ -103,7 +104,8 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id))
+        # Roles come in the same query: nearly every page asks what the person may do.
+        return db.session.get(User, int(user_id), options=[joinedload(User.role_grants)])
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -72,7 +72,7 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     village: Mapped[Optional[Village]] = relationship()
     role_grants: Mapped[list["RoleGrant"]] = relationship(
-        back_populates="user", foreign_keys="RoleGrant.user_id", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="user", foreign_keys="RoleGrant.user_id", cascade="all, delete-orphan"
     )
     farmer_profile: Mapped[Optional["FarmerProfile"]] = relationship(
         back_populates="user", uselist=False, cascade="all, delete-orphan"

@@ -13,6 +13,7 @@ from typing import Optional
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from marketplace.accounts.models import District, FarmerProfile, Region, User, Village
 from marketplace.catalog import search
@@ -74,17 +75,23 @@ def _public() -> Select:
 
 
 def category_tree() -> list[Category]:
-    """Top-level categories with their children (two queries, whatever the tree's size)."""
-    return list(db.session.scalars(
-        select(Category).where(Category.parent_id.is_(None)).options(selectinload(Category.children)).order_by(Category.position)
-    ))
+    """Top-level categories with their children filled in, from one query."""
+    categories = list(db.session.scalars(select(Category).order_by(Category.position)))
+    children: dict[int, list[Category]] = {c.id: [] for c in categories}
+    for category in categories:
+        if category.parent_id is not None:
+            children[category.parent_id].append(category)
+    for category in categories:
+        set_committed_value(category, "children", children[category.id])
+    return [c for c in categories if c.parent_id is None]
 
 
-def category_by_slug(slug: str) -> Category:
-    category = db.session.scalar(select(Category).where(Category.slug == slug).options(selectinload(Category.children)))
-    if category is None:
-        raise NotFound(_l("There is no such category."))
-    return category
+def category_by_slug(slug: str, tree: list[Category] | None = None) -> Category:
+    for top in tree if tree is not None else category_tree():
+        for category in [top, *top.children]:
+            if category.slug == slug:
+                return category
+    raise NotFound(_l("There is no such category."))
 
 
 def home_sections(district_id: Optional[int]) -> dict[str, list[Listing]]:
@@ -100,11 +107,12 @@ def home_sections(district_id: Optional[int]) -> dict[str, list[Listing]]:
     return sections
 
 
-def browse(filters: BrowseFilters) -> ListingPage:
+def browse(filters: BrowseFilters, tree: list[Category] | None = None) -> ListingPage:
+    """One page of listings. Pass the page's category `tree` to save its query."""
     stmt = _public()
     category = None
     if filters.category_slug:
-        category = category_by_slug(filters.category_slug)
+        category = category_by_slug(filters.category_slug, tree)
         ids = [category.id] + [child.id for child in category.children]
         stmt = stmt.where(Listing.category_id.in_(ids))
     if filters.district_id:
@@ -172,4 +180,4 @@ def farmer_page(farmer_id: int) -> tuple[FarmerProfile, list[Listing]]:
 
 
 def regions_with_districts() -> list[Region]:
-    return list(db.session.scalars(select(Region).order_by(Region.name).options(selectinload(Region.districts))))
+    return list(db.session.scalars(select(Region).order_by(Region.name).options(joinedload(Region.districts))).unique())

@@ -45,26 +45,26 @@ def _filters_from_args() -> browse.BrowseFilters:
     )
 
 
-@bp.get("/produce")
-def browse_listings():
+def _browse_page(filters: browse.BrowseFilters):
+    tree = browse.category_tree()
     try:
-        page = browse.browse(_filters_from_args())
+        page = browse.browse(filters, tree)
     except NotFound:
         abort(404)
-    return render_template("catalog/browse.html", result=page, categories=browse.category_tree(),
+    return render_template("catalog/browse.html", result=page, categories=tree,
                            regions=browse.regions_with_districts(), args=request.args)
+
+
+@bp.get("/produce")
+def browse_listings():
+    return _browse_page(_filters_from_args())
 
 
 @bp.get("/produce/<slug>")
 def category_page(slug: str):
     filters = _filters_from_args()
     filters.category_slug = slug
-    try:
-        page = browse.browse(filters)
-    except NotFound:
-        abort(404)
-    return render_template("catalog/browse.html", result=page, categories=browse.category_tree(),
-                           regions=browse.regions_with_districts(), args=request.args)
+    return _browse_page(filters)
 
 
 @bp.get("/listing/<int:listing_id>")
@@ -73,10 +73,12 @@ def listing_detail(listing_id: int):
         listing = browse.public_listing(listing_id, current_user)
     except NotFound:
         abort(404)
-    if listing.is_public and not services.can_manage(current_user, listing):
-        services.record_view(listing)
-    return render_template("catalog/detail.html", listing=listing, report_form=ReasonForm(prefix="report"),
-                           hide_form=ReasonForm(prefix="hide"), can_manage=services.can_manage(current_user, listing))
+    can_manage = services.can_manage(current_user, listing)
+    page = render_template("catalog/detail.html", listing=listing, report_form=ReasonForm(prefix="report"),
+                           hide_form=ReasonForm(prefix="hide"), can_manage=can_manage)
+    if listing.is_public and not can_manage:
+        services.record_view(listing)  # after rendering: its commit would expire what the page shows
+    return page
 
 
 @bp.get("/farmers/<int:farmer_id>")
@@ -151,19 +153,22 @@ def _input_from_form(form: ListingForm, photo_ids: list[int]) -> services.Listin
 def _save_listing_form(form: ListingForm, save):
     """Upload new photos first, so a mistake elsewhere never costs the farmer their pictures."""
     photo_ids = _photo_ids(form)
+    photo_errors: list[str] = []
     uploads = [f.read() for f in request.files.getlist(form.photos.name) if f and f.filename]
     if uploads:
         room = services.MAX_PHOTOS - len(photo_ids)
         if len(uploads) > room:
-            form.photos.errors = list(form.photos.errors) + [_("Up to %(n)d photos.", n=services.MAX_PHOTOS)]
+            photo_errors.append(_("Up to %(n)d photos.", n=services.MAX_PHOTOS))
             uploads = uploads[:max(room, 0)]
         try:
             photo_ids += [p.id for p in services.upload_photos(current_user, uploads)]
         except DomainError as error:
             db.session.rollback()
-            form.photos.errors = list(form.photos.errors) + [str(error.message)]
+            photo_errors.append(str(error.message))
     form.photo_ids.data = ",".join(str(i) for i in photo_ids)
-    if form.validate() and not form.photos.errors:
+    fields_valid = form.validate()  # resets every field's errors, so photo errors are added after
+    form.photos.errors = list(form.photos.errors) + photo_errors
+    if fields_valid and not photo_errors:
         try:
             return save(_input_from_form(form, photo_ids))
         except DomainError as error:

@@ -1,0 +1,213 @@
+"""Catalog pages over HTTP: who reaches what, forms that lose nothing, and queries per page."""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.accounts.models import Role
+from marketplace.catalog.models import Listing, ListingStatus, Photo
+from tests import factories
+
+
+def form_data(village, category, **overrides):
+    data = {"title": "Sweet potatoes", "category_id": str(category.id), "unit": "kg", "price": "80", "stock": "30",
+            "min_order": "", "village_id": str(village.id), "pickup_point": "Mbeu market", "description": "", "publish": "1"}
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def own_listing(farmer, cats):
+    return factories.listing(farmer, cats["root-vegetables"])
+
+
+def _person(kind, places, farmer, other_farmer, agent, admin):
+    return {"farmer": farmer, "other_farmer": other_farmer, "agent": agent, "admin": admin,
+            "buyer": factories.user("Buyer B"), "anonymous": None}[kind]
+
+
+MATRIX = [
+    # (page, {kind: expected status})
+    ("/sell", {"anonymous": 302, "buyer": 403, "farmer": 200, "other_farmer": 200, "agent": 200, "admin": 403}),
+    ("/sell/new", {"anonymous": 302, "buyer": 403, "farmer": 200, "other_farmer": 200, "agent": 302, "admin": 403}),
+    ("/sell/{id}/edit", {"anonymous": 302, "buyer": 403, "farmer": 200, "other_farmer": 403, "agent": 403, "admin": 403}),
+    ("/sell/for-farmer", {"anonymous": 302, "buyer": 403, "farmer": 403, "other_farmer": 403, "agent": 200, "admin": 403}),
+    ("/admin/reports", {"anonymous": 302, "buyer": 403, "farmer": 403, "other_farmer": 403, "agent": 403, "admin": 200}),
+    ("/listing/{id}", {"anonymous": 200, "buyer": 200, "farmer": 200, "other_farmer": 200, "agent": 200, "admin": 200}),
+    ("/produce", {"anonymous": 200, "buyer": 200, "farmer": 200, "other_farmer": 200, "agent": 200, "admin": 200}),
+]
+
+
+@pytest.mark.parametrize("kind", ["anonymous", "buyer", "farmer", "other_farmer", "agent", "admin"])
+@pytest.mark.parametrize("page,expected", MATRIX, ids=[m[0] for m in MATRIX])
+def test_each_role_reaches_only_the_catalog_pages_it_may(client, login, places, farmer, other_farmer, agent, admin, own_listing, kind, page, expected):
+    person = _person(kind, places, farmer, other_farmer, agent, admin)
+    if person is not None:
+        login(person)
+    assert client.get(page.format(id=own_listing.id)).status_code == expected[kind]
+
+
+@pytest.mark.parametrize("kind", ["buyer", "other_farmer", "agent", "admin"])
+def test_nobody_else_can_change_a_farmers_listing_by_posting(client, login, places, farmer, other_farmer, agent, admin, own_listing, cats, kind, db):
+    login(_person(kind, places, farmer, other_farmer, agent, admin))
+    village = farmer.farmer_profile.village
+    responses = [
+        client.post(f"/sell/{own_listing.id}/edit", data=form_data(village, cats["maize"], title="Hacked")),
+        client.post(f"/sell/{own_listing.id}/stock", data={"stock": "0"}),
+        client.post(f"/sell/{own_listing.id}/status", data={"status": "archived"}),
+    ]
+    assert [r.status_code for r in responses] == [403, 403, 403]
+    db.session.expire_all()
+    listing = db.session.get(Listing, own_listing.id)
+    assert (listing.title, listing.stock_milli, listing.status) == ("Ripe tomatoes", 50000, ListingStatus.ACTIVE)
+
+
+def test_a_farmer_creates_a_listing_with_a_photo(client, login, farmer, cats, db):
+    login(farmer)
+    data = form_data(farmer.farmer_profile.village, cats["root-vegetables"])
+    data["photos"] = [(io.BytesIO(factories.photo_bytes()), "IMG_0001.JPG")]
+    response = client.post("/sell/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    listing = db.session.scalar(select(Listing).where(Listing.title == "Sweet potatoes"))
+    assert listing.status is ListingStatus.ACTIVE and len(listing.photos) == 1
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    photo = listing.photos[0].photo
+    assert f'src="/media/{photo.display_key}"' in page and 'application/ld+json' in page
+    media = client.get(f"/media/{photo.display_key}")
+    assert media.status_code == 200 and "immutable" in media.headers["Cache-Control"]
+
+
+def test_a_form_error_keeps_what_was_typed_and_the_photo_already_sent(client, login, farmer, cats, db):
+    login(farmer)
+    data = form_data(farmer.farmer_profile.village, cats["root-vegetables"], price="eighty", description="Orange flesh")
+    data["photos"] = [(io.BytesIO(factories.photo_bytes()), "IMG_0002.JPG")]
+    response = client.post("/sell/new", data=data, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Write the price as a number" in page and 'href="#price"' in page
+    assert 'value="Sweet potatoes"' in page and 'value="eighty"' in page and "Orange flesh" in page
+    photo = db.session.scalar(select(Photo))
+    assert f'name="photo_ids" type="hidden" value="{photo.id}"' in page and photo.thumb_key in page
+    # Correcting the price is enough: the photo comes along without being sent again.
+    data = form_data(farmer.farmer_profile.village, cats["root-vegetables"], photo_ids=str(photo.id))
+    assert client.post("/sell/new", data=data).status_code == 302
+    assert db.session.scalar(select(Listing)).photos[0].photo_id == photo.id
+
+
+def test_a_bad_photo_is_explained_and_the_rest_of_the_form_kept(client, login, farmer, cats):
+    login(farmer)
+    data = form_data(farmer.farmer_profile.village, cats["root-vegetables"])
+    data["photos"] = [(io.BytesIO(b"%PDF-1.4 a document"), "photo.jpg")]
+    page = client.post("/sell/new", data=data, content_type="multipart/form-data").get_data(as_text=True)
+    assert "This file is not a photo we can use" in page and 'value="Sweet potatoes"' in page
+
+
+def test_the_new_listing_form_is_built_for_a_phone(client, login, farmer):
+    login(farmer)
+    page = client.get("/sell/new").get_data(as_text=True)
+    assert 'accept="image/*"' in page and 'capture="environment"' in page and 'enctype="multipart/form-data"' in page
+    assert re.search(r'id="price"[^>]*inputmode="decimal"|inputmode="decimal"[^>]*id="price"', page)
+    assert farmer.farmer_profile.pickup_point in page  # remembered
+
+
+def test_one_tap_stock_update_and_pause_from_the_dashboard(client, login, farmer, own_listing, db):
+    login(farmer)
+    dashboard = client.get("/sell").get_data(as_text=True)
+    assert "Ripe tomatoes" in dashboard and "Mark sold out" in dashboard and "0 views" in dashboard
+    client.post(f"/sell/{own_listing.id}/stock", data={"stock": "0"})
+    db.session.expire_all()
+    assert db.session.get(Listing, own_listing.id).status is ListingStatus.SOLD_OUT
+    client.post(f"/sell/{own_listing.id}/stock", data={"stock": "12.5"})
+    client.post(f"/sell/{own_listing.id}/status", data={"status": "paused"})
+    db.session.expire_all()
+    listing = db.session.get(Listing, own_listing.id)
+    assert (listing.stock_milli, listing.status) == (12500, ListingStatus.PAUSED)
+    bad = client.post(f"/sell/{own_listing.id}/stock", data={"stock": "1.3"}, follow_redirects=True).get_data(as_text=True)
+    assert "Use steps of 0.5 for this unit." in bad
+
+
+def test_an_agent_finds_a_farmer_and_lists_for_them(client, login, agent, farmer, cats, db):
+    login(agent)
+    response = client.post("/sell/for-farmer", data={"phone": farmer.phone})
+    assert response.headers["Location"].endswith(f"/sell/new?farmer={farmer.id}")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "You are listing for" in page
+    data = form_data(farmer.farmer_profile.village, cats["maize"], farmer=str(farmer.id))
+    assert client.post("/sell/new", data=data).status_code == 302
+    listing = db.session.scalar(select(Listing))
+    assert (listing.farmer_id, listing.entered_by_id) == (farmer.id, agent.id)
+    unknown = client.post("/sell/for-farmer", data={"phone": "0799000123"}).get_data(as_text=True)
+    assert "No farmer is registered with this phone number." in unknown
+
+
+def test_an_agent_cannot_list_for_someone_who_is_not_a_farmer(client, login, agent, places):
+    login(agent)
+    buyer = factories.user()
+    assert client.get(f"/sell/new?farmer={buyer.id}").status_code == 403
+
+
+def test_admin_hides_and_the_farmer_sees_why(client, login, admin, farmer, own_listing, app):
+    login(admin)
+    client.post(f"/admin/listings/{own_listing.id}/hide", data={"hide-reason": "Wrong category"})
+    client.post("/logout")
+    assert client.get(f"/listing/{own_listing.id}").status_code == 404
+    login(farmer)
+    assert "Hidden by Village Square: Wrong category" in client.get("/sell").get_data(as_text=True)
+    assert "Hidden by Village Square: Wrong category" in client.get(f"/listing/{own_listing.id}").get_data(as_text=True)
+
+
+def test_reporting_a_listing(client, login, own_listing, places):
+    login(factories.user())
+    page = client.post(f"/listing/{own_listing.id}/report", data={"report-reason": "Looks like a scam"}, follow_redirects=True).get_data(as_text=True)
+    assert "Thank you. We will look at this listing." in page
+
+
+def test_views_are_counted_for_buyers_but_not_for_the_farmer(client, login, farmer, own_listing, db):
+    client.get(f"/listing/{own_listing.id}")
+    login(farmer)
+    client.get(f"/listing/{own_listing.id}")
+    db.session.expire_all()
+    assert db.session.get(Listing, own_listing.id).view_count == 1
+
+
+def test_listing_page_speaks_spanish(client, own_listing):
+    page = client.get(f"/listing/{own_listing.id}?lang=es").get_data(as_text=True)
+    assert "50 kg" in page and "el kg" in page and "Tomates y pimientos" not in page and "Tubérculos y raíces" in page
+
+
+def _fill_market(farmer, cats, n):
+    photo = factories.photo_bytes(200, 150)
+    from marketplace.catalog.services import upload_photos
+
+    for i in range(n):
+        ids = [p.id for p in upload_photos(farmer, [photo])]
+        factories.listing(farmer, cats["root-vegetables"], title=f"Cassava lot {i}", photo_ids=ids)
+
+
+PAGES = ["/", "/produce", "/produce/vegetables", "/produce?q=cassava", "/farmers/{farmer}"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_queries_per_page_do_not_grow_with_the_number_of_listings(client, count_queries, farmer, cats, page):
+    _fill_market(farmer, cats, 2)
+    with count_queries() as few:
+        assert client.get(page.format(farmer=farmer.id)).status_code == 200
+    _fill_market(farmer, cats, 20)
+    with count_queries() as many:
+        assert client.get(page.format(farmer=farmer.id)).status_code == 200
+    assert many.n == few.n <= 6, many.statements
+
+
+def test_listing_detail_queries_do_not_grow_with_photos(client, count_queries, farmer, cats):
+    from marketplace.catalog.services import upload_photos
+
+    one = factories.listing(farmer, cats["maize"], photo_ids=[p.id for p in upload_photos(farmer, [factories.photo_bytes(300, 200)])])
+    five = factories.listing(farmer, cats["maize"], photo_ids=[p.id for p in upload_photos(farmer, [factories.photo_bytes(300, 200, color=(i, 9, 9)) for i in range(5)])])
+    with count_queries() as q_one:
+        client.get(f"/listing/{one.id}")
+    with count_queries() as q_five:
+        client.get(f"/listing/{five.id}")
+    assert q_one.n == q_five.n <= 6, q_five.statements
