@@ -6,7 +6,7 @@ PY := $(BIN)/python
 export FLASK_APP := wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install i18n-extract i18n-update i18n-compile i18n-check browser-deps db-upgrade seed clean
+.PHONY: bench bench-deps run test install i18n-extract i18n-update i18n-compile i18n-check browser-deps db-upgrade seed clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,3 +55,11 @@ test: $(STAMP) i18n-compile browser-deps
 clean:
 	rm -rf $(VENV) build .pytest_cache
 	find translations -name '*.mo' -delete
+
+# --- benchmarks: figures, not tests (see tests/benchmarks/run_catalog_bench.py) ---
+bench-deps:
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } \
+	  || { echo "wrk is needed: apt-get install wrk"; exit 1; }
+
+bench: $(STAMP) i18n-compile bench-deps
+	$(PY) -m tests.benchmarks.run_catalog_bench

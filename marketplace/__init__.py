@@ -9,6 +9,7 @@ from typing import Any, Mapping
 
 from flask import Flask, render_template, url_for
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 
@@ -60,6 +61,24 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+def _tune_sqlite(app: Flask) -> None:
+    """The embedded default serves several gunicorn workers: WAL lets readers and a writer work
+    at once, and SQLite only enforces foreign keys when asked, on every connection."""
+    engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA busy_timeout = 5000")
+        if ":memory:" not in str(engine.url):
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+
 def _import_models() -> None:
     """Every domain's tables must be known before Alembic compares them with the database."""
     from marketplace.accounts import models as _accounts  # noqa: F401
@@ -72,15 +91,19 @@ def _import_models() -> None:
 def _init_extensions(app: Flask) -> None:
     from marketplace import i18n
     from marketplace.accounts.models import User
+    from marketplace.core import cache as page_cache
     from marketplace.core import storage
 
     _import_models()
 
     db.init_app(app)
+    with app.app_context():
+        _tune_sqlite(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     storage.init_app(app)
+    page_cache.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     csp = dict(CSP)

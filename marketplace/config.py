@@ -58,6 +58,8 @@ class BaseConfig:
     NOTIFICATION_CHANNEL_BACKEND = "log"
     SEND_FILE_MAX_AGE_DEFAULT = 31536000  # static files are fingerprinted by the asset url helper
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    PUBLIC_PAGE_CACHE_SECONDS = 30  # anonymous browse pages; 0 turns the cache off
+    VIEW_COUNT_FLUSH_SECONDS = 5  # listing views are written in batches (catalog.view_counts)
 
 
 class DevelopmentConfig(BaseConfig):
@@ -67,6 +69,8 @@ class DevelopmentConfig(BaseConfig):
 class TestingConfig(BaseConfig):
     MODE = "testing"
     TESTING = True
+    PUBLIC_PAGE_CACHE_SECONDS = 0
+    VIEW_COUNT_FLUSH_SECONDS = 0
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
 
@@ -112,4 +116,5 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     settings["RATELIMIT_ENABLED"] = _env_bool("RATELIMIT_ENABLED", cls.RATELIMIT_ENABLED, environ)
     settings["FORCE_HTTPS"] = _env_bool("FORCE_HTTPS", cls.FORCE_HTTPS, environ)
     settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"
+    settings["PUBLIC_PAGE_CACHE_SECONDS"] = int(_env("PUBLIC_PAGE_CACHE_SECONDS", str(cls.PUBLIC_PAGE_CACHE_SECONDS), environ))
     return settings

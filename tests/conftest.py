@@ -18,6 +18,8 @@ from marketplace.extensions import db as _db
 from tests import factories
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+# Every app the tests build starts from TestingConfig; each test's own overrides go on top.
+os.environ["APP_MODE"] = "testing"
 
 
 def is_postgres() -> bool:

@@ -61,11 +61,10 @@ class ListingPage:
 
 
 def _with_card_data(stmt: Select) -> Select:
-    """Everything a listing card shows, in the same query or one more (photos)."""
+    """Exactly what a listing card shows, in the same query or one more (photos): each object
+    loaded costs time on every browse page, so nothing the card does not show."""
     return stmt.options(
         joinedload(Listing.village).joinedload(Village.district),
-        joinedload(Listing.farmer).joinedload(User.farmer_profile),
-        joinedload(Listing.category),
         selectinload(Listing.photos),
     )
 

@@ -47,6 +47,7 @@ class Listing(TimestampMixin, db.Model):
         Index("ix_listings_category_status_created", "category_id", "status", "created_at"),
         Index("ix_listings_district_status_created", "district_id", "status", "created_at"),
         Index("ix_listings_status_price", "status", "price_minor"),
+        Index("ix_listings_updated_at", "updated_at"),  # the catalog's version (core.cache)
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     farmer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

@@ -461,7 +461,6 @@ def listings_to_manage(actor: User) -> list[Listing]:
     return list(db.session.scalars(stmt.order_by(Listing.id.desc()).limit(200)))
 
 
-def record_view(listing: Listing) -> None:
-    """Counted with an UPDATE in the database, so concurrent views are not lost."""
-    db.session.execute(db.update(Listing).where(Listing.id == listing.id).values(view_count=Listing.view_count + 1))
-    db.session.commit()
+def catalog_version() -> object:
+    """Changes whenever any listing changes (cached public pages include it in their key)."""
+    return db.session.scalar(select(db.func.max(Listing.updated_at)))

@@ -8,11 +8,12 @@ from flask_login import current_user, login_required
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import village_choices
-from marketplace.catalog import browse, services
+from marketplace.catalog import browse, services, view_counts
 from marketplace.catalog.forms import FindFarmerForm, ListingForm, ReasonForm, StatusForm, StockForm
 from marketplace.catalog.models import ListingStatus
 from marketplace.catalog.units import UNIT_LABELS, Unit
 from marketplace.core.auth import role_required
+from marketplace.core.cache import public_page
 from marketplace.core.errors import DomainError, NotFound, PermissionDenied
 from marketplace.core.money import Money
 from marketplace.core.views import show_domain_error
@@ -56,11 +57,13 @@ def _browse_page(filters: browse.BrowseFilters):
 
 
 @bp.get("/produce")
+@public_page(services.catalog_version)
 def browse_listings():
     return _browse_page(_filters_from_args())
 
 
 @bp.get("/produce/<slug>")
+@public_page(services.catalog_version)
 def category_page(slug: str):
     filters = _filters_from_args()
     filters.category_slug = slug
@@ -68,6 +71,7 @@ def category_page(slug: str):
 
 
 @bp.get("/listing/<int:listing_id>")
+@public_page(services.catalog_version, on_hit=view_counts.record_view)
 def listing_detail(listing_id: int):
     try:
         listing = browse.public_listing(listing_id, current_user)
@@ -77,11 +81,12 @@ def listing_detail(listing_id: int):
     page = render_template("catalog/detail.html", listing=listing, report_form=ReasonForm(prefix="report"),
                            hide_form=ReasonForm(prefix="hide"), can_manage=can_manage)
     if listing.is_public and not can_manage:
-        services.record_view(listing)  # after rendering: its commit would expire what the page shows
+        view_counts.record_view(listing.id)  # after rendering: its commit would expire what the page shows
     return page
 
 
 @bp.get("/farmers/<int:farmer_id>")
+@public_page(services.catalog_version)
 def farmer_page(farmer_id: int):
     try:
         profile, listings = browse.farmer_page(farmer_id)

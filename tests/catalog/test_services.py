@@ -232,7 +232,28 @@ def test_photos_attach_in_the_order_given_and_at_most_five(farmer, cats):
 
 def test_views_are_counted_in_the_database(farmer, cats, db):
     listing = factories.listing(farmer, cats["maize"])
-    services.record_view(listing)
-    services.record_view(listing)
+    from marketplace.catalog import view_counts
+
+    before = listing.updated_at
+    view_counts.record_view(listing.id)
+    view_counts.record_view(listing.id)
     db.session.expire_all()
-    assert db.session.get(type(listing), listing.id).view_count == 2
+    counted = db.session.get(type(listing), listing.id)
+    assert counted.view_count == 2 and counted.updated_at == before  # a view is not a change
+
+
+def test_view_counts_are_batched_when_configured(farmer, cats, db, app):
+    from marketplace.catalog import view_counts
+
+    listing = factories.listing(farmer, cats["maize"])
+    app.config["VIEW_COUNT_FLUSH_SECONDS"] = 3600
+    try:
+        for _ in range(5):
+            view_counts.record_view(listing.id)
+        db.session.expire_all()
+        assert db.session.get(type(listing), listing.id).view_count == 0  # not written yet
+        view_counts.flush()
+        db.session.expire_all()
+        assert db.session.get(type(listing), listing.id).view_count == 5
+    finally:
+        app.config["VIEW_COUNT_FLUSH_SECONDS"] = 0

@@ -1,0 +1,63 @@
+"""A short-lived cache of whole public pages for visitors who are not signed in.
+
+Anonymous visitors see the same browse pages; rendering them costs far more
+than serving them (see `make bench`). A page is kept for PUBLIC_PAGE_CACHE_SECONDS
+under a key that includes the owning domain's *version* (for the catalog, the
+newest listing change), so an edit shows on the very next request in every
+process, whatever the cache backend. Signed-in people, pages with a message to
+show, and responses that touched the session (a CSRF token, a language choice)
+are never cached. Flask-Caching stores the pages: in-process without Redis,
+in Redis when REDIS_URL is set (shared by every app server).
+"""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable, Optional
+
+from flask import Flask, Response, current_app, make_response, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from marketplace.extensions import cache
+
+
+def init_app(app: Flask) -> None:
+    redis_url = app.config.get("REDIS_URL")
+    config = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url, "CACHE_KEY_PREFIX": "vs:"} if redis_url \
+        else {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000}
+    config["CACHE_DEFAULT_TIMEOUT"] = app.config.get("PUBLIC_PAGE_CACHE_SECONDS", 30)
+    cache.init_app(app, config=config)
+
+
+def _cacheable_request() -> bool:
+    return (
+        current_app.config.get("PUBLIC_PAGE_CACHE_SECONDS", 0) > 0
+        and request.method == "GET"
+        and not getattr(current_user, "is_authenticated", False)
+        and "_flashes" not in session
+        and "lang" not in request.args
+    )
+
+
+def public_page(version: Callable[[], object], on_hit: Optional[Callable[..., None]] = None):
+    """Cache a view's page for anonymous visitors; `on_hit(**view_args)` still runs on every request."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not _cacheable_request():
+                return view(*args, **kwargs)
+            key = f"page:{request.endpoint}:{version()}:{get_locale()}:{request.full_path}"
+            body = cache.get(key)
+            if body is not None:
+                if on_hit is not None:
+                    on_hit(**kwargs)
+                return Response(body, mimetype="text/html")
+            response = make_response(view(*args, **kwargs))
+            if response.status_code == 200 and not session.modified:
+                cache.set(key, response.get_data(), timeout=current_app.config["PUBLIC_PAGE_CACHE_SECONDS"])
+            return response
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,249 @@
+"""`make bench`: the catalog at 100,000 listings, measured against a bare ceiling page.
+
+Prints a table and writes build/bench.json. SQLite by default (a throwaway file
+under build/bench/); PostgreSQL when BENCH_DATABASE_URL is set (that database is
+dropped and created again: point it at a scratch database). Figures, not tests:
+the machine is shared, so each page is compared with the ceiling page measured
+in the same interleaved rounds, and ratios are what to read.
+"""
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, select, text
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD = ROOT / "build"
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "4"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "2"))  # = workers: latency without queueing
+LISTINGS = int(os.environ.get("BENCH_LISTINGS", "100000"))
+
+
+def database_url() -> str:
+    url = os.environ.get("BENCH_DATABASE_URL", "")
+    if url.startswith("postgresql"):
+        server, name = url.rsplit("/", 1)
+        admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        return url
+    folder = BUILD / "bench"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return f"sqlite:///{folder / 'bench.sqlite3'}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def noisy_jpeg(target_bytes: int = 4 * 1024 * 1024) -> bytes:
+    """A phone-like photo of about 4 MB (noise does not compress, like real grass and leaves)."""
+    from PIL import Image
+
+    rng = random.Random(4)
+    width, height = 2600, 1950
+    image = Image.frombytes("RGB", (width, height), bytes(rng.getrandbits(8) for _ in range(width * height * 3)))
+    for quality in (95, 92, 90, 88, 85, 80, 75):
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=quality)
+        if buffer.tell() <= target_bytes:
+            return buffer.getvalue()
+    return buffer.getvalue()
+
+
+def measure_in_process(app, pages: dict[str, str]) -> dict[str, dict]:
+    """SQL statements and gzip bytes of HTML + CSS for one anonymous request per page."""
+    from marketplace.extensions import db
+
+    css = (ROOT / "static" / "css" / "app.css").read_bytes()
+    css_gzip = len(gzip.compress(css, 9))
+    client = app.test_client()
+    results = {}
+    for name, path in pages.items():
+        client.get(path)  # warm caches of templates and translations
+        with app.app_context():
+            engine = db.engine
+        statements: list[str] = []
+        listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        response = client.get(path)
+        event.remove(engine, "before_cursor_execute", listener)
+        html = response.get_data()
+        results[name] = {"status": response.status_code, "queries": len(statements),
+                         "html_gzip": len(gzip.compress(html, 9)), "css_gzip": css_gzip,
+                         "page_gzip": len(gzip.compress(html, 9)) + css_gzip}
+    return results
+
+
+def time_listing_creation(app, runs: int = 5) -> dict:
+    """Server time to process one 4 MB photo and create the listing (the farmer's wait)."""
+    from marketplace.accounts.models import User
+    from marketplace.catalog.models import Category
+    from marketplace.catalog.services import ListingInput, create_listing, upload_photos
+    from marketplace.extensions import db
+
+    photo = noisy_jpeg()
+    timings = []
+    with app.app_context(), app.test_request_context("/sell/new"):
+        farmer = db.session.scalar(select(User).where(User.name == "Farmer 000"))
+        category = db.session.scalar(select(Category).where(Category.slug == "leafy-greens"))
+        for i in range(runs):
+            start = time.perf_counter()
+            photos = upload_photos(farmer, [photo])
+            create_listing(farmer, farmer, ListingInput(
+                title=f"Bench kale {i}", category_id=category.id, unit="bunch", price="30", stock="10",
+                village_id=farmer.farmer_profile.village_id, pickup_point="Market", photo_ids=[p.id for p in photos],
+            ))
+            timings.append(time.perf_counter() - start)
+    return {"photo_bytes": len(photo), "runs": runs, "median_s": statistics.median(timings), "max_s": max(timings)}
+
+
+def run_wrk(url: str) -> dict:
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--timeout", "5s", "-s", str(Path(__file__).with_name("latency.lua")), url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    line = next(l for l in output.splitlines() if l.startswith("BENCH "))
+    return json.loads(line[len("BENCH "):])
+
+
+def serve(url: str, port: int, cache_seconds: int) -> subprocess.Popen:
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-secret", APP_MODE="development", FORCE_HTTPS="false",
+               RATELIMIT_ENABLED="false", PYTHONPATH=str(ROOT), PUBLIC_PAGE_CACHE_SECONDS=str(cache_seconds))
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "--workers", "2", "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", "tests.benchmarks.bench_wsgi:app"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_ceiling", timeout=1)
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def main() -> int:
+    if not shutil.which("wrk"):
+        print("wrk is not installed (make bench installs Debian's wrk)", file=sys.stderr)
+        return 2
+    os.environ.setdefault("SECRET_KEY", "bench-secret")
+    url = database_url()
+    from flask_migrate import upgrade
+
+    from marketplace import create_app
+    from marketplace.catalog.models import Listing, ListingStatus
+    from marketplace.extensions import db
+    from tests.benchmarks.catalog_data import generate
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
+                      "PUBLIC_PAGE_CACHE_SECONDS": 0, "VIEW_COUNT_FLUSH_SECONDS": 0,
+                      "MEDIA_ROOT": str(BUILD / "bench" / "media")})
+    started = time.perf_counter()
+    with app.app_context():
+        upgrade()
+        counts = generate(listings=LISTINGS)
+        listing_id = db.session.scalar(select(Listing.id).where(Listing.status == ListingStatus.ACTIVE).order_by(Listing.id).offset(LISTINGS // 2).limit(1))
+    load_seconds = time.perf_counter() - started
+
+    pages = {
+        "home": "/", "category": "/produce/vegetables", "search": "/produce?q=tomatoes",
+        "detail": f"/listing/{listing_id}", "ceiling": "/_ceiling",
+    }
+    from tests.benchmarks import bench_wsgi  # noqa: F401  (registers /_ceiling on its own app; measure it in-process too)
+
+    in_process = measure_in_process(app, {k: v for k, v in pages.items() if k != "ceiling"})
+    creation = time_listing_creation(app)
+
+    # Two servers with the same settings: one renders every request (cache off), one serves
+    # anonymous pages from the page cache (the default). The ceiling runs on the first.
+    ports = {"rendered": free_port(), "cached": free_port()}
+    servers = [serve(url, ports["rendered"], 0), serve(url, ports["cached"], 30)]
+    targets_to_hit = [("ceiling", "rendered", pages["ceiling"])] + [
+        (f"{name}", mode, path) for mode in ("rendered", "cached") for name, path in pages.items() if name != "ceiling"
+    ]
+    rounds: dict[tuple[str, str], list[dict]] = {(name, mode): [] for name, mode, _ in targets_to_hit}
+    try:
+        for name, mode, path in targets_to_hit:  # warm-up: each worker compiles templates and fills caches
+            for _ in range(20):
+                urllib.request.urlopen(f"http://127.0.0.1:{ports[mode]}{path}").read()
+        for _ in range(ROUNDS):
+            for name, mode, path in targets_to_hit:  # interleaved: every page sees the same machine noise
+                rounds[(name, mode)].append(run_wrk(f"http://127.0.0.1:{ports[mode]}{path}"))
+    finally:
+        for server in servers:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=10)
+
+    ceiling_rps = statistics.median(r["rps"] for r in rounds[("ceiling", "rendered")])
+    table = {}
+    for (name, mode), runs in rounds.items():
+        label = name if name == "ceiling" else f"{name} ({mode})"
+        table[label] = {
+            "rps": statistics.median(r["rps"] for r in runs),
+            "p50_ms": statistics.median(r["p50_us"] for r in runs) / 1000,
+            "p99_ms": statistics.median(r["p99_us"] for r in runs) / 1000,
+            "errors": sum(r["errors"] + r["non2xx"] for r in runs),
+            "vs_ceiling": statistics.median(r["rps"] for r in runs) / ceiling_rps,
+            **in_process.get(name, {}),
+        }
+    report = {
+        "database": "postgresql" if url.startswith("postgresql") else "sqlite",
+        "listings": counts["listings"], "farmers": counts["farmers"], "load_seconds": round(load_seconds, 1),
+        "server": "gunicorn, 2 sync workers (two servers: page cache off and on)", "wrk": f"1 thread, {CONNECTIONS} connections, {SECONDS}s x {ROUNDS} interleaved rounds",
+        "pages": table, "listing_creation_4mb_photo": creation,
+        "cpu_count": os.cpu_count(),
+    }
+    browse_pages = ("home", "category", "search", "detail")
+    targets = {
+        "browse pages >= 70% of ceiling rps (cached, as anonymous visitors are served)":
+            all(table[f"{p} (cached)"]["vs_ceiling"] >= 0.70 for p in browse_pages),
+        "browse pages >= 70% of ceiling rps (rendered on every request)":
+            all(table[f"{p} (rendered)"]["vs_ceiling"] >= 0.70 for p in browse_pages),
+        "search p99 < 50 ms (rendered on every request)": table["search (rendered)"]["p99_ms"] < 50,
+        "<= 6 queries per page": all(in_process[p]["queries"] <= 6 for p in browse_pages),
+        "<= 50 KB HTML+CSS gzip per page": all(in_process[p]["page_gzip"] <= 50 * 1024 for p in browse_pages),
+        "listing creation with a 4 MB photo < 1 s": creation["median_s"] < 1.0,
+    }
+    report["targets"] = targets
+    BUILD.mkdir(exist_ok=True)
+    (BUILD / "bench.json").write_text(json.dumps(report, indent=2))
+
+    print(f"\nCatalog benchmark on {report['database']}: {counts['listings']:,} listings, {counts['farmers']} farmers "
+          f"(loaded and indexed in {load_seconds:.1f}s); {report['server']}; wrk {report['wrk']}")
+    print(f"{'page':<22}{'req/s':>9}{'vs ceiling':>12}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'queries':>9}{'gzip B':>9}")
+    for name, row in table.items():
+        print(f"{name:<22}{row['rps']:>9.1f}{row['vs_ceiling']:>11.0%} {row['p50_ms']:>8.1f}{row['p99_ms']:>9.1f}{row['errors']:>8}"
+              f"{row.get('queries', '-'):>9}{row.get('page_gzip', '-'):>9}")
+    print("queries and gzip bytes: one anonymous request rendered in-process (a cache hit costs 1 query)")
+    print(f"listing creation with a {creation['photo_bytes'] / 1e6:.1f} MB photo: median {creation['median_s'] * 1000:.0f} ms, "
+          f"max {creation['max_s'] * 1000:.0f} ms over {creation['runs']} runs")
+    for target, met in targets.items():
+        print(f"  [{'met' if met else 'NOT MET'}] {target}")
+    print(f"figures written to {BUILD / 'bench.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
