@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Optional
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.core.db import TimestampMixin
+from marketplace.core.db import TimestampMixin, string_enum
 from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
 
@@ -104,7 +104,7 @@ class RoleGrant(db.Model):
     __table_args__ = (UniqueConstraint("user_id", "role"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]))
+    role: Mapped[Role] = mapped_column(string_enum(Role))
     department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("departments.id"))
     granted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)

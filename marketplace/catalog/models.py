@@ -5,19 +5,15 @@ import enum
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User, Village
 from marketplace.catalog.units import Unit
-from marketplace.core.db import TimestampMixin
+from marketplace.core.db import TimestampMixin, string_enum
 from marketplace.core.money import Money
 from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
-
-
-def _enum(kind: type[enum.Enum], length: int = 16) -> Enum:
-    return Enum(kind, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class ListingStatus(str, enum.Enum):
@@ -55,7 +51,7 @@ class Listing(TimestampMixin, db.Model):
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
-    unit: Mapped[Unit] = mapped_column(_enum(Unit))
+    unit: Mapped[Unit] = mapped_column(string_enum(Unit))
     price_minor: Mapped[int] = mapped_column()
     currency: Mapped[str] = mapped_column(String(3))
     stock_milli: Mapped[int] = mapped_column(default=0)
@@ -71,7 +67,7 @@ class Listing(TimestampMixin, db.Model):
     delivery_fee_minor: Mapped[int] = mapped_column(default=0)
     is_organic: Mapped[bool] = mapped_column(default=False)
     is_natural: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[ListingStatus] = mapped_column(_enum(ListingStatus), default=ListingStatus.DRAFT)
+    status: Mapped[ListingStatus] = mapped_column(string_enum(ListingStatus), default=ListingStatus.DRAFT)
     hidden_reason: Mapped[Optional[str]] = mapped_column(String(500))
     hidden_at: Mapped[Optional[datetime]] = mapped_column()
     hidden_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))

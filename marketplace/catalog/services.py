@@ -21,7 +21,7 @@ from marketplace.catalog import search
 from marketplace.catalog.images import process_photo
 from marketplace.catalog.labels import listing_status_name
 from marketplace.catalog.models import (
-    Category, Listing, ListingChange, ListingPhoto, ListingReport, ListingStatus, Photo,
+    Category, Listing, ListingChange, ListingPhoto, ListingStatus, Photo,
 )
 from marketplace.catalog.units import ORDER_STEP, Unit, parse_quantity, quantity_decimal
 from marketplace.core.auth import require_role
@@ -29,7 +29,6 @@ from marketplace.core.errors import DomainError, InvalidInput, NotFound, Permiss
 from marketplace.core.money import Money
 from marketplace.core.phone import normalise_phone
 from marketplace.core.storage import get_storage
-from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import external_url
 from marketplace.extensions import db
 from marketplace.notifications.services import notify_user
@@ -231,7 +230,7 @@ def _apply(listing: Listing, clean: dict) -> None:
         if [lp.photo_id for lp in listing.photos] != wanted else listing.photos
 
 
-def _record(listing: Listing, actor: Optional[User], action: str, old: Optional[ListingStatus], new: Optional[ListingStatus], reason: str = "") -> None:
+def record_change(listing: Listing, actor: Optional[User], action: str, old: Optional[ListingStatus], new: Optional[ListingStatus], reason: str = "") -> None:
     db.session.add(ListingChange(
         listing_id=listing.id, actor_id=actor.id if actor else None, action=action,
         from_status=old.value if old else None, to_status=new.value if new else None, reason=reason,
@@ -251,7 +250,7 @@ def create_listing(actor: User, farmer: User, data: ListingInput) -> Listing:
     listing.status = ListingStatus.DRAFT
     db.session.add(listing)
     db.session.flush()
-    _record(listing, actor, "create", None, ListingStatus.DRAFT)
+    record_change(listing, actor, "create", None, ListingStatus.DRAFT)
     if data.publish:
         _transition(listing, actor, ListingStatus.ACTIVE)
     search.index_listing(listing)
@@ -277,7 +276,7 @@ def update_listing(actor: User, listing: Listing, data: ListingInput) -> Listing
         _transition(listing, actor, ListingStatus.SOLD_OUT)
     elif listing.stock_milli > 0 and listing.status is ListingStatus.SOLD_OUT:
         _transition(listing, actor, ListingStatus.ACTIVE)
-    _record(listing, actor, "edit", listing.status, listing.status)
+    record_change(listing, actor, "edit", listing.status, listing.status)
     search.index_listing(listing)
     db.session.commit()
     return listing
@@ -319,7 +318,7 @@ def _transition(listing: Listing, actor: Optional[User], new: ListingStatus, rea
     if new in (ListingStatus.ACTIVE,) and listing.stock_milli == 0:
         raise DomainError(_l("Add stock before putting this listing on sale."), field="stock")
     listing.status = new
-    _record(listing, actor, "status", old, new, reason)
+    record_change(listing, actor, "status", old, new, reason)
 
 
 def change_status(actor: User, listing: Listing, new: ListingStatus, reason: str = "") -> Listing:
@@ -346,56 +345,11 @@ def set_stock(actor: User, listing: Listing, quantity: str) -> Listing:
         _transition(listing, actor, ListingStatus.SOLD_OUT)
     elif milli > 0 and listing.status is ListingStatus.SOLD_OUT:
         _transition(listing, actor, ListingStatus.ACTIVE)
-    _record(listing, actor, "stock", listing.status, listing.status, f"{old_stock} -> {milli}")
+    record_change(listing, actor, "stock", listing.status, listing.status, f"{old_stock} -> {milli}")
     db.session.commit()
     return listing
 
 
-
-
-# --- moderation and reports ------------------------------------------------------------------
-
-def hide_listing(actor: User, listing: Listing, reason: str) -> None:
-    require_role(actor, Role.ADMIN)
-    if not reason.strip():
-        raise DomainError(_l("Give the farmer a reason: they will see it."), field="reason")
-    listing.hidden_at = utcnow()
-    listing.hidden_by_id = actor.id
-    listing.hidden_reason = reason.strip()[:500]
-    _record(listing, actor, "hide", listing.status, listing.status, listing.hidden_reason)
-    notify_user(listing.farmer, "listing_hidden", lambda: (
-        _("Your listing was hidden"),
-        _("Your listing \"%(title)s\" was hidden by Village Square: %(reason)s", title=listing.title, reason=listing.hidden_reason),
-    ))
-    db.session.commit()
-
-
-def unhide_listing(actor: User, listing: Listing, reason: str = "") -> None:
-    require_role(actor, Role.ADMIN)
-    listing.hidden_at = None
-    listing.hidden_by_id = None
-    listing.hidden_reason = None
-    _record(listing, actor, "unhide", listing.status, listing.status, reason)
-    db.session.commit()
-
-
-def report_listing(actor: User, listing: Listing, reason: str) -> ListingReport:
-    if actor is None or not actor.is_authenticated:
-        raise PermissionDenied(_l("Sign in to report a listing."))
-    if not reason.strip():
-        raise DomainError(_l("Tell us what is wrong with this listing."), field="reason")
-    existing = db.session.scalar(select(ListingReport).where(ListingReport.listing_id == listing.id, ListingReport.reporter_id == actor.id))
-    if existing is not None:
-        raise DomainError(_l("You have already reported this listing. Thank you; we are looking at it."))
-    report = ListingReport(listing_id=listing.id, reporter_id=actor.id, reason=reason.strip()[:500])
-    db.session.add(report)
-    db.session.commit()
-    return report
-
-
-def open_reports(actor: User) -> list[ListingReport]:
-    require_role(actor, Role.ADMIN)
-    return list(db.session.scalars(select(ListingReport).where(ListingReport.resolved_at.is_(None)).order_by(ListingReport.id.desc()).limit(100)))
 
 
 # --- reading for the one who manages -----------------------------------------------------------

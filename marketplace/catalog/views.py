@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import village_choices
-from marketplace.catalog import browse, services, view_counts
+from marketplace.catalog import browse, moderation, services, view_counts
 from marketplace.catalog.forms import FindFarmerForm, ListingForm, ReasonForm, StatusForm, StockForm
 from marketplace.catalog.models import ListingStatus
 from marketplace.catalog.units import UNIT_LABELS, Unit
@@ -103,7 +103,7 @@ def report_listing(listing_id: int):
         listing = services.get_listing(listing_id)
         if not form.validate_on_submit():
             raise DomainError(_("Tell us what is wrong with this listing."))
-        services.report_listing(current_user, listing, form.reason.data)
+        moderation.report_listing(current_user, listing, form.reason.data)
     except NotFound:
         abort(404)
     except DomainError as error:
@@ -301,7 +301,7 @@ def hide_listing(listing_id: int):
     form = ReasonForm(prefix="hide")
     try:
         listing = services.get_listing(listing_id)
-        services.hide_listing(current_user, listing, form.reason.data or "")
+        moderation.hide_listing(current_user, listing, form.reason.data or "")
     except NotFound:
         abort(404)
     except DomainError as error:
@@ -315,7 +315,7 @@ def hide_listing(listing_id: int):
 @role_required(Role.ADMIN)
 def unhide_listing(listing_id: int):
     try:
-        services.unhide_listing(current_user, services.get_listing(listing_id))
+        moderation.unhide_listing(current_user, services.get_listing(listing_id))
     except NotFound:
         abort(404)
     flash(_("The listing is visible again."), "success")
@@ -325,4 +325,4 @@ def unhide_listing(listing_id: int):
 @bp.get("/admin/reports")
 @role_required(Role.ADMIN)
 def reports():
-    return render_template("catalog/admin_reports.html", reports=services.open_reports(current_user))
+    return render_template("catalog/admin_reports.html", reports=moderation.open_reports(current_user))

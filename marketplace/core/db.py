@@ -5,9 +5,10 @@ alter them on PostgreSQL and recreate them in SQLite's batch mode.
 """
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 
 from marketplace.core.timeutils import utcnow
@@ -32,3 +33,8 @@ class Base(DeclarativeBase):
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def string_enum(kind: type[enum.Enum], length: int = 16) -> Enum:
+    """An enum stored as its value in a VARCHAR: adding a state needs no PostgreSQL type change."""
+    return Enum(kind, native_enum=False, length=length, values_callable=lambda members: [m.value for m in members])

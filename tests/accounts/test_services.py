@@ -6,7 +6,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from marketplace.accounts import services
-from marketplace.accounts.models import Role, RoleChange, User
+from marketplace.accounts.models import Role, RoleChange
 from marketplace.core.errors import DomainError, PermissionDenied
 from marketplace.notifications.models import OutboxMessage
 from tests import factories

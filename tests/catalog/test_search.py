@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from flask_babel import force_locale
 
-from marketplace.catalog import browse, services
+from marketplace.catalog import browse, moderation, services
 from marketplace.catalog.browse import BrowseFilters, Sort
 from marketplace.catalog.categories import CATEGORY_TREE
 from marketplace.catalog.models import ListingStatus
@@ -60,7 +60,7 @@ def test_search_shows_only_what_is_on_sale(market, farmer, admin):
     services.change_status(farmer, market["tomatoes"], ListingStatus.PAUSED)
     assert titles(BrowseFilters(query="tomatoes")) == []
     services.change_status(farmer, market["tomatoes"], ListingStatus.ACTIVE)
-    services.hide_listing(admin, market["tomatoes"], "duplicate")
+    moderation.hide_listing(admin, market["tomatoes"], "duplicate")
     assert titles(BrowseFilters(query="tomatoes")) == []
 
 

@@ -7,7 +7,7 @@ from itertools import product
 import pytest
 from sqlalchemy import select
 
-from marketplace.catalog import services
+from marketplace.catalog import moderation, services
 from marketplace.catalog.models import ListingChange, ListingStatus
 from marketplace.core.errors import DomainError, InvalidInput, PermissionDenied
 from marketplace.notifications.models import OutboxMessage
@@ -170,12 +170,12 @@ def test_putting_an_empty_listing_on_sale_asks_for_stock(farmer, cats):
 def test_admin_hides_a_listing_with_a_reason_the_farmer_is_told(farmer, admin, cats, db):
     listing = factories.listing(farmer, cats["maize"])
     with pytest.raises(DomainError):
-        services.hide_listing(admin, listing, " ")
-    services.hide_listing(admin, listing, "Photos show a different product")
+        moderation.hide_listing(admin, listing, " ")
+    moderation.hide_listing(admin, listing, "Photos show a different product")
     assert not listing.is_public and listing.hidden_reason == "Photos show a different product"
     message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "listing_hidden"))
     assert message.user_id == farmer.id and "Photos show a different product" in message.body
-    services.unhide_listing(admin, listing)
+    moderation.unhide_listing(admin, listing)
     assert listing.is_public
     hides = db.session.scalars(select(ListingChange.action).where(ListingChange.listing_id == listing.id, ListingChange.actor_id == admin.id))
     assert list(hides) == ["hide", "unhide"]
@@ -185,17 +185,17 @@ def test_only_admins_hide_listings(farmer, other_farmer, agent, cats):
     listing = factories.listing(farmer, cats["maize"])
     for person in (farmer, other_farmer, agent):
         with pytest.raises(PermissionDenied):
-            services.hide_listing(person, listing, "x")
+            moderation.hide_listing(person, listing, "x")
 
 
 def test_any_signed_in_person_reports_a_listing_once(farmer, cats, places):
     listing = factories.listing(farmer, cats["maize"])
     buyer = factories.user()
-    services.report_listing(buyer, listing, "Price is per gram, not per kg")
+    moderation.report_listing(buyer, listing, "Price is per gram, not per kg")
     with pytest.raises(DomainError):
-        services.report_listing(buyer, listing, "again")
+        moderation.report_listing(buyer, listing, "again")
     with pytest.raises(DomainError):
-        services.report_listing(factories.user(), listing, "")
+        moderation.report_listing(factories.user(), listing, "")
 
 
 def test_new_listing_defaults_come_from_the_last_one(farmer, cats):

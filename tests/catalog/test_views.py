@@ -7,7 +7,6 @@ import re
 import pytest
 from sqlalchemy import select
 
-from marketplace.accounts.models import Role
 from marketplace.catalog.models import Listing, ListingStatus, Photo
 from tests import factories
 
