@@ -38,10 +38,10 @@ class Category(db.Model):
 class Listing(TimestampMixin, db.Model):
     __tablename__ = "listings"
     __table_args__ = (
-        # Browse pages: active listings, newest first, optionally per category or district.
-        Index("ix_listings_status_created", "status", "created_at"),
-        Index("ix_listings_category_status_created", "category_id", "status", "created_at"),
-        Index("ix_listings_district_status_created", "district_id", "status", "created_at"),
+        # Browse pages: listings on sale, newest (highest id) first, per category, district or region.
+        Index("ix_listings_category_status_id", "category_id", "status", "id"),
+        Index("ix_listings_district_status_id", "district_id", "status", "id"),
+        Index("ix_listings_region_status_id", "region_id", "status", "id"),
         Index("ix_listings_status_price", "status", "price_minor"),
         Index("ix_listings_updated_at", "updated_at"),  # the catalog's version (core.cache)
     )
@@ -61,7 +61,7 @@ class Listing(TimestampMixin, db.Model):
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
     # Copied from the village so browse filters and "near you" need no join.
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
-    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
     pickup_point: Mapped[str] = mapped_column(String(500))
     delivery_available: Mapped[bool] = mapped_column(default=False)
     delivery_fee_minor: Mapped[int] = mapped_column(default=0)

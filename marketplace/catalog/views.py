@@ -78,8 +78,12 @@ def listing_detail(listing_id: int):
     except NotFound:
         abort(404)
     can_manage = services.can_manage(current_user, listing)
-    page = render_template("catalog/detail.html", listing=listing, report_form=ReasonForm(prefix="report"),
-                           hide_form=ReasonForm(prefix="hide"), can_manage=can_manage)
+    # Forms only for those who see them: building one writes a CSRF token into the session,
+    # which would give every visitor a cookie and make the page uncacheable.
+    signed_in = current_user.is_authenticated
+    page = render_template("catalog/detail.html", listing=listing, can_manage=can_manage,
+                           report_form=ReasonForm(prefix="report") if signed_in else None,
+                           hide_form=ReasonForm(prefix="hide") if signed_in else None)
     if listing.is_public and not can_manage:
         view_counts.record_view(listing.id)  # after rendering: its commit would expire what the page shows
     return page

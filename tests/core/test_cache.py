@@ -59,3 +59,14 @@ def test_a_cached_listing_page_still_counts_each_view(client, caching, listing, 
         client.get(f"/listing/{listing.id}")
     db.session.expire_all()
     assert db.session.get(type(listing), listing.id).view_count == 3
+
+
+@pytest.mark.parametrize("path", ["/", "/produce", "/produce/grains-pulses", "/produce?q=maize", "/listing/{id}", "/farmers/{farmer}"])
+def test_anonymous_public_pages_set_no_cookie_so_they_can_be_cached(client, caching, listing, path, count_queries):
+    url = path.format(id=listing.id, farmer=listing.farmer_id)
+    first = client.get(url)
+    assert "Set-Cookie" not in first.headers
+    with count_queries() as counted:
+        client.get(url)
+    # the catalog's version; the listing page also writes its view (at once in tests, batched in production)
+    assert counted.n == (2 if path.startswith("/listing") else 1)

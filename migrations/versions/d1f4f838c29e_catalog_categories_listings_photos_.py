@@ -1,8 +1,8 @@
-"""catalog: categories, listings, photos, history, reports
+"""catalog: categories, listings, photos, history, reports, search
 
-Revision ID: eeccda67bf88
+Revision ID: d1f4f838c29e
 Revises: f07c28d325d8
-Create Date: 2026-11-28 16:54:26.230563
+Create Date: 2026-11-28 17:16:13.306541
 
 """
 from alembic import op
@@ -13,7 +13,7 @@ from marketplace.catalog.seeding import ensure_categories
 
 
 # revision identifiers, used by Alembic.
-revision = 'eeccda67bf88'
+revision = 'd1f4f838c29e'
 down_revision = 'f07c28d325d8'
 branch_labels = None
 depends_on = None
@@ -72,12 +72,12 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_listings'))
     )
     with op.batch_alter_table('listings', schema=None) as batch_op:
-        batch_op.create_index('ix_listings_category_status_created', ['category_id', 'status', 'created_at'], unique=False)
-        batch_op.create_index('ix_listings_district_status_created', ['district_id', 'status', 'created_at'], unique=False)
+        batch_op.create_index('ix_listings_category_status_id', ['category_id', 'status', 'id'], unique=False)
+        batch_op.create_index('ix_listings_district_status_id', ['district_id', 'status', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_listings_farmer_id'), ['farmer_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_listings_region_id'), ['region_id'], unique=False)
-        batch_op.create_index('ix_listings_status_created', ['status', 'created_at'], unique=False)
+        batch_op.create_index('ix_listings_region_status_id', ['region_id', 'status', 'id'], unique=False)
         batch_op.create_index('ix_listings_status_price', ['status', 'price_minor'], unique=False)
+        batch_op.create_index('ix_listings_updated_at', ['updated_at'], unique=False)
 
     op.create_table('photos',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -140,7 +140,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_listing_reports_listing_id'), ['listing_id'], unique=False)
 
     # ### end Alembic commands ###
-    install_search_ddl(op.get_bind())  # FTS5 table or tsvector column + GIN index
+    install_search_ddl(op.get_bind())  # FTS5 table (SQLite) or tsvector column + GIN index (PostgreSQL)
     ensure_categories(op.get_bind())
 
 
@@ -164,12 +164,12 @@ def downgrade():
 
     op.drop_table('photos')
     with op.batch_alter_table('listings', schema=None) as batch_op:
+        batch_op.drop_index('ix_listings_updated_at')
         batch_op.drop_index('ix_listings_status_price')
-        batch_op.drop_index('ix_listings_status_created')
-        batch_op.drop_index(batch_op.f('ix_listings_region_id'))
+        batch_op.drop_index('ix_listings_region_status_id')
         batch_op.drop_index(batch_op.f('ix_listings_farmer_id'))
-        batch_op.drop_index('ix_listings_district_status_created')
-        batch_op.drop_index('ix_listings_category_status_created')
+        batch_op.drop_index('ix_listings_district_status_id')
+        batch_op.drop_index('ix_listings_category_status_id')
 
     op.drop_table('listings')
     with op.batch_alter_table('categories', schema=None) as batch_op:
