@@ -8,7 +8,10 @@ from marketplace.accounts import services
 from marketplace.accounts.demo_data import DEMO_PASSWORD
 from marketplace.accounts.models import ADMIN_GRANTED_ROLES, Role
 from marketplace.accounts.seeding import database_is_empty, seed_demo_people, seed_places
+from marketplace.catalog.demo_data import seed_demo_listings
+from marketplace.catalog.seeding import ensure_categories
 from marketplace.core.errors import DomainError
+from marketplace.extensions import db
 
 
 def register_commands(app: Flask) -> None:
@@ -20,10 +23,16 @@ def register_commands(app: Flask) -> None:
             click.echo("Database already has data; demo seed skipped.")
             return
         seed_places()
+        ensure_categories(db.session.connection())
+        db.session.commit()
         people = seed_demo_people()
+        farmer = services.find_user_by_identifier(next(phone for role, phone, _ in people if role == "farmer"))
+        listed = seed_demo_listings(farmer)
         click.echo(f"Demo people (password for all: {DEMO_PASSWORD}):")
         for role, phone, email in people:
             click.echo(f"  {role:<9} {phone}  {email}")
+        if listed:
+            click.echo(f"The demo farmer has {listed} listings on sale.")
 
     users = click.Group("users", help="Grant or revoke the roles only an admin gives.")
     app.cli.add_command(users)

@@ -107,6 +107,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     settings["SQLALCHEMY_DATABASE_URI"] = _env("DATABASE_URL", None, environ)
     settings["REDIS_URL"] = _env("REDIS_URL", None, environ)
     settings["PUBLIC_BASE_URL"] = _env("PUBLIC_BASE_URL", cls.PUBLIC_BASE_URL, environ)
+    settings["MEDIA_ROOT"] = _env("MEDIA_ROOT", None, environ)
     for key in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE"):
         settings[key] = _env(key, None, environ)
     settings["STRIPE_JS_URL"] = _env("STRIPE_JS_URL", cls.STRIPE_JS_URL, environ)

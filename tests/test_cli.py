@@ -18,10 +18,16 @@ def test_seed_demo_loads_places_and_one_person_per_role_and_is_safe_to_rerun(app
     admin = authenticate("+254711000006", DEMO_PASSWORD)
     assert admin.has_role(Role.ADMIN)
     assert authenticate("+254711000005", DEMO_PASSWORD).department_id is not None
-    assert authenticate("+254711000002", DEMO_PASSWORD).farmer_profile is not None
+    farmer = authenticate("+254711000002", DEMO_PASSWORD)
+    assert farmer.farmer_profile is not None
+    from marketplace.catalog.models import Listing
+
+    on_sale = db.session.scalar(select(func.count()).select_from(Listing).where(Listing.farmer_id == farmer.id))
+    assert on_sale == 6 and "6 listings" in result.output
 
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     assert db.session.scalar(select(func.count()).select_from(Village)) == villages
+    assert db.session.scalar(select(func.count()).select_from(Listing)) == 6
     assert "skipped" in runner.invoke(args=["seed-demo", "--if-empty"]).output
 
 

@@ -137,9 +137,9 @@ def browse(filters: BrowseFilters, tree: list[Category] | None = None) -> Listin
 
     words = search.query_words(filters.query)
     sort = filters.sort if filters.sort in Sort.CHOICES else Sort.NEWEST
-    stmt = search.apply_text_search(stmt, words, rank=bool(words) and sort == Sort.RELEVANCE)
+    stmt = search.apply_text_search(stmt, words, rank=bool(words) and sort == Sort.RELEVANCE, newest_first=sort == Sort.NEWEST)
     order = {
-        Sort.NEWEST: [Listing.id.desc()],
+        Sort.NEWEST: [],  # set by apply_text_search, which knows the fastest way on each database
         Sort.PRICE_LOW: [Listing.price_minor.asc(), Listing.id.desc()],
         Sort.PRICE_HIGH: [Listing.price_minor.desc(), Listing.id.desc()],
         Sort.HARVEST: [Listing.harvest_date.desc().nulls_last(), Listing.id.desc()],

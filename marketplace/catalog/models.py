@@ -38,7 +38,9 @@ class Category(db.Model):
 class Listing(TimestampMixin, db.Model):
     __tablename__ = "listings"
     __table_args__ = (
-        # Browse pages: listings on sale, newest (highest id) first, per category, district or region.
+        # Browse pages: listings on sale, newest (highest id) first, everywhere or per category,
+        # district or region. Each index ends in id so the database walks it and stops after a page.
+        Index("ix_listings_status_id", "status", "id"),
         Index("ix_listings_category_status_id", "category_id", "status", "id"),
         Index("ix_listings_district_status_id", "district_id", "status", "id"),
         Index("ix_listings_region_status_id", "region_id", "status", "id"),

@@ -17,3 +17,4 @@ def ensure_categories(connection: Connection) -> None:
             {"slug": slug, "parent": existing.get(parent_slug) if parent_slug else None, "position": position},
         )
         existing[slug] = connection.execute(text("SELECT id FROM categories WHERE slug = :slug"), {"slug": slug}).scalar_one()
+

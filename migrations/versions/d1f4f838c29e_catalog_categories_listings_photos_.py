@@ -76,6 +76,7 @@ def upgrade():
         batch_op.create_index('ix_listings_district_status_id', ['district_id', 'status', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_listings_farmer_id'), ['farmer_id'], unique=False)
         batch_op.create_index('ix_listings_region_status_id', ['region_id', 'status', 'id'], unique=False)
+        batch_op.create_index('ix_listings_status_id', ['status', 'id'], unique=False)
         batch_op.create_index('ix_listings_status_price', ['status', 'price_minor'], unique=False)
         batch_op.create_index('ix_listings_updated_at', ['updated_at'], unique=False)
 
@@ -166,6 +167,7 @@ def downgrade():
     with op.batch_alter_table('listings', schema=None) as batch_op:
         batch_op.drop_index('ix_listings_updated_at')
         batch_op.drop_index('ix_listings_status_price')
+        batch_op.drop_index('ix_listings_status_id')
         batch_op.drop_index('ix_listings_region_status_id')
         batch_op.drop_index(batch_op.f('ix_listings_farmer_id'))
         batch_op.drop_index('ix_listings_district_status_id')

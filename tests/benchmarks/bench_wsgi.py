@@ -12,7 +12,7 @@ app = create_app()
 @app.get("/_ceiling")
 def ceiling():
     rows = db.session.execute(text(
-        "SELECT id, title, price_minor FROM listings WHERE status = 'active' ORDER BY created_at DESC LIMIT 20"
+        "SELECT id, title, price_minor FROM listings WHERE status = 'active' ORDER BY id DESC LIMIT 20"
     ))
     items = "".join(f"<li>{escape(r.title)} {r.price_minor}</li>" for r in rows)
     return f"<!doctype html><title>ceiling</title><ul>{items}</ul>"
