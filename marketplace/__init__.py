@@ -86,6 +86,7 @@ def _import_models() -> None:
     from marketplace.catalog import search as _search  # noqa: F401  (its table events create the search index)
     from marketplace.egov import models as _egov  # noqa: F401
     from marketplace.notifications import models as _notifications  # noqa: F401
+    from marketplace.orders import models as _orders  # noqa: F401
 
 
 def _init_extensions(app: Flask) -> None:
@@ -135,12 +136,14 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.catalog.views import bp as catalog_bp
     from marketplace.notifications.views import bp as notifications_bp
+    from marketplace.orders.views import bp as orders_bp
     from marketplace.public.views import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(orders_bp)
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -7,7 +7,7 @@ import json
 from marketplace.catalog.categories import CATEGORY_TREE
 from marketplace.catalog.labels import listing_status_name
 from marketplace.catalog.models import Listing
-from marketplace.catalog.units import PER_UNIT, UNIT_LABELS, Unit, quantity_decimal, unit_amount
+from marketplace.catalog.units import ORDER_STEP, PER_UNIT, UNIT_LABELS, Unit, quantity_decimal, unit_amount
 from marketplace.core.money import Money
 from marketplace.i18n import money
 
@@ -51,6 +51,6 @@ def listing_json_ld(listing: Listing, url: str, image_urls: list[str]) -> str:
 
 
 TEMPLATE_GLOBALS = {
-    "quantity": quantity, "quantity_input": quantity_input, "price_per_unit": price_per_unit, "category_name": category_name, "unit_name": unit_name,
+    "quantity": quantity, "quantity_input": quantity_input, "order_step": lambda unit: ORDER_STEP[Unit(unit)], "price_per_unit": price_per_unit, "category_name": category_name, "unit_name": unit_name,
     "listing_status_name": listing_status_name, "listing_json_ld": listing_json_ld,
 }

@@ -70,6 +70,12 @@ def test_a_farmer_lists_produce_with_a_photo_and_a_buyer_finds_it(browser, live_
     expect(page.get_by_text("KES")).to_be_visible()
     expect(page.get_by_text("Wanjiru's farm")).to_be_visible()
     screenshot(page, "buyer-detail")
+    page.get_by_label("How much? (bunch)").fill("3")
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.get_by_text("Sukuma wiki is in your cart.")).to_be_visible()
+    expect(page.get_by_role("heading", name="From Wanjiru's farm")).to_be_visible()
+    expect(page.get_by_text("Total: KES90.00")).to_be_visible()
+    screenshot(page, "buyer-cart")
     buyer_context.close()
 
 

@@ -1,0 +1,1 @@
+"""Carts, checkout and orders. For now: the cart. The blueprint is in views.py."""

@@ -1,0 +1,250 @@
+"""Cart rules: what may go in, in what amounts, and what the buyer sees before checkout.
+
+Two stores behind one set of functions: a guest's cart is a dict in the signed
+session cookie ({listing id: [quantity, price seen]}); a signed-in person's is
+CartItem rows. Signing in moves the guest's items into the stored cart.
+Quantities are checked against the listing's stock, minimum order and order step
+when added and again whenever the cart is shown; price changes since adding are
+pointed out, never applied silently.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import MutableMapping, Optional
+
+from flask_babel import format_decimal
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from marketplace.accounts.models import User, Village
+from marketplace.catalog.models import Listing
+from marketplace.catalog.units import ORDER_STEP, parse_quantity, quantity_decimal
+from marketplace.core.errors import DomainError
+from marketplace.core.money import Money
+from marketplace.extensions import db
+from marketplace.orders.models import CartItem
+
+SESSION_KEY = "cart"
+MAX_ITEMS = 50
+
+
+@dataclass
+class CartLine:
+    listing: Listing
+    quantity_milli: int
+    seen_price_minor: int
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> Money:
+        # price per unit x quantity in thousandths, rounded half up to the currency's minor unit
+        return Money(self.listing.currency, (self.listing.price_minor * self.quantity_milli + 500) // 1000)
+
+    @property
+    def price_changed(self) -> bool:
+        return self.seen_price_minor != self.listing.price_minor
+
+
+@dataclass
+class FarmerGroup:
+    farmer: User
+    lines: list[CartLine]
+
+    @property
+    def subtotal(self) -> Money:
+        total = Money(self.lines[0].listing.currency, 0)
+        for line in self.lines:
+            total = total + line.total
+        return total
+
+
+@dataclass
+class CartView:
+    groups: list[FarmerGroup]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.groups
+
+    @property
+    def item_count(self) -> int:
+        return sum(len(g.lines) for g in self.groups)
+
+    @property
+    def total(self) -> Optional[Money]:
+        if not self.groups:
+            return None
+        total = Money(self.groups[0].subtotal.currency, 0)
+        for group in self.groups:
+            total = total + group.subtotal
+        return total
+
+    @property
+    def has_problems(self) -> bool:
+        return any(line.problems for g in self.groups for line in g.lines)
+
+
+def check_quantity(listing: Listing, quantity_milli: int) -> list[str]:
+    """Every reason this amount cannot be bought now (empty when it can)."""
+    problems: list[str] = []
+    if not listing.is_public:
+        return [str(_l("This produce is no longer on sale."))]
+    step = ORDER_STEP[listing.unit]
+    if quantity_milli <= 0:
+        problems.append(str(_l("Choose an amount more than zero.")))
+    elif quantity_milli % step:
+        problems.append(str(_l("Choose an amount in steps of %(step)s.", step=_plain(step))))
+    if listing.min_order_milli and 0 < quantity_milli < listing.min_order_milli:
+        problems.append(str(_l("The farmer sells at least %(min)s.", min=_plain(listing.min_order_milli))))
+    if quantity_milli > listing.stock_milli:
+        problems.append(str(_l("Only %(stock)s left.", stock=_plain(listing.stock_milli)) if listing.stock_milli else _l("Sold out.")))
+    return problems
+
+
+def _plain(milli: int) -> str:
+    return format_decimal(quantity_decimal(milli))
+
+
+def _parse(quantity: str) -> int:
+    try:
+        return parse_quantity(quantity)
+    except ValueError:
+        raise DomainError(_l("Write the amount as a number, e.g. 2 or 1.5."), field="quantity") from None
+
+
+# --- the two stores ------------------------------------------------------------------------
+
+def _session_items(session: MutableMapping) -> dict[str, list[int]]:
+    return dict(session.get(SESSION_KEY) or {})
+
+
+def _stored(user: User) -> dict[int, CartItem]:
+    return {item.listing_id: item for item in db.session.scalars(select(CartItem).where(CartItem.user_id == user.id))}
+
+
+def add_to_cart(user: Optional[User], session: MutableMapping, listing_id: int, quantity: str) -> Listing:
+    """Add an amount (on top of what is already in the cart); refuses what cannot be bought."""
+    listing = db.session.get(Listing, listing_id)
+    if listing is None or not listing.is_public:
+        raise DomainError(_l("This produce is no longer on sale."))
+    added = _parse(quantity)
+    signed_in = user is not None and user.is_authenticated
+    if signed_in and user.id == listing.farmer_id:
+        raise DomainError(_l("This is your own listing."))
+    current = _stored(user).get(listing.id) if signed_in else None
+    if signed_in:
+        already = current.quantity_milli if current else 0
+    else:
+        already = int(_session_items(session).get(str(listing.id), [0, 0])[0])
+    problems = check_quantity(listing, already + added)
+    if problems:
+        raise DomainError(" ".join(problems), field="quantity")
+    if signed_in:
+        if current is None:
+            if len(_stored(user)) >= MAX_ITEMS:
+                raise DomainError(_l("Your cart is full. Check out first."))
+            db.session.add(CartItem(user_id=user.id, listing_id=listing.id, quantity_milli=added, seen_price_minor=listing.price_minor))
+        else:
+            current.quantity_milli += added
+            current.seen_price_minor = listing.price_minor
+        db.session.commit()
+    else:
+        items = _session_items(session)
+        if str(listing.id) not in items and len(items) >= MAX_ITEMS:
+            raise DomainError(_l("Your cart is full. Check out first."))
+        items[str(listing.id)] = [already + added, listing.price_minor]
+        session[SESSION_KEY] = items
+    return listing
+
+
+def set_quantity(user: Optional[User], session: MutableMapping, listing_id: int, quantity: str) -> None:
+    """Change an amount; zero removes the line."""
+    milli = _parse(quantity)
+    if milli == 0:
+        remove(user, session, listing_id)
+        return
+    listing = db.session.get(Listing, listing_id)
+    if listing is None:
+        remove(user, session, listing_id)
+        raise DomainError(_l("This produce is no longer on sale."))
+    problems = check_quantity(listing, milli)
+    if problems:
+        raise DomainError(" ".join(problems), field="quantity")
+    if user is not None and user.is_authenticated:
+        item = _stored(user).get(listing_id)
+        if item is not None:
+            item.quantity_milli = milli
+            item.seen_price_minor = listing.price_minor
+            db.session.commit()
+    else:
+        items = _session_items(session)
+        if str(listing_id) in items:
+            items[str(listing_id)] = [milli, listing.price_minor]
+            session[SESSION_KEY] = items
+
+
+def remove(user: Optional[User], session: MutableMapping, listing_id: int) -> None:
+    if user is not None and user.is_authenticated:
+        db.session.execute(db.delete(CartItem).where(CartItem.user_id == user.id, CartItem.listing_id == listing_id))
+        db.session.commit()
+    else:
+        items = _session_items(session)
+        items.pop(str(listing_id), None)
+        session[SESSION_KEY] = items
+
+
+def merge_guest_cart(user: User, session: MutableMapping) -> int:
+    """At sign-in: the guest's items join the stored cart (amounts add up, capped at the stock)."""
+    items = _session_items(session)
+    if not items:
+        return 0
+    stored = _stored(user)
+    merged = 0
+    for listing_id, (quantity_milli, seen_price) in items.items():
+        listing = db.session.get(Listing, int(listing_id))
+        if listing is None or not listing.is_public or listing.farmer_id == user.id:
+            continue
+        item = stored.get(listing.id)
+        total = min((item.quantity_milli if item else 0) + int(quantity_milli), listing.stock_milli)
+        if total <= 0:
+            continue
+        if item is None:
+            db.session.add(CartItem(user_id=user.id, listing_id=listing.id, quantity_milli=total, seen_price_minor=int(seen_price)))
+        else:
+            item.quantity_milli = total
+        merged += 1
+    session.pop(SESSION_KEY, None)
+    db.session.commit()
+    return merged
+
+
+def view_cart(user: Optional[User], session: MutableMapping) -> CartView:
+    """The cart grouped by farmer, each line re-checked against today's stock and price."""
+    if user is not None and user.is_authenticated:
+        wanted = {item.listing_id: (item.quantity_milli, item.seen_price_minor) for item in _stored(user).values()}
+    else:
+        wanted = {int(k): (int(v[0]), int(v[1])) for k, v in _session_items(session).items()}
+    if not wanted:
+        return CartView(groups=[])
+    listings = db.session.scalars(
+        select(Listing).where(Listing.id.in_(wanted)).options(
+            joinedload(Listing.farmer).joinedload(User.farmer_profile),
+            joinedload(Listing.village).joinedload(Village.district),
+            selectinload(Listing.photos),
+        )
+    ).unique()
+    groups: dict[int, FarmerGroup] = {}
+    for listing in sorted(listings, key=lambda l: (l.farmer_id, l.id)):
+        quantity, seen = wanted[listing.id]
+        line = CartLine(listing=listing, quantity_milli=quantity, seen_price_minor=seen, problems=check_quantity(listing, quantity))
+        if line.price_changed and listing.is_public:
+            line.problems.append(str(_l("The price changed since you added this.")))
+        groups.setdefault(listing.farmer_id, FarmerGroup(farmer=listing.farmer, lines=[])).lines.append(line)
+    return CartView(groups=list(groups.values()))
+
+
+def item_count(user: Optional[User], session: MutableMapping) -> int:
+    if user is not None and user.is_authenticated:
+        return db.session.scalar(select(db.func.count()).select_from(CartItem).where(CartItem.user_id == user.id)) or 0
+    return len(_session_items(session))

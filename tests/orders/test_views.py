@@ -1,0 +1,68 @@
+"""Cart pages over HTTP, with CSRF on as in production."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from marketplace import create_app
+from tests import factories
+
+
+@pytest.fixture
+def strict_client(database_url):
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True,
+                      "RATELIMIT_ENABLED": False, "LANGUAGES": ("en", "es")})
+    from tests.conftest import FreshContextClient
+
+    app.test_client_class = FreshContextClient
+    return app.test_client()
+
+
+@pytest.fixture
+def listing(places):
+    cats = factories.categories()
+    farmer = factories.farmer(places["villages"]["Mbeu"], "Wanjiru")
+    return factories.listing(farmer, cats["eggs"], title="Kienyeji eggs", unit="dozen", price="240", stock="5")
+
+
+def test_a_guest_adds_from_the_listing_page_without_a_token_and_sees_the_cart(strict_client, listing):
+    page = strict_client.get(f"/listing/{listing.id}").get_data(as_text=True)
+    assert f'action="/cart/add/{listing.id}"' in page and "csrf_token" not in page
+    response = strict_client.post(f"/cart/add/{listing.id}", data={"quantity": "2"}, follow_redirects=True)
+    cart_page = response.get_data(as_text=True)
+    assert "Kienyeji eggs is in your cart." in cart_page and "From Wanjiru&#39;s farm" in cart_page
+    assert "Total: KES" in cart_page and "480.00" in cart_page
+
+
+def test_changing_the_cart_needs_a_csrf_token(strict_client, listing):
+    strict_client.post(f"/cart/add/{listing.id}", data={"quantity": "1"})
+    assert strict_client.post(f"/cart/{listing.id}", data={"quantity": "3"}).status_code == 400
+    page = strict_client.get("/cart").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    strict_client.post(f"/cart/{listing.id}", data={"quantity": "3", "csrf_token": token})
+    assert 'value="3"' in strict_client.get("/cart").get_data(as_text=True)
+    strict_client.post(f"/cart/{listing.id}", data={"remove": "1", "csrf_token": token})
+    assert "Your cart is empty." in strict_client.get("/cart").get_data(as_text=True)
+
+
+def test_a_refused_amount_is_explained_and_kept_in_the_field(client, listing):
+    response = client.post(f"/cart/add/{listing.id}", data={"quantity": "9"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Only 5 left." in page and 'value="9"' in page
+
+
+def test_the_guest_cart_follows_the_person_when_they_sign_in(client, listing, db):
+    buyer = factories.user("Buyer")
+    client.post(f"/cart/add/{listing.id}", data={"quantity": "2"})
+    client.post("/login", data={"identifier": buyer.phone, "password": factories.PASSWORD})
+    page = client.get("/cart").get_data(as_text=True)
+    assert "Kienyeji eggs" in page and 'value="2"' in page
+    client.post("/logout")
+    assert "Your cart is empty." in client.get("/cart").get_data(as_text=True)  # stored on the account, not the phone
+
+
+def test_the_cart_speaks_spanish(client, listing):
+    client.post(f"/cart/add/{listing.id}?lang=es", data={"quantity": "1"})
+    page = client.get("/cart?lang=es").get_data(as_text=True)
+    assert "Tu carrito" in page and "1 docena" in page
