@@ -1,6 +1,5 @@
 """Extensions are created once, unbound, and bound to an app in create_app()."""
 from flask_babel import Babel
-from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -9,6 +8,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
 
+from marketplace.core.cache import cache  # noqa: F401  (defined beside the page cache that uses it)
 from marketplace.core.db import Base
 
 db = SQLAlchemy(model_class=Base)
@@ -19,4 +19,3 @@ csrf = CSRFProtect()
 # Storage comes from RATELIMIT_STORAGE_URI (memory:// or the Redis URL), set by config.
 limiter = Limiter(key_func=get_remote_address)
 talisman = Talisman()
-cache = Cache()

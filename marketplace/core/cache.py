@@ -16,9 +16,11 @@ from typing import Callable, Optional
 
 from flask import Flask, Response, current_app, make_response, request, session
 from flask_babel import get_locale
+from flask_caching import Cache
 from flask_login import current_user
 
-from marketplace.extensions import cache
+#: Created here, with the mechanism that uses it (core imports nothing above it); extensions.py re-exports it.
+cache = Cache()
 
 
 def init_app(app: Flask) -> None:
