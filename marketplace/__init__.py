@@ -176,10 +176,11 @@ def _register_template_helpers(app: Flask) -> None:
     from marketplace.core.phone import display_phone
     from marketplace.core.storage import get_storage
     from marketplace.notifications.labels import status_name
+    from marketplace.orders.labels import order_status_name
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
-        asset_url=asset_url, role_name=role_name, status_name=status_name,
+        asset_url=asset_url, role_name=role_name, status_name=status_name, order_status_name=order_status_name,
         media_url=lambda key: get_storage().url(key), **presentation.TEMPLATE_GLOBALS,
     )
     app.jinja_env.filters["phone"] = display_phone

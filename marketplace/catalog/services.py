@@ -415,6 +415,37 @@ def listings_to_manage(actor: User) -> list[Listing]:
     return list(db.session.scalars(stmt.order_by(Listing.id.desc()).limit(200)))
 
 
+def reserve_stock(listing_id: int, quantity_milli: int) -> bool:
+    """Take `quantity_milli` from a listing on sale, atomically: one conditional UPDATE, so two
+    buyers can never both get the last units (no read-then-write). False when there is not enough.
+    Runs in the caller's transaction; the caller commits or rolls back the whole checkout."""
+    taken = db.session.execute(
+        db.update(Listing)
+        .where(Listing.id == listing_id, Listing.status == ListingStatus.ACTIVE, Listing.hidden_at.is_(None),
+               Listing.stock_milli >= quantity_milli)
+        .values(stock_milli=Listing.stock_milli - quantity_milli)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if taken:
+        db.session.execute(
+            db.update(Listing).where(Listing.id == listing_id, Listing.stock_milli == 0, Listing.status == ListingStatus.ACTIVE)
+            .values(status=ListingStatus.SOLD_OUT).execution_options(synchronize_session=False)
+        )
+    return taken
+
+
+def release_stock(listing_id: int, quantity_milli: int) -> None:
+    """Give back units of a cancelled or expired order; a listing sold out by orders goes back on sale."""
+    db.session.execute(
+        db.update(Listing).where(Listing.id == listing_id)
+        .values(stock_milli=Listing.stock_milli + quantity_milli).execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        db.update(Listing).where(Listing.id == listing_id, Listing.status == ListingStatus.SOLD_OUT, Listing.stock_milli > 0)
+        .values(status=ListingStatus.ACTIVE).execution_options(synchronize_session=False)
+    )
+
+
 def catalog_version() -> object:
     """Changes whenever any listing changes (cached public pages include it in their key)."""
     return db.session.scalar(select(db.func.max(Listing.updated_at)))

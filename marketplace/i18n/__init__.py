@@ -77,6 +77,7 @@ def url_with_language(code: str) -> str:
 
 def init_app(app: Flask) -> None:
     app.before_request(remember_requested_language)
+    app.jinja_env.globals["money_minor"] = lambda minor_units, currency: money(Money(currency, int(minor_units)))
     app.jinja_env.filters.update(
         money=money,
         date=lambda value, fmt="medium": format_date(value, fmt) if isinstance(value, (date, datetime)) else "",

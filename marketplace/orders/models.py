@@ -1,12 +1,18 @@
-"""A signed-in person's cart is stored, so it follows them across phones; a guest's lives in the session."""
+"""Carts, checkouts and orders. A signed-in person's cart is stored (a guest's lives in the session);
+a checkout is one purchase, split into one order per farmer, each with its own history."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime
+from typing import Optional
 
-from sqlalchemy import ForeignKey, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marketplace.accounts.models import User
 from marketplace.catalog.models import Listing
+from marketplace.core.db import TimestampMixin, string_enum
+from marketplace.core.money import Money
 from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
 
@@ -23,3 +29,95 @@ class CartItem(db.Model):
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     listing: Mapped[Listing] = relationship()
+
+
+class OrderStatus(str, enum.Enum):
+    PLACED = "placed"
+    AWAITING_PAYMENT_AT_PICKUP = "awaiting_payment_at_pickup"
+    PAID = "paid"
+    READY_FOR_PICKUP = "ready_for_pickup"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    COLLECTED = "collected"
+    DELIVERED = "delivered"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class Fulfilment(str, enum.Enum):
+    PICKUP = "pickup"
+    DELIVERY = "delivery"
+
+
+class PaymentMethod(str, enum.Enum):
+    CARD = "card"
+    ON_PICKUP = "on_pickup"
+
+
+class Checkout(db.Model):
+    """One buyer's purchase across farmers: paid once, split into one order per farmer."""
+
+    __tablename__ = "checkouts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    total_minor: Mapped[int] = mapped_column()
+    currency: Mapped[str] = mapped_column(String(3))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    orders: Mapped[list["Order"]] = relationship(back_populates="checkout", order_by="Order.id")
+
+
+class Order(TimestampMixin, db.Model):
+    __tablename__ = "orders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(12), unique=True)  # short, read out over the phone
+    checkout_id: Mapped[int] = mapped_column(ForeignKey("checkouts.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    farmer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[OrderStatus] = mapped_column(string_enum(OrderStatus, 32))
+    fulfilment: Mapped[Fulfilment] = mapped_column(string_enum(Fulfilment))
+    delivery_address: Mapped[str] = mapped_column(String(500), default="")
+    payment_method: Mapped[PaymentMethod] = mapped_column(string_enum(PaymentMethod))
+    items_total_minor: Mapped[int] = mapped_column()
+    delivery_fee_minor: Mapped[int] = mapped_column(default=0)
+    total_minor: Mapped[int] = mapped_column()
+    currency: Mapped[str] = mapped_column(String(3))
+
+    checkout: Mapped[Checkout] = relationship(back_populates="orders")
+    buyer: Mapped[User] = relationship(foreign_keys=[buyer_id])
+    farmer: Mapped[User] = relationship(foreign_keys=[farmer_id])
+    items: Mapped[list["OrderItem"]] = relationship(back_populates="order", order_by="OrderItem.id", cascade="all, delete-orphan")
+    events: Mapped[list["OrderEvent"]] = relationship(order_by="OrderEvent.id", cascade="all, delete-orphan")
+
+    @property
+    def total(self) -> Money:
+        return Money(self.currency, self.total_minor)
+
+
+class OrderItem(db.Model):
+    """What was bought, as it was when bought: later edits to the listing change nothing here."""
+
+    __tablename__ = "order_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"))
+    title: Mapped[str] = mapped_column(String(120))
+    unit: Mapped[str] = mapped_column(String(16))
+    unit_price_minor: Mapped[int] = mapped_column()
+    quantity_milli: Mapped[int] = mapped_column()
+    line_total_minor: Mapped[int] = mapped_column()
+
+    order: Mapped[Order] = relationship(back_populates="items")
+
+
+class OrderEvent(db.Model):
+    """Append-only history of an order: who moved it, when, from what, to what, and why."""
+
+    __tablename__ = "order_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    from_status: Mapped[Optional[str]] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)

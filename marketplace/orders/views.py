@@ -1,14 +1,18 @@
 """The cart pages: add from a listing, see it grouped by farmer, change or remove amounts."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, user_logged_in
+from flask_login import current_user, login_required, user_logged_in
 
-from marketplace.core.errors import DomainError
+from marketplace.accounts.models import Role
+from marketplace.core.auth import role_required
+from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from marketplace.extensions import csrf
-from marketplace.orders import cart
+from marketplace.orders import cart, services
+from marketplace.orders.checkout import FarmerChoice, card_payments_enabled, place_checkout
 from marketplace.orders.forms import QuantityForm
+from marketplace.orders.models import OrderStatus
 
 bp = Blueprint("orders", __name__)
 
@@ -58,3 +62,81 @@ def update_line(listing_id: int):
     else:
         flash(_("Your cart is updated."), "success")
     return redirect(url_for("orders.view_cart"))
+
+
+@bp.route("/checkout", methods=["GET", "POST"])
+@login_required
+def checkout():
+    """One page: per farmer, pickup or delivery and how to pay; then place the order."""
+    view = cart.view_cart(current_user, session)
+    if view.is_empty:
+        return redirect(url_for("orders.view_cart"))
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        choices = {
+            group.farmer.id: FarmerChoice(
+                fulfilment=request.form.get(f"fulfilment-{group.farmer.id}", "pickup"),
+                delivery_address=request.form.get(f"address-{group.farmer.id}", ""),
+                payment_method=request.form.get(f"payment-{group.farmer.id}", "on_pickup"),
+            ) for group in view.groups
+        }
+        try:
+            placed = place_checkout(current_user, session, choices)
+        except InvalidInput as error:
+            errors = {name: str(message) for name, message in error.errors.items()}
+        except DomainError as error:
+            flash(str(error.message), "error")
+            return redirect(url_for("orders.view_cart"))
+        else:
+            flash(_("Thank you! Your order is placed. The farmers have been told."), "success")
+            return redirect(url_for("orders.checkout_done", reference=placed.reference))
+    return render_template("orders/checkout.html", cart=view, errors=errors, form=request.form,
+                           card_enabled=card_payments_enabled()), (422 if errors else 200)
+
+
+@bp.get("/checkout/<reference>")
+@login_required
+def checkout_done(reference: str):
+    orders = [o for o in services.orders_as_buyer(current_user) if o.checkout.reference == reference]
+    if not orders:
+        abort(404)
+    return render_template("orders/checkout_done.html", orders=orders, reference=reference)
+
+
+@bp.get("/orders")
+@login_required
+def my_orders():
+    return render_template("orders/my_orders.html", orders=services.orders_as_buyer(current_user))
+
+
+@bp.get("/sell/orders")
+@role_required(Role.FARMER)
+def incoming_orders():
+    return render_template("orders/incoming.html", orders=services.orders_as_farmer(current_user))
+
+
+@bp.get("/orders/<number>")
+@login_required
+def order_page(number: str):
+    try:
+        order = services.get_order_for(current_user, number)
+    except NotFound:
+        abort(404)
+    return render_template("orders/order.html", order=order, moves=services.allowed_moves(current_user, order))
+
+
+@bp.post("/orders/<number>/move")
+@login_required
+def move_order(number: str):
+    try:
+        order = services.get_order_for(current_user, number)
+        services.move(current_user, order, OrderStatus(request.form.get("to", "")), request.form.get("reason", ""))
+    except NotFound:
+        abort(404)
+    except PermissionDenied:
+        abort(403)
+    except (DomainError, ValueError) as error:
+        flash(str(getattr(error, "message", error)), "error")
+    else:
+        flash(_("Order %(number)s updated.", number=order.number), "success")
+    return redirect(url_for("orders.order_page", number=number))

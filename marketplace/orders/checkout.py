@@ -1,0 +1,134 @@
+"""Placing a checkout: the cart becomes one order per farmer, stock is reserved atomically.
+
+Everything happens in one transaction: if any line cannot be reserved (someone
+else bought the last units a moment ago), nothing is reserved and nothing is
+ordered, and the buyer is told which produce ran out. Card payment comes with
+the payments domain; until Stripe is configured, buyers pay on pickup.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import MutableMapping
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from marketplace.accounts.models import User
+from marketplace.catalog.services import reserve_stock
+from marketplace.core.errors import DomainError, InvalidInput
+from marketplace.extensions import db
+from marketplace.i18n import money
+from marketplace.notifications.services import notify_user
+from marketplace.orders import cart
+from marketplace.orders.models import (
+    CartItem, Checkout, Fulfilment, Order, OrderEvent, OrderItem, OrderStatus, PaymentMethod,
+)
+
+# No 0/O, 1/I/L: read out over a phone line without mistakes.
+_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+@dataclass
+class FarmerChoice:
+    fulfilment: str = Fulfilment.PICKUP.value
+    delivery_address: str = ""
+    payment_method: str = PaymentMethod.ON_PICKUP.value
+
+
+def card_payments_enabled() -> bool:
+    return bool(current_app.config.get("STRIPE_SECRET_KEY") and current_app.config.get("STRIPE_PUBLISHABLE_KEY"))
+
+
+def _code(length: int) -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+def _unique(model, column, length: int) -> str:
+    while True:
+        code = _code(length)
+        if not db.session.scalar(select(model.id).where(column == code)):
+            return code
+
+
+def _validate_choices(view: cart.CartView, choices: dict[int, FarmerChoice]) -> dict[int, tuple[Fulfilment, str, PaymentMethod]]:
+    errors: dict[str, object] = {}
+    clean = {}
+    for group in view.groups:
+        choice = choices.get(group.farmer.id, FarmerChoice())
+        try:
+            fulfilment = Fulfilment(choice.fulfilment)
+            payment = PaymentMethod(choice.payment_method)
+        except ValueError:
+            errors[f"farmer-{group.farmer.id}"] = _l("Choose how to receive and pay for this order.")
+            continue
+        if fulfilment is Fulfilment.DELIVERY:
+            if not all(line.listing.delivery_available for line in group.lines):
+                errors[f"farmer-{group.farmer.id}"] = _l("This farmer cannot deliver everything in your cart. Choose pickup.")
+            elif not choice.delivery_address.strip():
+                errors[f"address-{group.farmer.id}"] = _l("Say where to deliver: village and a landmark.")
+        if payment is PaymentMethod.CARD and not card_payments_enabled():
+            errors[f"farmer-{group.farmer.id}"] = _l("Card payment is not available yet. Choose pay on pickup.")
+        clean[group.farmer.id] = (fulfilment, choice.delivery_address.strip()[:500], payment)
+    if errors:
+        raise InvalidInput(errors)
+    return clean
+
+
+def place_checkout(buyer: User, session: MutableMapping, choices: dict[int, FarmerChoice]) -> Checkout:
+    view = cart.view_cart(buyer, session)
+    if view.is_empty:
+        raise DomainError(_l("Your cart is empty."))
+    if view.has_problems:
+        raise DomainError(_l("Some amounts in your cart need your attention first."))
+    clean = _validate_choices(view, choices)
+
+    checkout = Checkout(reference=_unique(Checkout, Checkout.reference, 8), buyer_id=buyer.id,
+                        total_minor=0, currency=view.total.currency)
+    db.session.add(checkout)
+    for group in view.groups:
+        fulfilment, address, payment = clean[group.farmer.id]
+        for line in group.lines:
+            if not reserve_stock(line.listing.id, line.quantity_milli):
+                db.session.rollback()
+                raise DomainError(_l("Sorry, %(title)s has just sold out. Your cart is kept; change the amount or remove it.",
+                                     title=line.listing.title), field="sold_out")
+        delivery_fee = max((l.listing.delivery_fee_minor for l in group.lines), default=0) if fulfilment is Fulfilment.DELIVERY else 0
+        items_total = group.subtotal.minor_units
+        status = OrderStatus.AWAITING_PAYMENT_AT_PICKUP if payment is PaymentMethod.ON_PICKUP else OrderStatus.PLACED
+        order = Order(
+            number=_unique(Order, Order.number, 6), checkout=checkout, buyer_id=buyer.id, farmer_id=group.farmer.id,
+            status=status, fulfilment=fulfilment, delivery_address=address, payment_method=payment,
+            items_total_minor=items_total, delivery_fee_minor=delivery_fee, total_minor=items_total + delivery_fee,
+            currency=checkout.currency,
+        )
+        order.items = [
+            OrderItem(listing_id=l.listing.id, title=l.listing.title, unit=l.listing.unit.value,
+                      unit_price_minor=l.listing.price_minor, quantity_milli=l.quantity_milli, line_total_minor=l.total.minor_units)
+            for l in group.lines
+        ]
+        order.events = [OrderEvent(actor_id=buyer.id, from_status=None, to_status=OrderStatus.PLACED.value, reason="checkout")]
+        if status is not OrderStatus.PLACED:
+            order.events.append(OrderEvent(actor_id=buyer.id, from_status=OrderStatus.PLACED.value, to_status=status.value, reason="pay on pickup"))
+        checkout.total_minor += order.total_minor
+        db.session.add(order)
+    db.session.execute(db.delete(CartItem).where(CartItem.user_id == buyer.id))
+    db.session.flush()
+    for order in checkout.orders:
+        _tell_farmer(order)
+    db.session.commit()
+    session.pop(cart.SESSION_KEY, None)
+    return checkout
+
+
+def _tell_farmer(order: Order) -> None:
+    # Rendered under the farmer's locale by notify_user, so the total is formatted for them.
+    notify_user(order.farmer, "order_placed", lambda: (
+        _("New order %(number)s", number=order.number),
+        ngettext("New order %(number)s on Village Square: %(num)d item, %(total)s. Open Orders to prepare.",
+                 "New order %(number)s on Village Square: %(num)d items, %(total)s. Open Orders to prepare.",
+                 len(order.items), number=order.number, total=money(order.total)),
+    ))

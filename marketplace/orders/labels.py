@@ -1,0 +1,20 @@
+"""Translated names of order states."""
+from flask_babel import lazy_gettext as _l
+
+from marketplace.orders.models import OrderStatus
+
+STATUS_LABELS = {
+    OrderStatus.PLACED: _l("placed"),
+    OrderStatus.AWAITING_PAYMENT_AT_PICKUP: _l("to pay at pickup"),
+    OrderStatus.PAID: _l("paid"),
+    OrderStatus.READY_FOR_PICKUP: _l("ready for pickup"),
+    OrderStatus.OUT_FOR_DELIVERY: _l("out for delivery"),
+    OrderStatus.COLLECTED: _l("collected"),
+    OrderStatus.DELIVERED: _l("delivered"),
+    OrderStatus.COMPLETED: _l("completed"),
+    OrderStatus.CANCELLED: _l("cancelled"),
+}
+
+
+def order_status_name(status: OrderStatus | str) -> str:
+    return str(STATUS_LABELS[OrderStatus(status)])

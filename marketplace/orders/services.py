@@ -1,0 +1,109 @@
+"""Orders after checkout: who may see them, and the state machine with its history.
+
+TRANSITIONS says which moves exist and who may make each: the farmer prepares
+and hands over, the buyer may cancel until the order is ready, and the farmer
+may cancel with a reason. Every move writes an OrderEvent (who, when, why) and
+tells the other party through the outbox in their language. Cancelling gives the
+stock back. (Refunds of card payments come with the payments domain.)
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from marketplace.accounts.models import User
+from marketplace.catalog.services import release_stock
+from marketplace.core.errors import DomainError, NotFound, PermissionDenied
+from marketplace.extensions import db
+from marketplace.notifications.services import notify_user
+from marketplace.orders.labels import order_status_name
+from marketplace.orders.models import Fulfilment, Order, OrderEvent, OrderStatus
+
+S = OrderStatus
+FARMER, BUYER = "farmer", "buyer"
+
+#: (from, to) -> who may make the move.
+TRANSITIONS: dict[tuple[OrderStatus, OrderStatus], frozenset[str]] = {
+    (S.PAID, S.READY_FOR_PICKUP): frozenset({FARMER}),
+    (S.AWAITING_PAYMENT_AT_PICKUP, S.READY_FOR_PICKUP): frozenset({FARMER}),
+    (S.PAID, S.OUT_FOR_DELIVERY): frozenset({FARMER}),
+    (S.AWAITING_PAYMENT_AT_PICKUP, S.OUT_FOR_DELIVERY): frozenset({FARMER}),
+    (S.READY_FOR_PICKUP, S.COLLECTED): frozenset({FARMER}),
+    (S.OUT_FOR_DELIVERY, S.DELIVERED): frozenset({FARMER}),
+    (S.COLLECTED, S.COMPLETED): frozenset({FARMER, BUYER}),
+    (S.DELIVERED, S.COMPLETED): frozenset({FARMER, BUYER}),
+    (S.PLACED, S.CANCELLED): frozenset({FARMER, BUYER}),
+    (S.PAID, S.CANCELLED): frozenset({FARMER, BUYER}),
+    (S.AWAITING_PAYMENT_AT_PICKUP, S.CANCELLED): frozenset({FARMER, BUYER}),
+    (S.READY_FOR_PICKUP, S.CANCELLED): frozenset({FARMER}),
+    (S.OUT_FOR_DELIVERY, S.CANCELLED): frozenset({FARMER}),
+}
+FULFILMENT_OF = {S.READY_FOR_PICKUP: Fulfilment.PICKUP, S.COLLECTED: Fulfilment.PICKUP,
+                 S.OUT_FOR_DELIVERY: Fulfilment.DELIVERY, S.DELIVERED: Fulfilment.DELIVERY}
+
+
+def _party(actor: Optional[User], order: Order) -> Optional[str]:
+    if actor is None or not actor.is_authenticated:
+        return None
+    if actor.id == order.farmer_id:
+        return FARMER
+    if actor.id == order.buyer_id:
+        return BUYER
+    return None
+
+
+def get_order_for(actor: User, number: str) -> Order:
+    """The buyer and the farmer of an order see it; nobody else learns it exists."""
+    order = db.session.scalar(select(Order).where(Order.number == number.upper()).options(
+        selectinload(Order.items), selectinload(Order.events)))
+    if order is None or _party(actor, order) is None:
+        raise NotFound(_l("There is no such order."))
+    return order
+
+
+def allowed_moves(actor: User, order: Order) -> list[OrderStatus]:
+    party = _party(actor, order)
+    return [to for (old, to), who in TRANSITIONS.items()
+            if old is order.status and party in who and FULFILMENT_OF.get(to, order.fulfilment) is order.fulfilment]
+
+
+def move(actor: User, order: Order, to: OrderStatus, reason: str = "") -> Order:
+    party = _party(actor, order)
+    if party is None:
+        raise PermissionDenied(_l("This is not your order."))
+    who = TRANSITIONS.get((order.status, to))
+    if who is None or FULFILMENT_OF.get(to, order.fulfilment) is not order.fulfilment:
+        raise DomainError(_l("An order that is %(old)s cannot become %(new)s.",
+                             old=order_status_name(order.status), new=order_status_name(to)))
+    if party not in who:
+        raise PermissionDenied(_l("Only the farmer can do this."))
+    if to is S.CANCELLED and party == FARMER and not reason.strip():
+        raise DomainError(_l("Tell the buyer why you cancel."), field="reason")
+    old = order.status
+    order.status = to
+    db.session.add(OrderEvent(order_id=order.id, actor_id=actor.id, from_status=old.value, to_status=to.value, reason=reason.strip()[:500]))
+    if to is S.CANCELLED:
+        for item in order.items:
+            release_stock(item.listing_id, item.quantity_milli)
+    other = order.buyer if party == FARMER else order.farmer
+    notify_user(other, f"order_{to.value}", lambda: (
+        _("Order %(number)s", number=order.number),
+        _("Order %(number)s is now: %(status)s.", number=order.number, status=order_status_name(to))
+        + (" " + _("Reason: %(reason)s", reason=reason.strip()) if reason.strip() else ""),
+    ))
+    db.session.commit()
+    return order
+
+
+def orders_as_buyer(buyer: User) -> list[Order]:
+    return list(db.session.scalars(select(Order).where(Order.buyer_id == buyer.id)
+                                   .options(selectinload(Order.items)).order_by(Order.id.desc()).limit(100)))
+
+
+def orders_as_farmer(farmer: User) -> list[Order]:
+    return list(db.session.scalars(select(Order).where(Order.farmer_id == farmer.id)
+                                   .options(selectinload(Order.items), selectinload(Order.buyer)).order_by(Order.id.desc()).limit(200)))

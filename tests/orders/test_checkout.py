@@ -1,0 +1,189 @@
+"""Checkout and orders without HTTP: one order per farmer, atomic stock, the state machine."""
+from __future__ import annotations
+
+import threading
+from itertools import product
+
+import pytest
+from sqlalchemy import func, select
+
+from marketplace.catalog.models import Listing, ListingStatus
+from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from marketplace.extensions import db as _db
+from marketplace.notifications.models import OutboxMessage
+from marketplace.orders import cart, services
+from marketplace.orders.checkout import FarmerChoice, place_checkout
+from marketplace.orders.models import Order, OrderEvent, OrderStatus
+from tests import factories
+
+
+@pytest.fixture
+def market(places):
+    cats = factories.categories()
+    wanjiru = factories.farmer(places["villages"]["Mbeu"], "Wanjiru")
+    otieno = factories.farmer(places["villages"]["Tala"], "Otieno")
+    return {
+        "tomatoes": factories.listing(wanjiru, cats["tomatoes-peppers"], unit="kg", price="120", stock="10",
+                                      delivery_available=True, delivery_fee="50"),
+        "maize": factories.listing(otieno, cats["maize"], unit="sack", price="4200", stock="3"),
+        "wanjiru": wanjiru, "otieno": otieno, "buyer": factories.user("Amina Buyer"),
+    }
+
+
+def _fill(market, tomatoes="2.5", maize="1"):
+    buyer = market["buyer"]
+    if tomatoes:
+        cart.add_to_cart(buyer, {}, market["tomatoes"].id, tomatoes)
+    if maize:
+        cart.add_to_cart(buyer, {}, market["maize"].id, maize)
+    return buyer
+
+
+def test_one_checkout_makes_one_order_per_farmer_with_snapshots_and_reserves_stock(market, db):
+    buyer = _fill(market)
+    checkout = place_checkout(buyer, {}, {})
+    assert len(checkout.orders) == 2 and checkout.total_minor == 300_00 + 4200_00
+    tomatoes_order = next(o for o in checkout.orders if o.farmer_id == market["wanjiru"].id)
+    item = tomatoes_order.items[0]
+    assert (item.title, item.unit, item.unit_price_minor, item.quantity_milli, item.line_total_minor) == ("Ripe tomatoes", "kg", 12000, 2500, 30000)
+    assert tomatoes_order.status is OrderStatus.AWAITING_PAYMENT_AT_PICKUP and len(tomatoes_order.number) == 6
+    db.session.expire_all()
+    assert db.session.get(Listing, market["tomatoes"].id).stock_milli == 7500
+    assert cart.view_cart(buyer, {}).is_empty
+    farmers_told = set(db.session.scalars(select(OutboxMessage.user_id).where(OutboxMessage.kind == "order_placed")))
+    assert farmers_told == {market["wanjiru"].id, market["otieno"].id}
+
+
+def test_delivery_adds_the_fee_and_needs_an_address(market):
+    buyer = _fill(market, maize="")
+    with pytest.raises(InvalidInput) as caught:
+        place_checkout(buyer, {}, {market["wanjiru"].id: FarmerChoice(fulfilment="delivery")})
+    assert f"address-{market['wanjiru'].id}" in caught.value.errors
+    checkout = place_checkout(buyer, {}, {market["wanjiru"].id: FarmerChoice(fulfilment="delivery", delivery_address="Mbeu, by the church")})
+    assert checkout.orders[0].delivery_fee_minor == 5000 and checkout.total_minor == 300_00 + 50_00
+
+
+def test_delivery_is_refused_where_the_farmer_does_not_deliver_and_card_without_stripe(market):
+    buyer = _fill(market)
+    with pytest.raises(InvalidInput):
+        place_checkout(buyer, {}, {market["otieno"].id: FarmerChoice(fulfilment="delivery", delivery_address="x")})
+    with pytest.raises(InvalidInput) as caught:
+        place_checkout(buyer, {}, {market["otieno"].id: FarmerChoice(payment_method="card")})
+    assert "not available" in str(next(iter(caught.value.errors.values())))
+
+
+def test_when_one_line_sold_out_meanwhile_nothing_is_ordered(market, db):
+    buyer = _fill(market, tomatoes="2", maize="3")
+    # Someone else takes the last sacks between the cart and the checkout.
+    from marketplace.catalog.services import reserve_stock
+
+    assert reserve_stock(market["maize"].id, 2000)
+    db.session.commit()
+    with pytest.raises(DomainError) as caught:
+        place_checkout(buyer, {}, {})
+    assert "need your attention" in str(caught.value) or "sold out" in str(caught.value)
+    db.session.expire_all()
+    assert db.session.get(Listing, market["tomatoes"].id).stock_milli == 10000  # nothing reserved
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+    assert not cart.view_cart(buyer, {}).is_empty  # the cart is kept
+
+
+def test_reserving_the_last_units_marks_the_listing_sold_out_and_cancelling_brings_it_back(market, db):
+    buyer = _fill(market, maize="3", tomatoes="")
+    checkout = place_checkout(buyer, {}, {})
+    db.session.expire_all()
+    assert db.session.get(Listing, market["maize"].id).status is ListingStatus.SOLD_OUT
+    order = checkout.orders[0]
+    services.move(buyer, order, OrderStatus.CANCELLED)
+    db.session.expire_all()
+    listing = db.session.get(Listing, market["maize"].id)
+    assert (listing.stock_milli, listing.status) == (3000, ListingStatus.ACTIVE)
+
+
+ALL = list(OrderStatus)
+
+
+@pytest.mark.parametrize("party", ["farmer", "buyer"])
+@pytest.mark.parametrize("old,new", [p for p in product(ALL, ALL) if p[0] is not p[1]], ids=lambda s: s.value)
+def test_every_order_move_is_allowed_or_refused_as_the_table_says(market, db, party, old, new):
+    buyer = _fill(market, maize="")
+    order = place_checkout(buyer, {}, {}).orders[0]
+    order.status = old
+    db.session.commit()
+    actor = market["wanjiru"] if party == "farmer" else buyer
+    who = services.TRANSITIONS.get((old, new))
+    fits = services.FULFILMENT_OF.get(new, order.fulfilment) is order.fulfilment
+    if who and fits and party in who:
+        services.move(actor, order, new, reason="because")
+        assert order.status is new
+        event = db.session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id.desc())).first()
+        assert (event.from_status, event.to_status, event.actor_id, event.reason) == (old.value, new.value, actor.id, "because")
+    else:
+        with pytest.raises((DomainError, PermissionDenied)):
+            services.move(actor, order, new, reason="because")
+        db.session.rollback()
+        assert db.session.get(Order, order.id).status is old
+
+
+def test_a_farmer_cancelling_must_say_why_and_the_buyer_is_told_in_their_language(market, db):
+    market["buyer"].preferred_locale = "es"
+    db.session.commit()
+    order = place_checkout(_fill(market, maize=""), {}, {}).orders[0]
+    with pytest.raises(DomainError):
+        services.move(market["wanjiru"], order, OrderStatus.CANCELLED)
+    services.move(market["wanjiru"], order, OrderStatus.CANCELLED, reason="Hail damaged the crop")
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "order_cancelled"))
+    assert message.user_id == market["buyer"].id and "cancelado" in message.body and "Hail damaged the crop" in message.body
+
+
+def test_orders_are_seen_only_by_their_buyer_and_farmer(market):
+    order = place_checkout(_fill(market, maize=""), {}, {}).orders[0]
+    assert services.get_order_for(market["wanjiru"], order.number).id == order.id
+    assert services.get_order_for(market["buyer"], order.number.lower()).id == order.id
+    for stranger in (market["otieno"], factories.user("Nosy")):
+        with pytest.raises(NotFound):
+            services.get_order_for(stranger, order.number)
+        with pytest.raises(PermissionDenied):
+            services.move(stranger, order, OrderStatus.CANCELLED, reason="x")
+
+
+def test_fifty_buyers_race_for_the_last_ten_units(app, market, database_url):
+    """50 threads, each its own connection and transaction, each wanting 1 of the last 10 sacks."""
+    listing_id = market["maize"].id
+    _db.session.execute(_db.update(Listing).where(Listing.id == listing_id).values(stock_milli=10_000))
+    _db.session.commit()
+    buyers = [factories.user(f"Buyer {i}") for i in range(50)]
+    for buyer in buyers:
+        cart.add_to_cart(buyer, {}, listing_id, "1")
+    ids = [b.id for b in buyers]
+    results: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(len(ids), timeout=30)
+
+    def buy(user_id: int) -> None:
+        with app.app_context():
+            try:
+                start.wait()  # all at once; then each takes a pooled connection as a request would
+                user = _db.session.get(type(market["buyer"]), user_id)
+                place_checkout(user, {}, {})
+                outcome = "bought"
+            except DomainError as error:
+                outcome = "sold out" if ("sold out" in str(error) or "attention" in str(error)) else f"other: {error}"
+            except Exception as error:  # a database error would be a bug: report it, do not hide it
+                outcome = f"error: {type(error).__name__}: {error}"
+            finally:
+                _db.session.remove()
+            with lock:
+                results.append(outcome)
+
+    threads = [threading.Thread(target=buy, args=(i,)) for i in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    _db.session.expire_all()
+    listing = _db.session.get(Listing, listing_id)
+    sold = _db.session.scalar(select(func.coalesce(func.sum(Order.total_minor), 0)).select_from(Order)) // 4200_00
+    assert results.count("bought") == 10, results
+    assert results.count("sold out") == 40, results
+    assert listing.stock_milli == 0 and listing.status is ListingStatus.SOLD_OUT and sold == 10
