@@ -1,5 +1,7 @@
-"""`flask` commands: seed-demo, and `flask users grant|revoke` for operators."""
+"""`flask` commands: seed-demo, `flask users grant|revoke` for operators, `flask orders expire` for cron."""
 from __future__ import annotations
+
+from datetime import timedelta
 
 import click
 from flask import Flask
@@ -12,6 +14,7 @@ from marketplace.catalog.demo_data import seed_demo_listings
 from marketplace.catalog.seeding import ensure_categories
 from marketplace.core.errors import DomainError
 from marketplace.extensions import db
+from marketplace.orders.services import expire_unpaid_orders
 
 
 def register_commands(app: Flask) -> None:
@@ -33,6 +36,16 @@ def register_commands(app: Flask) -> None:
             click.echo(f"  {role:<9} {phone}  {email}")
         if listed:
             click.echo(f"The demo farmer has {listed} listings on sale.")
+
+    orders = click.Group("orders", help="Order housekeeping that cron runs.")
+    app.cli.add_command(orders)
+
+    @orders.command("expire")
+    @click.option("--minutes", default=30, show_default=True, help="How long a card order may wait for payment.")
+    def expire(minutes: int) -> None:
+        """Cancel unpaid card orders older than MINUTES and release their stock (safe to rerun)."""
+        numbers = expire_unpaid_orders(timedelta(minutes=minutes))
+        click.echo(f"{len(numbers)} unpaid order(s) expired" + (f": {', '.join(numbers)}" if numbers else "."))
 
     users = click.Group("users", help="Grant or revoke the roles only an admin gives.")
     app.cli.add_command(users)

@@ -8,6 +8,7 @@ stock back. (Refunds of card payments come with the payments domain.)
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Optional
 
 from flask_babel import gettext as _
@@ -18,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from marketplace.accounts.models import User
 from marketplace.catalog.services import release_stock
 from marketplace.core.errors import DomainError, NotFound, PermissionDenied
+from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
 from marketplace.notifications.services import notify_user
 from marketplace.orders.labels import order_status_name
@@ -97,6 +99,23 @@ def move(actor: User, order: Order, to: OrderStatus, reason: str = "") -> Order:
     ))
     db.session.commit()
     return order
+
+
+def expire_unpaid_orders(older_than: timedelta) -> list[str]:
+    """Cancel card orders still unpaid after `older_than` and give their stock back (idempotent:
+    an order is only ever cancelled once, and a rerun finds nothing). Returns the order numbers."""
+    cutoff = utcnow() - older_than
+    expired = []
+    for order in db.session.scalars(select(Order).where(Order.status == S.PLACED, Order.created_at < cutoff)
+                                    .options(selectinload(Order.items)).with_for_update(skip_locked=True)):
+        order.status = S.CANCELLED
+        db.session.add(OrderEvent(order_id=order.id, actor_id=None, from_status=S.PLACED.value,
+                                  to_status=S.CANCELLED.value, reason="payment not received in time"))
+        for item in order.items:
+            release_stock(item.listing_id, item.quantity_milli)
+        expired.append(order.number)
+    db.session.commit()
+    return expired
 
 
 def orders_as_buyer(buyer: User) -> list[Order]:

@@ -187,3 +187,26 @@ def test_fifty_buyers_race_for_the_last_ten_units(app, market, database_url):
     assert results.count("bought") == 10, results
     assert results.count("sold out") == 40, results
     assert listing.stock_milli == 0 and listing.status is ListingStatus.SOLD_OUT and sold == 10
+
+
+def test_unpaid_card_orders_expire_and_give_their_stock_back_once(market, db, app):
+    from datetime import timedelta
+
+    from marketplace.core.timeutils import utcnow
+
+    order = place_checkout(_fill(market, maize="2", tomatoes=""), {}, {}).orders[0]
+    order.status = OrderStatus.PLACED  # as a card order waiting for payment
+    order.created_at = utcnow() - timedelta(minutes=31)
+    db.session.commit()
+    fresh = place_checkout(_fill(market, maize="1", tomatoes=""), {}, {}).orders[0]
+    fresh.status = OrderStatus.PLACED
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["orders", "expire"])
+    assert result.exit_code == 0 and order.number in result.output and fresh.number not in result.output
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).status is OrderStatus.CANCELLED
+    assert db.session.get(Listing, market["maize"].id).stock_milli == 2000  # 3 - 2 - 1 + 2
+    again = app.test_cli_runner().invoke(args=["orders", "expire"])
+    assert "0 unpaid order(s) expired." in again.output
+    db.session.expire_all()
+    assert db.session.get(Listing, market["maize"].id).stock_milli == 2000
