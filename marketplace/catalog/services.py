@@ -101,6 +101,18 @@ def _require_can_list_for(actor: User, farmer: User) -> None:
         require_role(actor, Role.AGENT)
 
 
+def farmer_to_list_for(actor: User, farmer_id: Optional[int]) -> User:
+    """Whose listing the actor is about to create: their own, or (agents) a farmer's by id."""
+    if farmer_id is None or farmer_id == actor.id:
+        require_role(actor, Role.FARMER)
+        return actor
+    farmer = db.session.get(User, farmer_id)
+    if farmer is None:
+        raise PermissionDenied(_l("You do not have permission to do this."))
+    _require_can_list_for(actor, farmer)
+    return farmer
+
+
 def find_farmer_by_phone(actor: User, phone: str) -> User:
     """Agents find the farmer they list for by the farmer's phone number."""
     require_role(actor, Role.AGENT)
@@ -413,37 +425,6 @@ def listings_to_manage(actor: User) -> list[Listing]:
     else:
         raise PermissionDenied(_l("Only farmers and agents have listings to manage."))
     return list(db.session.scalars(stmt.order_by(Listing.id.desc()).limit(200)))
-
-
-def reserve_stock(listing_id: int, quantity_milli: int) -> bool:
-    """Take `quantity_milli` from a listing on sale, atomically: one conditional UPDATE, so two
-    buyers can never both get the last units (no read-then-write). False when there is not enough.
-    Runs in the caller's transaction; the caller commits or rolls back the whole checkout."""
-    taken = db.session.execute(
-        db.update(Listing)
-        .where(Listing.id == listing_id, Listing.status == ListingStatus.ACTIVE, Listing.hidden_at.is_(None),
-               Listing.stock_milli >= quantity_milli)
-        .values(stock_milli=Listing.stock_milli - quantity_milli)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
-    if taken:
-        db.session.execute(
-            db.update(Listing).where(Listing.id == listing_id, Listing.stock_milli == 0, Listing.status == ListingStatus.ACTIVE)
-            .values(status=ListingStatus.SOLD_OUT).execution_options(synchronize_session=False)
-        )
-    return taken
-
-
-def release_stock(listing_id: int, quantity_milli: int) -> None:
-    """Give back units of a cancelled or expired order; a listing sold out by orders goes back on sale."""
-    db.session.execute(
-        db.update(Listing).where(Listing.id == listing_id)
-        .values(stock_milli=Listing.stock_milli + quantity_milli).execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        db.update(Listing).where(Listing.id == listing_id, Listing.status == ListingStatus.SOLD_OUT, Listing.stock_milli > 0)
-        .values(status=ListingStatus.ACTIVE).execution_options(synchronize_session=False)
-    )
 
 
 def catalog_version() -> object:

@@ -201,14 +201,13 @@ def _render_listing_form(form: ListingForm, farmer: User, listing=None):
 @bp.route("/sell/new", methods=["GET", "POST"])
 @role_required(Role.FARMER, Role.AGENT)
 def new_listing():
-    farmer = current_user
     farmer_id = request.values.get("farmer", type=int)
-    if farmer_id and farmer_id != current_user.id:
-        farmer = db.session.get(User, farmer_id)
-        if farmer is None or not current_user.has_role(Role.AGENT) or farmer.farmer_profile is None:
-            abort(403)
-    elif not current_user.has_role(Role.FARMER):
-        return redirect(url_for("catalog.find_farmer"))
+    if farmer_id is None and not current_user.has_role(Role.FARMER):
+        return redirect(url_for("catalog.find_farmer"))  # an agent starts by finding the farmer
+    try:
+        farmer = services.farmer_to_list_for(current_user, farmer_id)
+    except DomainError:
+        abort(403)
     if request.method == "GET":
         again = request.args.get("again", type=int)
         try:

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.accounts.models import User
-from marketplace.catalog.services import reserve_stock
+from marketplace.catalog.stock import reserve_stock
 from marketplace.core.errors import DomainError, InvalidInput
 from marketplace.extensions import db
 from marketplace.i18n import money

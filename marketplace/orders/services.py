@@ -17,13 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import User
-from marketplace.catalog.services import release_stock
+from marketplace.catalog.stock import release_stock
 from marketplace.core.errors import DomainError, NotFound, PermissionDenied
 from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
 from marketplace.notifications.services import notify_user
 from marketplace.orders.labels import order_status_name
-from marketplace.orders.models import Fulfilment, Order, OrderEvent, OrderStatus
+from marketplace.orders.models import Checkout, Fulfilment, Order, OrderEvent, OrderStatus
 
 S = OrderStatus
 FARMER, BUYER = "farmer", "buyer"
@@ -116,6 +116,14 @@ def expire_unpaid_orders(older_than: timedelta) -> list[str]:
         expired.append(order.number)
     db.session.commit()
     return expired
+
+
+def orders_of_checkout(buyer: User, reference: str) -> list[Order]:
+    """The orders one checkout made, for the buyer who placed it (empty for anyone else)."""
+    return list(db.session.scalars(
+        select(Order).join(Order.checkout).where(Checkout.reference == reference, Order.buyer_id == buyer.id)
+        .options(selectinload(Order.items)).order_by(Order.id)
+    ))
 
 
 def orders_as_buyer(buyer: User) -> list[Order]:

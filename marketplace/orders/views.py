@@ -97,7 +97,7 @@ def checkout():
 @bp.get("/checkout/<reference>")
 @login_required
 def checkout_done(reference: str):
-    orders = [o for o in services.orders_as_buyer(current_user) if o.checkout.reference == reference]
+    orders = services.orders_of_checkout(current_user, reference)
     if not orders:
         abort(404)
     return render_template("orders/checkout_done.html", orders=orders, reference=reference)

@@ -4,14 +4,9 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.browser.pages import sign_in
 
 
-def _sign_in(page, user):
-    page.goto("/login")
-    page.get_by_label("Phone number or email").fill(user.phone)
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_text("You are signed in.")).to_be_visible()
 
 
 def test_a_farmer_lists_produce_with_a_photo_and_a_buyer_finds_it(browser, live_server, places, screenshot):
@@ -23,7 +18,7 @@ def test_a_farmer_lists_produce_with_a_photo_and_a_buyer_finds_it(browser, live_
     phone = dict(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True, base_url=live_server)
     farmer_context = browser.new_context(**phone)
     page = farmer_context.new_page()
-    _sign_in(page, farmer)
+    sign_in(page, farmer)
     page.goto("/sell/new")
     page.get_by_label("Photos (up to 5)").set_input_files(
         [{"name": "IMG_2041.JPG", "mimeType": "image/jpeg", "buffer": factories.photo_bytes(1600, 1200)}]

@@ -4,16 +4,11 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.browser.pages import sign_in
 
 PHONE = dict(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
 
 
-def _sign_in(page, user):
-    page.goto("/login")
-    page.get_by_label("Phone number or email").fill(user.phone)
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_text("You are signed in.")).to_be_visible()
 
 
 def test_a_buyer_orders_from_two_farmers_and_a_farmer_prepares_the_order(browser, live_server, places, screenshot):
@@ -31,7 +26,7 @@ def test_a_buyer_orders_from_two_farmers_and_a_farmer_prepares_the_order(browser
         page.get_by_role("textbox", name="How much?").fill(amount)
         page.get_by_role("button", name="Add to cart").click()
         expect(page.get_by_text(f"{listing.title} is in your cart.")).to_be_visible()
-    _sign_in(page, buyer)
+    sign_in(page, buyer)
     page.goto("/cart")
     expect(page.get_by_role("heading", name="From Wanjiru's farm")).to_be_visible()
     expect(page.get_by_role("heading", name="From Otieno's farm")).to_be_visible()
@@ -47,7 +42,7 @@ def test_a_buyer_orders_from_two_farmers_and_a_farmer_prepares_the_order(browser
 
     context = browser.new_context(base_url=live_server, **PHONE)
     page = context.new_page()
-    _sign_in(page, wanjiru)
+    sign_in(page, wanjiru)
     page.goto("/sell/orders")
     page.locator("a[dir=ltr]").first.click()
     page.get_by_role("button", name="Mark as ready for pickup").click()

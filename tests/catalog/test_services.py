@@ -257,3 +257,12 @@ def test_view_counts_are_batched_when_configured(farmer, cats, db, app):
         assert db.session.get(type(listing), listing.id).view_count == 5
     finally:
         app.config["VIEW_COUNT_FLUSH_SECONDS"] = 0
+
+
+def test_whose_listing_an_actor_may_start(farmer, other_farmer, agent, places):
+    assert services.farmer_to_list_for(farmer, None).id == farmer.id
+    assert services.farmer_to_list_for(agent, farmer.id).id == farmer.id
+    buyer = factories.user("Buyer")
+    for actor, target in ((buyer, None), (agent, None), (farmer, other_farmer.id), (agent, buyer.id), (agent, 987654)):
+        with pytest.raises(DomainError):
+            services.farmer_to_list_for(actor, target)

@@ -75,7 +75,7 @@ def test_delivery_is_refused_where_the_farmer_does_not_deliver_and_card_without_
 def test_when_one_line_sold_out_meanwhile_nothing_is_ordered(market, db):
     buyer = _fill(market, tomatoes="2", maize="3")
     # Someone else takes the last sacks between the cart and the checkout.
-    from marketplace.catalog.services import reserve_stock
+    from marketplace.catalog.stock import reserve_stock
 
     assert reserve_stock(market["maize"].id, 2000)
     db.session.commit()
