@@ -87,7 +87,7 @@ def can_manage(actor: Optional[User], listing: Listing) -> bool:
     return actor.has_role(Role.AGENT) and listing.entered_by_id == actor.id
 
 
-def _require_manage(actor: Optional[User], listing: Listing) -> None:
+def require_manage(actor: Optional[User], listing: Listing) -> None:
     if not can_manage(actor, listing):
         raise PermissionDenied(_l("Only the farmer, or the agent who listed it for them, can change this listing."))
 
@@ -281,7 +281,7 @@ def _tell_farmer_an_agent_listed(listing: Listing, agent: User) -> None:
 
 
 def update_listing(actor: User, listing: Listing, data: ListingInput) -> Listing:
-    _require_manage(actor, listing)
+    require_manage(actor, listing)
     clean = _clean(data, photo_owner_ids={listing.farmer_id, actor.id})
     _apply(listing, clean)
     if listing.stock_milli == 0 and listing.status is ListingStatus.ACTIVE:
@@ -334,7 +334,7 @@ def _transition(listing: Listing, actor: Optional[User], new: ListingStatus, rea
 
 
 def change_status(actor: User, listing: Listing, new: ListingStatus, reason: str = "") -> Listing:
-    _require_manage(actor, listing)
+    require_manage(actor, listing)
     _transition(listing, actor, new, reason)
     db.session.commit()
     return listing
@@ -342,7 +342,7 @@ def change_status(actor: User, listing: Listing, new: ListingStatus, reason: str
 
 def set_stock(actor: User, listing: Listing, quantity: str) -> Listing:
     """One-tap stock update from the dashboard; zero marks it sold out, stock brings it back."""
-    _require_manage(actor, listing)
+    require_manage(actor, listing)
     try:
         milli = parse_quantity(quantity)
     except ValueError:
@@ -375,42 +375,8 @@ def get_listing(listing_id: int) -> Listing:
 
 def get_listing_to_manage(actor: User, listing_id: int) -> Listing:
     listing = get_listing(listing_id)
-    _require_manage(actor, listing)
+    require_manage(actor, listing)
     return listing
-
-
-def input_from_listing(listing: Listing, for_new: bool = False) -> ListingInput:
-    """The form's starting values: a listing's own (edit), or a copy for 'list again'."""
-    return ListingInput(
-        title=listing.title, description=listing.description, category_id=listing.category_id, unit=listing.unit.value,
-        price=listing.price.plain(), stock="" if for_new else str(quantity_decimal(listing.stock_milli)),
-        min_order=str(quantity_decimal(listing.min_order_milli)) if listing.min_order_milli else "",
-        harvest_date=None if for_new else listing.harvest_date,
-        available_until=None if for_new else listing.available_until,
-        village_id=listing.village_id, pickup_point=listing.pickup_point, delivery_available=listing.delivery_available,
-        delivery_fee=listing.delivery_fee.plain() if listing.delivery_fee_minor else "",
-        is_organic=listing.is_organic, is_natural=listing.is_natural,
-        photo_ids=[] if for_new else [lp.photo_id for lp in listing.photos],
-    )
-
-
-def defaults_for_new_listing(farmer: User) -> ListingInput:
-    """Remembered from the farmer's last listing (pickup, unit, delivery), else from the farm profile."""
-    last = db.session.scalar(select(Listing).where(Listing.farmer_id == farmer.id).order_by(Listing.id.desc()).limit(1))
-    profile = farmer.farmer_profile
-    if last is not None:
-        return ListingInput(
-            unit=last.unit.value, category_id=last.category_id, village_id=last.village_id, pickup_point=last.pickup_point,
-            delivery_available=last.delivery_available,
-            delivery_fee=last.delivery_fee.plain() if last.delivery_fee_minor else "",
-            is_organic=last.is_organic, is_natural=last.is_natural,
-        )
-    return ListingInput(village_id=profile.village_id if profile else None, pickup_point=profile.pickup_point if profile else "")
-
-
-def listing_again(actor: User, listing: Listing) -> ListingInput:
-    _require_manage(actor, listing)
-    return input_from_listing(listing, for_new=True)
 
 
 def listings_to_manage(actor: User) -> list[Listing]:

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import village_choices
-from marketplace.catalog import browse, moderation, services, view_counts
+from marketplace.catalog import browse, moderation, prefill, services, view_counts
 from marketplace.catalog.forms import FindFarmerForm, ListingForm, ReasonForm, StatusForm, StockForm
 from marketplace.catalog.models import ListingStatus
 from marketplace.catalog.units import UNIT_LABELS, Unit
@@ -211,7 +211,7 @@ def new_listing():
     if request.method == "GET":
         again = request.args.get("again", type=int)
         try:
-            data = services.listing_again(current_user, services.get_listing(again)) if again else services.defaults_for_new_listing(farmer)
+            data = prefill.listing_again(current_user, services.get_listing(again)) if again else prefill.defaults_for_new_listing(farmer)
         except (NotFound, PermissionDenied):
             abort(404)
         return _render_listing_form(_form_from_input(data), farmer)
@@ -234,7 +234,7 @@ def edit_listing(listing_id: int):
     except PermissionDenied:
         abort(403)
     if request.method == "GET":
-        return _render_listing_form(_form_from_input(services.input_from_listing(listing)), listing.farmer, listing)
+        return _render_listing_form(_form_from_input(prefill.input_from_listing(listing)), listing.farmer, listing)
     form = ListingForm()
     _populate_choices(form)
     saved = _save_listing_form(form, lambda data: services.update_listing(current_user, listing, data))

@@ -7,7 +7,7 @@ from itertools import product
 import pytest
 from sqlalchemy import select
 
-from marketplace.catalog import moderation, services
+from marketplace.catalog import moderation, prefill, services
 from marketplace.catalog.models import ListingChange, ListingStatus
 from marketplace.core.errors import DomainError, InvalidInput, PermissionDenied
 from marketplace.notifications.models import OutboxMessage
@@ -199,10 +199,10 @@ def test_any_signed_in_person_reports_a_listing_once(farmer, cats, places):
 
 
 def test_new_listing_defaults_come_from_the_last_one(farmer, cats):
-    assert services.defaults_for_new_listing(farmer).pickup_point == farmer.farmer_profile.pickup_point
+    assert prefill.defaults_for_new_listing(farmer).pickup_point == farmer.farmer_profile.pickup_point
     factories.listing(farmer, cats["eggs"], unit="dozen", stock="10", pickup_point="Chief's camp gate",
                       delivery_available=True, delivery_fee="50", is_organic=True)
-    defaults = services.defaults_for_new_listing(farmer)
+    defaults = prefill.defaults_for_new_listing(farmer)
     assert (defaults.unit, defaults.pickup_point, defaults.delivery_available, defaults.delivery_fee, defaults.is_organic) == \
            ("dozen", "Chief's camp gate", True, "50", True)
     assert defaults.title == "" and defaults.stock == ""
@@ -210,7 +210,7 @@ def test_new_listing_defaults_come_from_the_last_one(farmer, cats):
 
 def test_list_again_copies_the_listing_but_not_stock_dates_or_photos(farmer, cats):
     old = factories.listing(farmer, cats["honey"], unit="litre", price="800", stock="3", harvest_date=date.today())
-    again = services.listing_again(farmer, old)
+    again = prefill.listing_again(farmer, old)
     assert (again.title, again.price, again.unit) == (old.title, "800", "litre")
     assert again.stock == "" and again.harvest_date is None and again.photo_ids == []
 
