@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User, Village
 from marketplace.catalog.units import Unit
-from marketplace.core.db import TimestampMixin, string_enum
+from marketplace.core.db import StatusHistoryMixin, TimestampMixin, string_enum
 from marketplace.core.money import Money
 from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
@@ -128,18 +128,13 @@ class ListingPhoto(db.Model):
     photo: Mapped[Photo] = relationship(lazy="joined")
 
 
-class ListingChange(db.Model):
-    """Append-only history of status changes and moderation: who, when, from, to, why."""
+class ListingChange(StatusHistoryMixin, db.Model):
+    """Append-only history of status changes, stock, edits and moderation."""
 
     __tablename__ = "listing_changes"
     id: Mapped[int] = mapped_column(primary_key=True)
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), index=True)
-    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
-    action: Mapped[str] = mapped_column(String(24))  # status, hide, unhide, stock, edit
-    from_status: Mapped[Optional[str]] = mapped_column(String(16))
-    to_status: Mapped[Optional[str]] = mapped_column(String(16))
-    reason: Mapped[str] = mapped_column(String(500), default="")
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    action: Mapped[str] = mapped_column(String(24))  # create, status, stock, edit, hide, unhide
 
 
 class ListingReport(db.Model):

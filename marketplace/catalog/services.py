@@ -242,10 +242,10 @@ def _apply(listing: Listing, clean: dict) -> None:
         if [lp.photo_id for lp in listing.photos] != wanted else listing.photos
 
 
-def record_change(listing: Listing, actor: Optional[User], action: str, old: Optional[ListingStatus], new: Optional[ListingStatus], reason: str = "") -> None:
+def record_change(listing: Listing, actor: Optional[User], action: str, old: Optional[ListingStatus], new: ListingStatus, reason: str = "") -> None:
     db.session.add(ListingChange(
         listing_id=listing.id, actor_id=actor.id if actor else None, action=action,
-        from_status=old.value if old else None, to_status=new.value if new else None, reason=reason,
+        from_status=old.value if old else None, to_status=new.value, reason=reason,
     ))
 
 

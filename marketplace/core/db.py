@@ -8,7 +8,9 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, Enum, MetaData
+from typing import Optional
+
+from sqlalchemy import DateTime, Enum, ForeignKey, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 
 from marketplace.core.timeutils import utcnow
@@ -28,6 +30,17 @@ class Base(DeclarativeBase):
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: DateTime(timezone=True)},
     )
+
+
+class StatusHistoryMixin:
+    """The one shape of an append-only history row: who moved a thing, when, from what, to what, why.
+    Each domain's history table adds the column naming what moved (listing_id, order_id…)."""
+
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))  # None: the system (expiry, CLI)
+    from_status: Mapped[Optional[str]] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class TimestampMixin:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.accounts.models import User
 from marketplace.catalog.models import Listing
-from marketplace.core.db import TimestampMixin, string_enum
+from marketplace.core.db import StatusHistoryMixin, TimestampMixin, string_enum
 from marketplace.core.money import Money
 from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
@@ -110,14 +109,9 @@ class OrderItem(db.Model):
     order: Mapped[Order] = relationship(back_populates="items")
 
 
-class OrderEvent(db.Model):
+class OrderEvent(StatusHistoryMixin, db.Model):
     """Append-only history of an order: who moved it, when, from what, to what, and why."""
 
     __tablename__ = "order_events"
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
-    from_status: Mapped[Optional[str]] = mapped_column(String(32))
-    to_status: Mapped[str] = mapped_column(String(32))
-    reason: Mapped[str] = mapped_column(String(500), default="")
-    at: Mapped[datetime] = mapped_column(default=utcnow)
