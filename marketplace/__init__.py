@@ -87,6 +87,7 @@ def _import_models() -> None:
     from marketplace.egov import models as _egov  # noqa: F401
     from marketplace.notifications import models as _notifications  # noqa: F401
     from marketplace.orders import models as _orders  # noqa: F401
+    from marketplace.payments import models as _payments  # noqa: F401
 
 
 def _init_extensions(app: Flask) -> None:
@@ -109,8 +110,12 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     csp = dict(CSP)
     if app.config.get("STRIPE_PUBLISHABLE_KEY"):
-        origin = app.config["STRIPE_JS_URL"].split("/", 3)[:3]
-        csp["script-src"] += " " + "/".join(origin)
+        # Stripe.js runs from its own origin, draws the card field in its frames and calls Stripe's API.
+        script_origin = "/".join(app.config["STRIPE_JS_URL"].split("/", 3)[:3])
+        api_origin = "/".join((app.config.get("STRIPE_API_BASE") or "https://api.stripe.com").split("/", 3)[:3])
+        csp["script-src"] += " " + script_origin
+        csp["frame-src"] = f"{script_origin} https://hooks.stripe.com"
+        csp["connect-src"] = f"'self' {api_origin}"
     talisman.init_app(
         app,
         force_https=app.config["FORCE_HTTPS"],
@@ -137,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.catalog.views import bp as catalog_bp
     from marketplace.notifications.views import bp as notifications_bp
     from marketplace.orders.views import bp as orders_bp
+    from marketplace.payments.views import bp as payments_bp
     from marketplace.public.views import bp as public_bp
 
     app.register_blueprint(public_bp)
@@ -144,6 +150,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(catalog_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(orders_bp)
+    app.register_blueprint(payments_bp)
 
 
 def _register_error_pages(app: Flask) -> None:
@@ -177,10 +184,12 @@ def _register_template_helpers(app: Flask) -> None:
     from marketplace.core.storage import get_storage
     from marketplace.notifications.labels import status_name
     from marketplace.orders.labels import order_status_name
+    from marketplace.payments.labels import ledger_kind_name, payment_status_name
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
         asset_url=asset_url, role_name=role_name, status_name=status_name, order_status_name=order_status_name,
+        ledger_kind_name=ledger_kind_name, payment_status_name=payment_status_name,
         media_url=lambda key: get_storage().url(key), **presentation.TEMPLATE_GLOBALS,
     )
     app.jinja_env.filters["phone"] = display_phone

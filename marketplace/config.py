@@ -39,6 +39,8 @@ class BaseConfig:
     STRIPE_WEBHOOK_SECRET: str | None = None
     STRIPE_API_BASE: str | None = None
     STRIPE_JS_URL = "https://js.stripe.com/v3/"
+    STRIPE_CONNECT_COUNTRY = "KE"  # country of farmers' Express accounts (must be one Connect supports)
+    PLATFORM_FEE_BASIS_POINTS = 500  # the platform keeps 5% of card sales; 0 keeps nothing
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     LANGUAGES = ("en", "es")
@@ -111,6 +113,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     for key in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE"):
         settings[key] = _env(key, None, environ)
     settings["STRIPE_JS_URL"] = _env("STRIPE_JS_URL", cls.STRIPE_JS_URL, environ)
+    settings["STRIPE_CONNECT_COUNTRY"] = (_env("STRIPE_CONNECT_COUNTRY", cls.STRIPE_CONNECT_COUNTRY, environ) or "").upper()
+    settings["PLATFORM_FEE_BASIS_POINTS"] = int(_env("PLATFORM_FEE_BASIS_POINTS", str(cls.PLATFORM_FEE_BASIS_POINTS), environ))
     settings["BABEL_DEFAULT_LOCALE"] = _env("DEFAULT_LOCALE", cls.BABEL_DEFAULT_LOCALE, environ)
     settings["DEFAULT_PHONE_REGION"] = (_env("DEFAULT_PHONE_REGION", cls.DEFAULT_PHONE_REGION, environ) or "").upper()
     settings["DEFAULT_CURRENCY"] = (_env("DEFAULT_CURRENCY", cls.DEFAULT_CURRENCY, environ) or "").upper()

@@ -79,6 +79,38 @@ def db(app):
     return _db
 
 
+@pytest.fixture(scope="session")
+def localstripe_url():
+    """localstripe on a loopback port for the whole session (no webhooks registered: tests that
+    need Stripe's events sign their own, or start their own localstripe with a webhook)."""
+    pytest.importorskip("localstripe", reason="localstripe is not installed (pip install -e '.[dev]')")
+    from tests.support.stripe_fakes import localstripe
+
+    with localstripe() as url:
+        yield url
+
+
+@pytest.fixture
+def stripe_on(app, localstripe_url, monkeypatch):
+    """Card payments configured against localstripe for this test."""
+    from tests.support import stripe_fakes
+
+    for key, value in {"STRIPE_SECRET_KEY": stripe_fakes.SECRET_KEY, "STRIPE_PUBLISHABLE_KEY": stripe_fakes.PUBLISHABLE_KEY,
+                       "STRIPE_WEBHOOK_SECRET": stripe_fakes.WEBHOOK_SECRET, "STRIPE_API_BASE": localstripe_url}.items():
+        monkeypatch.setitem(app.config, key, value)
+    return localstripe_url
+
+
+@pytest.fixture
+def stripe_recorder(app, stripe_on, monkeypatch):
+    """stripe-python's requests go to a recorder instead (for Connect, which localstripe lacks)."""
+    from tests.support.stripe_fakes import RecordingHTTPClient
+
+    recorder = RecordingHTTPClient({})
+    monkeypatch.setitem(app.extensions, "stripe_http_client", recorder)
+    return recorder
+
+
 class FreshContextClient(FlaskClient):
     """Each request gets its own app context, as on a real server.
 

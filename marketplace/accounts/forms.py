@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, TelField, TextAreaField
+from wtforms import (
+    BooleanField, EmailField, FieldList, Form, FormField, HiddenField, PasswordField, SelectField, StringField, TelField,
+    TextAreaField, TimeField,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from marketplace.i18n import LANGUAGE_NAMES
@@ -75,6 +78,16 @@ class FarmerProfileForm(FlaskForm):
         _l("Pickup point"), validators=[DataRequired(), Length(max=500)],
         description=_l("Where buyers collect produce, e.g. 'Njoro market, stall 12, by the water tank'."),
     )
+    accepts_pay_on_pickup = BooleanField(_l("Buyers may pay me in cash or by mobile money when they collect"), default=True)
+    # One row per weekday, Monday first; both times empty means closed that day.
+    pickup_hours = FieldList(FormField(lambda *a, **k: PickupDayForm(*a, **k)), min_entries=7, max_entries=7)
+
+
+class PickupDayForm(Form):
+    """A sub-form without its own CSRF token: the farm form carries one."""
+
+    opens = TimeField(_l("From"), validators=[Optional()])
+    closes = TimeField(_l("Until"), validators=[Optional()])
 
 
 class GrantRoleForm(FlaskForm):

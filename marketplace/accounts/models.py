@@ -136,6 +136,21 @@ class FarmerProfile(TimestampMixin, db.Model):
     farm_name: Mapped[str] = mapped_column(String(120))
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), index=True)
     pickup_point: Mapped[str] = mapped_column(String(500))
+    accepts_pay_on_pickup: Mapped[bool] = mapped_column(default=True)  # cash or mobile money at handover
 
     user: Mapped[User] = relationship(back_populates="farmer_profile")
     village: Mapped[Village] = relationship()
+    pickup_windows: Mapped[list["PickupWindow"]] = relationship(
+        order_by="(PickupWindow.weekday, PickupWindow.opens_minute)", cascade="all, delete-orphan")
+
+
+class PickupWindow(db.Model):
+    """When buyers may collect at the farm's pickup point, e.g. Saturdays 8:00–12:00.
+    Times are minutes after midnight in the site's time zone (BABEL_DEFAULT_TIMEZONE)."""
+
+    __tablename__ = "pickup_windows"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    farmer_profile_id: Mapped[int] = mapped_column(ForeignKey("farmer_profiles.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int] = mapped_column()  # 0 = Monday, as datetime.date.weekday()
+    opens_minute: Mapped[int] = mapped_column()
+    closes_minute: Mapped[int] = mapped_column()

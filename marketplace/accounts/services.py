@@ -18,10 +18,10 @@ from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.accounts.models import (
-    ADMIN_GRANTED_ROLES, District, FarmerProfile, Region, Role, RoleChange, RoleGrant, User, Village,
+    ADMIN_GRANTED_ROLES, District, FarmerProfile, PickupWindow, Region, Role, RoleChange, RoleGrant, User, Village,
 )
 from marketplace.core.auth import require_role
-from marketplace.core.errors import DomainError, NotFound
+from marketplace.core.errors import DomainError, InvalidInput, NotFound
 from marketplace.core.phone import normalise_phone
 from marketplace.core.urls import external_url
 from marketplace.egov.models import Department
@@ -194,8 +194,12 @@ def set_preferred_locale(user: User, locale: str) -> None:
         db.session.commit()
 
 
-def become_farmer(user: User, farm_name: str, village_id: Optional[int], pickup_point: str) -> FarmerProfile:
-    """Self-service: anyone signed in may start selling; editing uses the same rule."""
+def become_farmer(user: User, farm_name: str, village_id: Optional[int], pickup_point: str, *,
+                  accepts_pay_on_pickup: bool = True,
+                  pickup_hours: Optional[list[tuple[int, Optional[int], Optional[int]]]] = None) -> FarmerProfile:
+    """Self-service: anyone signed in may start selling; editing uses the same rule.
+
+    `pickup_hours` lists (weekday, opens_minute, closes_minute); a day with neither time is closed."""
     if not farm_name.strip():
         raise DomainError(_l("Give your farm a name buyers will recognise."), field="farm_name")
     village = get_village(village_id)
@@ -203,15 +207,36 @@ def become_farmer(user: User, farm_name: str, village_id: Optional[int], pickup_
         raise DomainError(_l("Choose the village where your farm is."), field="village_id")
     if not pickup_point.strip():
         raise DomainError(_l("Say where buyers collect their produce, e.g. 'Gate of the primary school'."), field="pickup_point")
+    windows = _pickup_windows(pickup_hours or [])
     profile = user.farmer_profile or FarmerProfile(user=user)
     profile.farm_name = farm_name.strip()
     profile.village = village
     profile.pickup_point = pickup_point.strip()
+    profile.accepts_pay_on_pickup = accepts_pay_on_pickup
+    if pickup_hours is not None:
+        profile.pickup_windows = windows
     db.session.add(profile)
     if not user.has_role(Role.FARMER):
         _add_grant(user, Role.FARMER, actor=user, reason="self-service")
     db.session.commit()
     return profile
+
+
+def _pickup_windows(hours: list[tuple[int, Optional[int], Optional[int]]]) -> list[PickupWindow]:
+    errors: dict[str, object] = {}
+    windows = []
+    for weekday, opens, closes in hours:
+        if opens is None and closes is None:
+            continue
+        if opens is None or closes is None:
+            errors[f"pickup_hours-{weekday}"] = _l("Give both the opening and the closing time, or neither.")
+        elif closes <= opens:
+            errors[f"pickup_hours-{weekday}"] = _l("The closing time must be after the opening time.")
+        else:
+            windows.append(PickupWindow(weekday=weekday, opens_minute=opens, closes_minute=closes))
+    if errors:
+        raise InvalidInput(errors)
+    return windows
 
 
 # --- roles granted by admins ----------------------------------------------------

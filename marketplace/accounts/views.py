@@ -1,6 +1,8 @@
 """Accounts pages: thin, each parses a form, calls one service, renders or redirects."""
 from __future__ import annotations
 
+from datetime import time
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -13,7 +15,7 @@ from marketplace.accounts.forms import (
 )
 from marketplace.accounts.models import Role
 from marketplace.core.auth import role_required
-from marketplace.core.errors import DomainError, NotFound
+from marketplace.core.errors import DomainError, InvalidInput, NotFound
 from marketplace.core.views import is_safe_next, show_domain_error
 from marketplace.extensions import limiter
 from marketplace.i18n import requested_language
@@ -143,17 +145,38 @@ def farmer_profile():
     """Become a farmer (self-service) or edit the farm's details."""
     existing = current_user.farmer_profile
     form = FarmerProfileForm(obj=existing)
-    if request.method == "GET" and existing is None:
-        form.village_id.data = current_user.village_id
+    if request.method == "GET":
+        if existing is None:
+            form.village_id.data = current_user.village_id
+        _show_pickup_hours(form, existing)
     if form.validate_on_submit():
+        hours = [(day, _minutes(row.opens.data), _minutes(row.closes.data)) for day, row in enumerate(form.pickup_hours)]
         try:
-            services.become_farmer(current_user, form.farm_name.data, form.village_id.data, form.pickup_point.data)
+            services.become_farmer(current_user, form.farm_name.data, form.village_id.data, form.pickup_point.data,
+                                   accepts_pay_on_pickup=form.accepts_pay_on_pickup.data, pickup_hours=hours)
+        except InvalidInput as error:
+            for name, message in error.errors.items():
+                if name.startswith("pickup_hours-"):
+                    form.pickup_hours[int(name.rsplit("-", 1)[1])].opens.errors = [str(message)]
+                else:
+                    show_domain_error(form, DomainError(message, field=name))
         except DomainError as error:
             show_domain_error(form, error)
         else:
             flash(_("Your farm is saved. You can now sell produce.") if existing is None else _("Your farm is saved."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/farmer_profile.html", form=form, villages=services.village_choices(), existing=existing)
+
+
+def _minutes(value: time | None) -> int | None:
+    return None if value is None else value.hour * 60 + value.minute
+
+
+def _show_pickup_hours(form: FarmerProfileForm, profile) -> None:
+    for window in (profile.pickup_windows if profile else []):
+        row = form.pickup_hours[window.weekday]
+        row.opens.data = time(window.opens_minute // 60, window.opens_minute % 60)
+        row.closes.data = time(window.closes_minute // 60, window.closes_minute % 60)
 
 
 # --- admin ---------------------------------------------------------------------

@@ -7,13 +7,14 @@ default locale.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
 from flask_login import current_user
 
+from babel.dates import get_day_names
 from babel.numbers import format_currency
 
 from marketplace.core.money import Money
@@ -75,9 +76,20 @@ def url_with_language(code: str) -> str:
     return f"{request.path}?{urlencode(args)}"
 
 
+def weekday_name(weekday: int) -> str:
+    """Monday is 0, as date.weekday(); the name in the reader's language."""
+    return get_day_names("wide", locale=get_locale())[weekday]
+
+
+def clock(minute_of_day: int) -> str:
+    """A time of day (minutes after midnight) as the locale writes it: 08:00, 8:00 AM…"""
+    return format_time(time(minute_of_day // 60, minute_of_day % 60), "short", rebase=False)
+
+
 def init_app(app: Flask) -> None:
     app.before_request(remember_requested_language)
     app.jinja_env.globals["money_minor"] = lambda minor_units, currency: money(Money(currency, int(minor_units)))
+    app.jinja_env.globals.update(weekday_name=weekday_name, clock=clock)
     app.jinja_env.filters.update(
         money=money,
         date=lambda value, fmt="medium": format_date(value, fmt) if isinstance(value, (date, datetime)) else "",

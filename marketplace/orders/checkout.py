@@ -2,8 +2,10 @@
 
 Everything happens in one transaction: if any line cannot be reserved (someone
 else bought the last units a moment ago), nothing is reserved and nothing is
-ordered, and the buyer is told which produce ran out. Card payment comes with
-the payments domain; until Stripe is configured, buyers pay on pickup.
+ordered, and the buyer is told which produce ran out. Orders paid by card wait
+in "placed" for the payment (orders.card_payments); the cart is emptied when the
+payment succeeds, so a declined card loses nothing. Without Stripe keys only
+pay-on-pickup is offered.
 """
 from __future__ import annotations
 
@@ -11,7 +13,6 @@ import secrets
 from dataclasses import dataclass
 from typing import MutableMapping
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
@@ -24,6 +25,8 @@ from marketplace.extensions import db
 from marketplace.i18n import money
 from marketplace.notifications.services import notify_user
 from marketplace.orders import cart
+from marketplace.orders.pickup import PickupSlot, next_slots, slot_from_key
+from marketplace.payments import gateway
 from marketplace.orders.models import (
     CartItem, Checkout, Fulfilment, Order, OrderEvent, OrderItem, OrderStatus, PaymentMethod,
 )
@@ -37,10 +40,24 @@ class FarmerChoice:
     fulfilment: str = Fulfilment.PICKUP.value
     delivery_address: str = ""
     payment_method: str = PaymentMethod.ON_PICKUP.value
+    pickup_slot: str = ""
+
+
+@dataclass
+class CleanChoice:
+    fulfilment: Fulfilment
+    address: str
+    payment: PaymentMethod
+    slot: PickupSlot | None
 
 
 def card_payments_enabled() -> bool:
-    return bool(current_app.config.get("STRIPE_SECRET_KEY") and current_app.config.get("STRIPE_PUBLISHABLE_KEY"))
+    return gateway.enabled()
+
+
+def pickup_slots_of(farmer: User) -> list[PickupSlot]:
+    profile = farmer.farmer_profile
+    return next_slots(profile.pickup_windows) if profile else []
 
 
 def _code(length: int) -> str:
@@ -54,7 +71,7 @@ def _unique(model, column, length: int) -> str:
             return code
 
 
-def _validate_choices(view: cart.CartView, choices: dict[int, FarmerChoice]) -> dict[int, tuple[Fulfilment, str, PaymentMethod]]:
+def _validate_choices(view: cart.CartView, choices: dict[int, FarmerChoice]) -> dict[int, CleanChoice]:
     errors: dict[str, object] = {}
     clean = {}
     for group in view.groups:
@@ -70,9 +87,18 @@ def _validate_choices(view: cart.CartView, choices: dict[int, FarmerChoice]) -> 
                 errors[f"farmer-{group.farmer.id}"] = _l("This farmer cannot deliver everything in your cart. Choose pickup.")
             elif not choice.delivery_address.strip():
                 errors[f"address-{group.farmer.id}"] = _l("Say where to deliver: village and a landmark.")
+        slot = None
+        if fulfilment is Fulfilment.PICKUP:
+            offered = pickup_slots_of(group.farmer)
+            slot = slot_from_key(choice.pickup_slot, offered)
+            if offered and slot is None:
+                errors[f"slot-{group.farmer.id}"] = _l("Choose when you will collect.")
         if payment is PaymentMethod.CARD and not card_payments_enabled():
-            errors[f"farmer-{group.farmer.id}"] = _l("Card payment is not available yet. Choose pay on pickup.")
-        clean[group.farmer.id] = (fulfilment, choice.delivery_address.strip()[:500], payment)
+            errors[f"payment-{group.farmer.id}"] = _l("Card payment is not available yet. Choose pay on pickup.")
+        profile = group.farmer.farmer_profile
+        if payment is PaymentMethod.ON_PICKUP and profile is not None and not profile.accepts_pay_on_pickup:
+            errors[f"payment-{group.farmer.id}"] = _l("This farmer only accepts card payment. Choose card.")
+        clean[group.farmer.id] = CleanChoice(fulfilment, choice.delivery_address.strip()[:500], payment, slot)
     if errors:
         raise InvalidInput(errors)
     return clean
@@ -90,7 +116,8 @@ def place_checkout(buyer: User, session: MutableMapping, choices: dict[int, Farm
                         total_minor=0, currency=view.total.currency)
     db.session.add(checkout)
     for group in view.groups:
-        fulfilment, address, payment = clean[group.farmer.id]
+        choice = clean[group.farmer.id]
+        fulfilment, payment = choice.fulfilment, choice.payment
         for line in group.lines:
             if not reserve_stock(line.listing.id, line.quantity_milli):
                 db.session.rollback()
@@ -101,7 +128,10 @@ def place_checkout(buyer: User, session: MutableMapping, choices: dict[int, Farm
         status = OrderStatus.AWAITING_PAYMENT_AT_PICKUP if payment is PaymentMethod.ON_PICKUP else OrderStatus.PLACED
         order = Order(
             number=_unique(Order, Order.number, 6), checkout=checkout, buyer_id=buyer.id, farmer_id=group.farmer.id,
-            status=status, fulfilment=fulfilment, delivery_address=address, payment_method=payment,
+            status=status, fulfilment=fulfilment, delivery_address=choice.address, payment_method=payment,
+            pickup_on=choice.slot.day if choice.slot else None,
+            pickup_opens_minute=choice.slot.opens_minute if choice.slot else None,
+            pickup_closes_minute=choice.slot.closes_minute if choice.slot else None,
             items_total_minor=items_total, delivery_fee_minor=delivery_fee, total_minor=items_total + delivery_fee,
             currency=checkout.currency,
         )
@@ -115,16 +145,22 @@ def place_checkout(buyer: User, session: MutableMapping, choices: dict[int, Farm
             order.events.append(OrderEvent(actor_id=buyer.id, from_status=OrderStatus.PLACED.value, to_status=status.value, reason="pay on pickup"))
         checkout.total_minor += order.total_minor
         db.session.add(order)
-    db.session.execute(db.delete(CartItem).where(CartItem.user_id == buyer.id))
     db.session.flush()
+    if not any(order.payment_method is PaymentMethod.CARD for order in checkout.orders):
+        db.session.execute(db.delete(CartItem).where(CartItem.user_id == buyer.id))
+        session.pop(cart.SESSION_KEY, None)
     for order in checkout.orders:
-        _tell_farmer(order)
+        if order.payment_method is PaymentMethod.ON_PICKUP:
+            tell_farmer(order)  # card orders are announced when paid
     db.session.commit()
-    session.pop(cart.SESSION_KEY, None)
     return checkout
 
 
-def _tell_farmer(order: Order) -> None:
+def needs_card_payment(checkout: Checkout) -> bool:
+    return any(o.payment_method is PaymentMethod.CARD and o.status is OrderStatus.PLACED for o in checkout.orders)
+
+
+def tell_farmer(order: Order) -> None:
     # Rendered under the farmer's locale by notify_user, so the total is formatted for them.
     notify_user(order.farmer, "order_placed", lambda: (
         _("New order %(number)s", number=order.number),

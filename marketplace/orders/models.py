@@ -3,7 +3,8 @@ a checkout is one purchase, split into one order per farmer, each with its own h
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
+from typing import Optional
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -76,6 +77,10 @@ class Order(TimestampMixin, db.Model):
     status: Mapped[OrderStatus] = mapped_column(string_enum(OrderStatus, 32))
     fulfilment: Mapped[Fulfilment] = mapped_column(string_enum(Fulfilment))
     delivery_address: Mapped[str] = mapped_column(String(500), default="")
+    # The pickup slot the buyer chose: a local date and the farmer's window that day (None: no hours set).
+    pickup_on: Mapped[Optional[date]] = mapped_column(index=True)
+    pickup_opens_minute: Mapped[Optional[int]] = mapped_column()
+    pickup_closes_minute: Mapped[Optional[int]] = mapped_column()
     payment_method: Mapped[PaymentMethod] = mapped_column(string_enum(PaymentMethod))
     items_total_minor: Mapped[int] = mapped_column()
     delivery_fee_minor: Mapped[int] = mapped_column(default=0)

@@ -4,12 +4,17 @@ TRANSITIONS says which moves exist and who may make each: the farmer prepares
 and hands over, the buyer may cancel until the order is ready, and the farmer
 may cancel with a reason. Every move writes an OrderEvent (who, when, why) and
 tells the other party through the outbox in their language. Cancelling gives the
-stock back. (Refunds of card payments come with the payments domain.)
+stock back and refunds a card payment; completing pays the farmer their share
+(orders.card_payments).
 """
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Optional
+
+import stripe
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,8 +27,12 @@ from marketplace.core.errors import DomainError, NotFound, PermissionDenied
 from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
 from marketplace.notifications.services import notify_user
+from marketplace.orders import card_payments
 from marketplace.orders.labels import order_status_name
-from marketplace.orders.models import Checkout, Fulfilment, Order, OrderEvent, OrderStatus
+from marketplace.orders.models import Checkout, Fulfilment, Order, OrderEvent, OrderStatus, PaymentMethod
+from marketplace.payments.gateway import CardPaymentsOff
+
+log = logging.getLogger(__name__)
 
 S = OrderStatus
 FARMER, BUYER = "farmer", "buyer"
@@ -86,11 +95,15 @@ def move(actor: User, order: Order, to: OrderStatus, reason: str = "") -> Order:
     if to is S.CANCELLED and party == FARMER and not reason.strip():
         raise DomainError(_l("Tell the buyer why you cancel."), field="reason")
     old = order.status
+    if to is S.CANCELLED and old is S.PAID and order.payment_method is PaymentMethod.CARD:
+        card_payments.refund_cancelled_order(order, actor.id, reason.strip())  # raises, changing nothing, if Stripe fails
     order.status = to
     db.session.add(OrderEvent(order_id=order.id, actor_id=actor.id, from_status=old.value, to_status=to.value, reason=reason.strip()[:500]))
     if to is S.CANCELLED:
         for item in order.items:
             release_stock(item.listing_id, item.quantity_milli)
+    if to is S.COMPLETED:
+        card_payments.pay_farmer_for(order)
     other = order.buyer if party == FARMER else order.farmer
     notify_user(other, f"order_{to.value}", lambda: (
         _("Order %(number)s", number=order.number),
@@ -113,9 +126,16 @@ def expire_unpaid_orders(older_than: timedelta) -> list[str]:
                                   to_status=S.CANCELLED.value, reason="payment not received in time"))
         for item in order.items:
             release_stock(item.listing_id, item.quantity_milli)
-        expired.append(order.number)
+        expired.append(order)
     db.session.commit()
-    return expired
+    for checkout in {order.checkout for order in expired}:
+        try:  # so a card entered late is refused; if Stripe cannot be reached, a late payment is refunded
+            card_payments.cancel_payment_if_nothing_due(checkout, "orders expired")
+            db.session.commit()
+        except (stripe.StripeError, CardPaymentsOff) as error:
+            db.session.rollback()
+            log.warning("could not cancel the payment of checkout %s: %s", checkout.reference, error)
+    return [order.number for order in expired]
 
 
 def orders_of_checkout(buyer: User, reference: str) -> list[Order]:
@@ -134,3 +154,43 @@ def orders_as_buyer(buyer: User) -> list[Order]:
 def orders_as_farmer(farmer: User) -> list[Order]:
     return list(db.session.scalars(select(Order).where(Order.farmer_id == farmer.id)
                                    .options(selectinload(Order.items), selectinload(Order.buyer)).order_by(Order.id.desc()).limit(200)))
+
+
+# --- the farmer's packing list per pickup day ------------------------------------------------
+
+#: Orders a farmer still has to hand over at the pickup point.
+TO_HAND_OVER = (S.PAID, S.AWAITING_PAYMENT_AT_PICKUP, S.READY_FOR_PICKUP)
+
+
+@dataclass
+class PackingList:
+    day: date
+    orders: list[Order]
+    totals: list[tuple[str, str, int]]  # (title, unit, quantity in milli-units), by title
+
+
+def pickup_days(farmer: User) -> list[date]:
+    """Days with orders still to hand over, soonest first."""
+    return list(db.session.scalars(
+        select(Order.pickup_on).where(Order.farmer_id == farmer.id, Order.pickup_on.is_not(None), Order.status.in_(TO_HAND_OVER))
+        .distinct().order_by(Order.pickup_on)
+    ))
+
+
+def parse_day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def packing_list(farmer: User, day: date) -> PackingList:
+    orders = list(db.session.scalars(
+        select(Order).where(Order.farmer_id == farmer.id, Order.pickup_on == day, Order.status.in_(TO_HAND_OVER))
+        .options(selectinload(Order.items), selectinload(Order.buyer)).order_by(Order.pickup_opens_minute, Order.number)
+    ))
+    totals: dict[tuple[str, str], int] = {}
+    for order in orders:
+        for item in order.items:
+            totals[(item.title, item.unit)] = totals.get((item.title, item.unit), 0) + item.quantity_milli
+    return PackingList(day, orders, [(title, unit, qty) for (title, unit), qty in sorted(totals.items())])

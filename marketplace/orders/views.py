@@ -1,6 +1,7 @@
-"""The cart pages: add from a listing, see it grouped by farmer, change or remove amounts."""
+"""Cart, checkout, card payment page, orders for buyers and farmers, and the packing list."""
 from __future__ import annotations
 
+import stripe
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, user_logged_in
@@ -9,8 +10,8 @@ from marketplace.accounts.models import Role
 from marketplace.core.auth import role_required
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from marketplace.extensions import csrf
-from marketplace.orders import cart, services
-from marketplace.orders.checkout import FarmerChoice, card_payments_enabled, place_checkout
+from marketplace.orders import card_payments, cart, services
+from marketplace.orders.checkout import FarmerChoice, card_payments_enabled, needs_card_payment, pickup_slots_of, place_checkout
 from marketplace.orders.forms import QuantityForm
 from marketplace.orders.models import OrderStatus
 
@@ -78,6 +79,7 @@ def checkout():
                 fulfilment=request.form.get(f"fulfilment-{group.farmer.id}", "pickup"),
                 delivery_address=request.form.get(f"address-{group.farmer.id}", ""),
                 payment_method=request.form.get(f"payment-{group.farmer.id}", "on_pickup"),
+                pickup_slot=request.form.get(f"slot-{group.farmer.id}", ""),
             ) for group in view.groups
         }
         try:
@@ -88,19 +90,67 @@ def checkout():
             flash(str(error.message), "error")
             return redirect(url_for("orders.view_cart"))
         else:
+            if needs_card_payment(placed):
+                return redirect(url_for("orders.pay", reference=placed.reference))
             flash(_("Thank you! Your order is placed. The farmers have been told."), "success")
             return redirect(url_for("orders.checkout_done", reference=placed.reference))
-    return render_template("orders/checkout.html", cart=view, errors=errors, form=request.form,
+    slots = {group.farmer.id: pickup_slots_of(group.farmer) for group in view.groups}
+    return render_template("orders/checkout.html", cart=view, errors=errors, form=request.form, pickup_slots=slots,
                            card_enabled=card_payments_enabled()), (422 if errors else 200)
+
+
+@bp.get("/checkout/<reference>/pay")
+@login_required
+def pay(reference: str):
+    """Stripe.js confirms the card on this page; the next page asks Stripe whether it was paid."""
+    try:
+        checkout, payment, client_secret = card_payments.start_payment(current_user, reference)
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        flash(str(error.message), "info")
+        return redirect(url_for("orders.checkout_done", reference=reference))
+    except stripe.StripeError:
+        flash(_("Card payment cannot be reached just now. Please try again in a minute."), "error")
+        return redirect(url_for("orders.checkout_done", reference=reference))
+    return render_template("orders/pay.html", checkout=checkout, payment=payment, client_secret=client_secret,
+                           due=card_payments.card_orders_due(checkout))
+
+
+@bp.post("/checkout/<reference>/stop")
+@login_required
+def stop_paying(reference: str):
+    try:
+        card_payments.stop_paying(current_user, reference)
+    except NotFound:
+        abort(404)
+    flash(_("The unpaid orders are cancelled. Your cart is kept."), "info")
+    return redirect(url_for("orders.view_cart"))
 
 
 @bp.get("/checkout/<reference>")
 @login_required
 def checkout_done(reference: str):
-    orders = services.orders_of_checkout(current_user, reference)
-    if not orders:
+    try:
+        checkout = card_payments.checkout_of(current_user, reference)
+    except NotFound:
         abort(404)
-    return render_template("orders/checkout_done.html", orders=orders, reference=reference)
+    try:
+        payment = card_payments.payment_of(checkout, refresh=True)  # Stripe's word, not the browser's
+    except stripe.StripeError:
+        payment = card_payments.payment_of(checkout)
+    return render_template("orders/checkout_done.html", orders=checkout.orders, reference=checkout.reference,
+                           payment=payment, due=card_payments.card_orders_due(checkout))
+
+
+@bp.get("/sell/packing")
+@role_required(Role.FARMER)
+def packing_list():
+    """What to bring on one pickup day: totals per produce, then each order. Printable."""
+    days = services.pickup_days(current_user)
+    day = services.parse_day(request.args.get("day")) or (days[0] if days else None)
+    return render_template("orders/packing.html", day=day, days=days,
+                           packing=services.packing_list(current_user, day) if day else None)
 
 
 @bp.get("/orders")

@@ -1,0 +1,174 @@
+"""How checkouts are paid by card, and what money does when an order moves.
+
+Orders owns the purpose "checkout" in the payments domain: a checkout's card
+orders are paid together by one PaymentIntent (reference = the checkout's
+reference, also its Connect `transfer_group`). When the payment succeeds each
+card order becomes paid and the farmer's ledger gets the sale and the platform
+fee. Cancelling a paid order refunds it (and reverses a transfer if one was
+made); completing one transfers the farmer's share when they have a Stripe
+account, else it stays in their balance for a manual payout.
+"""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from marketplace.accounts.models import User
+from marketplace.core.errors import DomainError, NotFound
+from marketplace.core.money import Money
+from marketplace.extensions import db
+from marketplace.i18n import money
+from marketplace.notifications.services import notify_user
+from marketplace.orders.models import CartItem, Checkout, Order, OrderEvent, OrderStatus, PaymentMethod
+from marketplace.payments import ledger, owners, payouts
+from marketplace.payments import services as payments
+from marketplace.payments.models import LedgerKind, Payment
+
+PURPOSE = "checkout"
+
+
+def checkout_of(buyer: User, reference: str) -> Checkout:
+    checkout = db.session.scalar(select(Checkout).where(Checkout.reference == reference.upper(), Checkout.buyer_id == buyer.id))
+    if checkout is None:
+        raise NotFound(_l("There is no such order."))
+    return checkout
+
+
+def card_orders_due(checkout: Checkout) -> list[Order]:
+    return [o for o in checkout.orders if o.payment_method is PaymentMethod.CARD and o.status is OrderStatus.PLACED]
+
+
+def start_payment(buyer: User, reference: str) -> tuple[Checkout, Payment, str]:
+    """The payment for the checkout's unpaid card orders and the client secret for Stripe.js."""
+    checkout = checkout_of(buyer, reference)
+    due = card_orders_due(checkout)
+    if not due:
+        raise DomainError(_l("Nothing is waiting to be paid by card for this order."))
+    amount = Money(checkout.currency, sum(o.total_minor for o in due))
+    payment, client_secret = payments.start_card_payment(
+        purpose=PURPOSE, reference=checkout.reference, amount=amount, payer_id=buyer.id,
+        transfer_group=checkout.reference, description=f"Village Square {checkout.reference}",
+    )
+    return checkout, payment, client_secret
+
+
+def payment_of(checkout: Checkout, refresh: bool = False) -> Payment | None:
+    """The checkout's card payment; with `refresh`, as Stripe has it now (a server-side retrieval)."""
+    payment = payments.payment_for(PURPOSE, checkout.reference)
+    if payment is not None and refresh:
+        payments.refresh(payment)
+    return payment
+
+
+def stop_paying(buyer: User, reference: str) -> Checkout:
+    """The buyer gives up on card payment: unpaid card orders are cancelled, stock goes back, the cart stays."""
+    from marketplace.orders.services import move
+
+    checkout = checkout_of(buyer, reference)
+    for order in card_orders_due(checkout):
+        move(buyer, order, OrderStatus.CANCELLED, _("Card payment not completed."))
+    payment = payment_of(checkout)
+    if payment is not None:
+        payments.cancel(payment, "buyer stopped paying")
+        db.session.commit()
+    return checkout
+
+
+def cancel_payment_if_nothing_due(checkout: Checkout, reason: str) -> None:
+    payment = payment_of(checkout)
+    if payment is not None and not card_orders_due(checkout):
+        payments.cancel(payment, reason)
+
+
+# --- money when an order moves (called by orders.services.move, before it commits) ----------
+
+def refund_cancelled_order(order: Order, actor_id: int | None, reason: str) -> None:
+    """A paid card order is cancelled: refund it, take back the farmer's share, reverse a transfer."""
+    payment = payments.payment_for(PURPOSE, order.checkout.reference)
+    if payment is None:
+        return
+    refund_id = payments.refund(payment, order.total_minor, idempotency_key=f"refund-order-{order.number}",
+                                reason=reason or "order cancelled", actor_id=actor_id)
+    ledger.record(order.farmer_id, LedgerKind.REFUND, -order.total_minor, order.currency, order.number,
+                  payment_id=payment.id, external_id=refund_id, note=reason, actor_id=actor_id)
+    fee = ledger.entry_for(order.farmer_id, LedgerKind.PLATFORM_FEE, order.number)
+    if fee is not None:
+        ledger.record(order.farmer_id, LedgerKind.FEE_RETURNED, -fee.amount_minor, order.currency, order.number,
+                      payment_id=payment.id, actor_id=actor_id)
+    payouts.reverse_transfer(order.farmer_id, order.number)
+
+
+def pay_farmer_for(order: Order) -> None:
+    """A completed card order: transfer the farmer's share now if they have a ready Stripe account."""
+    if order.payment_method is not PaymentMethod.CARD:
+        return
+    sale = ledger.entry_for(order.farmer_id, LedgerKind.SALE, order.number)
+    if sale is None:
+        return
+    fee = ledger.entry_for(order.farmer_id, LedgerKind.PLATFORM_FEE, order.number)
+    share = sale.amount_minor + (fee.amount_minor if fee else 0)
+    payment = db.session.get(Payment, sale.payment_id) if sale.payment_id else None
+    payouts.transfer_to_farmer(order.farmer_id, Money(order.currency, share), reference=order.number,
+                               transfer_group=order.checkout.reference,
+                               source_charge=payment.stripe_charge_id if payment else None, payment_id=sale.payment_id)
+
+
+# --- what the payments domain reports -----------------------------------------------------
+
+class CheckoutPayments:
+    """Registered for PURPOSE: runs inside the payments transaction, never commits."""
+
+    def on_paid(self, payment: Payment) -> None:
+        checkout = db.session.scalar(select(Checkout).where(Checkout.reference == payment.reference))
+        if checkout is None:
+            return
+        late = []
+        for order in checkout.orders:
+            if order.payment_method is not PaymentMethod.CARD:
+                continue
+            if order.status is OrderStatus.PLACED:
+                self._mark_paid(order, payment)
+            elif order.status is OrderStatus.CANCELLED and not any(e.to_status == OrderStatus.PAID.value for e in order.events):
+                late.append(order)  # expired or given up before the money arrived
+        if late:
+            amount = min(sum(o.total_minor for o in late), payment.amount_minor - payment.refunded_minor)
+            if amount > 0:
+                payments.refund(payment, amount, idempotency_key=f"refund-late-{checkout.reference}",
+                                reason="paid after the order was cancelled", actor_id=None)
+        # The purchase went through: what was bought leaves the cart (anything added since stays).
+        bought = [item.listing_id for o in checkout.orders if o.status is OrderStatus.PAID for item in o.items]
+        if bought:
+            db.session.execute(db.delete(CartItem).where(CartItem.user_id == checkout.buyer_id, CartItem.listing_id.in_(bought)))
+
+    @staticmethod
+    def _mark_paid(order: Order, payment: Payment) -> None:
+        from marketplace.orders.checkout import tell_farmer
+
+        order.status = OrderStatus.PAID
+        db.session.add(OrderEvent(order_id=order.id, actor_id=None, from_status=OrderStatus.PLACED.value,
+                                  to_status=OrderStatus.PAID.value, reason=f"card payment {payment.stripe_payment_intent_id}"))
+        ledger.record(order.farmer_id, LedgerKind.SALE, order.total_minor, order.currency, order.number,
+                      payment_id=payment.id, external_id=payment.stripe_charge_id or "")
+        fee = ledger.platform_fee(order.total_minor)
+        if fee:
+            ledger.record(order.farmer_id, LedgerKind.PLATFORM_FEE, -fee, order.currency, order.number, payment_id=payment.id)
+        tell_farmer(order)
+
+    def on_failed(self, payment: Payment) -> None:
+        """Nothing changes: the orders wait, the buyer may try another card, expiry frees the stock."""
+
+    def on_refunded(self, payment: Payment, amount_minor: int) -> None:
+        """A refund made outside the app (Stripe's dashboard) is on the payment's history; the orders
+        are left as they are for a person to decide, and the buyer is told."""
+        buyer = db.session.get(User, payment.payer_id) if payment.payer_id else None
+        if buyer is not None:
+            notify_user(buyer, "payment_refunded", lambda: (
+                _("Refund for %(reference)s", reference=payment.reference),
+                _("%(amount)s has been refunded to your card for purchase %(reference)s.",
+                  amount=money(Money(payment.currency, amount_minor)),
+                  reference=payment.reference),
+            ))
+
+
+owners.register(PURPOSE, CheckoutPayments())

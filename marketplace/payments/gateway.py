@@ -1,0 +1,54 @@
+"""The one place that talks to Stripe (stripe-python's StripeClient, configured from the app).
+
+STRIPE_API_BASE points the client at another server (localstripe in tests).
+Tests that must see the exact requests (Connect, which localstripe lacks) set
+`app.extensions["stripe_http_client"]` to a stripe.HTTPClient of their own.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import stripe
+from flask import current_app
+
+from marketplace.core.errors import DomainError
+
+
+class CardPaymentsOff(DomainError):
+    """Stripe keys are not configured: the site works, card payment is simply not offered."""
+
+
+def enabled() -> bool:
+    return bool(current_app.config.get("STRIPE_SECRET_KEY") and current_app.config.get("STRIPE_PUBLISHABLE_KEY"))
+
+
+def client() -> stripe.StripeClient:
+    config = current_app.config
+    if not config.get("STRIPE_SECRET_KEY"):
+        raise CardPaymentsOff("Stripe is not configured")
+    options: dict[str, Any] = {"max_network_retries": 2}  # retried with the same idempotency key
+    if config.get("STRIPE_API_BASE"):
+        options["base_addresses"] = {"api": config["STRIPE_API_BASE"]}
+    if current_app.extensions.get("stripe_http_client") is not None:
+        options["http_client"] = current_app.extensions["stripe_http_client"]
+    return stripe.StripeClient(config["STRIPE_SECRET_KEY"], **options)
+
+
+def as_dict(value: Any) -> dict:
+    """stripe-python's objects are not dicts (since v15); the handlers read plain dicts."""
+    return value.to_dict() if hasattr(value, "to_dict") else dict(value)
+
+
+def object_id(value: Any) -> str | None:
+    """Stripe returns a related object as its id, or expanded as an object (localstripe expands)."""
+    if value is None or isinstance(value, str):
+        return value
+    return value.get("id") if isinstance(value, dict) else getattr(value, "id", None)
+
+
+def verify_event(payload: bytes, signature: str | None) -> stripe.Event:
+    """Stripe's own verifier: raises stripe.SignatureVerificationError or ValueError."""
+    secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
+    if not secret:
+        raise stripe.SignatureVerificationError("no webhook secret configured", signature)
+    return stripe.Webhook.construct_event(payload, signature, secret)

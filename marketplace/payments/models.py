@@ -1,0 +1,113 @@
+"""Payments, the Stripe events already handled, the append-only ledger and farmers' payout accounts."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.core.db import StatusHistoryMixin, TimestampMixin, string_enum
+from marketplace.core.money import Money
+from marketplace.core.timeutils import utcnow
+from marketplace.extensions import db
+
+
+class PaymentStatus(str, enum.Enum):
+    PENDING = "pending"  # an intent exists; nothing paid yet
+    FAILED = "failed"  # the last attempt failed; the payer may try another card
+    PAID = "paid"
+    REFUNDED = "refunded"  # fully refunded (partial refunds keep PAID and count refunded_minor)
+    CANCELLED = "cancelled"  # nothing will be paid any more (the purchase expired)
+
+
+class Payment(TimestampMixin, db.Model):
+    """One card payment for one (purpose, reference): a checkout today, a government fee later."""
+
+    __tablename__ = "payments"
+    __table_args__ = (UniqueConstraint("purpose", "reference"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    reference: Mapped[str] = mapped_column(String(64))
+    payer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    amount_minor: Mapped[int] = mapped_column()
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[PaymentStatus] = mapped_column(string_enum(PaymentStatus))
+    refunded_minor: Mapped[int] = mapped_column(default=0)
+    stripe_payment_intent_id: Mapped[Optional[str]] = mapped_column(String(255), unique=True)
+    stripe_charge_id: Mapped[Optional[str]] = mapped_column(String(255))
+    failure_code: Mapped[str] = mapped_column(String(64), default="")
+
+    events: Mapped[list["PaymentEvent"]] = relationship(order_by="PaymentEvent.id", cascade="all, delete-orphan")
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.currency, self.amount_minor)
+
+
+class PaymentEvent(StatusHistoryMixin, db.Model):
+    """Append-only history of a payment (who or which Stripe event moved it, and why)."""
+
+    __tablename__ = "payment_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"), index=True)
+
+
+class StripeEvent(db.Model):
+    """Each Stripe event id is handled once: a redelivered event finds its row and does nothing."""
+
+    __tablename__ = "stripe_events"
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LedgerKind(str, enum.Enum):
+    SALE = "sale"  # the buyer's card payment for this farmer's order: owed to the farmer
+    PLATFORM_FEE = "platform_fee"  # the platform's share, kept from the sale
+    TRANSFER = "transfer"  # sent to the farmer's Stripe account
+    REFUND = "refund"  # given back to the buyer
+    FEE_RETURNED = "fee_returned"  # the platform's share of a refunded sale, no longer kept
+    REVERSAL = "reversal"  # a transfer taken back from the farmer's Stripe account
+    MANUAL_PAYOUT = "manual_payout"  # paid by an admin through mobile money or a bank
+
+
+class LedgerEntry(db.Model):
+    """One money movement for one farmer. Rows are never changed or deleted; a correction is a
+    new entry. The farmer's balance (what the platform still owes them) is the sum of amounts."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (UniqueConstraint("farmer_id", "kind", "reference"),)  # each movement is recorded once
+    id: Mapped[int] = mapped_column(primary_key=True)
+    farmer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[LedgerKind] = mapped_column(string_enum(LedgerKind, 20))
+    amount_minor: Mapped[int] = mapped_column()  # positive: owed to the farmer; negative: paid or taken back
+    currency: Mapped[str] = mapped_column(String(3))
+    reference: Mapped[str] = mapped_column(String(64))  # the order number, or the payout's reference
+    payment_id: Mapped[Optional[int]] = mapped_column(ForeignKey("payments.id"))
+    external_id: Mapped[str] = mapped_column(String(255), default="")  # Stripe's id (ch_, tr_, re_, trr_)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.currency, self.amount_minor)
+
+
+@event.listens_for(LedgerEntry, "before_update")
+@event.listens_for(LedgerEntry, "before_delete")
+def _ledger_is_append_only(_mapper, _connection, entry: LedgerEntry) -> None:
+    raise RuntimeError(f"ledger entry {entry.id} is append-only: record a correcting entry instead")
+
+
+class PayoutAccount(TimestampMixin, db.Model):
+    """A farmer's Stripe Connect Express account; `account.updated` keeps the flags in sync."""
+
+    __tablename__ = "payout_accounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    farmer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    stripe_account_id: Mapped[str] = mapped_column(String(255), unique=True)
+    details_submitted: Mapped[bool] = mapped_column(default=False)
+    payouts_enabled: Mapped[bool] = mapped_column(default=False)

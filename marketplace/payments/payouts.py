@@ -1,0 +1,143 @@
+"""Getting farmers their money: Stripe Connect Express accounts and transfers, or manual payouts.
+
+A farmer with a Connect account whose payouts are enabled receives a Transfer
+when an order completes, tied to the buyer's charge (`source_transaction`) so
+it does not wait for the platform's balance. A farmer without one (most rural
+farmers) builds up a balance that an admin settles by recording a manual payout
+(a mobile-money or bank reference). Both are ledger entries the farmer sees.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Optional
+
+import stripe
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from marketplace.accounts.models import Role, User
+from marketplace.core.auth import require_role
+from marketplace.core.errors import DomainError, InvalidInput
+from marketplace.core.money import Money
+from marketplace.extensions import db
+from marketplace.payments import gateway, ledger
+from marketplace.payments.models import LedgerEntry, LedgerKind, PayoutAccount
+
+log = logging.getLogger(__name__)
+
+
+def account_of(farmer_id: int) -> Optional[PayoutAccount]:
+    return db.session.scalar(select(PayoutAccount).where(PayoutAccount.farmer_id == farmer_id))
+
+
+def start_onboarding(farmer: User, *, refresh_url: str, return_url: str) -> str:
+    """The Stripe-hosted onboarding link for the farmer's Express account (created the first time)."""
+    require_role(farmer, Role.FARMER)
+    stripe_client = gateway.client()
+    account = account_of(farmer.id)
+    if account is None:
+        created = stripe_client.v1.accounts.create(
+            params={
+                "type": "express",
+                "country": current_app.config["STRIPE_CONNECT_COUNTRY"],
+                **({"email": farmer.email} if farmer.email else {}),
+                "capabilities": {"transfers": {"requested": True}},
+                "business_type": "individual",
+                "metadata": {"user_id": str(farmer.id)},
+            },
+            options={"idempotency_key": f"connect-account-{farmer.id}"},
+        )
+        account = PayoutAccount(farmer_id=farmer.id, stripe_account_id=created.id)
+        db.session.add(account)
+        db.session.commit()
+    link = stripe_client.v1.account_links.create(params={
+        "account": account.stripe_account_id, "refresh_url": refresh_url, "return_url": return_url,
+        "type": "account_onboarding",
+    })
+    return link.url
+
+
+def refresh_account(farmer: User) -> Optional[PayoutAccount]:
+    """After onboarding returns: ask Stripe (the account.updated webhook does the same later)."""
+    account = account_of(farmer.id)
+    if account is not None:
+        sync_account(gateway.client().v1.accounts.retrieve(account.stripe_account_id))
+        db.session.commit()
+    return account
+
+
+def sync_account(remote: Any) -> Optional[PayoutAccount]:
+    remote = gateway.as_dict(remote)
+    account = db.session.scalar(select(PayoutAccount).where(PayoutAccount.stripe_account_id == remote["id"]))
+    if account is not None:
+        account.payouts_enabled = bool(remote.get("payouts_enabled"))
+        account.details_submitted = bool(remote.get("details_submitted"))
+    return account
+
+
+def transfer_to_farmer(farmer_id: int, amount: Money, *, reference: str, transfer_group: str,
+                       source_charge: str | None, payment_id: int | None) -> Optional[LedgerEntry]:
+    """Send a completed sale's share to the farmer's Stripe account, once. None when the farmer has
+    no ready account or Stripe refused (the balance then stays owed, for an admin to settle)."""
+    account = account_of(farmer_id)
+    if account is None or not account.payouts_enabled or amount.minor_units <= 0:
+        return None
+    existing = ledger.entry_for(farmer_id, LedgerKind.TRANSFER, reference)
+    if existing is not None:
+        return existing
+    params: dict[str, Any] = {
+        "amount": amount.minor_units, "currency": amount.currency.lower(), "destination": account.stripe_account_id,
+        "transfer_group": transfer_group, "metadata": {"reference": reference},
+    }
+    if source_charge:
+        params["source_transaction"] = source_charge
+    try:
+        transfer = gateway.client().v1.transfers.create(params=params, options={"idempotency_key": f"transfer-{reference}"})
+    except stripe.StripeError as error:
+        log.warning("transfer for %s to %s failed: %s", reference, account.stripe_account_id, error)
+        return None
+    return ledger.record(farmer_id, LedgerKind.TRANSFER, -amount.minor_units, amount.currency, reference,
+                         payment_id=payment_id, external_id=transfer.id, note=f"Stripe transfer {transfer.id}")
+
+
+def reverse_transfer(farmer_id: int, reference: str) -> Optional[LedgerEntry]:
+    """Take back the transfer made for `reference` (its sale was refunded). None if none was made."""
+    transfer = ledger.entry_for(farmer_id, LedgerKind.TRANSFER, reference)
+    if transfer is None:
+        return None
+    reversal = gateway.client().v1.transfers.reversals.create(
+        transfer.external_id, params={"amount": -transfer.amount_minor, "metadata": {"reference": reference}},
+        options={"idempotency_key": f"reversal-{reference}"},
+    )
+    return ledger.record(farmer_id, LedgerKind.REVERSAL, -transfer.amount_minor, transfer.currency, reference,
+                         payment_id=transfer.payment_id, external_id=reversal.id, note=f"Stripe reversal {reversal.id}")
+
+
+def record_manual_payout(admin: User, farmer: User, amount: Money, payout_reference: str, note: str = "") -> LedgerEntry:
+    """An admin paid the farmer outside Stripe (mobile money, bank): the balance goes down by that much."""
+    require_role(admin, Role.ADMIN)
+    errors: dict[str, object] = {}
+    owed = ledger.balance(farmer.id, amount.currency)
+    if amount.minor_units <= 0:
+        errors["amount"] = _l("Enter an amount above zero.")
+    elif amount.minor_units > owed.minor_units:
+        errors["amount"] = _l("That is more than the farmer is owed.")
+    payout_reference = payout_reference.strip()
+    if not payout_reference:
+        errors["reference"] = _l("Enter the mobile-money or bank reference of the payment.")
+    elif ledger.entry_for(farmer.id, LedgerKind.MANUAL_PAYOUT, payout_reference) is not None:
+        errors["reference"] = _l("A payout with this reference is already recorded.")
+    if errors:
+        raise InvalidInput(errors)
+    entry = ledger.record(farmer.id, LedgerKind.MANUAL_PAYOUT, -amount.minor_units, amount.currency, payout_reference[:64],
+                          note=note.strip(), actor_id=admin.id)
+    db.session.commit()
+    return entry
+
+
+def farmer_for_payout(farmer_id: int) -> User:
+    farmer = db.session.get(User, farmer_id)
+    if farmer is None or not farmer.has_role(Role.FARMER):
+        raise DomainError(_l("There is no such farmer."))
+    return farmer

@@ -1,0 +1,117 @@
+"""The Stripe webhook, a farmer's money page (balance, entries, Stripe account) and the admins' payout report."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+import stripe
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.accounts.models import Role
+from marketplace.core.auth import role_required
+from marketplace.core.errors import DomainError, InvalidInput
+from marketplace.core.money import Money
+from marketplace.core.urls import external_url
+from marketplace.extensions import csrf, limiter
+from marketplace.payments import gateway, ledger, payouts
+from marketplace.payments import services as payments
+from marketplace.payments.forms import ManualPayoutForm, ReportPeriodForm
+from marketplace.payments.models import LedgerKind
+
+bp = Blueprint("payments", __name__)
+
+
+@bp.post("/payments/stripe/webhook")
+@csrf.exempt  # Stripe cannot hold a CSRF token; the Stripe-Signature is checked instead
+@limiter.exempt
+def stripe_webhook():
+    try:
+        outcome = payments.handle_webhook(request.get_data(), request.headers.get("Stripe-Signature"))
+    except payments.InvalidSignature:
+        return {"error": "invalid signature"}, 400
+    return {"status": outcome}
+
+
+@bp.get("/sell/money")
+@role_required(Role.FARMER)
+def farmer_money():
+    return render_template(
+        "payments/farmer_money.html", balances=ledger.balances(current_user.id), entries=ledger.entries(current_user.id),
+        account=payouts.account_of(current_user.id), connect_enabled=gateway.enabled(),
+    )
+
+
+@bp.post("/sell/money/stripe")
+@role_required(Role.FARMER)
+def start_stripe_onboarding():
+    try:
+        link = payouts.start_onboarding(
+            current_user, refresh_url=external_url("payments.farmer_money"),
+            return_url=external_url("payments.stripe_onboarding_return"),
+        )
+    except (DomainError, stripe.StripeError):
+        flash(_("Stripe cannot be reached just now. Please try again later."), "error")
+        return redirect(url_for("payments.farmer_money"))
+    return redirect(link)
+
+
+@bp.get("/sell/money/stripe/return")
+@role_required(Role.FARMER)
+def stripe_onboarding_return():
+    try:
+        account = payouts.refresh_account(current_user)
+    except (DomainError, stripe.StripeError):
+        account = payouts.account_of(current_user.id)
+    if account is not None and account.payouts_enabled:
+        flash(_("Your Stripe account is ready: completed card orders are paid into it."), "success")
+    else:
+        flash(_("Stripe still needs some details from you before it can pay you."), "info")
+    return redirect(url_for("payments.farmer_money"))
+
+
+def _period(form: ReportPeriodForm) -> tuple[date, date]:
+    today = datetime.now(timezone.utc).date()
+    start = form.start.data or today.replace(day=1)
+    end = form.end.data or today
+    return start, end
+
+
+@bp.get("/admin/payouts")
+@role_required(Role.ADMIN)
+def admin_payouts():
+    form = ReportPeriodForm(request.args)
+    form.validate()
+    start, end = _period(form)
+    rows = ledger.report(datetime.combine(start, time(), timezone.utc), datetime.combine(end + timedelta(days=1), time(), timezone.utc))
+    if request.args.get("format") == "csv":
+        return Response(ledger.report_csv(rows), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename=payouts-{start}-{end}.csv"})
+    return render_template("payments/admin_payouts.html", rows=rows, form=form, start=start, end=end, kinds=LedgerKind)
+
+
+@bp.route("/admin/payouts/<int:farmer_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def admin_farmer_payout(farmer_id: int):
+    try:
+        farmer = payouts.farmer_for_payout(farmer_id)
+    except DomainError:
+        abort(404)
+    form = ManualPayoutForm()
+    currency = current_app.config["DEFAULT_CURRENCY"]
+    if form.validate_on_submit():
+        try:
+            amount = Money.from_decimal(form.amount.data, currency)
+        except ValueError:
+            form.amount.errors = [_("Enter the amount with at most the currency's decimal places.")]
+        else:
+            try:
+                payouts.record_manual_payout(current_user, farmer, amount, form.reference.data, form.note.data or "")
+            except InvalidInput as error:
+                for name, message in error.errors.items():
+                    getattr(form, name).errors = [str(message)]
+            else:
+                flash(_("Payout recorded for %(name)s.", name=farmer.name), "success")
+                return redirect(url_for("payments.admin_farmer_payout", farmer_id=farmer.id))
+    return render_template("payments/admin_farmer.html", farmer=farmer, form=form, balance=ledger.balance(farmer.id, currency),
+                           entries=ledger.entries(farmer.id)), (422 if form.errors else 200)
