@@ -4,8 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, EmailField, FieldList, Form, FormField, HiddenField, PasswordField, SelectField, StringField, TelField,
-    TextAreaField, TimeField,
+    BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, TelField, TextAreaField, TimeField,
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
@@ -79,15 +78,16 @@ class FarmerProfileForm(FlaskForm):
         description=_l("Where buyers collect produce, e.g. 'Njoro market, stall 12, by the water tank'."),
     )
     accepts_pay_on_pickup = BooleanField(_l("Buyers may pay me in cash or by mobile money when they collect"), default=True)
-    # One row per weekday, Monday first; both times empty means closed that day.
-    pickup_hours = FieldList(FormField(lambda *a, **k: PickupDayForm(*a, **k)), min_entries=7, max_entries=7)
+
+    def pickup_day(self, weekday: int):
+        """(opens, closes) fields of one weekday, Monday = 0."""
+        return self[f"opens_{weekday}"], self[f"closes_{weekday}"]
 
 
-class PickupDayForm(Form):
-    """A sub-form without its own CSRF token: the farm form carries one."""
-
-    opens = TimeField(_l("From"), validators=[Optional()])
-    closes = TimeField(_l("Until"), validators=[Optional()])
+# Pickup hours: a pair of times per weekday; both empty means closed that day.
+for _weekday in range(7):
+    setattr(FarmerProfileForm, f"opens_{_weekday}", TimeField(_l("From"), validators=[Optional()]))
+    setattr(FarmerProfileForm, f"closes_{_weekday}", TimeField(_l("Until"), validators=[Optional()]))
 
 
 class GrantRoleForm(FlaskForm):

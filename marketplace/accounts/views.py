@@ -150,14 +150,14 @@ def farmer_profile():
             form.village_id.data = current_user.village_id
         _show_pickup_hours(form, existing)
     if form.validate_on_submit():
-        hours = [(day, _minutes(row.opens.data), _minutes(row.closes.data)) for day, row in enumerate(form.pickup_hours)]
+        hours = [(day, *(_minutes(f.data) for f in form.pickup_day(day))) for day in range(7)]
         try:
             services.become_farmer(current_user, form.farm_name.data, form.village_id.data, form.pickup_point.data,
                                    accepts_pay_on_pickup=form.accepts_pay_on_pickup.data, pickup_hours=hours)
         except InvalidInput as error:
             for name, message in error.errors.items():
                 if name.startswith("pickup_hours-"):
-                    form.pickup_hours[int(name.rsplit("-", 1)[1])].opens.errors = [str(message)]
+                    form.pickup_day(int(name.rsplit("-", 1)[1]))[0].errors = [str(message)]
                 else:
                     show_domain_error(form, DomainError(message, field=name))
         except DomainError as error:
@@ -174,9 +174,9 @@ def _minutes(value: time | None) -> int | None:
 
 def _show_pickup_hours(form: FarmerProfileForm, profile) -> None:
     for window in (profile.pickup_windows if profile else []):
-        row = form.pickup_hours[window.weekday]
-        row.opens.data = time(window.opens_minute // 60, window.opens_minute % 60)
-        row.closes.data = time(window.closes_minute // 60, window.closes_minute % 60)
+        opens, closes = form.pickup_day(window.weekday)
+        opens.data = time(window.opens_minute // 60, window.opens_minute % 60)
+        closes.data = time(window.closes_minute // 60, window.closes_minute % 60)
 
 
 # --- admin ---------------------------------------------------------------------
