@@ -10,6 +10,7 @@ from typing import Any
 
 import stripe
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from marketplace.core.errors import DomainError
 
@@ -25,7 +26,7 @@ def enabled() -> bool:
 def client() -> stripe.StripeClient:
     config = current_app.config
     if not config.get("STRIPE_SECRET_KEY"):
-        raise CardPaymentsOff("Stripe is not configured")
+        raise CardPaymentsOff(_l("Card payment is not available yet."))
     options: dict[str, Any] = {"max_network_retries": 2}  # retried with the same idempotency key
     if config.get("STRIPE_API_BASE"):
         options["base_addresses"] = {"api": config["STRIPE_API_BASE"]}

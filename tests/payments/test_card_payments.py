@@ -152,3 +152,18 @@ def test_without_stripe_keys_nothing_calls_stripe(app, market):
     assert not gateway.enabled()
     with pytest.raises(gateway.CardPaymentsOff):
         gateway.client()
+
+
+def test_3d_secure_waits_for_the_bank_and_a_failed_check_is_a_failure_not_a_payment(market, card_checkout, db, stripe_on):
+    from tests.support.stripe_fakes import post_json
+
+    _, payment, secret = card_payments.start_payment(market["buyer"], card_checkout.reference)
+    status, body = confirm_card_as_browser(stripe_on, secret, "4000002500003155")  # needs 3-D Secure
+    assert status == 200 and body["status"] == "requires_action"
+    card_payments.payment_of(card_checkout, refresh=True)
+    assert payment.status is PaymentStatus.PENDING and set(_statuses(card_checkout).values()) == {OrderStatus.PLACED}
+    intent_id = secret.split("_secret_")[0]
+    post_json(f"{stripe_on}/v1/payment_intents/{intent_id}/_authenticate?success=false", {"key": "pk_test_village", "client_secret": secret})
+    card_payments.payment_of(card_checkout, refresh=True)
+    assert payment.status is PaymentStatus.FAILED and payment.failure_code == "payment_intent_authentication_failure"
+    assert len(cart.view_cart(market["buyer"], {}).groups) == 2
