@@ -20,6 +20,7 @@ from marketplace.core.money import Money
 from marketplace.extensions import db
 from marketplace.i18n import money
 from marketplace.notifications.services import notify_user
+from marketplace.orders.checkout import tell_farmer
 from marketplace.orders.models import CartItem, Checkout, Order, OrderEvent, OrderStatus, PaymentMethod
 from marketplace.payments import ledger, owners, payouts
 from marketplace.payments import services as payments
@@ -59,20 +60,6 @@ def payment_of(checkout: Checkout, refresh: bool = False) -> Payment | None:
     if payment is not None and refresh:
         payments.refresh(payment)
     return payment
-
-
-def stop_paying(buyer: User, reference: str) -> Checkout:
-    """The buyer gives up on card payment: unpaid card orders are cancelled, stock goes back, the cart stays."""
-    from marketplace.orders.services import move
-
-    checkout = checkout_of(buyer, reference)
-    for order in card_orders_due(checkout):
-        move(buyer, order, OrderStatus.CANCELLED, _("Card payment not completed."))
-    payment = payment_of(checkout)
-    if payment is not None:
-        payments.cancel(payment, "buyer stopped paying")
-        db.session.commit()
-    return checkout
 
 
 def cancel_payment_if_nothing_due(checkout: Checkout, reason: str) -> None:
@@ -143,8 +130,6 @@ class CheckoutPayments:
 
     @staticmethod
     def _mark_paid(order: Order, payment: Payment) -> None:
-        from marketplace.orders.checkout import tell_farmer
-
         order.status = OrderStatus.PAID
         db.session.add(OrderEvent(order_id=order.id, actor_id=None, from_status=OrderStatus.PLACED.value,
                                   to_status=OrderStatus.PAID.value, reason=f"card payment {payment.stripe_payment_intent_id}"))

@@ -29,7 +29,7 @@ from marketplace.extensions import db
 from marketplace.notifications.services import notify_user
 from marketplace.orders import card_payments
 from marketplace.orders.labels import order_status_name
-from marketplace.orders.models import Checkout, Fulfilment, Order, OrderEvent, OrderStatus, PaymentMethod
+from marketplace.orders.models import Fulfilment, Order, OrderEvent, OrderStatus, PaymentMethod
 from marketplace.payments.gateway import CardPaymentsOff
 
 log = logging.getLogger(__name__)
@@ -138,12 +138,13 @@ def expire_unpaid_orders(older_than: timedelta) -> list[str]:
     return [order.number for order in expired]
 
 
-def orders_of_checkout(buyer: User, reference: str) -> list[Order]:
-    """The orders one checkout made, for the buyer who placed it (empty for anyone else)."""
-    return list(db.session.scalars(
-        select(Order).join(Order.checkout).where(Checkout.reference == reference, Order.buyer_id == buyer.id)
-        .options(selectinload(Order.items)).order_by(Order.id)
-    ))
+def stop_paying(buyer: User, reference: str) -> None:
+    """The buyer gives up on card payment: unpaid card orders are cancelled, stock goes back, the cart stays."""
+    checkout = card_payments.checkout_of(buyer, reference)
+    for order in card_payments.card_orders_due(checkout):
+        move(buyer, order, S.CANCELLED, _("Card payment not completed."))
+    card_payments.cancel_payment_if_nothing_due(checkout, "buyer stopped paying")
+    db.session.commit()
 
 
 def orders_as_buyer(buyer: User) -> list[Order]:

@@ -121,7 +121,7 @@ def pay(reference: str):
 @login_required
 def stop_paying(reference: str):
     try:
-        card_payments.stop_paying(current_user, reference)
+        services.stop_paying(current_user, reference)
     except NotFound:
         abort(404)
     flash(_("The unpaid orders are cancelled. Your cart is kept."), "info")

@@ -13,9 +13,7 @@ from werkzeug.serving import make_server
 from marketplace import create_app
 from marketplace.extensions import db
 from marketplace.payments.models import StripeEvent
-from tests import factories
-from tests.browser.conftest import CHROMIUM_ARGS  # noqa: F401  (same browser settings)
-from tests.browser.pages import sign_in
+from tests.browser.pages import add_to_cart, sign_in, two_farmers_market
 from tests.support import stripe_fakes
 
 PHONE = dict(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
@@ -73,21 +71,14 @@ def _wait_for_event(event_type: str, timeout: float = 15) -> StripeEvent:
 
 
 def test_a_buyer_pays_two_farmers_by_card_and_both_see_the_paid_orders(browser, paying_server, places, screenshot):
-    cats = factories.categories()
-    wanjiru = factories.farmer(places["villages"]["Mbeu"], "Wanjiru")
-    otieno = factories.farmer(places["villages"]["Tala"], "Otieno")
-    eggs = factories.listing(wanjiru, cats["eggs"], title="Kienyeji eggs", unit="dozen", price="240", stock="5")
-    maize = factories.listing(otieno, cats["maize"], title="Dry maize", unit="sack", price="4200", stock="3")
-    buyer = factories.user("Amina")
-
+    market = two_farmers_market(places)
+    wanjiru, otieno = market["wanjiru"], market["otieno"]
     context = browser.new_context(base_url=paying_server, **PHONE)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    sign_in(page, buyer)
-    for listing, amount in ((eggs, "2"), (maize, "1")):
-        page.goto(f"/listing/{listing.id}")
-        page.get_by_role("textbox", name="How much?").fill(amount)
-        page.get_by_role("button", name="Add to cart").click()
+    sign_in(page, market["buyer"])
+    add_to_cart(page, market["eggs"], "2")
+    add_to_cart(page, market["maize"], "1")
     _checkout_by_card(page, [wanjiru.id, otieno.id])
     expect(page.get_by_text("To pay now:")).to_contain_text("4,680.00")
     screenshot(page, "pay")
@@ -113,19 +104,13 @@ def test_a_buyer_pays_two_farmers_by_card_and_both_see_the_paid_orders(browser, 
 
 
 def test_a_declined_card_shows_the_error_and_keeps_the_cart(browser, paying_server, places, screenshot):
-    cats = factories.categories()
-    wanjiru = factories.farmer(places["villages"]["Mbeu"], "Wanjiru")
-    eggs = factories.listing(wanjiru, cats["eggs"], title="Kienyeji eggs", unit="dozen", price="240", stock="5")
-    buyer = factories.user("Baraka")
-
+    market = two_farmers_market(places)
     context = browser.new_context(base_url=paying_server, **PHONE)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    sign_in(page, buyer)
-    page.goto(f"/listing/{eggs.id}")
-    page.get_by_role("textbox", name="How much?").fill("1")
-    page.get_by_role("button", name="Add to cart").click()
-    _checkout_by_card(page, [wanjiru.id])
+    sign_in(page, market["buyer"])
+    add_to_cart(page, market["eggs"], "1")
+    _checkout_by_card(page, [market["wanjiru"].id])
     _fill_card(page, stripe_fakes.CARD_DECLINED)
     expect(page.get_by_role("alert").filter(has_text="Your card was declined. Nothing was charged.")).to_be_visible()
     expect(page.get_by_role("button", name="Pay")).to_be_enabled()  # free to try another card

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests import factories
-from tests.browser.pages import sign_in
+from tests.browser.pages import add_to_cart, sign_in, two_farmers_market
 
 PHONE = dict(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
 
@@ -12,21 +11,13 @@ PHONE = dict(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_m
 
 
 def test_a_buyer_orders_from_two_farmers_and_a_farmer_prepares_the_order(browser, live_server, places, screenshot):
-    cats = factories.categories()
-    wanjiru = factories.farmer(places["villages"]["Mbeu"], "Wanjiru")
-    otieno = factories.farmer(places["villages"]["Tala"], "Otieno")
-    eggs = factories.listing(wanjiru, cats["eggs"], title="Kienyeji eggs", unit="dozen", price="240", stock="5")
-    maize = factories.listing(otieno, cats["maize"], title="Dry maize", unit="sack", price="4200", stock="3")
-    buyer = factories.user("Amina")
-
+    market = two_farmers_market(places)
+    wanjiru = market["wanjiru"]
     context = browser.new_context(base_url=live_server, **PHONE)
     page = context.new_page()
-    for listing, amount in ((eggs, "2"), (maize, "1")):  # as a guest first: the cart follows at sign-in
-        page.goto(f"/listing/{listing.id}")
-        page.get_by_role("textbox", name="How much?").fill(amount)
-        page.get_by_role("button", name="Add to cart").click()
-        expect(page.get_by_text(f"{listing.title} is in your cart.")).to_be_visible()
-    sign_in(page, buyer)
+    add_to_cart(page, market["eggs"], "2")  # as a guest first: the cart follows at sign-in
+    add_to_cart(page, market["maize"], "1")
+    sign_in(page, market["buyer"])
     page.goto("/cart")
     expect(page.get_by_role("heading", name="From Wanjiru's farm")).to_be_visible()
     expect(page.get_by_role("heading", name="From Otieno's farm")).to_be_visible()

@@ -9,7 +9,7 @@ from marketplace.orders import card_payments
 from marketplace.orders.models import OrderEvent, OrderStatus
 from marketplace.payments import gateway
 from marketplace.payments.models import PaymentStatus, PayoutAccount, StripeEvent
-from tests.support.stripe_fakes import CARD_OK, confirm_card_as_browser, signed_event
+from tests.support.stripe_fakes import signed_event
 
 URL = "/payments/stripe/webhook"
 
