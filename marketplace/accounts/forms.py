@@ -40,6 +40,7 @@ class RegisterForm(FlaskForm):
     )
     preferred_locale = SelectField(_l("Language"), validators=[DataRequired()])
     village_id = SelectField(_l("Home village"), coerce=optional_int, validate_choice=False)
+    next = HiddenField()  # where to continue after registering (the checkout, for a guest with a cart)
 
 
 class LoginForm(FlaskForm):

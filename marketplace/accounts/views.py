@@ -49,6 +49,7 @@ def register():
     form.preferred_locale.choices = language_choices(current_app.config["LANGUAGES"])
     if request.method == "GET":
         form.preferred_locale.data = str(get_locale())
+        form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         try:
             user = services.register_user(services.Registration(
@@ -61,7 +62,8 @@ def register():
         else:
             login_user(user)
             flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
-            return redirect(url_for("accounts.profile"))
+            target = form.next.data
+            return redirect(target if is_safe_next(target) else url_for("accounts.profile"))
     return render_template("accounts/register.html", form=form, villages=services.village_choices())
 
 

@@ -169,3 +169,18 @@ def test_a_farmer_who_takes_only_cards_is_not_offered_pay_on_pickup(client, logi
     assert 'value="card"' in otieno_block and 'value="on_pickup"' not in otieno_block
     refused = client.post("/checkout", data={f"payment-{market['otieno'].id}": "on_pickup"})
     assert refused.status_code == 422 and "only accepts card payment" in refused.get_data(as_text=True)
+
+
+def test_a_guest_with_a_cart_registers_on_the_way_and_lands_back_at_checkout(client, market, places):
+    client.post(f"/cart/add/{market['tomatoes'].id}", data={"quantity": "1"})
+    to_login = client.get("/checkout")
+    assert to_login.status_code == 302 and "/login?next=%2Fcheckout" in to_login.headers["Location"]
+    login_page = client.get(to_login.headers["Location"]).get_data(as_text=True)
+    assert 'href="/register?next=/checkout"' in login_page
+    register_page = client.get("/register?next=%2Fcheckout").get_data(as_text=True)
+    assert 'name="next" type="hidden" value="/checkout"' in register_page
+    response = client.post("/register", data={
+        "name": "New Buyer", "phone": "0733000111", "password": "long-enough-9", "confirm": "long-enough-9",
+        "preferred_locale": "en", "village_id": places["villages"]["Tala"].id, "next": "/checkout"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/checkout")
+    assert "Ripe tomatoes" in client.get("/checkout").get_data(as_text=True)  # the guest cart followed
