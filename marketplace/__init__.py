@@ -140,6 +140,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.catalog.views import bp as catalog_bp
+    from marketplace.egov.views import bp as egov_bp
     from marketplace.notifications.views import bp as notifications_bp
     from marketplace.orders.views import bp as orders_bp
     from marketplace.payments.views import bp as payments_bp
@@ -151,6 +152,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(payments_bp)
+    app.register_blueprint(egov_bp)
 
 
 def _register_error_pages(app: Flask) -> None:
@@ -185,11 +187,13 @@ def _register_template_helpers(app: Flask) -> None:
     from marketplace.notifications.labels import status_name
     from marketplace.orders.labels import order_status_name
     from marketplace.payments.labels import ledger_kind_name, payment_status_name
+    from marketplace.egov.labels import audit_action_name, submission_status_name
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
         asset_url=asset_url, role_name=role_name, status_name=status_name, order_status_name=order_status_name,
         ledger_kind_name=ledger_kind_name, payment_status_name=payment_status_name,
+        submission_status_name=submission_status_name, audit_action_name=audit_action_name,
         media_url=lambda key: get_storage().url(key), **presentation.TEMPLATE_GLOBALS,
     )
     app.jinja_env.filters["phone"] = display_phone

@@ -13,6 +13,7 @@ from marketplace.accounts.seeding import database_is_empty, seed_demo_people, se
 from marketplace.catalog.demo_data import seed_demo_listings
 from marketplace.catalog.seeding import ensure_categories
 from marketplace.core.errors import DomainError
+from marketplace.egov.versions import ensure_seeded_services
 from marketplace.extensions import db
 from marketplace.orders.services import expire_unpaid_orders
 
@@ -31,11 +32,23 @@ def register_commands(app: Flask) -> None:
         people = seed_demo_people()
         farmer = services.find_user_by_identifier(next(phone for role, phone, _ in people if role == "farmer"))
         listed = seed_demo_listings(farmer)
+        forms = ensure_seeded_services()
         click.echo(f"Demo people (password for all: {DEMO_PASSWORD}):")
         for role, phone, email in people:
             click.echo(f"  {role:<9} {phone}  {email}")
         if listed:
             click.echo(f"The demo farmer has {listed} listings on sale.")
+        if forms:
+            click.echo(f"Government services published: {', '.join(forms)}.")
+
+    egov = click.Group("egov", help="Government e-services.")
+    app.cli.add_command(egov)
+
+    @egov.command("load-forms")
+    def load_forms() -> None:
+        """Publish the shipped form definitions that do not exist yet (safe to rerun)."""
+        created = ensure_seeded_services()
+        click.echo(f"Published: {', '.join(created)}" if created else "Every shipped form is already there.")
 
     orders = click.Group("orders", help="Order housekeeping that cron runs.")
     app.cli.add_command(orders)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import Role, User, Village
 from marketplace.catalog import search
-from marketplace.catalog.images import process_photo
+from marketplace.core.images import process_photo
 from marketplace.catalog.labels import listing_status_name
 from marketplace.catalog.models import (
     Category, Listing, ListingChange, ListingPhoto, ListingStatus, Photo,

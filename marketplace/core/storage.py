@@ -57,6 +57,12 @@ def get_storage() -> Storage:
     return current_app.extensions["media_storage"]
 
 
+def get_private_storage() -> Storage:
+    """Documents people attach to applications: never served by /media; a view streams them
+    after its authorization check."""
+    return current_app.extensions["private_storage"]
+
+
 media_bp = Blueprint("media", __name__)
 
 
@@ -75,4 +81,5 @@ def serve(key: str):
 def init_app(app: Flask) -> None:
     root = Path(app.config.get("MEDIA_ROOT") or Path(app.instance_path) / "media")
     app.extensions["media_storage"] = LocalStorage(root)
+    app.extensions["private_storage"] = LocalStorage(Path(app.config.get("PRIVATE_MEDIA_ROOT") or Path(app.instance_path) / "private"))
     app.register_blueprint(media_bp)

@@ -1,0 +1,127 @@
+"""Certificates and decision letters: a PDF (fpdf2) in the applicant's language, with a
+verification code and a QR code (segno) that opens /verify/<code>, the public check that shows
+only what the document itself shows."""
+from __future__ import annotations
+
+import io
+import secrets
+from pathlib import Path
+from typing import Optional
+
+import segno
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
+from fpdf import FPDF
+from sqlalchemy import select
+
+from marketplace.core.storage import get_private_storage
+from marketplace.core.urls import external_url
+from marketplace.egov.form_engine import text
+from marketplace.egov.models import Certificate, Submission, SubmissionStatus
+from marketplace.extensions import db
+
+# Noto covers Latin, Greek and Cyrillic; Arabic and CJK fonts are added with those languages.
+FONT_DIRS = (Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/fonts/truetype/dejavu"))
+FONT_FILES = (("NotoSans-Regular.ttf", "NotoSans-Bold.ttf"), ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"))
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def _fonts() -> Optional[tuple[Path, Path]]:
+    for directory in FONT_DIRS:
+        for regular, bold in FONT_FILES:
+            if (directory / regular).exists() and (directory / bold).exists():
+                return directory / regular, directory / bold
+    return None
+
+
+def _new_code() -> str:
+    while True:
+        code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))
+        if not db.session.scalar(select(Certificate.id).where(Certificate.code == code)):
+            return code
+
+
+def document_title(submission: Submission, locale: str) -> str:
+    definition = submission.version.definition
+    certificate = definition.get("certificate") or {}
+    return text(certificate.get("title"), locale) or text(definition["title"], locale)
+
+
+def issue(submission: Submission) -> Certificate:
+    """Make the document for a decided submission (once) and store it privately."""
+    if submission.certificate is not None:
+        return submission.certificate
+    locale = submission.applicant.preferred_locale
+    approved = submission.status is SubmissionStatus.APPROVED
+    certificate = Certificate(code=_new_code(), submission_id=submission.id, locale=locale, holder_name=submission.applicant.name,
+                              title=document_title(submission, locale)[:200], decision="approved" if approved else "rejected",
+                              storage_key="")
+    with force_locale(locale):
+        pdf = render_pdf(submission, certificate)
+    certificate.storage_key = get_private_storage().save(pdf, "pdf")
+    db.session.add(certificate)
+    db.session.flush()
+    return certificate
+
+
+def verify_url(code: str) -> str:
+    return external_url("egov.verify", code=code)
+
+
+def render_pdf(submission: Submission, certificate: Certificate) -> bytes:
+    pdf = FPDF(format="A4")
+    pdf.set_title(certificate.title)
+    fonts = _fonts()
+    family = "Helvetica"
+    if fonts:
+        pdf.add_font("Body", "", str(fonts[0]))
+        pdf.add_font("Body", "B", str(fonts[1]))
+        family = "Body"
+    pdf.add_page()
+    pdf.set_font(family, "B", 11)
+    pdf.cell(0, 8, submission.department.name, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, "B", 20)
+    pdf.multi_cell(0, 10, certificate.title, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_font(family, "", 12)
+    decided = format_date(submission.decided_at, "long") if submission.decided_at else ""
+    lines = [
+        (_("Reference"), submission.reference or ""),
+        (_("Holder"), certificate.holder_name),
+        (_("Decision"), _("Approved") if certificate.decision == "approved" else _("Not approved")),
+        (_("Date"), decided),
+        (_("Department"), submission.department.name),
+    ]
+    for label, value in lines:
+        pdf.set_font(family, "B", 12)
+        pdf.cell(45, 8, label)
+        pdf.set_font(family, "", 12)
+        pdf.multi_cell(0, 8, value, new_x="LMARGIN", new_y="NEXT")
+    if submission.decision_reason:
+        pdf.ln(2)
+        pdf.set_font(family, "B", 12)
+        pdf.cell(0, 8, _("Reason"), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(family, "", 12)
+        pdf.multi_cell(0, 7, submission.decision_reason, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    url = verify_url(certificate.code)
+    qr = io.BytesIO()
+    segno.make(url, error="m").save(qr, kind="png", scale=6, border=2)
+    qr.seek(0)
+    top = pdf.get_y()
+    pdf.image(qr, x=pdf.l_margin, y=top, w=40, h=40)
+    pdf.set_xy(pdf.l_margin + 45, top)
+    pdf.set_font(family, "B", 12)
+    pdf.multi_cell(0, 7, _("Verification code: %(code)s", code=certificate.code), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_x(pdf.l_margin + 45)
+    pdf.set_font(family, "", 10)
+    pdf.multi_cell(0, 6, _("Anyone can check this document at %(url)s", url=url), new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def certificate_for_code(code: str) -> Optional[Certificate]:
+    return db.session.scalar(select(Certificate).where(Certificate.code == code.strip().upper()))
+
+
+def read(certificate: Certificate) -> bytes:
+    return get_private_storage().open(certificate.storage_key)

@@ -1,0 +1,361 @@
+"""Applications from the resident's side (or an agent's beside them): the catalogue, drafts saved at
+every step, check answers, declaration, fee, submission, withdrawal and rating.
+
+Who may see a submission is decided here (`get_submission_for`) and nowhere else: its applicant,
+the agent filing with them, officials of its department; admins too, and each admin view is
+written to the audit trail. Every action on a submission writes an AuditEvent.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Optional
+
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import FileStorage
+
+from marketplace.accounts import services as accounts
+from marketplace.accounts.models import Role, User, Village
+from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from marketplace.core.money import Money
+from marketplace.core.timeutils import utcnow
+from marketplace.egov import attachments, form_engine
+from marketplace.egov.models import (
+    AuditEvent, Department, EService, ReferenceSequence, Submission, SubmissionStatus,
+)
+from marketplace.egov.prefill import prefill_answers
+from marketplace.extensions import db
+from marketplace.notifications.services import notify_user
+
+S = SubmissionStatus
+OPEN = (S.SUBMITTED, S.AWAITING_PAYMENT, S.IN_REVIEW, S.MORE_INFO_REQUESTED)
+DECIDED = (S.APPROVED, S.REJECTED)
+
+
+# --- the audit writer (the one place audit rows are made) ------------------------------------
+
+def role_of(actor: Optional[User], submission: Submission) -> str:
+    if actor is None:
+        return "system"
+    if actor.id == submission.applicant_id:
+        return "applicant"
+    if actor.id == submission.agent_id:
+        return "agent"
+    if actor.has_role(Role.OFFICIAL) and actor.department_id == submission.department_id:
+        return "official"
+    if actor.has_role(Role.ADMIN):
+        return "admin"
+    return "other"
+
+
+def record(submission: Submission, actor: Optional[User], action: str, *, to: Optional[SubmissionStatus] = None,
+           reason: str = "") -> AuditEvent:
+    """Write the audit row; with `to`, also move the submission's status (the only place it moves)."""
+    old = submission.status
+    if to is not None:
+        submission.status = to
+    event = AuditEvent(submission_id=submission.id, actor_id=actor.id if actor else None, actor_role=role_of(actor, submission),
+                       action=action, from_status=old.value if old else None, to_status=(to or old).value, reason=reason[:500])
+    db.session.add(event)
+    return event
+
+
+# --- catalogue -------------------------------------------------------------------------------
+
+def catalogue(query: str = "", department_code: str = "", locale: str = "en") -> list[EService]:
+    """Published services, filtered by department and by words of their title or summary in any language."""
+    services = list(db.session.scalars(
+        select(EService).join(EService.department).where(EService.published_version_id.is_not(None))
+        .options(selectinload(EService.published_version), selectinload(EService.department)).order_by(EService.slug)
+    ))
+    if department_code:
+        services = [s for s in services if s.department.code == department_code]
+    words = [w for w in query.lower().split() if w]
+    if words:
+        def haystack(service: EService) -> str:
+            d = service.published_version.definition
+            return " ".join(str(v) for key in ("title", "summary", "who_can_apply") for v in (d.get(key) or {}).values()).lower()
+
+        services = [s for s in services if all(w in haystack(s) for w in words)]
+    return sorted(services, key=lambda s: form_engine.text(s.published_version.definition["title"], locale).lower())
+
+
+def departments() -> list[Department]:
+    return list(db.session.scalars(select(Department).order_by(Department.name)))
+
+
+def published_service(slug: str) -> EService:
+    service = db.session.scalar(select(EService).where(EService.slug == slug, EService.published_version_id.is_not(None)))
+    if service is None:
+        raise NotFound(_l("There is no such service."))
+    return service
+
+
+def fee_of(definition: dict) -> Optional[Money]:
+    fee = definition.get("fee")
+    return Money.from_decimal(str(fee["amount"]), fee.get("currency", current_app.config["DEFAULT_CURRENCY"])) if fee else None
+
+
+# --- drafts ----------------------------------------------------------------------------------
+
+def start_application(actor: User, service: EService, applicant: Optional[User] = None) -> Submission:
+    """A new draft against the service's published version, for the actor or (an agent) for a resident."""
+    applicant = applicant or actor
+    if applicant.id != actor.id and not actor.has_role(Role.AGENT):
+        raise PermissionDenied(_l("Only a service-centre agent can file for someone else."))
+    version = service.published_version
+    fee = fee_of(version.definition)
+    submission = Submission(
+        key=secrets.token_urlsafe(12), eservice_id=service.id, version_id=version.id, department_id=service.department_id,
+        applicant_id=applicant.id, agent_id=actor.id if actor.id != applicant.id else None, status=S.DRAFT,
+        answers={}, prefilled={}, fee_minor=fee.minor_units if fee else 0, currency=fee.currency if fee else "",
+    )
+    prefilled = prefill_answers(version.definition, applicant)
+    submission.answers, submission.prefilled = dict(prefilled), dict(prefilled)
+    db.session.add(submission)
+    db.session.flush()
+    record(submission, actor, "started", to=S.DRAFT)
+    db.session.commit()
+    return submission
+
+
+def get_submission_for(actor: User, key: str) -> Submission:
+    """The submission if `actor` may see it; NotFound otherwise (nobody learns it exists)."""
+    submission = db.session.scalar(select(Submission).where(or_(Submission.key == key, Submission.reference == key.upper())))
+    if submission is None or not actor.is_authenticated:
+        raise NotFound(_l("There is no such application."))
+    role = role_of(actor, submission)
+    if role == "agent" and not actor.has_role(Role.AGENT):
+        role = "other"
+    if role == "other":
+        raise NotFound(_l("There is no such application."))
+    if role == "admin":
+        record(submission, actor, "viewed_by_admin")  # admins' views of personal data are audited
+        db.session.commit()
+    return submission
+
+
+def _require_editor(actor: User, submission: Submission) -> None:
+    role = role_of(actor, submission)
+    if role == "applicant" or (role == "agent" and not submission.agent_handed_back):
+        return
+    raise PermissionDenied(_l("Only the applicant, or the agent filing with them, can change this application."))
+
+
+def _require_draft(submission: Submission) -> None:
+    if submission.status is not S.DRAFT:
+        raise DomainError(_l("This application has been sent; it can no longer be changed."))
+
+
+@dataclass
+class StepResult:
+    saved: bool
+    next_step: Optional[int]  # None: every step is answered, go to check answers
+
+
+def save_step(actor: User, submission: Submission, step_index: int, form, files: dict[str, FileStorage]) -> StepResult:
+    """Validate one step, keep its answers in the draft (even when it goes on to the next page)."""
+    _require_editor(actor, submission)
+    _require_draft(submission)
+    definition = submission.version.definition
+    valid = form.validate()
+    new_answers = form_engine.read_step(definition, step_index, form, submission.answers)
+    for spec in definition["steps"][step_index]["fields"]:
+        upload = files.get(spec["name"])
+        if spec["type"] == "file" and spec["name"] in form and upload and upload.filename:
+            try:
+                attachments.attach(submission, spec["name"], upload, actor)
+            except DomainError as error:
+                form[spec["name"]].errors = list(form[spec["name"]].errors) + [str(error.message)]
+    if not valid or form.errors:
+        # Keep what is valid so far: nothing the person typed is lost, even on a refused page.
+        good = {name: value for name, value in new_answers.items() if not form[name].errors}
+        submission.answers = {**submission.answers, **good}
+        db.session.commit()
+        return StepResult(False, step_index)
+    submission.answers = form_engine.drop_hidden(definition, {**submission.answers, **new_answers})
+    record(submission, actor, f"saved_step_{step_index + 1}")
+    db.session.commit()
+    later = [i for i in form_engine.shown_steps(definition, submission.answers) if i > step_index]
+    return StepResult(True, later[0] if later else None)
+
+
+def check_answers(submission: Submission) -> list[tuple[int, dict]]:
+    """Required questions still unanswered (each with its step)."""
+    files: dict[str, int] = {}
+    for attachment in submission.attachments:
+        files[attachment.field] = files.get(attachment.field, 0) + 1
+    return form_engine.missing_answers(submission.version.definition, submission.answers, files)
+
+
+def submit_application(actor: User, submission: Submission, *, declared: bool, pay_at_office: bool = False) -> Submission:
+    """Declaration made, every required answer given: the application gets its reference and goes to
+    the department (or waits for its card fee)."""
+    _require_editor(actor, submission)
+    _require_draft(submission)
+    errors: dict[str, object] = {}
+    if not declared:
+        errors["declaration"] = _l("Confirm that the information is correct to send the application.")
+    missing = check_answers(submission)
+    if missing:
+        errors["answers"] = _l("Some questions still need an answer: %(questions)s.",
+                               questions=", ".join(form_engine.text(spec["label"], str(get_locale())) for _, spec in missing))
+    definition = submission.version.definition
+    if pay_at_office and not (definition.get("fee") or {}).get("pay_at_office"):
+        errors["payment"] = _l("This service must be paid by card.")
+    if errors:
+        raise InvalidInput(errors)
+    submission.declared_at = utcnow()
+    submission.reference = _next_reference(submission.eservice.department.code)
+    submission.filed_by_id = actor.id
+    submission.pays_at_office = bool(submission.fee_minor and pay_at_office)
+    if submission.fee_minor and not pay_at_office:
+        record(submission, actor, "declared", to=S.AWAITING_PAYMENT)
+    else:
+        _mark_submitted(submission, actor, "submitted")
+    db.session.commit()
+    return submission
+
+
+def _mark_submitted(submission: Submission, actor: Optional[User], action: str) -> None:
+    submission.submitted_at = utcnow()
+    record(submission, actor, action, to=S.SUBMITTED)
+    _tell_applicant(submission, "application_submitted", lambda: (
+        _("Application %(reference)s received", reference=submission.reference),
+        _("Village Square: your application %(reference)s (%(service)s) is received. We will tell you when it is decided.",
+          reference=submission.reference, service=service_title(submission)),
+    ))
+
+
+def mark_fee_paid(submission: Submission) -> None:
+    """Called by egov.fees when the payments domain reports the card fee paid."""
+    if submission.status is S.AWAITING_PAYMENT:
+        _mark_submitted(submission, None, "fee_paid")
+
+
+def _next_reference(department_code: str) -> str:
+    """AGR-2026-000123: an atomic increment of the department's counter for this year."""
+    prefix = f"{department_code}-{utcnow().year}"
+    dialect_insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # The year's first application creates the counter; two at once both "create" it, one row results.
+    db.session.execute(dialect_insert(ReferenceSequence).values(prefix=prefix, last=0).on_conflict_do_nothing())
+    number = db.session.scalar(
+        update(ReferenceSequence).where(ReferenceSequence.prefix == prefix).values(last=ReferenceSequence.last + 1)
+        .returning(ReferenceSequence.last)
+    )
+    return f"{prefix}-{number:06d}"
+
+
+def service_title(submission: Submission, locale: Optional[str] = None) -> str:
+    return form_engine.text(submission.version.definition["title"], locale or str(get_locale()))
+
+
+def _tell_applicant(submission: Submission, kind: str, render) -> None:
+    notify_user(submission.applicant, kind, render)
+
+
+# --- after filing --------------------------------------------------------------------------
+
+def withdraw(actor: User, submission: Submission, reason: str = "") -> Submission:
+    _require_editor(actor, submission)
+    if submission.status not in (S.DRAFT, *OPEN):
+        raise DomainError(_l("A decided application cannot be withdrawn."))
+    record(submission, actor, "withdrawn", to=S.WITHDRAWN, reason=reason.strip())
+    db.session.commit()
+    return submission
+
+
+def answer_info_request(actor: User, submission: Submission, answer: str, upload: Optional[FileStorage]) -> Submission:
+    """The applicant (or their agent) answers the official's question; it goes back to the queue."""
+    _require_editor(actor, submission)
+    if submission.status is not S.MORE_INFO_REQUESTED:
+        raise DomainError(_l("Nothing has been asked about this application."))
+    if not answer.strip() and not (upload and upload.filename):
+        raise DomainError(_l("Write an answer or attach a document."), field="answer")
+    if upload and upload.filename:
+        attachments.attach(submission, "info_response", upload, actor)
+    record(submission, actor, "answered_info_request", to=S.IN_REVIEW, reason=answer.strip())
+    submission.info_request = ""
+    db.session.commit()
+    return submission
+
+
+def rate(actor: User, submission: Submission, stars: int, comment: str = "") -> Submission:
+    if role_of(actor, submission) != "applicant":
+        raise PermissionDenied(_l("Only the applicant can rate the service."))
+    if submission.status not in DECIDED:
+        raise DomainError(_l("You can rate the service once your application is decided."))
+    if submission.rating is not None:
+        raise DomainError(_l("You have already rated this service. Thank you!"))
+    if stars not in range(1, 6):
+        raise DomainError(_l("Choose from 1 to 5 stars."), field="stars")
+    submission.rating, submission.rating_comment = stars, comment.strip()[:1000]
+    record(submission, actor, "rated", reason=f"{stars}/5")
+    db.session.commit()
+    return submission
+
+
+def my_applications(actor: User) -> list[Submission]:
+    """The person's own applications, and those they file as an agent (drafts first)."""
+    return list(db.session.scalars(
+        select(Submission).where(or_(Submission.applicant_id == actor.id, Submission.agent_id == actor.id))
+        .options(selectinload(Submission.version), selectinload(Submission.applicant)).order_by(Submission.id.desc()).limit(200)
+    ))
+
+
+def hand_back(actor: User, submission: Submission) -> Submission:
+    """The agent leaves the draft to the resident, who finishes it from their own account."""
+    if role_of(actor, submission) != "agent":
+        raise PermissionDenied(_l("Only the agent filing this application can hand it back."))
+    submission.agent_handed_back = True
+    record(submission, actor, "handed_back")
+    _tell_applicant(submission, "application_handed_back", lambda: (
+        _("Your application is ready to finish"),
+        _("Village Square: the agent has left your %(service)s application for you to finish. Sign in and open My applications.",
+          service=service_title(submission)),
+    ))
+    db.session.commit()
+    return submission
+
+
+# --- agents --------------------------------------------------------------------------------
+
+def find_resident(agent: User, phone: str) -> Optional[User]:
+    if not agent.has_role(Role.AGENT):
+        raise PermissionDenied(_l("Only a service-centre agent can look people up."))
+    return accounts.find_user_by_identifier(phone)
+
+
+def register_resident(agent: User, name: str, phone: str, village_id: Optional[int], locale: str) -> User:
+    """An agent registers a resident on the spot; the resident sets a password later by SMS reset."""
+    if not agent.has_role(Role.AGENT):
+        raise PermissionDenied(_l("Only a service-centre agent can register people."))
+    return accounts.register_user(accounts.Registration(
+        name=name, phone=phone, email="", password=secrets.token_urlsafe(16), preferred_locale=locale, village_id=village_id))
+
+
+def village_label(village_id: int) -> str:
+    village = db.session.get(Village, village_id)
+    return f"{village.name} ({village.district.name})" if village else str(village_id)
+
+
+def build_context() -> form_engine.BuildContext:
+    return form_engine.BuildContext(villages=accounts.village_choices, village_name=village_label)
+
+
+def ratings_by_service() -> list[tuple[EService, int, Optional[float]]]:
+    """Per service: how many ratings and their mean (admins' page)."""
+    rows = db.session.execute(
+        select(Submission.eservice_id, func.count(Submission.rating), func.avg(Submission.rating))
+        .where(Submission.rating.is_not(None)).group_by(Submission.eservice_id)
+    ).all()
+    by_id = {eservice_id: (count, float(avg) if avg is not None else None) for eservice_id, count, avg in rows}
+    services = db.session.scalars(select(EService).order_by(EService.slug))
+    return [(s, *by_id.get(s.id, (0, None))) for s in services]

@@ -1,0 +1,450 @@
+"""E-services pages: the catalogue and start pages, one question page per step, check answers,
+fee, status; agents filing with residents; officials' queue and review; admins' form versions;
+the public certificate check. Views parse, call one service, render or redirect."""
+from __future__ import annotations
+
+import json
+
+import stripe
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from marketplace.accounts import services as accounts
+from marketplace.accounts.forms import language_choices
+from marketplace.accounts.models import Role, User
+from marketplace.core.auth import role_required
+from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from marketplace.core.views import show_domain_error
+from marketplace.egov import attachments, certificates, fees, form_engine, review, services, versions
+from marketplace.egov.forms import (
+    AssignForm, DeclarationForm, DecisionForm, DefinitionForm, FindResidentForm, InfoResponseForm, NoteForm, QuestionForm,
+    RatingForm, RegisterResidentForm, WithdrawForm,
+)
+from marketplace.egov.models import EService, SubmissionStatus
+from marketplace.extensions import db
+
+bp = Blueprint("egov", __name__)
+S = SubmissionStatus
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+def _submission(key: str):
+    try:
+        return services.get_submission_for(current_user, key)
+    except NotFound:
+        abort(404)
+
+
+# --- catalogue -------------------------------------------------------------------------------
+
+@bp.get("/services")
+def catalogue():
+    query, department = request.args.get("q", "").strip()[:100], request.args.get("department", "")
+    return render_template("egov/catalogue.html", services=services.catalogue(query, department, _locale()),
+                           departments=services.departments(), query=query, department=department, text=form_engine.text)
+
+
+@bp.get("/services/<slug>")
+def start_page(slug: str):
+    try:
+        service = services.published_service(slug)
+    except NotFound:
+        abort(404)
+    definition = service.published_version.definition
+    return render_template("egov/start.html", service=service, d=definition, fee=services.fee_of(definition),
+                           text=form_engine.text, for_user=_resident_for_agent())
+
+
+def _resident_for_agent() -> User | None:
+    """An agent starting a service for a resident carries ?for=<user id> from the resident page."""
+    if request.values.get("for") and current_user.is_authenticated and current_user.has_role(Role.AGENT):
+        return db.session.get(User, int(request.values["for"])) if request.values["for"].isdigit() else None
+    return None
+
+
+@bp.post("/services/<slug>/start")
+@login_required
+def start(slug: str):
+    try:
+        service = services.published_service(slug)
+        submission = services.start_application(current_user, service, _resident_for_agent())
+    except NotFound:
+        abort(404)
+    except PermissionDenied:
+        abort(403)
+    return redirect(url_for("egov.step", key=submission.key, number=_first_step(submission)))
+
+
+def _first_step(submission) -> int:
+    shown = form_engine.shown_steps(submission.version.definition, submission.answers)
+    return (shown[0] if shown else 0) + 1
+
+
+# --- answering, one step per page ---------------------------------------------------------
+
+@bp.route("/applications/<key>/step/<int:number>", methods=["GET", "POST"])
+@login_required
+def step(key: str, number: int):
+    submission = _submission(key)
+    if submission.status is not S.DRAFT:
+        return redirect(url_for("egov.application", key=key))
+    definition = submission.version.definition
+    index = number - 1
+    if not 0 <= index < len(definition["steps"]):
+        abort(404)
+    context = services.build_context()
+    form = form_engine.step_form(definition, index, submission.answers, _locale(), context,
+                                 formdata=request.form if request.method == "POST" else None)
+    if request.method == "POST":
+        if request.files:
+            form_files = request.files
+        else:
+            form_files = {}
+        try:
+            result = services.save_step(current_user, submission, index, form, form_files)
+        except PermissionDenied:
+            abort(403)
+        except DomainError as error:
+            flash(str(error.message), "error")
+            return redirect(url_for("egov.application", key=key))
+        if result.saved:
+            if request.args.get("back") == "check" or result.next_step is None:
+                return redirect(url_for("egov.check", key=key))
+            return redirect(url_for("egov.step", key=key, number=result.next_step + 1))
+    shown = form_engine.shown_steps(definition, submission.answers)
+    position = shown.index(index) + 1 if index in shown else 1
+    return render_template("egov/step.html", submission=submission, form=form, step=definition["steps"][index], number=number,
+                           position=position, total=len(shown), text=form_engine.text,
+                           files=[a for a in submission.attachments if a.field in {f.name for f in form}],
+                           back=url_for("egov.step", key=key, number=shown[position - 2] + 1) if position > 1 else None), \
+        (422 if form.errors else 200)
+
+
+@bp.get("/applications/<key>/check")
+@login_required
+def check(key: str):
+    submission = _submission(key)
+    if submission.status is not S.DRAFT:
+        return redirect(url_for("egov.application", key=key))
+    return _check_page(submission, DeclarationForm())
+
+
+def _check_page(submission, form, errors=None, status=200):
+    definition = submission.version.definition
+    rows = form_engine.answer_rows(definition, submission.answers, _locale(), services.build_context(), submission.attachments,
+                                   submission.prefilled)
+    return render_template("egov/check.html", submission=submission, rows=rows, form=form, missing=services.check_answers(submission),
+                           fee=services.fee_of(definition), pay_at_office=(definition.get("fee") or {}).get("pay_at_office"),
+                           errors=errors or {}, text=form_engine.text), status
+
+
+@bp.post("/applications/<key>/submit")
+@login_required
+def submit(key: str):
+    submission = _submission(key)
+    form = DeclarationForm()
+    try:
+        services.submit_application(current_user, submission, declared=bool(form.declared.data),
+                                    pay_at_office=form.payment.data == "office")
+    except PermissionDenied:
+        abort(403)
+    except InvalidInput as error:
+        return _check_page(submission, form, {k: str(v) for k, v in error.errors.items()}, 422)
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("egov.application", key=key))
+    if submission.status is S.AWAITING_PAYMENT:
+        return redirect(url_for("egov.pay_fee", key=key))
+    flash(_("Your application is sent. Your reference is %(reference)s.", reference=submission.reference), "success")
+    return redirect(url_for("egov.application", key=key))
+
+
+@bp.get("/applications/<key>/pay")
+@login_required
+def pay_fee(key: str):
+    submission = _submission(key)
+    try:
+        payment, client_secret = fees.start_fee_payment(submission)
+    except DomainError as error:
+        flash(str(error.message), "info")
+        return redirect(url_for("egov.application", key=key))
+    except stripe.StripeError:
+        flash(_("Card payment cannot be reached just now. Please try again in a minute."), "error")
+        return redirect(url_for("egov.application", key=key))
+    return render_template("egov/pay.html", submission=submission, payment=payment, client_secret=client_secret,
+                           title=services.service_title(submission))
+
+
+# --- after filing -------------------------------------------------------------------------
+
+@bp.get("/applications")
+@login_required
+def my_applications():
+    return render_template("egov/my_applications.html", submissions=services.my_applications(current_user),
+                           title=services.service_title)
+
+
+@bp.get("/applications/<key>")
+@login_required
+def application(key: str):
+    submission = _submission(key)
+    if submission.status is S.AWAITING_PAYMENT:
+        try:
+            fees.fee_payment(submission, refresh=True)  # back from the card page: ask Stripe
+        except stripe.StripeError:
+            pass
+    rows = form_engine.answer_rows(submission.version.definition, submission.answers, _locale(), services.build_context(),
+                                   submission.attachments, submission.prefilled)
+    return render_template("egov/application.html", submission=submission, rows=rows, title=services.service_title(submission),
+                           role=services.role_of(current_user, submission), info_form=InfoResponseForm(),
+                           rating_form=RatingForm(), withdraw_form=WithdrawForm())
+
+
+def _act(key: str, action, success: str):
+    submission = _submission(key)
+    try:
+        action(submission)
+    except PermissionDenied:
+        abort(403)
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(success, "success")
+    return redirect(url_for("egov.application", key=key))
+
+
+@bp.post("/applications/<key>/withdraw")
+@login_required
+def withdraw(key: str):
+    form = WithdrawForm()
+    return _act(key, lambda s: services.withdraw(current_user, s, form.reason.data or ""), _("The application is withdrawn."))
+
+
+@bp.post("/applications/<key>/respond")
+@login_required
+def respond(key: str):
+    form = InfoResponseForm()
+    return _act(key, lambda s: services.answer_info_request(current_user, s, form.answer.data or "", request.files.get("document")),
+                _("Thank you. Your answer is with the office."))
+
+
+@bp.post("/applications/<key>/rate")
+@login_required
+def rate(key: str):
+    form = RatingForm()
+    stars = int(form.stars.data) if (form.stars.data or "").isdigit() else 0
+    return _act(key, lambda s: services.rate(current_user, s, stars, form.comment.data or ""), _("Thank you for rating the service."))
+
+
+@bp.post("/applications/<key>/hand-back")
+@role_required(Role.AGENT)
+def hand_back(key: str):
+    return _act(key, lambda s: services.hand_back(current_user, s), _("The resident can now finish the application."))
+
+
+@bp.get("/applications/<key>/files/<int:attachment_id>")
+@login_required
+def attachment(key: str, attachment_id: int):
+    submission = _submission(key)
+    found = next((a for a in submission.attachments if a.id == attachment_id), None)
+    if found is None:
+        abort(404)
+    return Response(attachments.read(found), mimetype=found.content_type, headers={
+        "Content-Disposition": f"inline; filename=document-{found.id}.{found.storage_key.rsplit('.', 1)[1]}",
+        "Cache-Control": "private, no-store"})
+
+
+@bp.get("/applications/<key>/certificate.pdf")
+@login_required
+def certificate(key: str):
+    submission = _submission(key)
+    if submission.certificate is None:
+        abort(404)
+    return Response(certificates.read(submission.certificate), mimetype="application/pdf", headers={
+        "Content-Disposition": f"inline; filename={submission.reference}.pdf", "Cache-Control": "private, no-store"})
+
+
+@bp.get("/verify", defaults={"code": ""})
+@bp.get("/verify/<code>")
+def verify(code: str):
+    code = code or request.args.get("code", "")
+    found = certificates.certificate_for_code(code) if code else None
+    return render_template("egov/verify.html", code=code, certificate=found), (404 if code and found is None else 200)
+
+
+# --- agents -------------------------------------------------------------------------------
+
+@bp.route("/agent/residents", methods=["GET", "POST"])
+@role_required(Role.AGENT)
+def agent_residents():
+    find_form = FindResidentForm(prefix="find")
+    register_form = RegisterResidentForm(prefix="new")
+    register_form.preferred_locale.choices = language_choices(current_app.config["LANGUAGES"])
+    register_form.village_id.choices = [("", "")] + [(str(i), n) for _, vs in accounts.village_choices() for i, n in vs]
+    resident = None
+    if request.method == "POST" and "find-phone" in request.form and find_form.validate_on_submit():
+        resident = services.find_resident(current_user, find_form.phone.data)
+        if resident is None:
+            flash(_("Nobody is registered with this number. Register the resident below."), "info")
+            register_form.phone.data = find_form.phone.data
+    elif request.method == "POST" and "new-name" in request.form and register_form.validate_on_submit():
+        try:
+            resident = services.register_resident(current_user, register_form.name.data, register_form.phone.data,
+                                                  int(register_form.village_id.data) if register_form.village_id.data else None,
+                                                  register_form.preferred_locale.data)
+        except DomainError as error:
+            show_domain_error(register_form, error)
+        else:
+            flash(_("%(name)s is registered.", name=resident.name), "success")
+    return render_template("egov/agent_residents.html", find_form=find_form, register_form=register_form, resident=resident,
+                           services=services.catalogue(locale=_locale()) if resident else [], text=form_engine.text,
+                           villages=accounts.village_choices())
+
+
+# --- officials ----------------------------------------------------------------------------
+
+@bp.get("/official/queue")
+@role_required(Role.OFFICIAL)
+def official_queue():
+    filters = review.QueueFilter(
+        status=request.args.get("status", ""),
+        eservice_id=request.args.get("service", type=int),
+        district_id=request.args.get("district", type=int),
+        older_than_days=request.args.get("older_than", type=int),
+    )
+    try:
+        rows = review.queue(current_user, filters)
+    except PermissionDenied:
+        abort(403)
+    department_services = [s for s in versions.all_services() if s.department_id == current_user.department_id]
+    return render_template("egov/official_queue.html", rows=rows, filters=filters, statuses=list(S),
+                           department_services=department_services, villages=accounts.village_choices(),
+                           districts=_districts(), title=services.service_title)
+
+
+def _districts():
+    from marketplace.accounts.models import District
+
+    return list(db.session.scalars(db.select(District).order_by(District.name)))
+
+
+def _official_submission(reference: str):
+    try:
+        return review.get_for_official(current_user, reference)
+    except (NotFound, PermissionDenied):
+        abort(404)
+
+
+@bp.get("/official/applications/<reference>")
+@role_required(Role.OFFICIAL)
+def official_application(reference: str):
+    submission = _official_submission(reference)
+    assign_form = AssignForm()
+    assign_form.official_id.choices = [(u.id, u.name) for u in review.colleagues(current_user)]
+    rows = form_engine.answer_rows(submission.version.definition, submission.answers, _locale(), services.build_context(),
+                                   submission.attachments, submission.prefilled)
+    return render_template("egov/official_application.html", submission=submission, rows=rows,
+                           title=services.service_title(submission), question_form=QuestionForm(), decision_form=DecisionForm(),
+                           note_form=NoteForm(), assign_form=assign_form)
+
+
+def _official_act(reference: str, action, success: str):
+    submission = _official_submission(reference)
+    try:
+        action(submission)
+    except PermissionDenied:
+        abort(403)
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(success, "success")
+    return redirect(url_for("egov.official_application", reference=reference))
+
+
+@bp.post("/official/applications/<reference>/claim")
+@role_required(Role.OFFICIAL)
+def official_claim(reference: str):
+    return _official_act(reference, lambda s: review.claim(current_user, s), _("You are reviewing this application."))
+
+
+@bp.post("/official/applications/<reference>/assign")
+@role_required(Role.OFFICIAL)
+def official_assign(reference: str):
+    official_id = request.form.get("official_id", type=int) or 0
+    return _official_act(reference, lambda s: review.assign(current_user, s, official_id), _("Assigned."))
+
+
+@bp.post("/official/applications/<reference>/request-info")
+@role_required(Role.OFFICIAL)
+def official_request_info(reference: str):
+    form = QuestionForm()
+    return _official_act(reference, lambda s: review.request_info(current_user, s, form.question.data or ""),
+                         _("The applicant has been asked."))
+
+
+@bp.post("/official/applications/<reference>/decide")
+@role_required(Role.OFFICIAL)
+def official_decide(reference: str):
+    form = DecisionForm()
+    if form.decision.data not in ("approve", "reject"):
+        flash(_("Choose approve or reject."), "error")
+        return redirect(url_for("egov.official_application", reference=reference))
+    return _official_act(reference, lambda s: review.decide(current_user, s, form.decision.data == "approve", form.reason.data or ""),
+                         _("The decision is recorded and the applicant is told."))
+
+
+@bp.post("/official/applications/<reference>/note")
+@role_required(Role.OFFICIAL)
+def official_note(reference: str):
+    form = NoteForm()
+    return _official_act(reference, lambda s: review.add_note(current_user, s, form.note.data or ""), _("Note added."))
+
+
+# --- admins: form versions and ratings ----------------------------------------------------
+
+@bp.get("/admin/services")
+@role_required(Role.ADMIN)
+def admin_services():
+    return render_template("egov/admin_services.html", ratings=services.ratings_by_service(), text=form_engine.text)
+
+
+@bp.post("/admin/services/<slug>/draft")
+@role_required(Role.ADMIN)
+def admin_new_draft(slug: str):
+    service = db.session.scalar(db.select(EService).where(EService.slug == slug))
+    if service is None:
+        abort(404)
+    draft = versions.new_draft(current_user, service)
+    return redirect(url_for("egov.admin_version", version_id=draft.id))
+
+
+@bp.route("/admin/services/versions/<int:version_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def admin_version(version_id: int):
+    try:
+        version = versions.get_version(current_user, version_id)
+    except NotFound:
+        abort(404)
+    form = DefinitionForm()
+    reasons: list[str] = []
+    if request.method == "GET":
+        form.definition.data = json.dumps(version.definition, ensure_ascii=False, indent=1)
+    elif form.validate_on_submit():
+        try:
+            versions.save_draft(current_user, version, form.definition.data)
+            if request.form.get("publish"):
+                versions.publish(current_user, version)
+        except form_engine.DefinitionError as error:
+            reasons = error.reasons
+        except DomainError as error:
+            flash(str(error.message), "error")
+        else:
+            flash(_("Version %(number)s published.", number=version.number) if request.form.get("publish")
+                  else _("Draft saved."), "success")
+            return redirect(url_for("egov.admin_version", version_id=version.id))
+    return render_template("egov/admin_version.html", version=version, form=form, reasons=reasons), (422 if reasons else 200)
