@@ -68,6 +68,12 @@ class FieldType:
     def required(spec: dict) -> list:
         return [DataRequired(message=_l("Answer this question."))] if spec.get("required") else [OptionalValue()]
 
+    @staticmethod
+    def required_input(spec: dict) -> list:
+        """For typed values (numbers, dates): something typed that does not parse gets the type's own
+        message ('Not a valid date'), not 'Answer this question'."""
+        return [InputRequired(message=_l("Answer this question."))] if spec.get("required") else [OptionalValue()]
+
 
 class ShortText(FieldType):
     name = "short_text"
@@ -115,7 +121,7 @@ class Number(FieldType):
         return []
 
     def build(self, spec, locale, context):
-        validators = self.required(spec)
+        validators = self.required_input(spec)
         low, high = spec.get("min"), spec.get("max")
         if low is not None or high is not None:
             validators.append(NumberRange(min=low, max=high))
@@ -165,7 +171,7 @@ class DateAnswer(FieldType):
         return []
 
     def build(self, spec, locale, context):
-        validators = self.required(spec)
+        validators = self.required_input(spec)
         low, high = _limit_date(spec.get("min")), _limit_date(spec.get("max"))
 
         def within(_form, answer):

@@ -390,6 +390,7 @@ def official_request_info(reference: str):
 @bp.post("/official/applications/<reference>/decide")
 @role_required(Role.OFFICIAL)
 def official_decide(reference: str):
+    _official_submission(reference)  # who may see it is checked before anything is said about the form
     form = DecisionForm()
     if form.decision.data not in ("approve", "reject"):
         flash(_("Choose approve or reject."), "error")
