@@ -40,9 +40,9 @@ run: $(STAMP) i18n-compile seed
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # --- tests ---
-# Debian's chromium drives the browser tests; installed here when missing (root on Debian).
+# Debian's chromium drives the browser tests, and Noto fonts draw certificates; installed here when missing (root on Debian).
 browser-deps:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -f /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null) \
 	      || echo "chromium could not be installed: browser tests will be skipped"; \

@@ -68,8 +68,18 @@ def verify_url(code: str) -> str:
     return external_url("egov.verify", code=code)
 
 
+class _Latin1PDF(FPDF):
+    """Without a TrueType font (a machine without fonts-noto-core) only Latin-1 can be drawn:
+    other characters become '?' rather than failing the decision."""
+
+    def normalize_text(self, text):
+        if not self.is_ttf_font:
+            text = text.encode("latin-1", "replace").decode("latin-1")
+        return super().normalize_text(text)
+
+
 def render_pdf(submission: Submission, certificate: Certificate) -> bytes:
-    pdf = FPDF(format="A4")
+    pdf = _Latin1PDF(format="A4")
     pdf.set_title(certificate.title)
     fonts = _fonts()
     family = "Helvetica"

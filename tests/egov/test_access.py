@@ -138,3 +138,24 @@ def test_attachments_are_checked_by_content_and_size(client, login, egov, db):
     image = Image.open(io.BytesIO(attachments.read(attachment)))
     assert max(image.size) == 2000 and not image.getexif()  # downscaled, metadata gone
     assert "static" not in attachment.storage_key
+
+
+def test_a_certificate_embeds_a_unicode_font_for_the_applicants_language(egov, decided):
+    from flask_babel import force_locale
+
+    from marketplace.egov import certificates
+
+    if certificates._fonts() is None:
+        pytest.skip("no Noto or DejaVu TrueType fonts on this machine (make test installs fonts-noto-core as root)")
+    with force_locale("es"):
+        spanish = certificates.render_pdf(decided, decided.certificate)
+    assert spanish.startswith(b"%PDF") and b"NotoSans" in spanish
+
+
+def test_without_truetype_fonts_a_certificate_still_renders(egov, decided, monkeypatch):
+    from marketplace.egov import certificates
+
+    monkeypatch.setattr(certificates, "_fonts", lambda: None)
+    decided.decision_reason = "Eligible — “good” farm ✓"
+    fallback = certificates.render_pdf(decided, decided.certificate)
+    assert fallback.startswith(b"%PDF") and b"NotoSans" not in fallback and b"Helvetica" in fallback

@@ -253,3 +253,39 @@ def test_references_count_per_department_and_year(client, login, egov, db):
     first = _filed(client, login, egov, db)
     second = _filed(client, login, egov, db)
     assert int(second.reference[-6:]) == int(first.reference[-6:]) + 1 and first.reference[:8] == second.reference[:8]
+
+
+def test_a_spanish_speaker_gets_the_form_and_messages_in_spanish(client, login, egov, db):
+    from marketplace.accounts.services import set_preferred_locale
+
+    set_preferred_locale(egov["resident"], "es")
+    login(egov["resident"])
+    catalogue = client.get("/services").get_data(as_text=True)
+    assert "Subsidio para insumos agrícolas" in catalogue and "Servicios del gobierno" in catalogue
+    key, first = _start(client, SUBSIDY)
+    page = client.get(first).get_data(as_text=True)
+    assert "Nombre completo" in page and "Guardar y continuar" in page
+    refused = client.post(f"/applications/{key}/step/1", data={"full_name": "", "national_id": "1", "phone": "0722100000",
+                                                                "home_village": str(egov["village"].id)})
+    text = refused.get_data(as_text=True)
+    assert "Responde a esta pregunta." in text and "Escribe de 6 a 10 cifras." in text
+    _fill_subsidy(client, key, egov["village"].id)
+    client.post(f"/applications/{key}/submit", data={"declared": "y"})
+    sms = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "application_submitted"))
+    assert "hemos recibido tu solicitud" in sms.body and "Subsidio para insumos agrícolas" in sms.body
+
+
+def test_admin_edits_a_draft_version_bad_json_is_explained_and_kept(client, login, egov, db):
+    login(egov["admin"])
+    response = client.post(f"/admin/services/{SUBSIDY}/draft")
+    edit_url = response.headers["Location"]
+    page = client.get(edit_url).get_data(as_text=True)
+    assert "Agricultural input subsidy" in page and "draft" in page
+    broken = '{"title": {"en": "X"}, "steps": [{"fields": [{"name": "a", "type": "colour"}]}]}'
+    refused = client.post(edit_url, data={"definition": broken, "publish": "1"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "unknown type" in text and "colour" in text
+    assert client.post(edit_url, data={"definition": "{not json"}).status_code == 422
+    service = egov["services"][SUBSIDY]
+    db.session.expire_all()
+    assert service.published_version.number == 1
