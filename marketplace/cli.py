@@ -68,14 +68,15 @@ def register_commands(app: Flask) -> None:
     @click.argument("identifier")
     @click.argument("role", type=click.Choice(role_names))
     @click.option("--department", help="Department code, for officials (e.g. AGR).")
+    @click.option("--district", help="District code an official works for (default: the whole department).")
     @click.option("--reason", default="granted from the command line")
-    def grant(identifier: str, role: str, department: str | None, reason: str) -> None:
+    def grant(identifier: str, role: str, department: str | None, district: str | None, reason: str) -> None:
         """Grant ROLE to the person with this phone number or email."""
         user = services.find_user_by_identifier(identifier)
         if user is None:
             raise click.ClickException(f"no account with phone or email {identifier!r}")
         try:
-            services.grant_role(None, user, Role(role), reason, department)
+            services.grant_role(None, user, Role(role), reason, department, district)
         except DomainError as error:
             raise click.ClickException(str(error.message)) from None
         click.echo(f"{user.name} is now {role}.")

@@ -94,6 +94,7 @@ for _weekday in range(7):
 class GrantRoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[("agent", _l("Service-centre agent")), ("official", _l("Official")), ("admin", _l("Administrator"))])
     department = SelectField(_l("Department (officials only)"), validate_choice=False)
+    district = SelectField(_l("District the official works for (empty: the whole department)"), validate_choice=False)
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=255)])
 
 

@@ -96,6 +96,14 @@ class User(UserMixin, TimestampMixin, db.Model):
                 return grant.department_id
         return None
 
+    @property
+    def jurisdiction_district_id(self) -> Optional[int]:
+        """The district an official works for; None: the whole department."""
+        for grant in self.role_grants:
+            if grant.role is Role.OFFICIAL:
+                return grant.district_id
+        return None
+
 
 class RoleGrant(db.Model):
     """One role held by one person, with who granted it, when and why."""
@@ -106,6 +114,9 @@ class RoleGrant(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[Role] = mapped_column(string_enum(Role))
     department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("departments.id"))
+    # An official's jurisdiction: one district of the department's work, or None for all of it.
+    district_id: Mapped[Optional[int]] = mapped_column(ForeignKey("districts.id"))
+    district: Mapped[Optional["District"]] = relationship()
     granted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
     reason: Mapped[str] = mapped_column(String(255), default="")

@@ -251,7 +251,8 @@ def _add_grant(user: User, role: Role, actor: Optional[User], reason: str, depar
     return grant
 
 
-def grant_role(actor: Optional[User], user: User, role: Role, reason: str = "", department_code: str | None = None) -> RoleGrant:
+def grant_role(actor: Optional[User], user: User, role: Role, reason: str = "", department_code: str | None = None,
+               district_code: str | None = None) -> RoleGrant:
     """Grant agent, official or admin. `actor` None means the command line (a trusted operator)."""
     if actor is not None:
         require_role(actor, Role.ADMIN)
@@ -264,12 +265,18 @@ def grant_role(actor: Optional[User], user: User, role: Role, reason: str = "", 
         department = db.session.scalar(select(Department).where(Department.code == department_code.upper()))
         if department is None:
             raise DomainError(_l("There is no department with this code."), field="department")
+    district = None
+    if role is Role.OFFICIAL and district_code:
+        district = db.session.scalar(select(District).where(District.code == district_code.upper()))
+        if district is None:
+            raise DomainError(_l("There is no district with this code."), field="district")
     existing = next((g for g in user.role_grants if g.role is role), None)
     if existing is not None:
         if role is Role.OFFICIAL and existing.department_id != department.id:
             raise DomainError(_l("This person is already an official of another department. Revoke that first."))
         return existing
     grant = _add_grant(user, role, actor, reason, department)
+    grant.district_id = district.id if district else None
     db.session.commit()
     return grant
 
@@ -312,6 +319,10 @@ def get_user_for_admin(actor: User, user_id: int) -> User:
 
 def list_departments() -> list[Department]:
     return list(db.session.scalars(select(Department).order_by(Department.name)))
+
+
+def list_districts() -> list[District]:
+    return list(db.session.scalars(select(District).order_by(District.name)))
 
 
 def village_choices() -> list[tuple[str, list[tuple[int, str]]]]:

@@ -199,9 +199,11 @@ def admin_user(user_id: int):
         abort(404)
     grant_form = GrantRoleForm(prefix="grant")
     grant_form.department.choices = [("", "—")] + [(d.code, d.name) for d in services.list_departments()]
+    grant_form.district.choices = [("", "—")] + [(d.code, d.name) for d in services.list_districts()]
     if grant_form.validate_on_submit():
         try:
-            services.grant_role(current_user, person, Role(grant_form.role.data), grant_form.reason.data, grant_form.department.data or None)
+            services.grant_role(current_user, person, Role(grant_form.role.data), grant_form.reason.data,
+                                grant_form.department.data or None, grant_form.district.data or None)
         except DomainError as error:
             show_domain_error(grant_form, error)
         else:

@@ -82,6 +82,8 @@ class Submission(TimestampMixin, db.Model):
     eservice_id: Mapped[int] = mapped_column(ForeignKey("eservices.id"), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("form_versions.id"))
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    # Where the application is handled: the applicant's home district when it was started.
+    district_id: Mapped[Optional[int]] = mapped_column(ForeignKey("districts.id"), index=True)
     applicant_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     agent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)  # the agent filing with them
     agent_handed_back: Mapped[bool] = mapped_column(default=False)

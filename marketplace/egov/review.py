@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from marketplace.accounts.models import Role, RoleGrant, User, Village
+from marketplace.accounts.models import Role, RoleGrant, User
 from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, NotFound, PermissionDenied
 from marketplace.core.timeutils import as_utc, utcnow
@@ -38,7 +38,8 @@ TRANSITIONS: dict[tuple[SubmissionStatus, SubmissionStatus], str] = {
 
 def _official(actor: User, submission: Optional[Submission] = None) -> User:
     require_role(actor, Role.OFFICIAL)
-    if submission is not None and actor.department_id != submission.department_id:
+    if submission is not None and (actor.department_id != submission.department_id
+                                   or actor.jurisdiction_district_id not in (None, submission.district_id)):
         raise NotFound(_l("There is no such application."))
     return actor
 
@@ -75,11 +76,12 @@ def queue(actor: User, filters: QueueFilter) -> list[QueueRow]:
              .order_by(Submission.submitted_at))
     statuses = [S(filters.status)] if filters.status in {s.value for s in S} else list(OPEN)
     query = query.where(Submission.status.in_(statuses), Submission.status != S.DRAFT)
+    if actor.jurisdiction_district_id is not None:  # a district official sees their district only
+        query = query.where(Submission.district_id == actor.jurisdiction_district_id)
     if filters.eservice_id:
         query = query.where(Submission.eservice_id == filters.eservice_id)
     if filters.district_id:
-        query = query.join(User, User.id == Submission.applicant_id).join(Village, Village.id == User.village_id) \
-            .where(Village.district_id == filters.district_id)
+        query = query.where(Submission.district_id == filters.district_id)
     now = utcnow()
     if filters.older_than_days:
         query = query.where(Submission.submitted_at <= now - timedelta(days=filters.older_than_days))

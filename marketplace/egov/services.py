@@ -48,7 +48,8 @@ def role_of(actor: Optional[User], submission: Submission) -> str:
         return "applicant"
     if actor.id == submission.agent_id:
         return "agent"
-    if actor.has_role(Role.OFFICIAL) and actor.department_id == submission.department_id:
+    if actor.has_role(Role.OFFICIAL) and actor.department_id == submission.department_id \
+            and actor.jurisdiction_district_id in (None, submission.district_id):
         return "official"
     if actor.has_role(Role.ADMIN):
         return "admin"
@@ -115,6 +116,7 @@ def start_application(actor: User, service: EService, applicant: Optional[User] 
     submission = Submission(
         key=secrets.token_urlsafe(12), eservice_id=service.id, version_id=version.id, department_id=service.department_id,
         applicant_id=applicant.id, agent_id=actor.id if actor.id != applicant.id else None, status=S.DRAFT,
+        district_id=applicant.village.district_id if applicant.village else None,
         answers={}, prefilled={}, fee_minor=fee.minor_units if fee else 0, currency=fee.currency if fee else "",
     )
     prefilled = prefill_answers(version.definition, applicant)

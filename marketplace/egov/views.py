@@ -205,8 +205,8 @@ def application(key: str):
                            rating_form=RatingForm(), withdraw_form=WithdrawForm())
 
 
-def _act(key: str, action, success: str):
-    submission = _submission(key)
+def _apply(submission, action, success: str, back: str):
+    """Run one service action on a submission the person may see; say how it went; go back."""
     try:
         action(submission)
     except PermissionDenied:
@@ -215,7 +215,11 @@ def _act(key: str, action, success: str):
         flash(str(error.message), "error")
     else:
         flash(success, "success")
-    return redirect(url_for("egov.application", key=key))
+    return redirect(back)
+
+
+def _act(key: str, action, success: str):
+    return _apply(_submission(key), action, success, url_for("egov.application", key=key))
 
 
 @bp.post("/applications/<key>/withdraw")
@@ -354,16 +358,7 @@ def official_application(reference: str):
 
 
 def _official_act(reference: str, action, success: str):
-    submission = _official_submission(reference)
-    try:
-        action(submission)
-    except PermissionDenied:
-        abort(403)
-    except DomainError as error:
-        flash(str(error.message), "error")
-    else:
-        flash(success, "success")
-    return redirect(url_for("egov.official_application", reference=reference))
+    return _apply(_official_submission(reference), action, success, url_for("egov.official_application", reference=reference))
 
 
 @bp.post("/official/applications/<reference>/claim")

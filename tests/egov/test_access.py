@@ -159,3 +159,20 @@ def test_without_truetype_fonts_a_certificate_still_renders(egov, decided, monke
     decided.decision_reason = "Eligible — “good” farm ✓"
     fallback = certificates.render_pdf(decided, decided.certificate)
     assert fallback.startswith(b"%PDF") and b"NotoSans" not in fallback and b"Helvetica" in fallback
+
+
+def test_a_district_official_sees_only_applications_from_their_district(egov, decided, places):
+    from marketplace.accounts import services as accounts
+
+    hill = factories.user("Hill officer")
+    accounts.grant_role(None, hill, Role.OFFICIAL, "test", "AGR", "N-HIL")
+    coast = factories.user("Coast officer")
+    accounts.grant_role(None, coast, Role.OFFICIAL, "test", "AGR", "S-COA")
+    assert decided.district_id == places["districts"]["Hill"].id  # the applicant lives in Mbeu, Hill
+    assert [r.submission.id for r in review.queue(hill, review.QueueFilter(status="approved"))] == [decided.id]
+    assert review.queue(coast, review.QueueFilter(status="approved")) == []
+    with pytest.raises(services.NotFound):
+        review.get_for_official(coast, decided.reference)
+    with pytest.raises(services.NotFound):
+        services.get_submission_for(coast, decided.key)
+    assert services.get_submission_for(hill, decided.key) == decided
