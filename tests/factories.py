@@ -4,8 +4,7 @@ from __future__ import annotations
 import itertools
 
 from marketplace.accounts import services
-from marketplace.accounts.models import District, Region, Role, User, Village
-from marketplace.egov.models import Department
+from marketplace.accounts.models import Department, District, Region, Role, User, Village
 from marketplace.extensions import db
 
 PASSWORD = "correct-horse-9"

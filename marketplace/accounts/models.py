@@ -59,6 +59,16 @@ class Village(db.Model):
         return f"{self.name}, {self.district.name}, {self.district.region.name}"
 
 
+class Department(db.Model):
+    """A department of the local government; officials are granted their role in one (accounts
+    needs it for grants; egov's services belong to one)."""
+
+    __tablename__ = "departments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)  # also the reference-number prefix
+    name: Mapped[str] = mapped_column(String(120))
+
+
 class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)

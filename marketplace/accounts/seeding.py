@@ -5,8 +5,7 @@ from sqlalchemy import select
 
 from marketplace.accounts import services
 from marketplace.accounts.demo_data import DEMO_PASSWORD, DEMO_PEOPLE, DEPARTMENTS, REGIONS
-from marketplace.accounts.models import District, Region, Role, User, Village
-from marketplace.egov.models import Department
+from marketplace.accounts.models import Department, District, Region, Role, User, Village
 from marketplace.extensions import db
 
 

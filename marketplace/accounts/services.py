@@ -18,13 +18,12 @@ from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.accounts.models import (
-    ADMIN_GRANTED_ROLES, District, FarmerProfile, PickupWindow, Region, Role, RoleChange, RoleGrant, User, Village,
+    ADMIN_GRANTED_ROLES, Department, District, FarmerProfile, PickupWindow, Region, Role, RoleChange, RoleGrant, User, Village,
 )
 from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, InvalidInput, NotFound
 from marketplace.core.phone import normalise_phone
 from marketplace.core.urls import external_url
-from marketplace.egov.models import Department
 from marketplace.extensions import db
 from marketplace.notifications.services import notify_user
 

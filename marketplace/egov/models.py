@@ -1,10 +1,10 @@
-"""Government e-services: departments, services with versioned form definitions, submissions,
+"""Government e-services: services with versioned form definitions, submissions,
 their attachments, audit trail, internal notes and certificates."""
 from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,15 +13,7 @@ from marketplace.core.db import StatusHistoryMixin, TimestampMixin, string_enum
 from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
 
-if TYPE_CHECKING:  # accounts imports Department from here; the ORM resolves "User" by name
-    from marketplace.accounts.models import User
-
-
-class Department(db.Model):
-    __tablename__ = "departments"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(8), unique=True)  # also the reference-number prefix
-    name: Mapped[str] = mapped_column(String(120))
+from marketplace.accounts.models import Department, User
 
 
 class EService(TimestampMixin, db.Model):

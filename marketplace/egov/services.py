@@ -22,13 +22,13 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage
 
 from marketplace.accounts import services as accounts
-from marketplace.accounts.models import Role, User, Village
+from marketplace.accounts.models import Department, Role, User, Village
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from marketplace.core.money import Money
 from marketplace.core.timeutils import utcnow
 from marketplace.egov import attachments, form_engine
 from marketplace.egov.models import (
-    AuditEvent, Department, EService, ReferenceSequence, Submission, SubmissionStatus,
+    AuditEvent, EService, ReferenceSequence, Submission, SubmissionStatus,
 )
 from marketplace.egov.prefill import prefill_answers
 from marketplace.extensions import db

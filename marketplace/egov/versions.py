@@ -17,7 +17,8 @@ from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, NotFound
 from marketplace.core.timeutils import utcnow
 from marketplace.egov.form_engine import DefinitionError, validate_definition
-from marketplace.egov.models import Department, EService, FormVersion, VersionStatus
+from marketplace.accounts.models import Department
+from marketplace.egov.models import EService, FormVersion, VersionStatus
 from marketplace.extensions import db
 
 DEFINITIONS = Path(__file__).with_name("definitions")

@@ -6,7 +6,8 @@ import pytest
 from PIL import Image
 
 from marketplace.accounts.models import Role
-from marketplace.egov.models import Department, EService
+from marketplace.accounts.models import Department
+from marketplace.egov.models import EService
 from marketplace.egov.versions import ensure_seeded_services
 from marketplace.extensions import db
 from tests import factories
