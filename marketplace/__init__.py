@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 
 from marketplace.config import load_config
-from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
+from marketplace.extensions import babel, compress, csrf, db, limiter, login_manager, migrate, talisman
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -106,6 +106,7 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
     storage.init_app(app)
     page_cache.init_app(app)
+    compress.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     csp = dict(CSP)

@@ -61,6 +61,10 @@ class BaseConfig:
     SEND_FILE_MAX_AGE_DEFAULT = 31536000  # static files are fingerprinted by the asset url helper
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     PUBLIC_PAGE_CACHE_SECONDS = 30  # anonymous browse pages; 0 turns the cache off
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "application/javascript", "text/javascript", "application/json",
+                          "image/svg+xml", "text/csv"]
+    COMPRESS_ALGORITHM = ["br", "gzip"]  # brotli where the phone's browser takes it, gzip otherwise
+    COMPRESS_MIN_SIZE = 500
     VIEW_COUNT_FLUSH_SECONDS = 5  # listing views are written in batches (catalog.view_counts)
 
 

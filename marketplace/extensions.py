@@ -1,5 +1,6 @@
 """Extensions are created once, unbound, and bound to an app in create_app()."""
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -19,3 +20,5 @@ csrf = CSRFProtect()
 # Storage comes from RATELIMIT_STORAGE_URI (memory:// or the Redis URL), set by config.
 limiter = Limiter(key_func=get_remote_address)
 talisman = Talisman()
+# gzip (or brotli) for HTML, CSS, JS and JSON: a page on 3G costs a quarter of its size.
+compress = Compress()
