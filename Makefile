@@ -6,7 +6,7 @@ PY := $(BIN)/python
 export FLASK_APP := wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: bench bench-deps node-deps run test install i18n-extract i18n-update i18n-compile i18n-check browser-deps db-upgrade seed clean
+.PHONY: audit bench bench-deps node-deps run test install i18n-extract i18n-update i18n-compile i18n-check browser-deps db-upgrade seed clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,14 @@ $(AXE):
 	  || echo "npm could not install axe-core: the accessibility tests will be skipped"
 
 node-deps: $(AXE)
+
+# Lighthouse 12.2 (13 needs Node 22), pinned; `make audit` prints its scores for the key pages.
+LIGHTHOUSE := build/lh/node_modules/lighthouse/cli/index.js
+$(LIGHTHOUSE):
+	npm install --silent --no-save --no-package-lock --prefix build/lh lighthouse@12.2.3
+
+audit: $(STAMP) i18n-compile browser-deps $(LIGHTHOUSE)
+	CHROME_PATH=/usr/bin/chromium $(PY) -m tests.benchmarks.run_audit
 
 test: $(STAMP) i18n-compile browser-deps node-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
