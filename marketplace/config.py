@@ -43,7 +43,7 @@ class BaseConfig:
     PLATFORM_FEE_BASIS_POINTS = 500  # the platform keeps 5% of card sales; 0 keeps nothing
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
-    LANGUAGES = ("en", "es")
+    LANGUAGES = ("en", "es", "fr", "pt", "sw", "zh", "ar")  # every one has a complete catalog (make i18n-check)
     DEFAULT_PHONE_REGION = "KE"
     DEFAULT_CURRENCY = "KES"
     PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays valid

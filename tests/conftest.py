@@ -42,7 +42,6 @@ def app(database_url, tmp_path_factory):
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
-        "LANGUAGES": ("en", "es"),
     })
     with app.app_context():
         _db.drop_all()

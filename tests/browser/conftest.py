@@ -34,7 +34,7 @@ def pytest_collection_modifyitems(items):
 def live_server(database_url):
     app = create_app({
         "TESTING": False, "SECRET_KEY": "live-test-secret", "SQLALCHEMY_DATABASE_URI": database_url,
-        "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": False, "LANGUAGES": ("en", "es"),
+        "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": False,
     })
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base_url = f"http://127.0.0.1:{server.server_port}"

@@ -26,7 +26,7 @@ def paying_server(database_url):
     with stripe_fakes.localstripe() as stripe_url:
         app = create_app({
             "TESTING": False, "SECRET_KEY": "live-test-secret", "SQLALCHEMY_DATABASE_URI": database_url,
-            "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": False, "LANGUAGES": ("en", "es"),
+            "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": False,
             "STRIPE_SECRET_KEY": stripe_fakes.SECRET_KEY, "STRIPE_PUBLISHABLE_KEY": stripe_fakes.PUBLISHABLE_KEY,
             "STRIPE_WEBHOOK_SECRET": stripe_fakes.WEBHOOK_SECRET, "STRIPE_API_BASE": stripe_url,
             "STRIPE_JS_URL": stripe_url + "/js.stripe.com/v3/",

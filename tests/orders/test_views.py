@@ -12,7 +12,7 @@ from tests import factories
 @pytest.fixture
 def strict_client(database_url):
     app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True,
-                      "RATELIMIT_ENABLED": False, "LANGUAGES": ("en", "es")})
+                      "RATELIMIT_ENABLED": False})
     from tests.conftest import FreshContextClient
 
     app.test_client_class = FreshContextClient
