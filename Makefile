@@ -6,7 +6,7 @@ PY := $(BIN)/python
 export FLASK_APP := wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: audit bench bench-deps node-deps run test install i18n-extract i18n-update i18n-compile i18n-check browser-deps db-upgrade seed clean
+.PHONY: audit screenshots bench bench-deps node-deps run test install i18n-extract i18n-update i18n-compile i18n-check browser-deps db-upgrade seed clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,11 +40,12 @@ run: $(STAMP) i18n-compile seed
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # --- tests ---
-# Debian's chromium drives the browser tests, and Noto fonts draw certificates; installed here when missing (root on Debian).
+# Debian's chromium drives the browser tests; Noto fonts (with CJK) draw pages and certificates in every
+# shipped script. Installed here when missing (root on Debian).
 browser-deps:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -f /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf ]; then \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -f /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf ] || [ ! -d /usr/share/fonts/opentype/noto ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null) \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core fonts-noto-cjk >/dev/null) \
 	      || echo "chromium could not be installed: browser tests will be skipped"; \
 	  else echo "no /usr/bin/chromium and no apt as root: browser tests will be skipped"; fi; \
 	fi
@@ -64,6 +65,9 @@ node-deps: $(AXE)
 LIGHTHOUSE := build/lh/node_modules/lighthouse/cli/index.js
 $(LIGHTHOUSE):
 	npm install --silent --no-save --no-package-lock --prefix build/lh lighthouse@12.2.3
+
+screenshots: $(STAMP) i18n-compile browser-deps
+	$(PY) -m tests.benchmarks.take_screenshots
 
 audit: $(STAMP) i18n-compile browser-deps $(LIGHTHOUSE)
 	CHROME_PATH=/usr/bin/chromium $(PY) -m tests.benchmarks.run_audit

@@ -20,9 +20,17 @@ from marketplace.egov.form_engine import text
 from marketplace.egov.models import Certificate, Submission, SubmissionStatus
 from marketplace.extensions import db
 
-# Noto covers Latin, Greek and Cyrillic; Arabic and CJK fonts are added with those languages.
+# Noto (Debian's fonts-noto-core and fonts-noto-cjk): Latin for most languages, Naskh for Arabic,
+# Sans CJK (the Simplified Chinese face of the collection) for Chinese; Latin is the fallback for
+# reference numbers and names inside Arabic or Chinese text.
 FONT_DIRS = (Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/fonts/truetype/dejavu"))
 FONT_FILES = (("NotoSans-Regular.ttf", "NotoSans-Bold.ttf"), ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"))
+SCRIPT_FONTS = {
+    "ar": (Path("/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf"),
+           Path("/usr/share/fonts/truetype/noto/NotoNaskhArabic-Bold.ttf"), 0, {"direction": "rtl", "script": "arab", "language": "ara"}),
+    "zh": (Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+           Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"), 2, {"script": "hani", "language": "zho"}),
+}
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 
@@ -87,6 +95,14 @@ def render_pdf(submission: Submission, certificate: Certificate) -> bytes:
         pdf.add_font("Body", "", str(fonts[0]))
         pdf.add_font("Body", "B", str(fonts[1]))
         family = "Body"
+        script = SCRIPT_FONTS.get(certificate.locale.split("_")[0])
+        if script and script[0].exists() and script[1].exists():
+            regular, bold, index, shaping = script
+            pdf.add_font("Script", "", str(regular), collection_font_number=index)
+            pdf.add_font("Script", "B", str(bold), collection_font_number=index)
+            pdf.set_fallback_fonts(["Body"])  # digits and Latin names inside the script
+            pdf.set_text_shaping(use_shaping_engine=True, **shaping)
+            family = "Script"
     pdf.add_page()
     pdf.set_font(family, "B", 11)
     pdf.cell(0, 8, submission.department.name, new_x="LMARGIN", new_y="NEXT")

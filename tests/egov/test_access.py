@@ -145,11 +145,14 @@ def test_a_certificate_embeds_a_unicode_font_for_the_applicants_language(egov, d
 
     from marketplace.egov import certificates
 
-    if certificates._fonts() is None:
-        pytest.skip("no Noto or DejaVu TrueType fonts on this machine (make test installs fonts-noto-core as root)")
-    with force_locale("es"):
-        spanish = certificates.render_pdf(decided, decided.certificate)
-    assert spanish.startswith(b"%PDF") and b"NotoSans" in spanish
+    if certificates._fonts() is None or not all(regular.exists() for regular, *_ in certificates.SCRIPT_FONTS.values()):
+        pytest.skip("Noto fonts are missing (make test installs fonts-noto-core and fonts-noto-cjk as root)")
+    expected = {"es": b"NotoSans", "ar": b"NotoNaskhArabic", "zh": b"NotoSansCJK", "sw": b"NotoSans"}
+    for locale, font in expected.items():
+        decided.certificate.locale = locale
+        with force_locale(locale):
+            document = certificates.render_pdf(decided, decided.certificate)
+        assert document.startswith(b"%PDF") and font in document, locale
 
 
 def test_without_truetype_fonts_a_certificate_still_renders(egov, decided, monkeypatch):
