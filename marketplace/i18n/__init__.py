@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
 from babel.dates import get_day_names
 from babel.numbers import format_currency
@@ -90,6 +91,9 @@ def init_app(app: Flask) -> None:
     app.before_request(remember_requested_language)
     app.jinja_env.globals["money_minor"] = lambda minor_units, currency: money(Money(currency, int(minor_units)))
     app.jinja_env.globals.update(weekday_name=weekday_name, clock=clock)
+    # A name people typed (a farm, a village) keeps its own direction inside a sentence of the other
+    # direction: "من Green Valley Farm" in Arabic, "Kutoka شركة" in Swahili.
+    app.jinja_env.filters["bdi"] = lambda value: Markup("<bdi>%s</bdi>") % value
     app.jinja_env.filters.update(
         money=money,
         date=lambda value, fmt="medium": format_date(value, fmt) if isinstance(value, (date, datetime)) else "",

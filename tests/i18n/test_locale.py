@@ -53,3 +53,25 @@ def test_money_is_formatted_per_locale_from_minor_units(app):
             assert money(Money("KES", 12550)).startswith("KES") and "125.50" in money(Money("KES", 12550))
         with force_locale("es"):
             assert "125,50" in money(Money("KES", 12550))
+
+
+def test_every_shipped_language_serves_the_home_page_in_its_own_words_and_direction(client):
+    words = {"en": "Village Square", "es": "Productos", "fr": "Produits", "pt": "Produtos", "sw": "Mazao",
+             "zh": "农产品", "ar": "المنتجات"}
+    for code, word in words.items():
+        page = client.get(f"/?lang={code}").get_data(as_text=True)
+        assert f'<html lang="{code}" dir="{"rtl" if code == "ar" else "ltr"}">' in page, code
+        assert word in page, code
+        for name in ("English", "Español", "Français", "Português", "Kiswahili", "中文", "العربية"):
+            assert name in page  # each language named in itself, whatever the page's language
+
+
+def test_a_latin_farm_name_keeps_its_direction_inside_arabic_text(client, places):
+    from tests import factories
+
+    cats = factories.categories()
+    farmer = factories.farmer(places["villages"]["Mbeu"], "Green Valley")
+    listing = factories.listing(farmer, cats["honey"], title="Acacia honey", unit="litre", price="800", stock="3")
+    client.post(f"/cart/add/{listing.id}", data={"quantity": "1"})
+    page = client.get("/cart?lang=ar").get_data(as_text=True)
+    assert "من <bdi>Green Valley&#39;s farm</bdi>" in page
