@@ -77,3 +77,23 @@ def screenshot(request):
         return path
 
     return _take
+
+
+@pytest.fixture
+def audited_world(places):
+    """The data behind every key page: two farmers' produce, a placed order, a buyer with a cart,
+    an official; the shipped government forms (used by the accessibility and page-budget tests)."""
+    from marketplace.accounts.models import Role
+    from marketplace.egov.versions import ensure_seeded_services
+    from marketplace.orders import cart
+    from marketplace.orders.checkout import place_checkout
+    from tests import factories
+    from tests.browser.pages import two_farmers_market
+
+    ensure_seeded_services()
+    market = two_farmers_market(places)
+    official = factories.with_role(Role.OFFICIAL, places["departments"]["AGR"])
+    cart.add_to_cart(market["buyer"], {}, market["eggs"].id, "1")
+    checkout = place_checkout(market["buyer"], {}, {})
+    cart.add_to_cart(market["buyer"], {}, market["maize"].id, "1")  # something in the cart again for its page
+    return {**market, "official": official, "order": checkout.orders[0]}

@@ -29,3 +29,29 @@ def add_to_cart(page, listing, amount: str) -> None:
     page.get_by_role("textbox", name="How much?").fill(amount)
     page.get_by_role("button", name="Add to cart").click()
     expect(page.get_by_text(f"{listing.title} is in your cart.")).to_be_visible()
+
+
+def key_pages(world):
+    """Who visits which key page: person (None = anonymous) -> function(world, page) -> [(name, url)]."""
+    def anonymous(w, page):
+        return [("home", "/"), ("search", "/produce?q=eggs"), ("listing detail", f"/listing/{w['eggs'].id}"),
+                ("form catalogue", "/services"), ("service start page", "/services/agricultural-input-subsidy"),
+                ("verify", "/verify"), ("sign in", "/login"), ("register", "/register")]
+
+    def buyer(w, page):
+        pages = [("cart", "/cart"), ("checkout", "/checkout"), ("order page", f"/orders/{w['order'].number}")]
+        page.goto("/services/agricultural-input-subsidy")
+        page.get_by_role("button", name="Start now").click()
+        step = "/" + page.url.split("/", 3)[3]  # /applications/<key>/step/1
+        key = step.split("/")[2]
+        return pages + [("form step", step), ("check answers", f"/applications/{key}/check"),
+                        ("my applications", "/applications")]
+
+    def farmer(w, page):
+        return [("listing form", "/sell/new"), ("my listings", "/sell"), ("incoming orders", "/sell/orders"),
+                ("my farm", "/farm"), ("my money", "/sell/money"), ("packing list", "/sell/packing")]
+
+    def official(w, page):
+        return [("official queue", "/official/queue")]
+
+    return {None: anonymous, "buyer": buyer, "wanjiru": farmer, "official": official}

@@ -7,12 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from marketplace.accounts.models import Role
-from marketplace.egov.versions import ensure_seeded_services
-from marketplace.orders import cart
-from marketplace.orders.checkout import place_checkout
-from tests import factories
-from tests.browser.pages import sign_in, two_farmers_market
+from tests.browser.pages import key_pages, sign_in
 
 AXE = Path(__file__).resolve().parents[2] / "build" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 PHONE = dict(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
@@ -26,26 +21,15 @@ def _violations(page) -> list[dict]:
             for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
-@pytest.fixture
-def audited_world(places):
+def test_key_pages_have_no_serious_accessibility_violations(browser, live_server, audited_world):
     if not AXE.exists():
         pytest.skip(f"axe-core is not installed at {AXE}: run `make node-deps` (make test does)")
-    ensure_seeded_services()
-    market = two_farmers_market(places)
-    official = factories.with_role(Role.OFFICIAL, places["departments"]["AGR"])
-    cart.add_to_cart(market["buyer"], {}, market["eggs"].id, "1")
-    checkout = place_checkout(market["buyer"], {}, {})
-    cart.add_to_cart(market["buyer"], {}, market["maize"].id, "1")  # something in the cart again for its page
-    return {**market, "official": official, "order": checkout.orders[0]}
-
-
-def test_key_pages_have_no_serious_accessibility_violations(browser, live_server, audited_world):
     from flask import current_app
 
     shipped = [code for code in AUDITED_LANGUAGES if code in current_app.config["LANGUAGES"]]
     failures = {}
     for language in shipped:
-        for person, urls in _journeys(audited_world).items():
+        for person, urls in key_pages(audited_world).items():
             context = browser.new_context(base_url=live_server, bypass_csp=True, **PHONE)
             page = context.new_page()
             if person is not None:
@@ -58,28 +42,3 @@ def test_key_pages_have_no_serious_accessibility_violations(browser, live_server
                     failures[f"{language} {name}"] = found
             context.close()
     assert not failures, json.dumps(failures, indent=1)
-
-
-def _journeys(world):
-    def anonymous(w, page):
-        return [("home", "/"), ("search", "/produce?q=eggs"), ("listing detail", f"/listing/{w['eggs'].id}"),
-                ("form catalogue", "/services"), ("service start page", "/services/agricultural-input-subsidy"),
-                ("verify", "/verify"), ("sign in", "/login"), ("register", "/register")]
-
-    def buyer(w, page):
-        pages = [("cart", "/cart"), ("checkout", "/checkout"), ("order page", f"/orders/{w['order'].number}")]
-        page.goto("/services/agricultural-input-subsidy")
-        page.get_by_role("button", name="Start now").click()
-        step = "/" + page.url.split("/", 3)[3]  # /applications/<key>/step/1
-        key = step.split("/")[2]
-        return pages + [("form step", step), ("check answers", f"/applications/{key}/check"),
-                        ("my applications", "/applications")]
-
-    def farmer(w, page):
-        return [("listing form", "/sell/new"), ("my listings", "/sell"), ("incoming orders", "/sell/orders"),
-                ("my farm", "/farm"), ("my money", "/sell/money"), ("packing list", "/sell/packing")]
-
-    def official(w, page):
-        return [("official queue", "/official/queue")]
-
-    return {None: anonymous, "buyer": buyer, "wanjiru": farmer, "official": official}

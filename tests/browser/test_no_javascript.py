@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from marketplace.egov.versions import ensure_seeded_services
 from tests import factories
-from tests.browser.pages import add_to_cart, sign_in
+from tests.browser.pages import sign_in
 from tests.egov.conftest import jpeg_bytes
 
 NO_JS = dict(viewport={"width": 390, "height": 844}, java_script_enabled=False, is_mobile=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 
-from tests.browser.pages import sign_in
-from tests.browser.test_accessibility import PHONE, _journeys, audited_world  # noqa: F401  (the same pages and data)
+from tests.browser.pages import key_pages, sign_in
+from tests.browser.test_accessibility import PHONE
 
 BUDGET_BYTES = 50 * 1024
 MAX_REQUESTS = 10
@@ -23,7 +23,7 @@ def _asset_weight(page, url: str) -> int:
 
 def test_key_pages_fit_the_3g_budget(browser, live_server, audited_world):
     report, over = {}, {}
-    for person, urls in _journeys(audited_world).items():
+    for person, urls in key_pages(audited_world).items():
         context = browser.new_context(base_url=live_server, **PHONE)
         page = context.new_page()
         if person is not None:
