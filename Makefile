@@ -25,6 +25,8 @@ i18n-update: i18n-extract
 
 i18n-compile: $(STAMP)
 	$(BIN)/pybabel --quiet compile -d translations
+	@# WTForms' own messages where WTForms ships no catalog (Swahili): see marketplace/core/forms.py
+	@for po in translations/*/LC_MESSAGES/wtforms.po; do $(BIN)/pybabel --quiet compile -i $$po -o $${po%.po}.mo; done
 
 i18n-check: $(STAMP)
 	$(PY) -m marketplace.i18n.check

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from marketplace.core.forms import Form
 from wtforms import (
     BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, TelField, TextAreaField, TimeField,
 )
@@ -26,7 +26,7 @@ def language_choices(languages) -> list[tuple[str, str]]:
     return [(code, LANGUAGE_NAMES.get(code, code)) for code in languages]
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)], render_kw={"autocomplete": "name"})
     phone = TelField(
         _l("Mobile phone number"), validators=[Optional(), Length(max=32)],
@@ -43,7 +43,7 @@ class RegisterForm(FlaskForm):
     next = HiddenField()  # where to continue after registering (the checkout, for a guest with a cart)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     identifier = StringField(
         _l("Phone number or email"), validators=[DataRequired(), Length(max=254)],
         render_kw={"autocomplete": "username"},
@@ -53,11 +53,11 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     identifier = StringField(_l("Phone number or email"), validators=[DataRequired(), Length(max=254)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=128)], render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(
         _l("Type it again"), validators=[DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
@@ -65,13 +65,13 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     preferred_locale = SelectField(_l("Language"), validators=[DataRequired()])
     village_id = SelectField(_l("Home village"), coerce=optional_int, validate_choice=False)
 
 
-class FarmerProfileForm(FlaskForm):
+class FarmerProfileForm(Form):
     farm_name = StringField(_l("Farm name"), validators=[DataRequired(), Length(max=120)])
     village_id = SelectField(_l("Village of the farm"), coerce=optional_int, validate_choice=False, validators=[DataRequired()])
     pickup_point = TextAreaField(
@@ -91,13 +91,13 @@ for _weekday in range(7):
     setattr(FarmerProfileForm, f"closes_{_weekday}", TimeField(_l("Until"), validators=[Optional()]))
 
 
-class GrantRoleForm(FlaskForm):
+class GrantRoleForm(Form):
     role = SelectField(_l("Role"), choices=[("agent", _l("Service-centre agent")), ("official", _l("Official")), ("admin", _l("Administrator"))])
     department = SelectField(_l("Department (officials only)"), validate_choice=False)
     district = SelectField(_l("District the official works for (empty: the whole department)"), validate_choice=False)
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=255)])
 
 
-class RevokeRoleForm(FlaskForm):
+class RevokeRoleForm(Form):
     role = HiddenField(validators=[DataRequired()])
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=255)])

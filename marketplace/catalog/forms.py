@@ -3,7 +3,7 @@ parses them exactly (no floats) and explains what is wrong."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from marketplace.core.forms import Form
 from wtforms import BooleanField, DateField, HiddenField, MultipleFileField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -12,7 +12,7 @@ from marketplace.accounts.forms import optional_int
 DECIMAL_KEYPAD = {"inputmode": "decimal", "autocomplete": "off"}
 
 
-class ListingForm(FlaskForm):
+class ListingForm(Form):
     photos = MultipleFileField(
         _l("Photos (up to 5)"), description=_l("Take them with your phone's camera. Good light sells."),
         render_kw={"accept": "image/*", "capture": "environment", "multiple": True},
@@ -38,18 +38,18 @@ class ListingForm(FlaskForm):
     save_draft = SubmitField(_l("Save as draft"))
 
 
-class StockForm(FlaskForm):
+class StockForm(Form):
     stock = StringField(_l("Quantity in stock"), validators=[DataRequired(), Length(max=16)], render_kw=DECIMAL_KEYPAD)
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = HiddenField(validators=[DataRequired()])
 
 
-class FindFarmerForm(FlaskForm):
+class FindFarmerForm(Form):
     phone = StringField(_l("Farmer's phone number"), validators=[DataRequired(), Length(max=32)],
                         render_kw={"inputmode": "tel", "autocomplete": "off"})
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])

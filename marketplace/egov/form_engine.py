@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional
 from flask import current_app
 from flask_babel import format_date, format_decimal
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from marketplace.core.forms import Form
 from flask_wtf.file import FileField
 from wtforms import (
     DateField, DecimalField, EmailField, RadioField, SelectField, SelectMultipleField, StringField, TelField, TextAreaField,
@@ -421,7 +421,7 @@ class BuildContext:
     village_name: Callable[[int], str] = lambda village_id: str(village_id)
 
 
-def step_form(definition: dict, step_index: int, answers: dict, locale: str, context: BuildContext, formdata=None) -> FlaskForm:
+def step_form(definition: dict, step_index: int, answers: dict, locale: str, context: BuildContext, formdata=None) -> Form:
     """A Flask-WTF form for one step, showing only the questions whose show-if holds."""
     fields = {}
     for spec in page_fields(definition, step_index, answers, formdata):
@@ -431,7 +431,7 @@ def step_form(definition: dict, step_index: int, answers: dict, locale: str, con
         if spec.get("required") and spec["type"] != "file":
             unbound.kwargs.setdefault("render_kw", {})["required"] = True
         fields[spec["name"]] = unbound
-    form_class = type("StepForm", (FlaskForm,), fields)
+    form_class = type("StepForm", (Form,), fields)
     form = form_class(formdata=formdata, data=_form_data(definition, step_index, answers))
     return form
 
@@ -455,7 +455,7 @@ def _form_data(definition: dict, step_index: int, answers: dict) -> dict:
     return data
 
 
-def read_step(definition: dict, step_index: int, form: FlaskForm, answers: dict) -> dict:
+def read_step(definition: dict, step_index: int, form: Form, answers: dict) -> dict:
     """The step's answers as JSON values (files are handled by egov.attachments). Raises
     ValidationError through the form's errors when a type's conversion refuses the value."""
     new = {}

@@ -1,61 +1,61 @@
 """Fixed forms of the e-services pages (a form definition's own questions come from form_engine)."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from marketplace.core.forms import Form
 from flask_wtf.file import FileField
 from wtforms import BooleanField, RadioField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 
-class DeclarationForm(FlaskForm):
+class DeclarationForm(Form):
     declared = BooleanField(_l("I declare that the information I have given is true and complete."))
     payment = RadioField(_l("How will you pay the fee?"), choices=[("card", _l("By card, now")), ("office", _l("At the office"))],
                          default="card", validators=[Optional()])
 
 
-class InfoResponseForm(FlaskForm):
+class InfoResponseForm(Form):
     answer = TextAreaField(_l("Your answer"), validators=[Optional(), Length(max=5000)])
     document = FileField(_l("Add a document (optional)"), render_kw={"accept": "application/pdf,image/jpeg,image/png"})
 
 
-class RatingForm(FlaskForm):
+class RatingForm(Form):
     stars = RadioField(_l("How was this service?"), choices=[(str(n), str(n)) for n in range(5, 0, -1)],
                        validators=[InputRequired(message=_l("Choose from 1 to 5 stars."))])
     comment = TextAreaField(_l("Anything to tell the office? (optional)"), validators=[Optional(), Length(max=1000)])
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     reason = StringField(_l("Why are you withdrawing? (optional)"), validators=[Optional(), Length(max=500)])
 
 
-class FindResidentForm(FlaskForm):
+class FindResidentForm(Form):
     phone = TelField(_l("Resident's mobile phone number"), validators=[DataRequired(), Length(max=32)])
 
 
-class RegisterResidentForm(FlaskForm):
+class RegisterResidentForm(Form):
     name = StringField(_l("Resident's full name"), validators=[DataRequired(), Length(max=120)])
     phone = TelField(_l("Resident's mobile phone number"), validators=[DataRequired(), Length(max=32)])
     village_id = SelectField(_l("Home village"), validate_choice=False, validators=[Optional()])
     preferred_locale = SelectField(_l("Language for messages"), validators=[DataRequired()])
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     question = TextAreaField(_l("What must the applicant add?"), validators=[DataRequired(), Length(max=2000)])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     decision = RadioField(_l("Decision"), choices=[("approve", _l("Approve")), ("reject", _l("Reject"))],
                           validators=[InputRequired(message=_l("Choose approve or reject."))])
     reason = TextAreaField(_l("Reason (the applicant reads it)"), validators=[DataRequired(), Length(max=2000)])
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     note = TextAreaField(_l("Internal note (the applicant never sees it)"), validators=[DataRequired(), Length(max=2000)])
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     official_id = SelectField(_l("Assign to"), coerce=int, validate_choice=False)
 
 
-class DefinitionForm(FlaskForm):
+class DefinitionForm(Form):
     definition = TextAreaField(_l("Form definition (JSON, see docs/forms.md)"), validators=[DataRequired()],
                                render_kw={"rows": 30, "spellcheck": "false", "dir": "ltr"})

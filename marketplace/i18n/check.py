@@ -55,8 +55,34 @@ def catalog_problems(source_ids: set[str] | None = None) -> dict[str, list[str]]
     return problems
 
 
+def form_message_problems(languages) -> dict[str, list[str]]:
+    """WTForms' own messages: each shipped language needs WTForms' catalog or a complete one of ours."""
+    from wtforms.i18n import messages_path
+
+    problems: dict[str, list[str]] = {}
+    with (Path(messages_path()) / "wtforms.pot").open("rb") as handle:
+        wanted = {_key(m.id) for m in read_po(handle) if m.id}
+    for language in languages:
+        ours = ROOT / "translations" / language / "LC_MESSAGES" / "wtforms.po"
+        if language == "en" or (Path(messages_path()) / language / "LC_MESSAGES" / "wtforms.mo").exists():
+            continue
+        if not ours.exists():
+            problems[language] = [f"WTForms has no {language} catalog: add {ours.relative_to(ROOT)}"]
+            continue
+        with ours.open("rb") as handle:
+            catalog = read_po(handle, locale=language)
+        done = {_key(m.id) for m in catalog if m.id and all(m.string if isinstance(m.string, tuple) else [m.string])}
+        missing = sorted(wanted - done)
+        if missing:
+            problems[language] = [f"wtforms.po untranslated: {m!r}" for m in missing]
+    return problems
+
+
 def main() -> int:
+    from marketplace.config import BaseConfig
+
     problems = catalog_problems()
+    problems.update(form_message_problems(BaseConfig.LANGUAGES))
     for language, found in problems.items():
         print(f"{language}: {len(found)} problem(s)")
         for line in found[:50]:

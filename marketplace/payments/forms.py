@@ -1,16 +1,16 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from marketplace.core.forms import Form
 from wtforms import DateField, DecimalField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
-class ManualPayoutForm(FlaskForm):
+class ManualPayoutForm(Form):
     amount = DecimalField(_l("Amount paid"), places=None, validators=[DataRequired(), NumberRange(min=0)])
     reference = StringField(_l("Mobile-money or bank reference"), validators=[DataRequired(), Length(max=64)])
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
 
 
-class ReportPeriodForm(FlaskForm):
+class ReportPeriodForm(Form):
     class Meta:
         csrf = False  # a GET filter
 

@@ -75,3 +75,18 @@ def test_a_latin_farm_name_keeps_its_direction_inside_arabic_text(client, places
     client.post(f"/cart/add/{listing.id}", data={"quantity": "1"})
     page = client.get("/cart?lang=ar").get_data(as_text=True)
     assert "من <bdi>Green Valley&#39;s farm</bdi>" in page
+
+
+def test_wtforms_own_messages_are_translated_even_where_wtforms_has_no_catalog(client, login, places):
+    """WTForms ships no Swahili: its built-in messages come from translations/sw/LC_MESSAGES/wtforms.po."""
+    from tests import factories
+
+    farmer = factories.farmer(places["villages"]["Mbeu"], "Wanjiru")
+    login(farmer)
+    swahili = client.post("/farm?lang=sw", data={"farm_name": "x" * 200, "village_id": places["villages"]["Mbeu"].id,
+                                                  "pickup_point": "Soko", "opens_2": "nine"}).get_data(as_text=True)
+    assert "Jibu liwe na herufi kati ya" in swahili or "Jibu lisizidi herufi" in swahili
+    assert "Si saa sahihi." in swahili
+    french = client.post("/farm?lang=fr", data={"farm_name": "x", "village_id": places["villages"]["Mbeu"].id,
+                                                 "pickup_point": "Soko", "opens_2": "nine"}).get_data(as_text=True)
+    assert "Not a valid time value." not in french  # WTForms' own French catalog

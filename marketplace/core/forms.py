@@ -1,0 +1,50 @@
+"""The base of every form: Flask-WTF's, with WTForms' own messages ("Not a valid date value.")
+in every shipped language. WTForms ships catalogs for most of them; where it has none (Swahili)
+ours in translations/<lang>/LC_MESSAGES/wtforms.po is used; ours wins where both exist."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel import support
+from flask import current_app, has_request_context, request
+from flask_babel import get_locale
+from flask_wtf import FlaskForm
+from wtforms.i18n import messages_path
+
+
+def _translations():
+    if not has_request_context():
+        return None
+    cached = getattr(request, "form_translations", None)
+    if cached is None:
+        locales = [get_locale()]
+        ours = support.Translations.load(str(Path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"])), locales, domain="wtforms")
+        theirs = support.Translations.load(messages_path(), locales, domain="wtforms")
+        if isinstance(ours, support.Translations):
+            ours.add_fallback(theirs)
+            cached = ours
+        else:
+            cached = theirs
+        request.form_translations = cached
+    return cached
+
+
+class _FormMessages:
+    def gettext(self, string):
+        translations = _translations()
+        return string if translations is None else translations.ugettext(string)
+
+    def ngettext(self, singular, plural, n):
+        translations = _translations()
+        if translations is None:
+            return singular if n == 1 else plural
+        return translations.ungettext(singular, plural, n)
+
+
+FORM_MESSAGES = _FormMessages()
+
+
+class Form(FlaskForm):
+    class Meta:
+        def get_translations(self, form):
+            return FORM_MESSAGES
