@@ -181,7 +181,7 @@ def _register_template_helpers(app: Flask) -> None:
             static_hashes[filename] = hashlib.sha256(path.read_bytes()).hexdigest()[:10] if path.exists() else "0"
         return url_for("static", filename=filename, v=static_hashes[filename])
 
-    from marketplace.accounts.labels import role_name
+    from marketplace.accounts.labels import department_name, role_name
     from marketplace.catalog import presentation
     from marketplace.core.phone import display_phone
     from marketplace.core.storage import get_storage
@@ -192,7 +192,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
-        asset_url=asset_url, role_name=role_name, status_name=status_name, order_status_name=order_status_name,
+        asset_url=asset_url, role_name=role_name, department_name=department_name, status_name=status_name, order_status_name=order_status_name,
         ledger_kind_name=ledger_kind_name, payment_status_name=payment_status_name,
         submission_status_name=submission_status_name, audit_action_name=audit_action_name,
         media_url=lambda key: get_storage().url(key), **presentation.TEMPLATE_GLOBALS,

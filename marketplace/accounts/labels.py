@@ -15,3 +15,19 @@ ROLE_LABELS = {
 
 def role_name(role: Role | str) -> str:
     return str(ROLE_LABELS[Role(role)])
+
+
+#: The seeded departments by code (their stored name is the English one; a department an admin
+#: adds later shows its stored name until a translation is added here).
+DEPARTMENT_LABELS = {
+    "AGR": _l("Agriculture and Livestock"),
+    "REG": _l("Civil Registration"),
+    "LND": _l("Lands and Physical Planning"),
+    "TRD": _l("Trade and Licensing"),
+    "SWF": _l("Social Welfare"),
+}
+
+
+def department_name(department) -> str:
+    label = DEPARTMENT_LABELS.get(department.code)
+    return str(label) if label is not None else department.name

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 from sqlalchemy import select
 
+from marketplace.accounts.labels import department_name
 from marketplace.core.storage import get_private_storage
 from marketplace.core.urls import external_url
 from marketplace.egov.form_engine import text
@@ -105,7 +106,7 @@ def render_pdf(submission: Submission, certificate: Certificate) -> bytes:
             family = "Script"
     pdf.add_page()
     pdf.set_font(family, "B", 11)
-    pdf.cell(0, 8, submission.department.name, new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, department_name(submission.department), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(family, "B", 20)
     pdf.multi_cell(0, 10, certificate.title, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
@@ -116,7 +117,7 @@ def render_pdf(submission: Submission, certificate: Certificate) -> bytes:
         (_("Holder"), certificate.holder_name),
         (_("Decision"), _("Approved") if certificate.decision == "approved" else _("Not approved")),
         (_("Date"), decided),
-        (_("Department"), submission.department.name),
+        (_("Department"), department_name(submission.department)),
     ]
     for label, value in lines:
         pdf.set_font(family, "B", 12)
