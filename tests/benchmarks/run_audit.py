@@ -19,6 +19,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.benchmarks.run_catalog_bench import BUILD, ROOT, free_port
+from tests.benchmarks.run_catalog_bench import serve as serve_app
 
 LIGHTHOUSE = BUILD / "lh" / "node_modules" / "lighthouse" / "cli" / "index.js"
 CHROME = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
@@ -38,21 +39,9 @@ def prepare_database() -> str:
     return url
 
 
-def serve(url: str, port: int) -> subprocess.Popen:
-    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="audit-secret", APP_MODE="development", FORCE_HTTPS="false",
-               RATELIMIT_ENABLED="false", PYTHONPATH=str(ROOT), PUBLIC_BASE_URL=f"http://127.0.0.1:{port}")
-    process = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                                "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env, start_new_session=True)
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
-            return process
-        except OSError:
-            import time
-
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("gunicorn did not start")
+def serve(url: str, port: int):
+    """The real app (wsgi.py) with its page cache on, as in production."""
+    return serve_app(url, port, cache_seconds=30, app="wsgi:app", ready_path="/")
 
 
 class Visitor:

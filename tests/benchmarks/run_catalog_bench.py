@@ -126,17 +126,20 @@ def run_wrk(url: str) -> dict:
     return json.loads(line[len("BENCH "):])
 
 
-def serve(url: str, port: int, cache_seconds: int) -> subprocess.Popen:
+def serve(url: str, port: int, cache_seconds: int, app: str = "tests.benchmarks.bench_wsgi:app",
+          ready_path: str = "/_ceiling") -> subprocess.Popen:
+    """gunicorn with 2 workers on a loopback port, in its own process group (kill with os.killpg)."""
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-secret", APP_MODE="development", FORCE_HTTPS="false",
-               RATELIMIT_ENABLED="false", PYTHONPATH=str(ROOT), PUBLIC_PAGE_CACHE_SECONDS=str(cache_seconds))
+               RATELIMIT_ENABLED="false", PYTHONPATH=str(ROOT), PUBLIC_PAGE_CACHE_SECONDS=str(cache_seconds),
+               PUBLIC_BASE_URL=f"http://127.0.0.1:{port}")
     process = subprocess.Popen(
         [str(Path(sys.executable).with_name("gunicorn")), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "tests.benchmarks.bench_wsgi:app"],
+         "--log-level", "warning", app],
         cwd=ROOT, env=env, start_new_session=True,
     )
     for _ in range(100):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/_ceiling", timeout=1)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{ready_path}", timeout=1)
             return process
         except OSError:
             time.sleep(0.2)

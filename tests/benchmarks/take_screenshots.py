@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from tests.benchmarks.run_audit import DEMO_PASSWORD, prepare_database, serve
 from tests.benchmarks.run_catalog_bench import BUILD, free_port
