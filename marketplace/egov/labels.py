@@ -31,6 +31,8 @@ ACTION_LABELS = {
     "handed_back": _l("handed back by the agent"),
     "noted": _l("internal note added"),
     "viewed_by_admin": _l("viewed by an administrator"),
+    "prefill_agreed": _l("profile facts copied, with consent"),
+    "prefill_declined": _l("profile facts not copied"),
 }
 
 

@@ -83,6 +83,7 @@ class Submission(TimestampMixin, db.Model):
     status: Mapped[SubmissionStatus] = mapped_column(string_enum(SubmissionStatus, 24), index=True)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prefilled: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # field -> value copied from the profile
+    prefill_decided: Mapped[bool] = mapped_column(default=False)  # the applicant answered the consent question
     fee_minor: Mapped[int] = mapped_column(default=0)
     currency: Mapped[str] = mapped_column(String(3), default="")
     pays_at_office: Mapped[bool] = mapped_column(default=False)
@@ -168,6 +169,21 @@ class Certificate(db.Model):
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     submission: Mapped[Submission] = relationship(back_populates="certificate")
+
+
+class PrefillConsent(db.Model):
+    """An applicant agreed that one service's forms may copy facts from their profile (beyond contact
+    details); `revoked_at` set when they withdraw it. One row per person and service."""
+
+    __tablename__ = "prefill_consents"
+    __table_args__ = (UniqueConstraint("user_id", "eservice_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    eservice_id: Mapped[int] = mapped_column(ForeignKey("eservices.id", ondelete="CASCADE"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column()
+
+    eservice: Mapped[EService] = relationship()
 
 
 class ReferenceSequence(db.Model):

@@ -1,29 +1,118 @@
-"""What a form field may be filled with from the applicant's own account (docs/forms.md).
+"""Tell us once: what a form field may be filled with from what Village Square already knows
+(docs/forms.md lists the sources).
 
-Only the person's contact details for now; the answers stay ordinary answers, editable, and the
-submission keeps them as filed.
+Name and contact details are copied without asking. Anything else (the farm, what the farmer
+sold) is copied only after the applicant has seen exactly which facts and agreed, per service;
+the agreement is remembered and can be withdrawn. Prefilled answers are ordinary answers: the
+applicant may change them, officials see which came from the profile, and the submission keeps
+the values as filed.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Callable, Optional
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from marketplace.accounts.models import User
+from marketplace.catalog.models import Category, Listing
+from marketplace.catalog.presentation import category_name, quantity
+from marketplace.core.money import Money
+from marketplace.core.timeutils import utcnow
+from marketplace.egov.models import PrefillConsent
+from marketplace.extensions import db
+from marketplace.i18n import money
+from marketplace.orders.services import SalesSummary, sales_summary
 
-PREFILL_SOURCES: dict[str, Callable[[User], Any]] = {
-    "person.name": lambda user: user.name,
-    "person.phone": lambda user: user.phone or "",
-    "person.email": lambda user: user.email or "",
-    "person.village": lambda user: user.village_id,
+
+@dataclass(frozen=True)
+class Source:
+    label: Any  # lazy text: what the applicant is asked to share
+    read: Callable[[User], Any]
+    contact: bool = False  # name and contact details need no consent
+
+
+def _farm(user: User, attribute: str):
+    profile = user.farmer_profile
+    return getattr(profile, attribute) if profile else None
+
+
+def _sales(user: User) -> Optional[SalesSummary]:
+    return sales_summary(user.id, utcnow() - timedelta(days=365)) if user.farmer_profile else None
+
+
+def _categories_listed(user: User) -> Optional[str]:
+    if not user.farmer_profile:
+        return None
+    slugs = db.session.scalars(select(Category.slug).join(Listing, Listing.category_id == Category.id)
+                               .where(Listing.farmer_id == user.id).distinct())
+    return ", ".join(sorted(category_name(slug) for slug in slugs)) or None
+
+
+def _sales_by_category(user: User) -> Optional[str]:
+    summary = _sales(user)
+    if not summary or not summary.by_category:
+        return None
+    return "; ".join(f"{category_name(slug)}: {quantity(milli, unit)}, {money(Money(summary.currency, value))}"
+                     for slug, unit, milli, value in summary.by_category)
+
+
+def _sales_figure(attribute: str) -> Callable[[User], Any]:
+    def read(user: User):
+        summary = _sales(user)
+        return getattr(summary, attribute) if summary else None
+
+    return read
+
+
+PREFILL_SOURCES: dict[str, Source] = {
+    "person.name": Source(_l("your name"), lambda user: user.name, contact=True),
+    "person.phone": Source(_l("your phone number"), lambda user: user.phone or "", contact=True),
+    "person.email": Source(_l("your email"), lambda user: user.email or "", contact=True),
+    "person.village": Source(_l("your home village"), lambda user: user.village_id, contact=True),
+    "farm.name": Source(_l("your farm's name"), lambda user: _farm(user, "farm_name")),
+    "farm.village": Source(_l("your farm's village"), lambda user: _farm(user, "village_id")),
+    "farm.pickup_point": Source(_l("your pickup point"), lambda user: _farm(user, "pickup_point")),
+    "farm.categories": Source(_l("the kinds of produce you list"), _categories_listed),
+    "sales.completed_orders": Source(_l("how many orders you completed in the last 12 months"), _sales_figure("completed_orders")),
+    "sales.value_12m": Source(_l("the value of your sales in the last 12 months"), _sales_figure("value_minor")),
+    "sales.by_category_12m": Source(_l("what you sold per kind of produce in the last 12 months"), _sales_by_category),
 }
 
 
-def prefill_answers(definition: dict, user: User) -> dict[str, Any]:
-    values = {}
+def active_consent(user_id: int, eservice_id: int) -> Optional[PrefillConsent]:
+    consent = db.session.scalar(select(PrefillConsent).where(PrefillConsent.user_id == user_id,
+                                                             PrefillConsent.eservice_id == eservice_id))
+    return consent if consent is not None and consent.revoked_at is None else None
+
+
+def _fields(definition: dict):
     for step in definition["steps"]:
         for spec in step["fields"]:
-            source = spec.get("prefill")
-            if source in PREFILL_SOURCES:
-                value = PREFILL_SOURCES[source](user)
-                if value not in (None, ""):
-                    values[spec["name"]] = value
+            if spec.get("prefill") in PREFILL_SOURCES:
+                yield spec
+
+
+def facts_needing_consent(definition: dict) -> list[str]:
+    """Labels of the facts beyond contact details that this form would copy (empty: nothing to ask)."""
+    seen = []
+    for spec in _fields(definition):
+        source = PREFILL_SOURCES[spec["prefill"]]
+        if not source.contact and spec["prefill"] not in seen:
+            seen.append(spec["prefill"])
+    return [str(PREFILL_SOURCES[key].label) for key in seen]
+
+
+def prefill_answers(definition: dict, user: User, with_consent: bool = False) -> dict[str, Any]:
+    """Answers copied from the account: contact details always, the rest only `with_consent`."""
+    values = {}
+    for spec in _fields(definition):
+        source = PREFILL_SOURCES[spec["prefill"]]
+        if not (source.contact or with_consent):
+            continue
+        value = source.read(user)
+        if value not in (None, "", 0) or (value == 0 and spec["type"] in ("number", "money")):
+            values[spec["name"]] = str(value) if spec["type"] == "number" else value
     return values

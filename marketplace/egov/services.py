@@ -30,7 +30,7 @@ from marketplace.egov import attachments, form_engine
 from marketplace.egov.models import (
     AuditEvent, EService, ReferenceSequence, Submission, SubmissionStatus,
 )
-from marketplace.egov.prefill import prefill_answers
+from marketplace.egov.prefill import active_consent, prefill_answers
 from marketplace.extensions import db
 from marketplace.notifications.services import notify_user
 
@@ -119,7 +119,8 @@ def start_application(actor: User, service: EService, applicant: Optional[User] 
         district_id=applicant.village.district_id if applicant.village else None,
         answers={}, prefilled={}, fee_minor=fee.minor_units if fee else 0, currency=fee.currency if fee else "",
     )
-    prefilled = prefill_answers(version.definition, applicant)
+    # Contact details always; the farm and sales figures only where the applicant agreed for this service.
+    prefilled = prefill_answers(version.definition, applicant, with_consent=active_consent(applicant.id, service.id) is not None)
     submission.answers, submission.prefilled = dict(prefilled), dict(prefilled)
     db.session.add(submission)
     db.session.flush()

@@ -17,7 +17,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.core.auth import role_required
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from marketplace.core.views import show_domain_error
-from marketplace.egov import attachments, certificates, fees, form_engine, review, services, versions
+from marketplace.egov import attachments, certificates, consent, fees, form_engine, review, services, versions
 from marketplace.egov.forms import (
     AssignForm, DeclarationForm, DecisionForm, DefinitionForm, FindResidentForm, InfoResponseForm, NoteForm, QuestionForm,
     RatingForm, RegisterResidentForm, WithdrawForm,
@@ -120,9 +120,41 @@ def step(key: str, number: int):
     position = shown.index(index) + 1 if index in shown else 1
     return render_template("egov/step.html", submission=submission, form=form, step=definition["steps"][index], number=number,
                            position=position, total=len(shown), text=form_engine.text,
+                           prefill_facts=consent.question_for(current_user, submission),
                            files=[a for a in submission.attachments if a.field in {f.name for f in form}],
                            back=url_for("egov.step", key=key, number=shown[position - 2] + 1) if position > 1 else None), \
         (422 if form.errors else 200)
+
+
+@bp.post("/applications/<key>/prefill")
+@login_required
+def prefill(key: str):
+    """The applicant's answer to "copy these facts from your profile?"; back to the page they were on."""
+    submission = _submission(key)
+    agree = request.form.get("agree") == "yes"
+    try:
+        consent.answer(current_user, submission, agree)
+    except PermissionDenied:
+        abort(403)
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(_("Copied from your profile. Check each answer; you can change any of them.") if agree
+              else _("Nothing was copied. Type your answers."), "success")
+    number = request.form.get("step", type=int) or 1
+    return redirect(url_for("egov.step", key=key, number=number))
+
+
+@bp.post("/applications/consents/<int:consent_id>/revoke")
+@login_required
+def revoke_consent(consent_id: int):
+    try:
+        consent.revoke(current_user, consent_id)
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(_("Your profile will no longer fill in this service's forms."), "success")
+    return redirect(url_for("egov.my_applications"))
 
 
 @bp.get("/applications/<key>/check")
@@ -186,7 +218,7 @@ def pay_fee(key: str):
 @login_required
 def my_applications():
     return render_template("egov/my_applications.html", submissions=services.my_applications(current_user),
-                           title=services.service_title)
+                           title=services.service_title, consents=consent.consents_of(current_user), text=form_engine.text)
 
 
 @bp.get("/applications/<key>")

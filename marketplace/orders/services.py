@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Optional
 
 import stripe
@@ -195,3 +195,33 @@ def packing_list(farmer: User, day: date) -> PackingList:
         for item in order.items:
             totals[(item.title, item.unit)] = totals.get((item.title, item.unit), 0) + item.quantity_milli
     return PackingList(day, orders, [(title, unit, qty) for (title, unit), qty in sorted(totals.items())])
+
+
+# --- what a farmer sold (for forms the farmer agrees to prefill) ------------------------------
+
+@dataclass
+class SalesSummary:
+    completed_orders: int
+    currency: str
+    value_minor: int
+    by_category: list[tuple[str, str, int, int]]  # (category slug, unit, quantity in milli-units, value in minor units)
+
+
+def sales_summary(farmer_id: int, since: datetime) -> SalesSummary:
+    """Completed orders since `since`, summed in SQL: how many, their value, and per category and unit."""
+    from sqlalchemy import func
+
+    from marketplace.catalog.models import Category, Listing
+    from marketplace.orders.models import OrderItem
+
+    completed = (Order.farmer_id == farmer_id) & (Order.status == S.COMPLETED) & (Order.updated_at >= since)
+    count, value = db.session.execute(
+        select(func.count(Order.id), func.coalesce(func.sum(Order.items_total_minor), 0)).where(completed)).one()
+    rows = db.session.execute(
+        select(Category.slug, OrderItem.unit, func.sum(OrderItem.quantity_milli), func.sum(OrderItem.line_total_minor))
+        .join(Order, Order.id == OrderItem.order_id).join(Listing, Listing.id == OrderItem.listing_id)
+        .join(Category, Category.id == Listing.category_id).where(completed)
+        .group_by(Category.slug, OrderItem.unit).order_by(func.sum(OrderItem.line_total_minor).desc())
+    ).all()
+    currency = db.session.scalar(select(Order.currency).where(completed).limit(1)) or ""
+    return SalesSummary(int(count), currency, int(value), [(slug, unit, int(q), int(v)) for slug, unit, q, v in rows])

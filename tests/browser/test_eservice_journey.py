@@ -37,6 +37,8 @@ def test_a_resident_files_a_subsidy_application_with_a_document(browser, live_se
     page.get_by_label("Beans").check()
     page.get_by_role("group", name="Is any of the land irrigated?").get_by_label("No").check()
     page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("heading", name="Your sales on Village Square")).to_be_visible()  # optional: nothing to sell
+    page.get_by_role("button", name="Save and continue").click()
 
     page.get_by_label("Both").check()
     page.get_by_label("How many 50 kg bags of fertiliser?").fill("4")

@@ -120,13 +120,13 @@ def test_attachments_are_checked_by_content_and_size(client, login, egov, db):
     login(egov["resident"])
     key, _ = _start(client, SUBSIDY)
     _fill_subsidy(client, key, egov["village"].id, with_file=False)
-    fake = client.post(f"/applications/{key}/step/4", data={"id_copy": (io.BytesIO(b"MZ\x90\x00 not a pdf"), "id.pdf")},
+    fake = client.post(f"/applications/{key}/step/5", data={"id_copy": (io.BytesIO(b"MZ\x90\x00 not a pdf"), "id.pdf")},
                        content_type="multipart/form-data")
     assert fake.status_code == 422 and "must be a PDF, JPEG or PNG" in fake.get_data(as_text=True)
-    big = client.post(f"/applications/{key}/step/4", data={"id_copy": (io.BytesIO(b"%PDF-1.4" + b"0" * (10 * 1024 * 1024)), "big.pdf")},
+    big = client.post(f"/applications/{key}/step/5", data={"id_copy": (io.BytesIO(b"%PDF-1.4" + b"0" * (10 * 1024 * 1024)), "big.pdf")},
                       content_type="multipart/form-data")
     assert big.status_code == 422 and "larger than 10 MB" in big.get_data(as_text=True)
-    ok = client.post(f"/applications/{key}/step/4", data={"id_copy": (io.BytesIO(jpeg_bytes((4000, 3000))), "id.jpg")},
+    ok = client.post(f"/applications/{key}/step/5", data={"id_copy": (io.BytesIO(jpeg_bytes((4000, 3000))), "id.jpg")},
                      content_type="multipart/form-data")
     assert ok.status_code == 302
     db.session.expire_all()

@@ -33,13 +33,14 @@ def _fill_subsidy(client, key, village_id, with_file=True):
     steps = [
         {"full_name": "Achieng Resident", "national_id": "12345678", "phone": "0722100000", "home_village": str(village_id)},
         {"farm_size": "1.5", "crops": ["maize", "beans"], "irrigated": "no"},
+        {},  # sales on Village Square: optional, and this resident sells nothing
         {"input_type": "both", "bags": "4", "last_harvest": "2026-08-01"},
     ]
     for number, data in enumerate(steps, start=1):
         response = client.post(f"/applications/{key}/step/{number}", data=data)
         assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
     files = {"id_copy": (io.BytesIO(jpeg_bytes()), "id.jpg")} if with_file else {}
-    response = client.post(f"/applications/{key}/step/4", data=files, content_type="multipart/form-data")
+    response = client.post(f"/applications/{key}/step/5", data=files, content_type="multipart/form-data")
     assert response.status_code == 302 and response.headers["Location"].endswith("/check")
 
 
@@ -73,7 +74,7 @@ def test_show_if_hides_and_drops_answers_that_no_longer_apply(client, login, ego
     login(egov["resident"])
     key, _ = _start(client, SUBSIDY)
     _fill_subsidy(client, key, egov["village"].id)
-    client.post(f"/applications/{key}/step/3?back=check", data={"input_type": "seed", "last_harvest": ""})
+    client.post(f"/applications/{key}/step/4?back=check", data={"input_type": "seed", "last_harvest": ""})
     submission = _load(db, key)
     db.session.refresh(submission)
     assert submission.answers["input_type"] == "seed" and "bags" not in submission.answers
