@@ -161,8 +161,33 @@ class FarmerProfile(TimestampMixin, db.Model):
 
     user: Mapped[User] = relationship(back_populates="farmer_profile")
     village: Mapped[Village] = relationship()
+    verifications: Mapped[list["ProducerVerification"]] = relationship(
+        primaryjoin="FarmerProfile.user_id == foreign(ProducerVerification.farmer_id)", viewonly=True,
+        order_by="ProducerVerification.id.desc()")
     pickup_windows: Mapped[list["PickupWindow"]] = relationship(
         order_by="(PickupWindow.weekday, PickupWindow.opens_minute)", cascade="all, delete-orphan")
+
+    @property
+    def verification(self) -> Optional["ProducerVerification"]:
+        """The verification shown as a badge: the newest one not revoked."""
+        return next((v for v in self.verifications if v.revoked_at is None), None)
+
+
+class ProducerVerification(db.Model):
+    """A department verified this farmer as a producer (by approving an application whose form says
+    so); shown as a badge until the department revokes it, with a reason."""
+
+    __tablename__ = "producer_verifications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    farmer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    reference: Mapped[str] = mapped_column(String(24), unique=True)  # the approved application
+    verified_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column()
+    revoked_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    revoke_reason: Mapped[str] = mapped_column(String(500), default="")
+
+    department: Mapped[Department] = relationship()
 
 
 class PickupWindow(db.Model):

@@ -18,11 +18,13 @@ from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.accounts.models import (
-    ADMIN_GRANTED_ROLES, Department, District, FarmerProfile, PickupWindow, Region, Role, RoleChange, RoleGrant, User, Village,
+    ADMIN_GRANTED_ROLES, Department, District, FarmerProfile, PickupWindow, ProducerVerification, Region, Role, RoleChange,
+    RoleGrant, User, Village,
 )
 from marketplace.core.auth import require_role
-from marketplace.core.errors import DomainError, InvalidInput, NotFound
+from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from marketplace.core.phone import normalise_phone
+from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import external_url
 from marketplace.extensions import db
 from marketplace.notifications.services import notify_user
@@ -236,6 +238,38 @@ def _pickup_windows(hours: list[tuple[int, Optional[int], Optional[int]]]) -> li
     if errors:
         raise InvalidInput(errors)
     return windows
+
+
+# --- verified producers (granted by a department's decision, see egov.review) ---------------
+
+def verify_producer(farmer: User, department: Department, reference: str) -> Optional[ProducerVerification]:
+    """Record that `department` verified the farmer (once per approved application). None when the
+    applicant has no farm to verify."""
+    if farmer.farmer_profile is None:
+        return None
+    existing = db.session.scalar(select(ProducerVerification).where(ProducerVerification.reference == reference))
+    if existing is not None:
+        return existing
+    verification = ProducerVerification(farmer_id=farmer.id, department_id=department.id, reference=reference)
+    db.session.add(verification)
+    db.session.flush()
+    return verification
+
+
+def revoke_producer_verification(actor: User, verification: ProducerVerification, reason: str) -> ProducerVerification:
+    """Only an official of the department that verified may revoke, and says why."""
+    require_role(actor, Role.OFFICIAL)
+    if actor.department_id != verification.department_id:
+        raise PermissionDenied(_l("Only an official of the department that verified can revoke it."))
+    if not reason.strip():
+        raise DomainError(_l("Give the reason for revoking."), field="reason")
+    if verification.revoked_at is None:
+        verification.revoked_at, verification.revoked_by_id, verification.revoke_reason = utcnow(), actor.id, reason.strip()[:500]
+    return verification
+
+
+def verification_for(reference: str) -> Optional[ProducerVerification]:
+    return db.session.scalar(select(ProducerVerification).where(ProducerVerification.reference == reference))
 
 
 # --- roles granted by admins ----------------------------------------------------

@@ -33,6 +33,8 @@ ACTION_LABELS = {
     "viewed_by_admin": _l("viewed by an administrator"),
     "prefill_agreed": _l("profile facts copied, with consent"),
     "prefill_declined": _l("profile facts not copied"),
+    "producer_verified": _l("verified producer status given"),
+    "producer_verification_revoked": _l("verified producer status revoked"),
 }
 
 

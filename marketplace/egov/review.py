@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Role, RoleGrant, User
 from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, NotFound, PermissionDenied
@@ -158,6 +159,9 @@ def decide(actor: User, submission: Submission, approve: bool, reason: str) -> S
     _move(actor, submission, S.APPROVED if approve else S.REJECTED, reason.strip())
     submission.decided_at = utcnow()
     submission.decision_reason = reason.strip()
+    if approve and submission.version.definition.get("verifies_producer"):
+        if accounts.verify_producer(submission.applicant, submission.department, submission.reference) is not None:
+            record(submission, actor, "producer_verified")
     certificate = certificates.issue(submission)
     notify_user(submission.applicant, "application_decided", lambda: (
         _("Decision on %(reference)s", reference=submission.reference),
@@ -168,6 +172,17 @@ def decide(actor: User, submission: Submission, approve: bool, reason: str) -> S
     ))
     db.session.commit()
     return submission
+
+
+def revoke_verification(actor: User, submission: Submission, reason: str) -> None:
+    """The department takes back the verified-producer status this application gave."""
+    _official(actor, submission)
+    verification = accounts.verification_for(submission.reference or "")
+    if verification is None or verification.revoked_at is not None:
+        raise DomainError(_l("This application gave no verified status to revoke."))
+    accounts.revoke_producer_verification(actor, verification, reason)
+    record(submission, actor, "producer_verification_revoked", reason=reason.strip())
+    db.session.commit()
 
 
 def add_note(actor: User, submission: Submission, text: str) -> InternalNote:

@@ -385,6 +385,7 @@ def official_application(reference: str):
     rows = form_engine.answer_rows(submission.version.definition, submission.answers, _locale(), services.build_context(),
                                    submission.attachments, submission.prefilled)
     return render_template("egov/official_application.html", submission=submission, rows=rows,
+                           verification=accounts.verification_for(submission.reference or ""),
                            title=services.service_title(submission), question_form=QuestionForm(), decision_form=DecisionForm(),
                            note_form=NoteForm(), assign_form=assign_form)
 
@@ -424,6 +425,14 @@ def official_decide(reference: str):
         return redirect(url_for("egov.official_application", reference=reference))
     return _official_act(reference, lambda s: review.decide(current_user, s, form.decision.data == "approve", form.reason.data or ""),
                          _("The decision is recorded and the applicant is told."))
+
+
+@bp.post("/official/applications/<reference>/revoke-verification")
+@role_required(Role.OFFICIAL)
+def official_revoke_verification(reference: str):
+    reason = request.form.get("reason", "")
+    return _official_act(reference, lambda s: review.revoke_verification(current_user, s, reason),
+                         _("The verified producer status is revoked."))
 
 
 @bp.post("/official/applications/<reference>/note")
