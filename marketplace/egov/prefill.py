@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from marketplace.accounts.models import User
+from marketplace.accounts.models import User, Village
 from marketplace.catalog.models import Category, Listing
 from marketplace.catalog.presentation import category_name, quantity
 from marketplace.core.money import Money
@@ -86,6 +86,25 @@ def active_consent(user_id: int, eservice_id: int) -> Optional[PrefillConsent]:
     consent = db.session.scalar(select(PrefillConsent).where(PrefillConsent.user_id == user_id,
                                                              PrefillConsent.eservice_id == eservice_id))
     return consent if consent is not None and consent.revoked_at is None else None
+
+
+SHARED_FACTS = ("farm.name", "farm.village", "farm.categories", "sales.completed_orders", "sales.by_category_12m")
+
+
+def shared_facts(applicant: User, eservice_id: int) -> list[tuple[str, Any]]:
+    """What an official reviewing this service's application may see beside it: the applicant's
+    farm and sales summary, only if the applicant agreed to share with this service (never orders)."""
+    if active_consent(applicant.id, eservice_id) is None:
+        return []
+    facts = []
+    for key in SHARED_FACTS:
+        value = PREFILL_SOURCES[key].read(applicant)
+        if key == "farm.village" and value is not None:
+            village = db.session.get(Village, value)
+            value = f"{village.name} ({village.district.name})" if village else None
+        if value not in (None, ""):
+            facts.append((str(PREFILL_SOURCES[key].label), value))
+    return facts
 
 
 def _fields(definition: dict):

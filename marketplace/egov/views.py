@@ -23,6 +23,7 @@ from marketplace.egov.forms import (
     RatingForm, RegisterResidentForm, WithdrawForm,
 )
 from marketplace.egov.models import EService, SubmissionStatus
+from marketplace.egov.prefill import shared_facts
 from marketplace.extensions import db
 
 bp = Blueprint("egov", __name__)
@@ -386,6 +387,9 @@ def official_application(reference: str):
                                    submission.attachments, submission.prefilled)
     return render_template("egov/official_application.html", submission=submission, rows=rows,
                            verification=accounts.verification_for(submission.reference or ""),
+                           shared_facts=shared_facts(submission.applicant, submission.eservice_id),
+                           applicant_verification=(submission.applicant.farmer_profile.verification
+                                                   if submission.applicant.farmer_profile else None),
                            title=services.service_title(submission), question_form=QuestionForm(), decision_form=DecisionForm(),
                            note_form=NoteForm(), assign_form=assign_form)
 

@@ -136,3 +136,25 @@ def test_an_agent_cannot_agree_for_the_resident_and_others_cannot_revoke(client,
     db.session.commit()
     with pytest.raises(consent.DomainError):
         consent.revoke(egov["resident"], db.session.scalar(select(PrefillConsent.id)))
+
+
+def test_the_official_sees_shared_facts_only_with_consent_and_never_orders(client, login, egov, selling_farmer, db):
+    login(selling_farmer)
+    key = _start(client)
+    client.post("/logout")
+    db.session.expire_all()
+    submission = db.session.scalar(select(Submission).where(Submission.key == key))
+    submission.status, submission.reference = submission.status.SUBMITTED, "AGR-2026-000555"
+    db.session.commit()
+    login(egov["official"])
+    page = client.get("/official/applications/AGR-2026-000555").get_data(as_text=True)
+    assert "What the applicant shares from Village Square" not in page  # no consent yet
+    client.post("/logout")
+    db.session.add(PrefillConsent(user_id=selling_farmer.id, eservice_id=submission.eservice_id))
+    db.session.commit()
+    login(egov["official"])
+    page = client.get("/official/applications/AGR-2026-000555").get_data(as_text=True)
+    panel = page.split("What the applicant shares from Village Square")[1].split("</aside>")[0]
+    assert "Wanjiru&#39;s farm" in panel and "Mbeu (Hill)" in panel and "Honey, Maize" in panel
+    assert "Maize: 3 sacks" in panel
+    assert "Buyer" not in panel  # the farmer's customers and orders are not shared
