@@ -106,6 +106,8 @@ def test_consent_is_remembered_per_service_and_can_be_withdrawn(client, login, e
     assert submission.answers["farm_name"] == "Wanjiru's farm"  # not asked again
     page = client.get("/applications").get_data(as_text=True)
     assert "What your profile shares with forms" in page and "Agricultural input subsidy" in page
+    assert "<title>My applications · Village Square</title>" in page
+    assert page.count("What your profile shares with forms") == 1  # listed once, in the page body
     consent_id = db.session.scalar(select(PrefillConsent.id))
     client.post(f"/applications/consents/{consent_id}/revoke")
     third = _start(client)
