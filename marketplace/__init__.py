@@ -140,6 +140,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from marketplace.accounts.views import bp as accounts_bp
+    from marketplace.activity.views import bp as activity_bp
     from marketplace.catalog.views import bp as catalog_bp
     from marketplace.egov.views import bp as egov_bp
     from marketplace.notifications.views import bp as notifications_bp
@@ -154,6 +155,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(orders_bp)
     app.register_blueprint(payments_bp)
     app.register_blueprint(egov_bp)
+    app.register_blueprint(activity_bp)
 
 
 def _register_error_pages(app: Flask) -> None:
@@ -185,14 +187,14 @@ def _register_template_helpers(app: Flask) -> None:
     from marketplace.catalog import presentation
     from marketplace.core.phone import display_phone
     from marketplace.core.storage import get_storage
-    from marketplace.notifications.labels import status_name
+    from marketplace.notifications.labels import channel_name, status_name, topic_name
     from marketplace.orders.labels import order_status_name
     from marketplace.payments.labels import ledger_kind_name, payment_status_name
     from marketplace.egov.labels import audit_action_name, submission_status_name
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
-        asset_url=asset_url, role_name=role_name, department_name=department_name, status_name=status_name, order_status_name=order_status_name,
+        asset_url=asset_url, role_name=role_name, topic_name=topic_name, channel_name=channel_name, department_name=department_name, status_name=status_name, order_status_name=order_status_name,
         ledger_kind_name=ledger_kind_name, payment_status_name=payment_status_name,
         submission_status_name=submission_status_name, audit_action_name=audit_action_name,
         media_url=lambda key: get_storage().url(key), **presentation.TEMPLATE_GLOBALS,

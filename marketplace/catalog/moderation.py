@@ -11,6 +11,7 @@ from marketplace.catalog.services import record_change
 from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, PermissionDenied
 from marketplace.core.timeutils import utcnow
+from marketplace.core.urls import site_path
 from marketplace.extensions import db
 from marketplace.notifications.services import notify_user
 
@@ -26,7 +27,7 @@ def hide_listing(actor: User, listing: Listing, reason: str) -> None:
     notify_user(listing.farmer, "listing_hidden", lambda: (
         _("Your listing was hidden"),
         _("Your listing \"%(title)s\" was hidden by Village Square: %(reason)s", title=listing.title, reason=listing.hidden_reason),
-    ))
+    ), link=site_path("catalog.edit_listing", listing_id=listing.id))
     db.session.commit()
 
 

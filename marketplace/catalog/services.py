@@ -29,7 +29,7 @@ from marketplace.core.errors import DomainError, InvalidInput, NotFound, Permiss
 from marketplace.core.money import Money
 from marketplace.core.phone import normalise_phone
 from marketplace.core.storage import get_storage
-from marketplace.core.urls import external_url
+from marketplace.core.urls import external_url, site_path
 from marketplace.extensions import db
 from marketplace.notifications.services import notify_user
 
@@ -277,7 +277,7 @@ def _tell_farmer_an_agent_listed(listing: Listing, agent: User) -> None:
     notify_user(listing.farmer, "listing_entered_by_agent", lambda: (
         _("New listing on Village Square"),
         _("%(agent)s listed \"%(title)s\" for you on Village Square: %(link)s", agent=agent.name, title=listing.title, link=link),
-    ))
+    ), link=site_path("catalog.edit_listing", listing_id=listing.id))
 
 
 def update_listing(actor: User, listing: Listing, data: ListingInput) -> Listing:

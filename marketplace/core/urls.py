@@ -12,3 +12,10 @@ def external_url(endpoint: str, **values) -> str:
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     with current_app.test_request_context(base_url=base):
         return url_for(endpoint, _external=True, **values)
+
+
+def site_path(endpoint: str, **values) -> str:
+    """A path on this site (no host) that works outside a request too: jobs and commands
+    write links into messages the person reads on the site later."""
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
+        return url_for(endpoint, **values)

@@ -20,6 +20,7 @@ from marketplace.accounts.models import Role, RoleGrant, User
 from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, NotFound, PermissionDenied
 from marketplace.core.timeutils import as_utc, utcnow
+from marketplace.core.urls import site_path
 from marketplace.egov import certificates
 from marketplace.egov.models import InternalNote, Submission, SubmissionStatus
 from marketplace.egov.services import OPEN, record, service_title
@@ -146,7 +147,7 @@ def request_info(actor: User, submission: Submission, question: str) -> Submissi
         _("More information needed for %(reference)s", reference=submission.reference),
         _("Village Square: the office needs more for your application %(reference)s: %(question)s Open My applications to answer.",
           reference=submission.reference, question=question.strip()),
-    ))
+    ), link=site_path("egov.application", key=submission.key))
     db.session.commit()
     return submission
 
@@ -169,7 +170,7 @@ def decide(actor: User, submission: Submission, approve: bool, reason: str) -> S
            reference=submission.reference, service=service_title(submission), code=certificate.code) if approve else
          _("Village Square: your application %(reference)s (%(service)s) is not approved. Reason: %(reason)s",
            reference=submission.reference, service=service_title(submission), reason=reason.strip())),
-    ))
+    ), link=site_path("egov.application", key=submission.key))
     db.session.commit()
     return submission
 

@@ -26,6 +26,7 @@ from marketplace.accounts.models import Department, Role, User, Village
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from marketplace.core.money import Money
 from marketplace.core.timeutils import utcnow
+from marketplace.core.urls import site_path
 from marketplace.egov import attachments, form_engine
 from marketplace.egov.models import (
     AuditEvent, EService, ReferenceSequence, Submission, SubmissionStatus,
@@ -261,7 +262,7 @@ def service_title(submission: Submission, locale: Optional[str] = None) -> str:
 
 
 def _tell_applicant(submission: Submission, kind: str, render) -> None:
-    notify_user(submission.applicant, kind, render)
+    notify_user(submission.applicant, kind, render, link=site_path("egov.application", key=submission.key))
 
 
 # --- after filing --------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.core.db import string_enum
@@ -40,3 +40,37 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[Optional[datetime]] = mapped_column()
+
+
+class InboxMessage(db.Model):
+    """The in-site copy of a notification, readable on the site in the language it was written in.
+
+    Every message the outbox sends by SMS or email has one, so a person who lost the SMS
+    finds it here; `read_at` is empty until they mark it read.
+    """
+
+    __tablename__ = "inbox_messages"
+    __table_args__ = (Index("ix_inbox_messages_user_unread", "user_id", "read_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    topic: Mapped[str] = mapped_column(String(20))
+    locale: Mapped[str] = mapped_column(String(12))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(String(300), default="")  # a path on this site, e.g. /orders/K7P2QX
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[Optional[datetime]] = mapped_column()
+
+
+class NotificationPreference(db.Model):
+    """One person's choice for one topic on one channel; without a row the default applies."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (UniqueConstraint("user_id", "topic", "channel"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    topic: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(10))
+    enabled: Mapped[bool] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

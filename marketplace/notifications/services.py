@@ -5,11 +5,13 @@ from typing import Callable, Optional, Protocol
 
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
+from marketplace.notifications import preferences
 from marketplace.notifications.channels import get_backend
-from marketplace.notifications.models import Channel, OutboxMessage, OutboxStatus
+from marketplace.notifications.models import Channel, InboxMessage, OutboxMessage, OutboxStatus
 
 
 class Recipient(Protocol):
@@ -30,30 +32,60 @@ def preferred_channel(user: Recipient) -> Optional[tuple[Channel, str]]:
     return None
 
 
-def notify_user(user: Recipient, kind: str, render: Callable[[], tuple[str, str]], channel: Channel | None = None) -> Optional[OutboxMessage]:
-    """Queue a message to `user` and try to deliver it at once.
+def notify_user(user: Recipient, kind: str, render: Callable[[], tuple[str, str]], channel: Channel | None = None,
+                link: str = "") -> Optional[OutboxMessage]:
+    """Tell `user` something: by SMS and/or email as their preferences say, and in the site's inbox.
 
-    `render()` returns (subject, body) and is called under the user's locale,
-    so the text is written in their language whatever the sender's is.
+    `render()` returns (subject, body) and is called under the user's locale, so the
+    text is written in their language whatever the sender's is. `link` is a path on
+    this site the inbox entry points to. Security messages ignore preferences and go to
+    `channel` (or the preferred channel); their inbox copy says where the secret went
+    without repeating it. Returns the first outbox message queued, if any.
     """
-    if channel is None:
-        target = preferred_channel(user)
-    else:
-        address = user.phone if channel is Channel.SMS else user.email
-        target = (channel, address) if address else None
-    if target is None:
-        return None
+    topic = preferences.topic_for(kind)
     with force_locale(user.preferred_locale):
         subject, body = render()
         subject, body = str(subject), str(body)
-    message = OutboxMessage(
-        user_id=user.id, kind=kind, channel=target[0], recipient=target[1],
-        locale=user.preferred_locale, subject=subject, body=body,
-    )
-    db.session.add(message)
+        targets = _targets(user, topic, channel)
+        inbox_body = body if topic != preferences.SECURITY else (
+            str(_("This message was sent to %(address)s only, because it holds a one-time secret.",
+                  address=", ".join(address for _channel, address in targets))) if targets else "")
+    queued = []
+    for target_channel, address in targets:
+        message = OutboxMessage(
+            user_id=user.id, kind=kind, channel=target_channel, recipient=address,
+            locale=user.preferred_locale, subject=subject, body=body,
+        )
+        db.session.add(message)
+        queued.append(message)
+    wants_inbox = topic != preferences.SECURITY and preferences.INSITE in preferences.channels_for(user, topic)
+    if wants_inbox or (queued and inbox_body):
+        # What went by SMS or email is always readable here too; it only counts as new if asked for.
+        db.session.add(InboxMessage(
+            user_id=user.id, kind=kind, topic=topic, locale=user.preferred_locale, subject=subject,
+            body=inbox_body, link=link, read_at=None if wants_inbox or topic == preferences.SECURITY else utcnow(),
+        ))
     db.session.flush()
-    deliver(message)
-    return message
+    for message in queued:
+        deliver(message)
+    return queued[0] if queued else None
+
+
+def _targets(user: Recipient, topic: str, channel: Channel | None) -> list[tuple[Channel, str]]:
+    if topic == preferences.SECURITY:
+        if channel is None:
+            target = preferred_channel(user)
+        else:
+            address = user.phone if channel is Channel.SMS else user.email
+            target = (channel, address) if address else None
+        return [target] if target else []
+    wanted = preferences.channels_for(user, topic)
+    targets = []
+    if preferences.SMS in wanted and user.phone:
+        targets.append((Channel.SMS, user.phone))
+    if preferences.EMAIL in wanted and user.email:
+        targets.append((Channel.EMAIL, user.email))
+    return targets
 
 
 def deliver(message: OutboxMessage) -> None:

@@ -1,14 +1,67 @@
-"""Admins read the outbox: what was sent, to whom, and what failed."""
-from flask import Blueprint, render_template
+"""The person's inbox and notification preferences; admins read the outbox."""
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
 from marketplace.accounts.models import Role
 from marketplace.core.auth import role_required
+from marketplace.core.errors import NotFound
+from marketplace.notifications import inbox, preferences
+from marketplace.notifications.forms import chosen, field_name, preferences_form
 from marketplace.notifications.services import recent_messages
 
 bp = Blueprint("notifications", __name__)
+
+
+@bp.app_context_processor
+def unread_badge():
+    def unread_messages() -> int:
+        # Asked once per page by the header; kept on `g` if a page renders it twice.
+        if "unread_messages" not in g:
+            g.unread_messages = inbox.unread_count(current_user) if current_user.is_authenticated else 0
+        return g.unread_messages
+
+    return {"unread_messages": unread_messages}
 
 
 @bp.get("/admin/outbox")
 @role_required(Role.ADMIN)
 def admin_outbox():
     return render_template("notifications/admin_outbox.html", messages=recent_messages())
+
+
+@bp.get("/inbox")
+@login_required
+def inbox_page():
+    page = request.args.get("page", 1, type=int) or 1
+    return render_template("notifications/inbox.html", result=inbox.inbox_page(current_user, page))
+
+
+@bp.post("/inbox/<int:message_id>/read")
+@login_required
+def mark_read(message_id: int):
+    try:
+        inbox.mark_read(current_user, message_id)
+    except NotFound:
+        abort(404)
+    return redirect(url_for("notifications.inbox_page", page=request.form.get("page", 1, type=int)) + f"#message-{message_id}")
+
+
+@bp.post("/inbox/read-all")
+@login_required
+def mark_all_read():
+    inbox.mark_all_read(current_user)
+    flash(_("All messages are marked as read."), "success")
+    return redirect(url_for("notifications.inbox_page"))
+
+
+@bp.route("/profile/notifications", methods=["GET", "POST"])
+@login_required
+def notification_preferences():
+    form = preferences_form(preferences.choices(current_user))
+    if form.validate_on_submit():
+        preferences.save_choices(current_user, chosen(form))
+        flash(_("Your notification choices are saved."), "success")
+        return redirect(url_for("notifications.notification_preferences"))
+    return render_template("notifications/preferences.html", form=form, field_name=field_name,
+                           topics=preferences.CHOOSABLE_TOPICS, channels=preferences.CHANNELS)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from marketplace.accounts.models import User
 from marketplace.core.errors import DomainError, NotFound
 from marketplace.core.money import Money
+from marketplace.core.urls import site_path
 from marketplace.extensions import db
 from marketplace.i18n import money
 from marketplace.notifications.services import notify_user
@@ -153,7 +154,7 @@ class CheckoutPayments:
                 _("%(amount)s has been refunded to your card for purchase %(reference)s.",
                   amount=money(Money(payment.currency, amount_minor)),
                   reference=payment.reference),
-            ))
+            ), link=site_path("orders.checkout_done", reference=payment.reference))
 
 
 owners.register(PURPOSE, CheckoutPayments())

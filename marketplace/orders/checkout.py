@@ -21,6 +21,7 @@ from sqlalchemy import select
 from marketplace.accounts.models import User
 from marketplace.catalog.stock import reserve_stock
 from marketplace.core.errors import DomainError, InvalidInput
+from marketplace.core.urls import site_path
 from marketplace.extensions import db
 from marketplace.i18n import money
 from marketplace.notifications.services import notify_user
@@ -167,4 +168,4 @@ def tell_farmer(order: Order) -> None:
         ngettext("New order %(number)s on Village Square: %(num)d item, %(total)s. Open Orders to prepare.",
                  "New order %(number)s on Village Square: %(num)d items, %(total)s. Open Orders to prepare.",
                  len(order.items), number=order.number, total=money(order.total)),
-    ))
+    ), link=site_path("orders.order_page", number=order.number))

@@ -25,6 +25,7 @@ from marketplace.accounts.models import User
 from marketplace.catalog.stock import release_stock
 from marketplace.core.errors import DomainError, NotFound, PermissionDenied
 from marketplace.core.timeutils import utcnow
+from marketplace.core.urls import site_path
 from marketplace.extensions import db
 from marketplace.notifications.services import notify_user
 from marketplace.orders import card_payments
@@ -109,7 +110,7 @@ def move(actor: User, order: Order, to: OrderStatus, reason: str = "") -> Order:
         _("Order %(number)s", number=order.number),
         _("Order %(number)s is now: %(status)s.", number=order.number, status=order_status_name(to))
         + (" " + _("Reason: %(reason)s", reason=reason.strip()) if reason.strip() else ""),
-    ))
+    ), link=site_path("orders.order_page", number=order.number))
     db.session.commit()
     return order
 

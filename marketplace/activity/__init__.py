@@ -1,0 +1,1 @@
+"""My activity: one page, newest first, of everything a person has going on across the domains."""
