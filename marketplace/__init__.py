@@ -162,7 +162,9 @@ def _register_error_pages(app: Flask) -> None:
     def render_error(error: HTTPException):
         code = error.code or 500
         template = code if code in (400, 403, 404, 429) else 500
-        return render_template(f"errors/{template}.html", error=error), code
+        # A 405 must say which methods would work (RFC 9110); the friendly page keeps that header.
+        allowed = getattr(error, "valid_methods", None)
+        return render_template(f"errors/{template}.html", error=error), code, ({"Allow": ", ".join(allowed)} if allowed else {})
 
     for code in (400, 403, 404, 405, 429):
         app.register_error_handler(code, render_error)
