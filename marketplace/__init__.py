@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import HTTPException
 
 from marketplace.config import load_config
-from marketplace.extensions import babel, compress, csrf, db, limiter, login_manager, migrate, talisman
+from marketplace.extensions import babel, compress, cors, csrf, db, limiter, login_manager, migrate, talisman
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,7 +87,9 @@ def _import_models() -> None:
     from marketplace.egov import models as _egov  # noqa: F401
     from marketplace.notifications import models as _notifications  # noqa: F401
     from marketplace.orders import models as _orders  # noqa: F401
+    from marketplace.opendata import models as _opendata  # noqa: F401
     from marketplace.payments import models as _payments  # noqa: F401
+    from marketplace.voice import models as _voice  # noqa: F401
 
 
 def _init_extensions(app: Flask) -> None:
@@ -109,6 +111,8 @@ def _init_extensions(app: Flask) -> None:
     compress.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    cors.init_app(app, resources={r"/api/v1/*": {"origins": "*", "methods": ["GET", "HEAD", "OPTIONS"]}},
+                  supports_credentials=False, send_wildcard=True)
     csp = dict(CSP)
     if app.config.get("STRIPE_PUBLISHABLE_KEY"):
         # Stripe.js runs from its own origin, draws the card field in its frames and calls Stripe's API.
@@ -141,12 +145,15 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.activity.views import bp as activity_bp
+    from marketplace.api.views import bp as api_bp
     from marketplace.catalog.views import bp as catalog_bp
     from marketplace.egov.views import bp as egov_bp
     from marketplace.notifications.views import bp as notifications_bp
     from marketplace.orders.views import bp as orders_bp
     from marketplace.payments.views import bp as payments_bp
+    from marketplace.opendata.views import bp as opendata_bp
     from marketplace.public.views import bp as public_bp
+    from marketplace.voice.views import bp as voice_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(accounts_bp)
@@ -156,6 +163,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(payments_bp)
     app.register_blueprint(egov_bp)
     app.register_blueprint(activity_bp)
+    app.register_blueprint(voice_bp)
+    app.register_blueprint(opendata_bp)
+    app.register_blueprint(api_bp)
 
 
 def _register_error_pages(app: Flask) -> None:
@@ -187,18 +197,23 @@ def _register_template_helpers(app: Flask) -> None:
 
     from marketplace.accounts.labels import department_name, role_name
     from marketplace.catalog import presentation
+    from marketplace.opendata import presentation as opendata_presentation
     from marketplace.core.phone import display_phone
     from marketplace.core.storage import get_storage
     from marketplace.notifications.labels import channel_name, status_name, topic_name
     from marketplace.orders.labels import order_status_name
     from marketplace.payments.labels import ledger_kind_name, payment_status_name
     from marketplace.egov.labels import audit_action_name, submission_status_name
+    from marketplace.voice.labels import category_name as report_category_name
+    from marketplace.voice.labels import report_status_name
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
         asset_url=asset_url, role_name=role_name, topic_name=topic_name, channel_name=channel_name, department_name=department_name, status_name=status_name, order_status_name=order_status_name,
         ledger_kind_name=ledger_kind_name, payment_status_name=payment_status_name,
         submission_status_name=submission_status_name, audit_action_name=audit_action_name,
+        report_category_name=report_category_name, report_status_name=report_status_name,
         media_url=lambda key: get_storage().url(key), **presentation.TEMPLATE_GLOBALS,
+        **opendata_presentation.TEMPLATE_GLOBALS,
     )
     app.jinja_env.filters["phone"] = display_phone

@@ -1,4 +1,5 @@
-"""`flask` commands: seed-demo, `flask users grant|revoke` for operators, `flask orders expire` for cron."""
+"""`flask` commands: seed-demo, `flask users grant|revoke` for operators, `flask orders expire` and
+`flask opendata aggregate` for cron."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -13,9 +14,12 @@ from marketplace.accounts.seeding import database_is_empty, seed_demo_people, se
 from marketplace.catalog.demo_data import seed_demo_listings
 from marketplace.catalog.seeding import ensure_categories
 from marketplace.core.errors import DomainError
+from marketplace.core.timeutils import utcnow
 from marketplace.egov.versions import ensure_seeded_services
 from marketplace.extensions import db
+from marketplace.opendata.aggregate import aggregate
 from marketplace.orders.services import expire_unpaid_orders
+from marketplace.voice.seeding import ensure_default_routing
 
 
 def register_commands(app: Flask) -> None:
@@ -33,6 +37,7 @@ def register_commands(app: Flask) -> None:
         farmer = services.find_user_by_identifier(next(phone for role, phone, _ in people if role == "farmer"))
         listed = seed_demo_listings(farmer)
         forms = ensure_seeded_services()
+        ensure_default_routing()
         click.echo(f"Demo people (password for all: {DEMO_PASSWORD}):")
         for role, phone, email in people:
             click.echo(f"  {role:<9} {phone}  {email}")
@@ -59,6 +64,19 @@ def register_commands(app: Flask) -> None:
         """Cancel unpaid card orders older than MINUTES and release their stock (safe to rerun)."""
         numbers = expire_unpaid_orders(timedelta(minutes=minutes))
         click.echo(f"{len(numbers)} unpaid order(s) expired" + (f": {', '.join(numbers)}" if numbers else "."))
+
+    opendata = click.Group("opendata", help="The open data: price index and service performance.")
+    app.cli.add_command(opendata)
+
+    @opendata.command("aggregate")
+    @click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="The day (UTC) to compute; default today.")
+    @click.option("--days", default=1, show_default=True, help="Also recompute this many days before it (for a backfill).")
+    def aggregate_command(day, days: int) -> None:
+        """Compute the day's price index and its month's service figures (idempotent: safe to rerun)."""
+        last = (day.date() if day else utcnow().date())
+        for offset in range(days - 1, -1, -1):
+            result = aggregate(last - timedelta(days=offset))
+            click.echo(f"{result.day}: {result.price_cells} price cell(s), {result.service_months} service(s) this month")
 
     users = click.Group("users", help="Grant or revoke the roles only an admin gives.")
     app.cli.add_command(users)

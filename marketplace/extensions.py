@@ -1,6 +1,7 @@
 """Extensions are created once, unbound, and bound to an app in create_app()."""
 from flask_babel import Babel
 from flask_compress import Compress
+from flask_cors import CORS
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -22,3 +23,5 @@ limiter = Limiter(key_func=get_remote_address)
 talisman = Talisman()
 # gzip (or brotli) for HTML, CSS, JS and JSON: a page on 3G costs a quarter of its size.
 compress = Compress()
+# The open-data API may be read by any site's JavaScript (GET only); nothing else is shared.
+cors = CORS()

@@ -30,6 +30,9 @@ DEPARTMENTS = [
     ("LND", "Lands and Physical Planning"),
     ("TRD", "Trade and Licensing"),
     ("SWF", "Social Welfare"),
+    ("PWK", "Public Works, Water and Energy"),
+    ("HLT", "Health"),
+    ("EDU", "Education"),
 ]
 
 # (role, name, phone, email) — one demo person per role; all share DEMO_PASSWORD.

@@ -25,6 +25,9 @@ DEPARTMENT_LABELS = {
     "LND": _l("Lands and Physical Planning"),
     "TRD": _l("Trade and Licensing"),
     "SWF": _l("Social Welfare"),
+    "PWK": _l("Public Works, Water and Energy"),
+    "HLT": _l("Health"),
+    "EDU": _l("Education"),
 }
 
 

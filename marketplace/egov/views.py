@@ -25,6 +25,7 @@ from marketplace.egov.forms import (
 from marketplace.egov.models import EService, SubmissionStatus
 from marketplace.egov.prefill import shared_facts
 from marketplace.extensions import db
+from marketplace.voice import services as voice
 
 bp = Blueprint("egov", __name__)
 S = SubmissionStatus
@@ -361,7 +362,8 @@ def official_queue():
     department_services = [s for s in versions.all_services() if s.department_id == current_user.department_id]
     return render_template("egov/official_queue.html", rows=rows, filters=filters, statuses=list(S),
                            department_services=department_services, villages=accounts.village_choices(),
-                           districts=_districts(), title=services.service_title)
+                           districts=_districts(), title=services.service_title,
+                           open_reports=voice.open_report_count(current_user))
 
 
 def _districts():

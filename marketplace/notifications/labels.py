@@ -14,6 +14,7 @@ TOPIC_LABELS = {
     preferences.ORDERS: _l("Orders and payments"),
     preferences.APPLICATIONS: _l("Applications to government services"),
     preferences.LISTINGS: _l("Your listings"),
+    preferences.REPORTS: _l("Reports you made or support"),
     preferences.MARKETING: _l("News and offers from Village Square"),
     preferences.SECURITY: _l("Account security"),
 }

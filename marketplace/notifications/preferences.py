@@ -2,7 +2,7 @@
 
 Kinds of message (``order_ready``, ``application_decided``…) belong to a few topics a
 person can understand and choose from. Without a saved choice the defaults apply:
-orders, applications and listings arrive in the site's inbox and by SMS (by email
+orders, applications, listings and reports arrive in the site's inbox and by SMS (by email
 only for people without a phone, as before preferences existed); marketing arrives
 nowhere until the person turns it on. Security messages (a password reset) are not
 a choice: they go to the phone or email whatever the preferences say, because the
@@ -20,14 +20,16 @@ from marketplace.notifications.models import NotificationPreference
 SMS, EMAIL, INSITE = "sms", "email", "insite"
 CHANNELS = (SMS, EMAIL, INSITE)
 
-ORDERS, APPLICATIONS, LISTINGS, MARKETING, SECURITY = "orders", "applications", "listings", "marketing", "security"
+ORDERS, APPLICATIONS, LISTINGS, REPORTS, MARKETING, SECURITY = (
+    "orders", "applications", "listings", "reports", "marketing", "security")
 #: The topics a person chooses for, in the order the preferences page shows them.
-CHOOSABLE_TOPICS = (ORDERS, APPLICATIONS, LISTINGS, MARKETING)
+CHOOSABLE_TOPICS = (ORDERS, APPLICATIONS, LISTINGS, REPORTS, MARKETING)
 
 _TOPIC_OF_PREFIX = {
     "order_": ORDERS, "payment_": ORDERS, "payout_": ORDERS,
     "application_": APPLICATIONS,
     "listing_": LISTINGS,
+    "report_": REPORTS,
     "marketing_": MARKETING,
     "password_": SECURITY, "security_": SECURITY,
 }

@@ -36,7 +36,9 @@ def key_pages(world):
     def anonymous(w, page):
         return [("home", "/"), ("search", "/produce?q=eggs"), ("listing detail", f"/listing/{w['eggs'].id}"),
                 ("form catalogue", "/services"), ("service start page", "/services/agricultural-input-subsidy"),
-                ("verify", "/verify"), ("sign in", "/login"), ("register", "/register")]
+                ("verify", "/verify"), ("sign in", "/login"), ("register", "/register"),
+                ("produce prices", "/prices"), ("reports", "/reports"), ("service performance", "/performance"),
+                ("open data", "/open-data")]
 
     def buyer(w, page):
         pages = [("cart", "/cart"), ("checkout", "/checkout"), ("order page", f"/orders/{w['order'].number}")]
@@ -45,7 +47,7 @@ def key_pages(world):
         step = "/" + page.url.split("/", 3)[3]  # /applications/<key>/step/1
         key = step.split("/")[2]
         return pages + [("form step", step), ("check answers", f"/applications/{key}/check"),
-                        ("my applications", "/applications")]
+                        ("my applications", "/applications"), ("report a problem", "/reports/new")]
 
     def farmer(w, page):
         return [("listing form", "/sell/new"), ("my listings", "/sell"), ("incoming orders", "/sell/orders"),
@@ -53,6 +55,6 @@ def key_pages(world):
                 ("my activity", "/activity"), ("messages", "/inbox"), ("notification choices", "/profile/notifications")]
 
     def official(w, page):
-        return [("official queue", "/official/queue")]
+        return [("official queue", "/official/queue"), ("residents' reports", "/official/reports")]
 
     return {None: anonymous, "buyer": buyer, "wanjiru": farmer, "official": official}

@@ -1,0 +1,1 @@
+"""The public, read-only open-data API under /api/v1, its OpenAPI description and its human page."""

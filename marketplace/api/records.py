@@ -1,0 +1,48 @@
+"""The API's records: plain dicts of integers and strings (money in minor units with a currency),
+the same for JSON and CSV. Nothing here can name a person: reports carry no reporter, no text."""
+from __future__ import annotations
+
+from marketplace.opendata.models import PriceCell, ServiceMonth
+from marketplace.voice.models import Report
+
+PRICE_FIELDS = ["day", "category", "unit", "currency", "region", "district", "listings", "listing_farmers",
+                "ask_p10_minor", "ask_median_minor", "ask_p90_minor", "paid_orders", "paid_farmers",
+                "paid_median_minor", "paid_quantity_milli"]
+
+SERVICE_FIELDS = ["month", "service", "department", "received", "decided", "approved", "decided_within_target",
+                  "median_hours_to_decision", "p90_hours_to_decision", "rating_count", "rating_sum"]
+
+REPORT_FIELDS = ["id", "category", "region", "district", "village", "department", "status", "reported_on",
+                 "resolved_on", "days_to_resolution", "supporters"]
+
+
+def price_record(cell: PriceCell) -> dict:
+    return {
+        "day": cell.day.isoformat(), "category": cell.category.slug, "unit": cell.unit, "currency": cell.currency,
+        "region": cell.region.code, "district": cell.district.code if cell.district else None,
+        "listings": cell.listings, "listing_farmers": cell.listing_farmers,
+        "ask_p10_minor": cell.ask_p10_minor, "ask_median_minor": cell.ask_median_minor, "ask_p90_minor": cell.ask_p90_minor,
+        "paid_orders": cell.paid_orders, "paid_farmers": cell.paid_farmers,
+        "paid_median_minor": cell.paid_median_minor, "paid_quantity_milli": cell.paid_quantity_milli,
+    }
+
+
+def service_record(row: ServiceMonth) -> dict:
+    return {
+        "month": row.month.strftime("%Y-%m"), "service": row.eservice.slug, "department": row.department.code,
+        "received": row.received, "decided": row.decided, "approved": row.approved,
+        "decided_within_target": row.within_target, "median_hours_to_decision": row.median_hours,
+        "p90_hours_to_decision": row.p90_hours, "rating_count": row.rating_count, "rating_sum": row.rating_sum,
+    }
+
+
+def report_record(report: Report) -> dict:
+    resolved = report.resolved_at.date() if report.resolved_at else None
+    return {
+        "id": report.id, "category": report.category.value, "region": report.district.region.code,
+        "district": report.district.code, "village": report.village.name,
+        "department": report.department.code if report.department else None, "status": report.status.value,
+        "reported_on": report.created_at.date().isoformat(), "resolved_on": resolved.isoformat() if resolved else None,
+        "days_to_resolution": (resolved - report.created_at.date()).days if resolved else None,
+        "supporters": report.supporters,
+    }

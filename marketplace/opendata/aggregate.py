@@ -1,0 +1,191 @@
+"""`flask opendata aggregate`: the day's price index and the month's service performance.
+
+Everything is computed by the database, by SQL that runs the same on SQLite and PostgreSQL:
+percentiles with window functions (row_number and count over each cell, then the two
+neighbouring rows and integer interpolation, as PostgreSQL's percentile_cont does), so no
+listing, order or application is ever loaded into Python. A day (or month) is replaced as a
+whole in one transaction: running the command again for the same day gives the same rows.
+
+Privacy: a price cell is kept only when at least OPENDATA_MIN_FARMERS distinct farmers are in
+it (k-anonymity); the asking and the paid halves are suppressed separately.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from flask import current_app
+from sqlalchemy import DateTime, bindparam, delete, text
+
+from marketplace.extensions import db
+from marketplace.opendata.models import PriceCell, ServiceMonth
+
+#: The percentiles published, in hundredths.
+P10, P50, P90 = 10, 50, 90
+
+
+def _percentile_columns(value: str, name: str, k: int) -> str:
+    """Aggregates over `ranked` (rn from 0, n rows in the cell) that give the k-th percentile's
+    two neighbours and the interpolation weight, in integers."""
+    position = f"((n - 1) * {k})"
+    return (
+        f"MAX(CASE WHEN rn = {position} / 100 THEN {value} END) AS {name}_low, "
+        f"MAX(CASE WHEN rn = {position} / 100 + (CASE WHEN {position} % 100 > 0 THEN 1 ELSE 0 END) THEN {value} END) AS {name}_high, "
+        f"MAX({position} % 100) AS {name}_weight"
+    )
+
+
+def _interpolated(name: str) -> str:
+    # Rounded half up to a whole minor unit (or hour): integers in, an integer out, on both databases.
+    return f"({name}_low * 100 + ({name}_high - {name}_low) * {name}_weight + 50) / 100"
+
+
+def _cells_sql(source: str, value: str, area: str, sums: str = "") -> str:
+    """Percentiles 10/50/90 of `value` per (category, unit, currency, area) over the rows of `source`,
+    with the row and farmer counts (and any `sums`), for cells with enough distinct farmers."""
+    keys = f"category_id, unit, currency, {area}"
+    return f"""
+        SELECT cells.*, {_interpolated('p10')} AS p10, {_interpolated('p50')} AS p50, {_interpolated('p90')} AS p90
+        FROM (
+            SELECT {keys}, COUNT(*) AS cnt, COUNT(DISTINCT farmer_id) AS farmers, {sums}
+                   {_percentile_columns(value, 'p10', P10)}, {_percentile_columns(value, 'p50', P50)},
+                   {_percentile_columns(value, 'p90', P90)}
+            FROM (
+                SELECT src.*,
+                       ROW_NUMBER() OVER (PARTITION BY {keys} ORDER BY {value}) - 1 AS rn,
+                       COUNT(*) OVER (PARTITION BY {keys}) AS n
+                FROM ({source}) AS src
+            ) AS ranked
+            GROUP BY {keys}
+            HAVING COUNT(DISTINCT farmer_id) >= :min_farmers
+        ) AS cells
+    """
+
+
+ASKING = """
+    SELECT category_id, unit, currency, region_id, district_id, farmer_id, price_minor
+    FROM listings
+    WHERE status = 'active' AND hidden_at IS NULL AND created_at < :day_end
+"""
+
+PAID = """
+    SELECT l.category_id AS category_id, oi.unit AS unit, o.currency AS currency, l.region_id AS region_id,
+           l.district_id AS district_id, o.farmer_id AS farmer_id, oi.unit_price_minor AS price_minor,
+           oi.quantity_milli AS quantity_milli
+    FROM order_items oi
+    JOIN orders o ON o.id = oi.order_id
+    JOIN listings l ON l.id = oi.listing_id
+    WHERE o.status = 'completed' AND EXISTS (
+        SELECT 1 FROM order_events e
+        WHERE e.order_id = o.id AND e.to_status = 'completed' AND e.at >= :day_start AND e.at < :day_end
+    )
+"""
+
+
+@dataclass
+class AggregateResult:
+    day: date
+    price_cells: int
+    service_months: int
+
+
+def _day_bounds(day: date) -> dict:
+    start = datetime.combine(day, time.min, tzinfo=timezone.utc)
+    return {"day_start": start, "day_end": start + timedelta(days=1)}
+
+
+def _run(sql: str, params: dict):
+    statement = text(sql)
+    names = set(statement._bindparams)  # only the parameters this statement uses
+    statement = statement.bindparams(*[bindparam(n, type_=DateTime(timezone=True)) for n in ("day_start", "day_end", "month_start", "month_end") if n in names])
+    return db.session.execute(statement, {k: v for k, v in params.items() if k in names}).mappings().all()
+
+
+def aggregate_prices(day: date) -> int:
+    """Replace the day's price cells. Returns how many cells were published."""
+    params = {**_day_bounds(day), "min_farmers": current_app.config.get("OPENDATA_MIN_FARMERS", 3)}
+    cells: dict[tuple, PriceCell] = {}
+    for area in ("region_id, district_id", "region_id"):
+        level_district = "district_id" in area
+        for row in _run(_cells_sql(ASKING, "price_minor", area, ""), params):
+            cell = _cell(cells, day, row, level_district)
+            cell.listings, cell.listing_farmers = row["cnt"], row["farmers"]
+            cell.ask_p10_minor, cell.ask_median_minor, cell.ask_p90_minor = row["p10"], row["p50"], row["p90"]
+        for row in _run(_cells_sql(PAID, "price_minor", area, "SUM(quantity_milli) AS quantity_sum,"), params):
+            cell = _cell(cells, day, row, level_district)
+            cell.paid_orders, cell.paid_farmers = row["cnt"], row["farmers"]
+            cell.paid_median_minor, cell.paid_quantity_milli = row["p50"], row["quantity_sum"]
+    db.session.execute(delete(PriceCell).where(PriceCell.day == day))
+    db.session.add_all(cells.values())
+    return len(cells)
+
+
+def _cell(cells: dict, day: date, row, level_district: bool) -> PriceCell:
+    district_id = row["district_id"] if level_district else None
+    key = (row["category_id"], row["unit"], row["currency"], row["region_id"], district_id)
+    if key not in cells:
+        cells[key] = PriceCell(day=day, category_id=row["category_id"], unit=row["unit"], currency=row["currency"],
+                               region_id=row["region_id"], district_id=district_id)
+    return cells[key]
+
+
+def _hours_between(later: str, earlier: str) -> str:
+    """Whole hours, truncated the same way on both databases (no float on either side)."""
+    if db.engine.dialect.name == "postgresql":
+        return f"CAST(FLOOR(EXTRACT(EPOCH FROM ({later} - {earlier})) / 3600) AS INTEGER)"
+    return f"((CAST(strftime('%s', {later}) AS INTEGER) - CAST(strftime('%s', {earlier}) AS INTEGER)) / 3600)"
+
+
+def aggregate_services(month_start: date) -> int:
+    """Replace the month's rows of service performance. Returns how many services had activity."""
+    month_end = (month_start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    params = {"month_start": datetime.combine(month_start, time.min, tzinfo=timezone.utc),
+              "month_end": datetime.combine(month_end, time.min, tzinfo=timezone.utc)}
+    target = ("CAST(fv.definition ->> 'target_days' AS INTEGER)" if db.engine.dialect.name == "postgresql"
+              else "CAST(json_extract(fv.definition, '$.target_days') AS INTEGER)")
+    hours = _hours_between("s.decided_at", "s.submitted_at")
+    received = {(r["eservice_id"], r["department_id"]): r for r in _run("""
+        SELECT eservice_id, department_id, COUNT(*) AS received FROM submissions
+        WHERE submitted_at >= :month_start AND submitted_at < :month_end GROUP BY eservice_id, department_id
+    """, params)}
+    decided_source = f"""
+        SELECT s.eservice_id AS eservice_id, s.department_id AS department_id, s.status AS status, s.rating AS rating,
+               {hours} AS hours, {target} AS target_days
+        FROM submissions s JOIN form_versions fv ON fv.id = s.version_id
+        WHERE s.decided_at >= :month_start AND s.decided_at < :month_end AND s.submitted_at IS NOT NULL
+          AND s.status IN ('approved', 'rejected')
+    """
+    decided = {(r["eservice_id"], r["department_id"]): r for r in _run(f"""
+        SELECT agg.*, {_interpolated('p50')} AS median_hours, {_interpolated('p90')} AS p90_hours
+        FROM (
+            SELECT eservice_id, department_id, COUNT(*) AS decided,
+                   SUM(CASE WHEN status = 'approved' THEN 1 ELSE 0 END) AS approved,
+                   SUM(CASE WHEN target_days IS NOT NULL AND hours <= target_days * 24 THEN 1 ELSE 0 END) AS within_target,
+                   COUNT(rating) AS rating_count, COALESCE(SUM(rating), 0) AS rating_sum,
+                   {_percentile_columns('hours', 'p50', P50)}, {_percentile_columns('hours', 'p90', P90)}
+            FROM (
+                SELECT d.*, ROW_NUMBER() OVER (PARTITION BY eservice_id, department_id ORDER BY hours) - 1 AS rn,
+                       COUNT(*) OVER (PARTITION BY eservice_id, department_id) AS n
+                FROM ({decided_source}) AS d
+            ) AS ranked
+            GROUP BY eservice_id, department_id
+        ) AS agg
+    """, params)}
+    db.session.execute(delete(ServiceMonth).where(ServiceMonth.month == month_start))
+    for eservice_id, department_id in sorted(set(received) | set(decided)):
+        r, d = received.get((eservice_id, department_id), {}), decided.get((eservice_id, department_id), {})
+        db.session.add(ServiceMonth(
+            month=month_start, eservice_id=eservice_id, department_id=department_id,
+            received=r.get("received", 0), decided=d.get("decided", 0), approved=d.get("approved", 0),
+            within_target=d.get("within_target", 0), median_hours=d.get("median_hours"), p90_hours=d.get("p90_hours"),
+            rating_count=d.get("rating_count", 0), rating_sum=d.get("rating_sum", 0),
+        ))
+    return len(set(received) | set(decided))
+
+
+def aggregate(day: date) -> AggregateResult:
+    """The day's price cells and its month's service figures, committed together."""
+    cells = aggregate_prices(day)
+    months = aggregate_services(day.replace(day=1))
+    db.session.commit()
+    return AggregateResult(day=day, price_cells=cells, service_months=months)

@@ -1,0 +1,81 @@
+"""How the open data reads on a page: days, shares and ratings in the reader's language, from integers."""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from flask_babel import format_decimal, format_percent, get_locale, ngettext
+from flask_babel import gettext as _
+
+from marketplace.catalog.units import PER_UNIT, Unit
+from marketplace.core.money import Money
+from marketplace.egov import form_engine
+from marketplace.i18n import money
+from marketplace.opendata import services
+
+
+def price_per_unit_label(unit: str) -> str:
+    return str(PER_UNIT[Unit(unit)])
+
+
+def days_from_hours(hours: int) -> str:
+    return format_decimal((Decimal(hours) / 24).quantize(Decimal("0.1"), ROUND_HALF_UP), format="#,##0.0")
+
+
+def percent(part: int, whole: int) -> str:
+    return format_percent(Decimal(part) / Decimal(whole), format="#,##0%")
+
+
+def rating_text(row) -> str:
+    mean = Decimal(row.mean_rating_x10) / 10
+    return ngettext("%(mean)s of 5 (%(num)d rating)", "%(mean)s of 5 (%(num)d ratings)", row.rating_count,
+                    mean=format_decimal(mean, format="0.0"))
+
+
+def service_title_of(eservice) -> str:
+    version = eservice.published_version
+    return form_engine.text(version.definition["title"], str(get_locale())) if version else eservice.slug
+
+
+def typical_price_for_listing(listing):
+    return services.typical_price(listing.category_id, listing.unit.value, listing.currency, listing.district_id, listing.region_id)
+
+
+def price_comparison(typed: str, typical: "services.TypicalPrice") -> str:
+    """How a price being typed compares with the typical one; "" while it is not a number yet."""
+    try:
+        price = Money.from_decimal(typed.strip().replace(",", "."), typical.median.currency)
+    except (InvalidOperation, ValueError, OverflowError):
+        return ""
+    if price.minor_units <= 0 or typical.median.minor_units <= 0:
+        return ""
+    difference = Decimal(price.minor_units - typical.median.minor_units) / Decimal(typical.median.minor_units)
+    if abs(difference) < Decimal("0.05"):
+        return _("Your price is close to the typical price.")
+    share = format_percent(abs(difference), format="#,##0%")
+    return _("Your price is %(share)s above the typical price.", share=share) if difference > 0 else \
+        _("Your price is %(share)s below the typical price.", share=share)
+
+
+def typical_price_hint(category_id, unit: str, village_id, currency: str, typed: str = "") -> str:
+    """The sentence under the price field of the listing form ("" when nothing is known yet)."""
+    from marketplace.accounts.models import Village
+    from marketplace.extensions import db
+
+    village = db.session.get(Village, village_id) if village_id else None
+    if not category_id or not unit or village is None:
+        return ""
+    typical = services.typical_price(int(category_id), unit, currency, village.district_id, village.district.region_id)
+    if typical is None:
+        return ""
+    hint = _("Typical price in %(area)s: %(price)s %(per_unit)s (most between %(low)s and %(high)s).",
+             area=typical.area, price=money(typical.median), per_unit=price_per_unit_label(unit),
+             low=money(typical.low), high=money(typical.high))
+    comparison = price_comparison(typed, typical) if typed else ""
+    return f"{hint} {comparison}".strip()
+
+
+TEMPLATE_GLOBALS = {
+    "typical_price_for_listing": typical_price_for_listing, "typical_price_hint": typical_price_hint,
+    "price_per_unit_label": price_per_unit_label, "days_from_hours": days_from_hours, "percent": percent,
+    "rating_text": rating_text, "service_title_of": service_title_of,
+}

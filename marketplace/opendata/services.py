@@ -1,0 +1,145 @@
+"""Reading the open data: price cells and their trend, typical prices for a listing, service figures.
+
+Pages, the listing hint and the public API all read through these functions. They never touch
+listings, orders or people: only the aggregate tables, where no person can be identified.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Optional
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from marketplace.accounts.models import District, Region
+from marketplace.catalog.models import Category
+from marketplace.core.money import Money
+from marketplace.core.timeutils import utcnow
+from marketplace.egov.models import EService
+from marketplace.extensions import db
+from marketplace.opendata.models import PriceCell, ServiceMonth
+
+#: A typical price older than this is not shown beside a listing: prices of fresh produce move.
+TYPICAL_PRICE_MAX_AGE_DAYS = 14
+TREND_DAYS = 90
+
+
+@dataclass
+class PriceQuery:
+    category_id: Optional[int] = None  # the category and its children
+    district_id: Optional[int] = None
+    region_id: Optional[int] = None
+    unit: str = ""
+    since: Optional[date] = None
+    until: Optional[date] = None  # inclusive
+    regions_only: bool = False  # the whole-region cells instead of districts
+
+
+def latest_day() -> Optional[date]:
+    return db.session.scalar(select(func.max(PriceCell.day)))
+
+
+def _category_ids(category_id: int) -> list[int]:
+    children = db.session.scalars(select(Category.id).where(Category.parent_id == category_id))
+    return [category_id, *children]
+
+
+def price_cells(query: PriceQuery, limit: int = 200, offset: int = 0) -> list[PriceCell]:
+    """Cells matching the query, newest day first. Without dates: the latest day only."""
+    statement = select(PriceCell).options(
+        selectinload(PriceCell.category), selectinload(PriceCell.region), selectinload(PriceCell.district))
+    if query.category_id:
+        statement = statement.where(PriceCell.category_id.in_(_category_ids(query.category_id)))
+    if query.unit:
+        statement = statement.where(PriceCell.unit == query.unit)
+    if query.district_id:
+        statement = statement.where(PriceCell.district_id == query.district_id)
+    elif query.regions_only:
+        statement = statement.where(PriceCell.district_id.is_(None))
+    else:
+        statement = statement.where(PriceCell.district_id.is_not(None))
+    if query.region_id:
+        statement = statement.where(PriceCell.region_id == query.region_id)
+    if query.since or query.until:
+        if query.since:
+            statement = statement.where(PriceCell.day >= query.since)
+        if query.until:
+            statement = statement.where(PriceCell.day <= query.until)
+    else:
+        day = latest_day()
+        if day is None:
+            return []
+        statement = statement.where(PriceCell.day == day)
+    statement = statement.order_by(PriceCell.day.desc(), PriceCell.category_id, PriceCell.unit, PriceCell.region_id,
+                                   PriceCell.district_id, PriceCell.id)
+    return list(db.session.scalars(statement.limit(limit).offset(offset)))
+
+
+def trend(category_id: int, unit: str, district_id: Optional[int], region_id: Optional[int], days: int = TREND_DAYS) -> list[PriceCell]:
+    """The daily cells of one category and unit in one district (or region), oldest first."""
+    since = utcnow().date() - timedelta(days=days - 1)
+    statement = select(PriceCell).where(PriceCell.category_id == category_id, PriceCell.unit == unit, PriceCell.day >= since)
+    if district_id:
+        statement = statement.where(PriceCell.district_id == district_id)
+    else:
+        statement = statement.where(PriceCell.district_id.is_(None), PriceCell.region_id == region_id)
+    return list(db.session.scalars(statement.order_by(PriceCell.day)))
+
+
+@dataclass
+class TypicalPrice:
+    median: Money
+    low: Money  # 10th percentile
+    high: Money  # 90th percentile
+    area: str  # the district's (or region's) name
+    day: date
+
+
+def typical_price(category_id: int, unit: str, currency: str, district_id: int, region_id: int) -> Optional[TypicalPrice]:
+    """The latest asking prices for this produce and unit in the district, else in its region: one query."""
+    since = utcnow().date() - timedelta(days=TYPICAL_PRICE_MAX_AGE_DAYS)
+    row = db.session.execute(
+        select(PriceCell, District.name, Region.name)
+        .join(Region, Region.id == PriceCell.region_id).outerjoin(District, District.id == PriceCell.district_id)
+        .where(PriceCell.category_id == category_id, PriceCell.unit == unit, PriceCell.currency == currency,
+               PriceCell.day >= since, PriceCell.ask_median_minor.is_not(None),
+               or_(PriceCell.district_id == district_id, and_(PriceCell.district_id.is_(None), PriceCell.region_id == region_id)))
+        .order_by(PriceCell.district_id.is_(None), PriceCell.day.desc()).limit(1)
+    ).first()
+    if row is None:
+        return None
+    cell, district_name, region_name = row
+    return TypicalPrice(median=Money(currency, cell.ask_median_minor), low=Money(currency, cell.ask_p10_minor),
+                        high=Money(currency, cell.ask_p90_minor), area=district_name or region_name, day=cell.day)
+
+
+@dataclass
+class ServiceQuery:
+    department_id: Optional[int] = None
+    eservice_slug: str = ""
+    since: Optional[date] = None  # months from this one
+    until: Optional[date] = None
+
+
+def service_months(query: ServiceQuery, limit: int = 200, offset: int = 0) -> list[ServiceMonth]:
+    statement = select(ServiceMonth).options(
+        selectinload(ServiceMonth.eservice).selectinload(EService.published_version), selectinload(ServiceMonth.department))
+    if query.department_id:
+        statement = statement.where(ServiceMonth.department_id == query.department_id)
+    if query.eservice_slug:
+        statement = statement.where(ServiceMonth.eservice_id == select(EService.id).where(EService.slug == query.eservice_slug).scalar_subquery())
+    if query.since:
+        statement = statement.where(ServiceMonth.month >= query.since.replace(day=1))
+    if query.until:
+        statement = statement.where(ServiceMonth.month <= query.until)
+    statement = statement.order_by(ServiceMonth.month.desc(), ServiceMonth.eservice_id, ServiceMonth.id)
+    return list(db.session.scalars(statement.limit(limit).offset(offset)))
+
+
+def districts_with_regions() -> list[District]:
+    return list(db.session.scalars(select(District).options(selectinload(District.region)).order_by(District.name)))
+
+
+def regions() -> list[Region]:
+    return list(db.session.scalars(select(Region).order_by(Region.name)))

@@ -1,0 +1,1 @@
+"""Residents' voice: local problems and suggestions, routed to the department responsible, followed in public."""

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace.accounts.models import Department, District, Village
+from marketplace.core.db import StatusHistoryMixin, TimestampMixin, string_enum
+from marketplace.core.timeutils import utcnow
+from marketplace.extensions import db
+
+
+class ReportCategory(str, enum.Enum):
+    ROADS = "roads"
+    WATER = "water"
+    ELECTRICITY = "electricity"
+    MARKET = "market"  # market facilities
+    HEALTH = "health"  # the health post
+    SCHOOL = "school"
+    OTHER = "other"
+
+
+class ReportStatus(str, enum.Enum):
+    RECEIVED = "received"
+    IN_PROGRESS = "in_progress"
+    FIXED = "fixed"
+    WONT_FIX = "wont_fix"
+
+
+class Report(TimestampMixin, db.Model):
+    """A problem or suggestion about a village. Public, but never with who reported it."""
+
+    __tablename__ = "reports"
+    __table_args__ = (Index("ix_reports_department_status", "department_id", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    filed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))  # the reporter, or the agent for them
+    category: Mapped[ReportCategory] = mapped_column(string_enum(ReportCategory))
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    # Where it was routed; empty until a routing rule names a department for its category and district.
+    department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("departments.id"))
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[ReportStatus] = mapped_column(string_enum(ReportStatus, 16), default=ReportStatus.RECEIVED, index=True)
+    status_reason: Mapped[str] = mapped_column(String(1000), default="")
+    resolved_at: Mapped[Optional[datetime]] = mapped_column()
+    supporters: Mapped[int] = mapped_column(default=0)  # "me too", one per person (ReportSupport)
+    hidden_at: Mapped[Optional[datetime]] = mapped_column()
+    hidden_reason: Mapped[str] = mapped_column(String(500), default="")
+    hidden_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+
+    village: Mapped[Village] = relationship()
+    district: Mapped[District] = relationship()
+    department: Mapped[Optional[Department]] = relationship()
+    photos: Mapped[list["ReportPhoto"]] = relationship(order_by="ReportPhoto.position", cascade="all, delete-orphan")
+    events: Mapped[list["ReportEvent"]] = relationship(order_by="ReportEvent.id", cascade="all, delete-orphan")
+    comments: Mapped[list["ReportComment"]] = relationship(order_by="ReportComment.id", cascade="all, delete-orphan")
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+
+class ReportPhoto(db.Model):
+    __tablename__ = "report_photos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column()
+    thumb_key: Mapped[str] = mapped_column(String(120))
+    display_key: Mapped[str] = mapped_column(String(120))
+    display_width: Mapped[int] = mapped_column()
+    display_height: Mapped[int] = mapped_column()
+
+
+class ReportSupport(db.Model):
+    """One person's "me too" on a report; they hear when its status changes."""
+
+    __tablename__ = "report_supports"
+    __table_args__ = (UniqueConstraint("report_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReportComment(db.Model):
+    __tablename__ = "report_comments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # Set when an official of the report's department writes: shown as the department's answer.
+    department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("departments.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    hidden_at: Mapped[Optional[datetime]] = mapped_column()
+    hidden_reason: Mapped[str] = mapped_column(String(500), default="")
+    hidden_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+
+    department: Mapped[Optional[Department]] = relationship()
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+
+class ReportEvent(StatusHistoryMixin, db.Model):
+    """Who moved, hid or routed a report, when, and why (reason shown in public for status changes)."""
+
+    __tablename__ = "report_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(24))  # filed, status, hide, unhide, routed, comment_hidden
+
+
+class RoutingRule(db.Model):
+    """Which department handles a category of report: in one district, or everywhere (no district).
+    Data, edited by admins; the most specific rule wins."""
+
+    __tablename__ = "routing_rules"
+    __table_args__ = (UniqueConstraint("category", "district_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[ReportCategory] = mapped_column(string_enum(ReportCategory))
+    district_id: Mapped[Optional[int]] = mapped_column(ForeignKey("districts.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    district: Mapped[Optional[District]] = relationship()
+    department: Mapped[Department] = relationship()

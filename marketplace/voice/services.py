@@ -1,0 +1,380 @@
+"""Residents' voice: filing a report, routing it, "me too", comments, the department's answer, moderation.
+
+Reports are public; the reporter's identity never is. Pages, the API and CSV read reports
+through `public_*` functions and templates that do not reach `reporter_id`; officials of the
+department see the reporter so they can ask them more.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Optional
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from marketplace.accounts.labels import department_name
+from marketplace.accounts.models import District, Role, User, Village
+from marketplace.core.auth import require_role
+from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from marketplace.core.images import process_photo
+from marketplace.core.storage import get_storage
+from marketplace.core.timeutils import utcnow
+from marketplace.core.urls import site_path
+from marketplace.extensions import db
+from marketplace.notifications.services import notify_user
+from marketplace.voice.labels import category_name, report_status_name
+from marketplace.voice.models import (
+    Report, ReportCategory, ReportComment, ReportEvent, ReportPhoto, ReportStatus, ReportSupport, RoutingRule,
+)
+
+MAX_PHOTOS = 3
+MAX_DESCRIPTION = 2000
+MAX_COMMENT = 1000
+PAGE_SIZE = 20
+R = ReportStatus
+
+#: The moves a department makes; a report can be reopened (fixed → in progress) if it was not.
+TRANSITIONS = {
+    R.RECEIVED: {R.IN_PROGRESS, R.FIXED, R.WONT_FIX},
+    R.IN_PROGRESS: {R.FIXED, R.WONT_FIX},
+    R.FIXED: {R.IN_PROGRESS},
+    R.WONT_FIX: {R.IN_PROGRESS},
+}
+
+
+@dataclass
+class ReportInput:
+    category: str = ""
+    village_id: Optional[int] = None
+    description: str = ""
+    photos: list[dict] = field(default_factory=list)  # from process_photos: keys and size of each
+
+
+# --- routing -----------------------------------------------------------------------------
+
+def department_for(category: ReportCategory, district_id: int) -> Optional[int]:
+    """The district's own rule for the category, else the rule for everywhere, else none."""
+    rules = db.session.scalars(select(RoutingRule).where(
+        RoutingRule.category == category, or_(RoutingRule.district_id == district_id, RoutingRule.district_id.is_(None))))
+    by_district = {rule.district_id: rule.department_id for rule in rules}
+    return by_district.get(district_id, by_district.get(None))
+
+
+def set_rule(actor: User, category: ReportCategory, district_id: Optional[int], department_id: int) -> RoutingRule:
+    """Add or change a rule; reports waiting for a department that it now covers are routed at once."""
+    require_role(actor, Role.ADMIN)
+    rule = db.session.scalar(select(RoutingRule).where(
+        RoutingRule.category == category,
+        RoutingRule.district_id == district_id if district_id else RoutingRule.district_id.is_(None)))
+    if rule is None:
+        rule = RoutingRule(category=category, district_id=district_id, department_id=department_id)
+        db.session.add(rule)
+    else:
+        rule.department_id = department_id
+    db.session.flush()
+    for report in db.session.scalars(select(Report).where(Report.department_id.is_(None), Report.category == category)):
+        routed = department_for(report.category, report.district_id)
+        if routed:
+            report.department_id = routed
+            db.session.add(ReportEvent(report_id=report.id, actor_id=actor.id, action="routed",
+                                       from_status=report.status.value, to_status=report.status.value))
+    db.session.commit()
+    return rule
+
+
+def delete_rule(actor: User, rule_id: int) -> None:
+    require_role(actor, Role.ADMIN)
+    rule = db.session.get(RoutingRule, rule_id)
+    if rule is None:
+        raise NotFound(_l("There is no such rule."))
+    db.session.delete(rule)
+    db.session.commit()
+
+
+def rules() -> list[RoutingRule]:
+    return list(db.session.scalars(select(RoutingRule).options(selectinload(RoutingRule.district), selectinload(RoutingRule.department))
+                                   .order_by(RoutingRule.category, RoutingRule.district_id)))
+
+
+def unrouted_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Report).where(Report.department_id.is_(None)))
+
+
+# --- filing --------------------------------------------------------------------------------
+
+def process_photos(files: list[bytes]) -> list[dict]:
+    """Through the one image pipeline (EXIF, and with it the phone's location, removed); the
+    first bad file stops with its reason, and nothing is attached until the report is filed."""
+    storage = get_storage()
+    processed = []
+    for data in files:
+        image = process_photo(data, storage)
+        processed.append({"thumb_key": image.thumb.key, "display_key": image.display.key,
+                          "display_width": image.display.width, "display_height": image.display.height})
+    return processed
+
+
+def file_report(actor: User, data: ReportInput, reporter: Optional[User] = None) -> Report:
+    """`actor` files for themselves, or an agent files for `reporter`."""
+    if reporter is not None and reporter.id != actor.id:
+        require_role(actor, Role.AGENT)
+    reporter = reporter or actor
+    errors: dict[str, object] = {}
+    try:
+        category = ReportCategory(data.category)
+    except ValueError:
+        category = None
+        errors["category"] = _l("Choose what the report is about.")
+    village = db.session.get(Village, data.village_id) if data.village_id else None
+    if village is None:
+        errors["village_id"] = _l("Choose the village where it is.")
+    description = data.description.strip()
+    if len(description) < 10:
+        errors["description"] = _l("Describe the problem or suggestion in a few words (at least 10 letters).")
+    elif len(description) > MAX_DESCRIPTION:
+        errors["description"] = _l("Keep the description under %(n)d letters.", n=MAX_DESCRIPTION)
+    if len(data.photos) > MAX_PHOTOS:
+        errors["photos"] = _l("Add at most %(n)d photos.", n=MAX_PHOTOS)
+    if errors:
+        raise InvalidInput(errors)
+    report = Report(
+        reporter_id=reporter.id, filed_by_id=actor.id, category=category, village_id=village.id,
+        district_id=village.district_id, region_id=village.district.region_id, description=description,
+        department_id=department_for(category, village.district_id), status=R.RECEIVED,
+    )
+    report.photos = [
+        ReportPhoto(position=i, thumb_key=p["thumb_key"], display_key=p["display_key"],
+                    display_width=int(p["display_width"]), display_height=int(p["display_height"]))
+        for i, p in enumerate(data.photos)
+    ]
+    db.session.add(report)
+    db.session.flush()
+    db.session.add(ReportEvent(report_id=report.id, actor_id=actor.id, action="filed", to_status=R.RECEIVED.value,
+                               reason="agent" if actor.id != reporter.id else ""))
+    db.session.commit()
+    return report
+
+
+# --- reading -------------------------------------------------------------------------------
+
+@dataclass
+class ReportFilter:
+    category: str = ""
+    district_id: Optional[int] = None
+    region_id: Optional[int] = None
+    status: str = ""
+    since: Optional[date] = None
+    until: Optional[date] = None
+    page: int = 1
+
+
+@dataclass
+class ReportPage:
+    reports: list[Report]
+    page: int
+    has_next: bool
+
+
+def _filtered(query, filters: ReportFilter):
+    if filters.category in {c.value for c in ReportCategory}:
+        query = query.where(Report.category == ReportCategory(filters.category))
+    if filters.status in {s.value for s in ReportStatus}:
+        query = query.where(Report.status == ReportStatus(filters.status))
+    if filters.district_id:
+        query = query.where(Report.district_id == filters.district_id)
+    if filters.region_id:
+        query = query.where(Report.region_id == filters.region_id)
+    if filters.since:
+        query = query.where(Report.created_at >= datetime.combine(filters.since, time.min, tzinfo=timezone.utc))
+    if filters.until:  # the last day is included
+        query = query.where(Report.created_at < datetime.combine(filters.until + timedelta(days=1), time.min, tzinfo=timezone.utc))
+    return query
+
+
+def public_reports_slice(filters: ReportFilter, limit: int, offset: int) -> list[Report]:
+    """Visible reports, newest first; hidden ones are left out of every public list."""
+    query = _filtered(select(Report).where(Report.hidden_at.is_(None)), filters)
+    return list(db.session.scalars(
+        query.options(selectinload(Report.village), selectinload(Report.district).selectinload(District.region),
+                      selectinload(Report.department))
+        .order_by(Report.id.desc()).limit(limit).offset(offset)))
+
+
+def public_reports(filters: ReportFilter, page_size: int = PAGE_SIZE) -> ReportPage:
+    page = max(filters.page, 1)
+    rows = public_reports_slice(filters, limit=page_size + 1, offset=(page - 1) * page_size)
+    return ReportPage(reports=rows[:page_size], page=page, has_next=len(rows) > page_size)
+
+
+def get_report(actor: Optional[User], report_id: int) -> Report:
+    """A hidden report is still shown to its reporter and to officials and admins (with the reason)."""
+    report = db.session.get(Report, report_id)
+    if report is None or (report.is_hidden and not can_moderate(actor, report) and getattr(actor, "id", None) != report.reporter_id):
+        raise NotFound(_l("There is no such report."))
+    return report
+
+
+def is_department_official(actor: Optional[User], report: Report) -> bool:
+    return (actor is not None and getattr(actor, "is_authenticated", False) and actor.has_role(Role.OFFICIAL)
+            and report.department_id is not None and actor.department_id == report.department_id
+            and actor.jurisdiction_district_id in (None, report.district_id))
+
+
+def can_moderate(actor: Optional[User], report: Report) -> bool:
+    return actor is not None and getattr(actor, "is_authenticated", False) and (
+        actor.has_role(Role.ADMIN) or is_department_official(actor, report))
+
+
+def has_supported(actor: Optional[User], report: Report) -> bool:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    return db.session.scalar(select(ReportSupport.id).where(
+        ReportSupport.report_id == report.id, ReportSupport.user_id == actor.id)) is not None
+
+
+def visible_comments(actor: Optional[User], report: Report) -> list[ReportComment]:
+    if can_moderate(actor, report):
+        return list(report.comments)
+    return [c for c in report.comments if not c.is_hidden]
+
+
+def _department_reports(actor: User):
+    require_role(actor, Role.OFFICIAL)
+    query = select(Report).where(Report.department_id == actor.department_id)
+    if actor.jurisdiction_district_id is not None:
+        query = query.where(Report.district_id == actor.jurisdiction_district_id)
+    return query
+
+
+def open_report_count(actor: User) -> int:
+    """For the officials' queue: how many reports wait for their department."""
+    query = _department_reports(actor).where(Report.status.in_([R.RECEIVED, R.IN_PROGRESS]))
+    return db.session.scalar(select(func.count()).select_from(query.subquery()))
+
+
+def reports_for_official(actor: User, status: str = "") -> list[Report]:
+    """The department's reports (in the official's district, if they have one), open ones first, oldest first."""
+    query = _department_reports(actor)
+    statuses = [ReportStatus(status)] if status in {s.value for s in ReportStatus} else [R.RECEIVED, R.IN_PROGRESS]
+    query = query.where(Report.status.in_(statuses))
+    return list(db.session.scalars(query.options(selectinload(Report.village)).order_by(Report.id).limit(500)))
+
+
+# --- taking part ---------------------------------------------------------------------------
+
+def support(actor: User, report: Report) -> bool:
+    """"Me too": once per person. Returns False if they had already said so."""
+    if report.is_hidden:
+        raise DomainError(_l("This report is hidden."))
+    if actor.id == report.reporter_id:
+        raise DomainError(_l("You reported this yourself: you will hear about it anyway."))
+    try:
+        with db.session.begin_nested():
+            db.session.add(ReportSupport(report_id=report.id, user_id=actor.id))
+    except IntegrityError:
+        return False
+    # Counted in the database: two people pressing at once both count.
+    db.session.execute(update(Report).where(Report.id == report.id).values(supporters=Report.supporters + 1))
+    db.session.commit()
+    db.session.refresh(report)
+    return True
+
+
+def comment(actor: User, report: Report, body: str) -> ReportComment:
+    body = body.strip()
+    if not body:
+        raise DomainError(_l("Write a comment first."), field="body")
+    if len(body) > MAX_COMMENT:
+        raise DomainError(_l("Keep the comment under %(n)d letters.", n=MAX_COMMENT), field="body")
+    if report.is_hidden:
+        raise DomainError(_l("This report is hidden."))
+    answering = is_department_official(actor, report)
+    entry = ReportComment(report_id=report.id, author_id=actor.id, body=body,
+                          department_id=report.department_id if answering else None)
+    db.session.add(entry)
+    db.session.flush()
+    if answering:
+        _tell_followers(report, "report_answered", lambda: (
+            _("Answer to report %(number)d", number=report.id),
+            _("Village Square: %(department)s answered the report about %(category)s in %(village)s: %(answer)s",
+              department=department_name(report.department), category=category_name(report.category), village=report.village.name,
+              answer=body[:300]),
+        ))
+    db.session.commit()
+    return entry
+
+
+def set_status(actor: User, report: Report, to: ReportStatus, reason: str = "") -> Report:
+    if not is_department_official(actor, report):
+        raise PermissionDenied(_l("Only the department handling this report can change its status."))
+    reason = reason.strip()
+    if to not in TRANSITIONS[report.status]:
+        raise DomainError(_l("A report that is %(status)s cannot become %(to)s.",
+                             status=report_status_name(report.status), to=report_status_name(to)))
+    if to is R.WONT_FIX and not reason:
+        raise DomainError(_l("Say why it will not be fixed: the residents will read it."), field="reason")
+    old = report.status
+    report.status = to
+    report.status_reason = reason[:1000]
+    report.resolved_at = utcnow() if to in (R.FIXED, R.WONT_FIX) else None
+    db.session.add(ReportEvent(report_id=report.id, actor_id=actor.id, action="status", from_status=old.value,
+                               to_status=to.value, reason=reason[:500]))
+    _tell_followers(report, "report_status", lambda: (
+        _("Report %(number)d: %(status)s", number=report.id, status=report_status_name(to)),
+        _("Village Square: the report about %(category)s in %(village)s is now %(status)s.",
+          category=category_name(report.category), village=report.village.name, status=report_status_name(to))
+        + (" " + _("Reason: %(reason)s", reason=reason) if reason else ""),
+    ))
+    db.session.commit()
+    return report
+
+
+def _tell_followers(report: Report, kind: str, render) -> None:
+    """The reporter and everyone who said "me too", each in their own language."""
+    follower_ids = {report.reporter_id} | set(db.session.scalars(
+        select(ReportSupport.user_id).where(ReportSupport.report_id == report.id)))
+    link = site_path("voice.report_page", report_id=report.id)
+    for person in db.session.scalars(select(User).where(User.id.in_(follower_ids)).order_by(User.id)):
+        notify_user(person, kind, render, link=link)
+
+
+# --- moderation ----------------------------------------------------------------------------
+
+def hide_report(actor: User, report: Report, reason: str) -> None:
+    if not can_moderate(actor, report):
+        raise PermissionDenied(_l("You do not have permission to do this."))
+    if not reason.strip():
+        raise DomainError(_l("Give a reason: the reporter will see it."), field="reason")
+    report.hidden_at, report.hidden_by_id, report.hidden_reason = utcnow(), actor.id, reason.strip()[:500]
+    db.session.add(ReportEvent(report_id=report.id, actor_id=actor.id, action="hide", from_status=report.status.value,
+                               to_status=report.status.value, reason=report.hidden_reason))
+    db.session.commit()
+
+
+def unhide_report(actor: User, report: Report) -> None:
+    if not can_moderate(actor, report):
+        raise PermissionDenied(_l("You do not have permission to do this."))
+    report.hidden_at, report.hidden_by_id, report.hidden_reason = None, None, ""
+    db.session.add(ReportEvent(report_id=report.id, actor_id=actor.id, action="unhide", from_status=report.status.value,
+                               to_status=report.status.value))
+    db.session.commit()
+
+
+def hide_comment(actor: User, comment_id: int, reason: str) -> ReportComment:
+    entry = db.session.get(ReportComment, comment_id)
+    if entry is None:
+        raise NotFound(_l("There is no such comment."))
+    report = db.session.get(Report, entry.report_id)
+    if not can_moderate(actor, report):
+        raise PermissionDenied(_l("You do not have permission to do this."))
+    if not reason.strip():
+        raise DomainError(_l("Give a reason: the reporter will see it."), field="reason")
+    entry.hidden_at, entry.hidden_by_id, entry.hidden_reason = utcnow(), actor.id, reason.strip()[:500]
+    db.session.add(ReportEvent(report_id=report.id, actor_id=actor.id, action="comment_hidden",
+                               from_status=report.status.value, to_status=report.status.value, reason=entry.hidden_reason))
+    db.session.commit()
+    return entry
