@@ -18,7 +18,7 @@ install: $(STAMP)
 
 # --- translations: catalogs are sources; .mo files are built, never committed ---
 i18n-extract: $(STAMP)
-	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs='.* .venv node_modules build' --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --ignore-dirs='.* .venv node_modules build' --no-location --sort-output -o translations/messages.pot .
 
 i18n-update: i18n-extract
 	$(BIN)/pybabel --quiet update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete

@@ -89,6 +89,7 @@ def _import_models() -> None:
     from marketplace.orders import models as _orders  # noqa: F401
     from marketplace.opendata import models as _opendata  # noqa: F401
     from marketplace.payments import models as _payments  # noqa: F401
+    from marketplace.ussd import models as _ussd  # noqa: F401
     from marketplace.voice import models as _voice  # noqa: F401
 
 
@@ -153,6 +154,9 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.payments.views import bp as payments_bp
     from marketplace.opendata.views import bp as opendata_bp
     from marketplace.public.views import bp as public_bp
+    from marketplace.notifications.channels import register_backend
+    from marketplace.ussd.gateway import GatewaySmsBackend
+    from marketplace.ussd.views import bp as ussd_bp
     from marketplace.voice.views import bp as voice_bp
 
     app.register_blueprint(public_bp)
@@ -166,6 +170,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(voice_bp)
     app.register_blueprint(opendata_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(ussd_bp)
+    register_backend("africastalking", GatewaySmsBackend)  # NOTIFICATION_SMS_BACKEND=africastalking
 
 
 def _register_error_pages(app: Flask) -> None:

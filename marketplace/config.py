@@ -58,6 +58,17 @@ class BaseConfig:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     FORCE_HTTPS = False
     NOTIFICATION_CHANNEL_BACKEND = "log"
+    NOTIFICATION_SMS_BACKEND: str | None = None  # "africastalking" sends SMS through the gateway below
+    # Basic phones (USSD and two-way SMS) through Africa's Talking, or any gateway speaking its protocol.
+    PHONE_GATEWAY = "africastalking"
+    AT_USERNAME = "sandbox"
+    AT_API_KEY: str | None = None
+    AT_SMS_URL = "https://api.africastalking.com/version1/messaging"
+    AT_SENDER_ID: str | None = None  # a registered short code or alphanumeric sender, if any
+    PHONE_CALLBACK_SECRET: str | None = None  # the last part of the callback URLs the gateway calls
+    PHONE_GATEWAY_ADDRESSES: tuple[str, ...] = ()  # if set, only these addresses may call back
+    USSD_SESSION_SECONDS = 180  # networks end a USSD session after about this long
+    USSD_RATE_LIMIT = "30 per minute"  # per phone number
     SEND_FILE_MAX_AGE_DEFAULT = 31536000  # static files are fingerprinted by the asset url helper
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     PUBLIC_PAGE_CACHE_SECONDS = 30  # anonymous browse pages; 0 turns the cache off
@@ -70,11 +81,13 @@ class BaseConfig:
 
 class DevelopmentConfig(BaseConfig):
     MODE = "development"
+    PHONE_CALLBACK_SECRET = "demo-phone"  # the simulator's relay in `make run`; production sets its own
 
 
 class TestingConfig(BaseConfig):
     MODE = "testing"
     TESTING = True
+    PHONE_CALLBACK_SECRET = "test-phone"
     PUBLIC_PAGE_CACHE_SECONDS = 0
     VIEW_COUNT_FLUSH_SECONDS = 0
     WTF_CSRF_ENABLED = False
@@ -114,6 +127,11 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     settings["REDIS_URL"] = _env("REDIS_URL", None, environ)
     settings["PUBLIC_BASE_URL"] = _env("PUBLIC_BASE_URL", cls.PUBLIC_BASE_URL, environ)
     settings["MEDIA_ROOT"] = _env("MEDIA_ROOT", None, environ)
+    for key in ("NOTIFICATION_SMS_BACKEND", "AT_API_KEY", "AT_SENDER_ID", "PHONE_CALLBACK_SECRET"):
+        settings[key] = _env(key, getattr(cls, key), environ)
+    settings["AT_USERNAME"] = _env("AT_USERNAME", cls.AT_USERNAME, environ)
+    settings["AT_SMS_URL"] = _env("AT_SMS_URL", cls.AT_SMS_URL, environ)
+    settings["PHONE_GATEWAY_ADDRESSES"] = tuple(a.strip() for a in (_env("PHONE_GATEWAY_ADDRESSES", "", environ) or "").split(",") if a.strip())
     for key in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE"):
         settings[key] = _env(key, None, environ)
     settings["STRIPE_JS_URL"] = _env("STRIPE_JS_URL", cls.STRIPE_JS_URL, environ)

@@ -101,3 +101,12 @@ class GrantRoleForm(Form):
 class RevokeRoleForm(Form):
     role = HiddenField(validators=[DataRequired()])
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=255)])
+
+
+class PinForm(Form):
+    resident_phone = TelField(_l("Resident's phone number (when you set it for someone)"), validators=[Optional(), Length(max=32)],
+                              render_kw={"autocomplete": "off", "inputmode": "tel"})
+    pin = PasswordField(_l("New PIN (4 digits)"), validators=[DataRequired(), Length(min=4, max=4)],
+                        render_kw={"inputmode": "numeric", "autocomplete": "new-password", "pattern": "[0-9]*"})
+    pin_again = PasswordField(_l("The same PIN again"), validators=[DataRequired(), EqualTo("pin", message=_l("The two PINs are not the same."))],
+                              render_kw={"inputmode": "numeric", "autocomplete": "new-password", "pattern": "[0-9]*"})

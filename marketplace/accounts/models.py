@@ -200,3 +200,18 @@ class PickupWindow(db.Model):
     weekday: Mapped[int] = mapped_column()  # 0 = Monday, as datetime.date.weekday()
     opens_minute: Mapped[int] = mapped_column()
     closes_minute: Mapped[int] = mapped_column()
+
+
+class PhonePin(db.Model):
+    """A short PIN that protects money on a basic phone (USSD, SMS), set on the web or by an agent.
+    Three wrong tries lock it for a while; the attempts are counted here, in the database, so every
+    app server and every USSD session sees the same count."""
+
+    __tablename__ = "phone_pins"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    pin_hash: Mapped[str] = mapped_column(String(255))
+    failed_attempts: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[Optional[datetime]] = mapped_column()
+    set_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -8,9 +8,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from marketplace.accounts import services
+from marketplace.accounts import pins, services
 from marketplace.accounts.forms import (
-    FarmerProfileForm, ForgotPasswordForm, GrantRoleForm, LoginForm, ProfileForm, RegisterForm,
+    FarmerProfileForm, ForgotPasswordForm, GrantRoleForm, LoginForm, PinForm, ProfileForm, RegisterForm,
     ResetPasswordForm, RevokeRoleForm, language_choices,
 )
 from marketplace.accounts.models import Role
@@ -139,6 +139,30 @@ def profile():
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form, villages=services.village_choices())
+
+
+@bp.route("/profile/pin", methods=["GET", "POST"])
+@login_required
+def phone_pin():
+    """The PIN a basic phone asks for before money: set by the person, or by an agent beside them."""
+    form = PinForm()
+    is_agent = current_user.has_role(Role.AGENT)
+    if form.validate_on_submit():
+        person = current_user
+        phone = (form.resident_phone.data or "").strip() if is_agent else ""
+        if phone:
+            person = services.find_user_by_identifier(phone)
+        if person is None:
+            form.resident_phone.errors = [_("No one is registered with this phone number. Register them first.")]
+        else:
+            try:
+                pins.set_pin(current_user, person, form.pin.data)
+            except DomainError as error:
+                show_domain_error(form, error)
+            else:
+                flash(_("The PIN is set. It is asked on a basic phone before anything about money."), "success")
+                return redirect(url_for("accounts.phone_pin"))
+    return render_template("accounts/pin.html", form=form, is_agent=is_agent, has_pin=pins.pin_of(current_user) is not None)
 
 
 @bp.route("/farm", methods=["GET", "POST"])

@@ -31,6 +31,11 @@ class LogBackend:
 BACKENDS: dict[str, Callable[[], ChannelBackend]] = {"log": LogBackend}
 
 
+def register_backend(name: str, factory: Callable[[], ChannelBackend]) -> None:
+    """A gateway's domain adds its backend here (e.g. the SMS gateway of the basic-phone channels)."""
+    BACKENDS[name] = factory
+
+
 def get_backend(name: str) -> ChannelBackend:
     try:
         return BACKENDS[name]()

@@ -32,6 +32,8 @@ _TOPIC_OF_PREFIX = {
     "report_": REPORTS,
     "marketing_": MARKETING,
     "password_": SECURITY, "security_": SECURITY,
+    # An answer to an SMS or USSD request goes back to the phone that asked, whatever the preferences.
+    "reply_": SECURITY,
 }
 
 

@@ -88,9 +88,22 @@ def _targets(user: Recipient, topic: str, channel: Channel | None) -> list[tuple
     return targets
 
 
+def send_to_number(phone: str, locale: str, kind: str, body: str) -> OutboxMessage:
+    """An SMS to a number that may belong to nobody registered (an answer to their SMS or USSD
+    request); written to the outbox like every other message, so it is retried and visible."""
+    message = OutboxMessage(user_id=None, kind=kind, channel=Channel.SMS, recipient=phone, locale=locale, body=body)
+    db.session.add(message)
+    db.session.flush()
+    deliver(message)
+    return message
+
+
 def deliver(message: OutboxMessage) -> None:
     """One delivery attempt; a failure is recorded on the row, never raised to the caller."""
-    backend = get_backend(current_app.config["NOTIFICATION_CHANNEL_BACKEND"])
+    # SMS may go through their own gateway (NOTIFICATION_SMS_BACKEND); everything else, and SMS
+    # when it is not set, through NOTIFICATION_CHANNEL_BACKEND.
+    name = current_app.config.get("NOTIFICATION_SMS_BACKEND") if message.channel is Channel.SMS else None
+    backend = get_backend(name or current_app.config["NOTIFICATION_CHANNEL_BACKEND"])
     message.attempts += 1
     try:
         backend.deliver(message)

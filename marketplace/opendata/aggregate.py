@@ -40,7 +40,7 @@ def _interpolated(name: str) -> str:
     return f"({name}_low * 100 + ({name}_high - {name}_low) * {name}_weight + 50) / 100"
 
 
-def _cells_sql(source: str, value: str, area: str, sums: str = "") -> str:
+def percentile_cells_sql(source: str, value: str, area: str, sums: str = "") -> str:
     """Percentiles 10/50/90 of `value` per (category, unit, currency, area) over the rows of `source`,
     with the row and farmer counts (and any `sums`), for cells with enough distinct farmers."""
     keys = f"category_id, unit, currency, {area}"
@@ -94,7 +94,7 @@ def _day_bounds(day: date) -> dict:
     return {"day_start": start, "day_end": start + timedelta(days=1)}
 
 
-def _run(sql: str, params: dict):
+def run_sql(sql: str, params: dict):
     statement = text(sql)
     names = set(statement._bindparams)  # only the parameters this statement uses
     statement = statement.bindparams(*[bindparam(n, type_=DateTime(timezone=True)) for n in ("day_start", "day_end", "month_start", "month_end") if n in names])
@@ -107,11 +107,11 @@ def aggregate_prices(day: date) -> int:
     cells: dict[tuple, PriceCell] = {}
     for area in ("region_id, district_id", "region_id"):
         level_district = "district_id" in area
-        for row in _run(_cells_sql(ASKING, "price_minor", area, ""), params):
+        for row in run_sql(percentile_cells_sql(ASKING, "price_minor", area, ""), params):
             cell = _cell(cells, day, row, level_district)
             cell.listings, cell.listing_farmers = row["cnt"], row["farmers"]
             cell.ask_p10_minor, cell.ask_median_minor, cell.ask_p90_minor = row["p10"], row["p50"], row["p90"]
-        for row in _run(_cells_sql(PAID, "price_minor", area, "SUM(quantity_milli) AS quantity_sum,"), params):
+        for row in run_sql(percentile_cells_sql(PAID, "price_minor", area, "SUM(quantity_milli) AS quantity_sum,"), params):
             cell = _cell(cells, day, row, level_district)
             cell.paid_orders, cell.paid_farmers = row["cnt"], row["farmers"]
             cell.paid_median_minor, cell.paid_quantity_milli = row["p50"], row["quantity_sum"]
@@ -144,7 +144,7 @@ def aggregate_services(month_start: date) -> int:
     target = ("CAST(fv.definition ->> 'target_days' AS INTEGER)" if db.engine.dialect.name == "postgresql"
               else "CAST(json_extract(fv.definition, '$.target_days') AS INTEGER)")
     hours = _hours_between("s.decided_at", "s.submitted_at")
-    received = {(r["eservice_id"], r["department_id"]): r for r in _run("""
+    received = {(r["eservice_id"], r["department_id"]): r for r in run_sql("""
         SELECT eservice_id, department_id, COUNT(*) AS received FROM submissions
         WHERE submitted_at >= :month_start AND submitted_at < :month_end GROUP BY eservice_id, department_id
     """, params)}
@@ -155,7 +155,7 @@ def aggregate_services(month_start: date) -> int:
         WHERE s.decided_at >= :month_start AND s.decided_at < :month_end AND s.submitted_at IS NOT NULL
           AND s.status IN ('approved', 'rejected')
     """
-    decided = {(r["eservice_id"], r["department_id"]): r for r in _run(f"""
+    decided = {(r["eservice_id"], r["department_id"]): r for r in run_sql(f"""
         SELECT agg.*, {_interpolated('p50')} AS median_hours, {_interpolated('p90')} AS p90_hours
         FROM (
             SELECT eservice_id, department_id, COUNT(*) AS decided,

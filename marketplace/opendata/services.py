@@ -6,7 +6,7 @@ listings, orders or people: only the aggregate tables, where no person can be id
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Optional
 
 from sqlalchemy import and_, func, or_, select
@@ -143,3 +143,29 @@ def districts_with_regions() -> list[District]:
 
 def regions() -> list[Region]:
     return list(db.session.scalars(select(Region).order_by(Region.name)))
+
+
+def typical_prices_in(category_id: int, district_id: int, region_id: int, currency: str) -> list[tuple[str, Money, Money, Money]]:
+    """(unit, median, 10th, 90th percentile) of asking prices for a produce in a district: from the
+    price index when it has recent cells there, else live from the listings on sale now (public
+    prices anyway, so no minimum of farmers). For a basic phone's prices screen."""
+    since = utcnow().date() - timedelta(days=TYPICAL_PRICE_MAX_AGE_DAYS)
+    cells = db.session.scalars(
+        select(PriceCell).where(PriceCell.category_id == category_id, PriceCell.currency == currency,
+                                PriceCell.day >= since, PriceCell.ask_median_minor.is_not(None),
+                                PriceCell.district_id == district_id)
+        .order_by(PriceCell.unit, PriceCell.day.desc()))
+    latest: dict[str, PriceCell] = {}
+    for cell in cells:
+        latest.setdefault(cell.unit, cell)
+    if latest:
+        return [(unit, Money(currency, c.ask_median_minor), Money(currency, c.ask_p10_minor), Money(currency, c.ask_p90_minor))
+                for unit, c in sorted(latest.items())]
+    from marketplace.opendata.aggregate import ASKING, percentile_cells_sql, run_sql
+
+    source = ASKING + " AND category_id = :category_id AND district_id = :district_id AND currency = :currency"
+    tomorrow = datetime.combine(utcnow().date() + timedelta(days=1), time.min, tzinfo=timezone.utc)
+    rows = run_sql(percentile_cells_sql(source, "price_minor", "region_id, district_id"),
+                {"day_end": tomorrow, "min_farmers": 1, "category_id": category_id, "district_id": district_id, "currency": currency})
+    return [(r["unit"], Money(currency, r["p50"]), Money(currency, r["p10"]), Money(currency, r["p90"]))
+            for r in sorted(rows, key=lambda r: r["unit"])]

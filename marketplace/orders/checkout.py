@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import MutableMapping
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -135,6 +136,7 @@ def place_checkout(buyer: User, session: MutableMapping, choices: dict[int, Farm
             pickup_closes_minute=choice.slot.closes_minute if choice.slot else None,
             items_total_minor=items_total, delivery_fee_minor=delivery_fee, total_minor=items_total + delivery_fee,
             currency=checkout.currency,
+            pickup_code=f"{secrets.randbelow(1_000_000):06d}" if fulfilment is Fulfilment.PICKUP else None,
         )
         order.items = [
             OrderItem(listing_id=l.listing.id, title=l.listing.title, unit=l.listing.unit.value,
@@ -167,5 +169,7 @@ def tell_farmer(order: Order) -> None:
         _("New order %(number)s", number=order.number),
         ngettext("New order %(number)s on Village Square: %(num)d item, %(total)s. Open Orders to prepare.",
                  "New order %(number)s on Village Square: %(num)d items, %(total)s. Open Orders to prepare.",
-                 len(order.items), number=order.number, total=money(order.total)),
+                 len(order.items), number=order.number, total=money(order.total))
+        # The keyword is the SMS command's own word in the farmer's language (ussd.commands reads it back).
+        + " " + _("Or reply %(ready)s %(number)s when it is ready.", ready=pgettext("sms command", "READY"), number=order.number),
     ), link=site_path("orders.order_page", number=order.number))

@@ -82,6 +82,8 @@ class Order(TimestampMixin, db.Model):
     pickup_opens_minute: Mapped[Optional[int]] = mapped_column()
     pickup_closes_minute: Mapped[Optional[int]] = mapped_column()
     payment_method: Mapped[PaymentMethod] = mapped_column(string_enum(PaymentMethod))
+    # Six digits the buyer shows (or reads out) when collecting; the farmer confirms with it by SMS.
+    pickup_code: Mapped[Optional[str]] = mapped_column(String(6))
     items_total_minor: Mapped[int] = mapped_column()
     delivery_fee_minor: Mapped[int] = mapped_column(default=0)
     total_minor: Mapped[int] = mapped_column()

@@ -109,7 +109,9 @@ def move(actor: User, order: Order, to: OrderStatus, reason: str = "") -> Order:
     notify_user(other, f"order_{to.value}", lambda: (
         _("Order %(number)s", number=order.number),
         _("Order %(number)s is now: %(status)s.", number=order.number, status=order_status_name(to))
-        + (" " + _("Reason: %(reason)s", reason=reason.strip()) if reason.strip() else ""),
+        + (" " + _("Reason: %(reason)s", reason=reason.strip()) if reason.strip() else "")
+        + (" " + _("Your pickup code is %(code)s: give it to the farmer when you collect.", code=order.pickup_code)
+           if to is S.READY_FOR_PICKUP and order.pickup_code else ""),
     ), link=site_path("orders.order_page", number=order.number))
     db.session.commit()
     return order

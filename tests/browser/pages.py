@@ -52,7 +52,8 @@ def key_pages(world):
     def farmer(w, page):
         return [("listing form", "/sell/new"), ("my listings", "/sell"), ("incoming orders", "/sell/orders"),
                 ("my farm", "/farm"), ("my money", "/sell/money"), ("packing list", "/sell/packing"),
-                ("my activity", "/activity"), ("messages", "/inbox"), ("notification choices", "/profile/notifications")]
+                ("my activity", "/activity"), ("messages", "/inbox"), ("notification choices", "/profile/notifications"),
+                ("phone PIN", "/profile/pin")]
 
     def official(w, page):
         return [("official queue", "/official/queue"), ("residents' reports", "/official/reports")]

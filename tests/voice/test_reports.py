@@ -12,7 +12,7 @@ from marketplace.core.errors import DomainError, InvalidInput, NotFound, Permiss
 from marketplace.core.storage import get_storage
 from marketplace.notifications.models import InboxMessage, OutboxMessage
 from marketplace.voice import services
-from marketplace.voice.models import Report, ReportCategory, ReportEvent, ReportStatus
+from marketplace.voice.models import Report, ReportCategory, ReportEvent, ReportStatus, RoutingRule
 from tests import factories
 
 
@@ -201,3 +201,35 @@ def test_the_officials_queue_counts_the_departments_open_reports(client, login, 
     assert services.open_report_count(voice["works"]) == 1 and services.open_report_count(voice["lands"]) == 0
     login(voice["works"])
     assert "1 open report" in client.get("/official/queue").get_data(as_text=True)
+
+
+def test_admins_edit_the_routing_rules_on_a_page(client, login, voice, db):
+    login(voice["admin"])
+    page = client.get("/admin/report-routing").get_data(as_text=True)
+    assert "Roads" in page and "Public Works, Water and Energy" in page
+    response = client.post("/admin/report-routing", data={
+        "category": "water", "district_id": str(voice["hill"].id), "department_id": str(voice["departments"]["LND"].id)})
+    assert response.status_code == 302
+    rule = db.session.scalar(select(RoutingRule).where(RoutingRule.district_id == voice["hill"].id))
+    assert rule.category is ReportCategory.WATER and rule.department.code == "LND"
+    rule_id = rule.id
+    client.post("/admin/report-routing", data={"delete": str(rule_id)})
+    db.session.expire_all()
+    assert db.session.scalar(select(RoutingRule).where(RoutingRule.id == rule_id)) is None
+    client.post("/logout")
+    login(voice["resident"])
+    assert client.get("/admin/report-routing").status_code == 403
+
+
+def test_filing_reports_is_rate_limited(database_url, voice):
+    from marketplace import create_app
+    from tests.factories import PASSWORD
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False,
+                      "RATELIMIT_ENABLED": True, "REPORT_RATE_LIMIT": "2 per hour", "RATELIMIT_LOGIN": "100 per minute"})
+    client = app.test_client()
+    client.post("/login", data={"identifier": voice["resident"].phone, "password": PASSWORD})
+    data = {"category": "roads", "village_id": str(voice["village"].id), "description": "The bridge is broken since the rains."}
+    statuses = [client.post("/reports/new", data=data).status_code for _ in range(3)]
+    assert statuses == [302, 302, 429]
+    assert client.get("/reports/new").status_code == 200  # reading the form is never limited

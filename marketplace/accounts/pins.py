@@ -1,0 +1,65 @@
+"""PINs for basic phones: set by the person on the web or by an agent beside them; checked with a
+lockout, so guessing four digits over USSD is not worth trying."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Optional
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from marketplace.accounts.models import PhonePin, Role, User
+from marketplace.core.errors import DomainError, PermissionDenied
+from marketplace.core.timeutils import as_utc, utcnow
+from marketplace.extensions import db
+
+MAX_TRIES = 3
+LOCKED_FOR = timedelta(minutes=30)
+#: PINs nobody should choose: the first ones tried by anyone guessing.
+TOO_EASY = {"0000", "1111", "1234", "2222", "3333", "4444", "5555", "6666", "7777", "8888", "9999", "4321", "1212"}
+
+
+class PinLocked(DomainError):
+    pass
+
+
+def pin_of(user: User) -> Optional[PhonePin]:
+    return db.session.scalar(select(PhonePin).where(PhonePin.user_id == user.id))
+
+
+def set_pin(actor: User, person: User, pin: str) -> PhonePin:
+    if actor.id != person.id and not actor.has_role(Role.AGENT):
+        raise PermissionDenied(_l("Only the person or a service-centre agent beside them can set a PIN."))
+    pin = pin.strip()
+    if not (pin.isdigit() and len(pin) == 4):
+        raise DomainError(_l("The PIN is 4 digits."), field="pin")
+    if pin in TOO_EASY:
+        raise DomainError(_l("This PIN is too easy to guess. Choose another."), field="pin")
+    row = pin_of(person) or PhonePin(user_id=person.id)
+    row.pin_hash = generate_password_hash(pin, method="scrypt")
+    row.failed_attempts, row.locked_until, row.set_by_id = 0, None, actor.id
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def check_pin(person: User, pin: str) -> None:
+    """Raise unless `pin` is the person's PIN; a wrong one counts, the third locks it."""
+    row = pin_of(person)
+    if row is None:
+        raise DomainError(_l("Set a PIN first: on the website under My account, or with an agent."))
+    now = utcnow()
+    if row.locked_until is not None and as_utc(row.locked_until) > now:
+        raise PinLocked(_l("Too many wrong PINs. Try again in 30 minutes."))
+    if check_password_hash(row.pin_hash, pin.strip()):
+        row.failed_attempts, row.locked_until = 0, None
+        db.session.commit()
+        return
+    row.failed_attempts += 1
+    if row.failed_attempts >= MAX_TRIES:
+        row.failed_attempts, row.locked_until = 0, now + LOCKED_FOR
+        db.session.commit()
+        raise PinLocked(_l("Too many wrong PINs. Try again in 30 minutes."))
+    db.session.commit()
+    raise DomainError(_l("Wrong PIN."))

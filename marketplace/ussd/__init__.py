@@ -1,0 +1,1 @@
+"""Basic phones: USSD menus and SMS commands over the same services the web pages use."""

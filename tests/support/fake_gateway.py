@@ -1,0 +1,78 @@
+"""A stand-in for Africa's Talking on loopback: it receives outbound SMS exactly as the messaging
+API is called (form fields, apiKey header) and answers as the API does; it also writes the
+callbacks the real gateway would send to the app (USSD and two-way SMS form posts)."""
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+
+@dataclass
+class SentSms:
+    to: str
+    message: str
+    username: str
+    api_key: str
+    sender: str = ""
+
+
+@dataclass
+class FakeGateway:
+    url: str = ""
+    sent: list[SentSms] = field(default_factory=list)
+    refuse: bool = False  # answer like the API does when a message is rejected
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _sessions: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def messages_to(self, phone: str) -> list[str]:
+        return [s.message for s in self.sent if s.to == phone]
+
+    # --- callbacks, as the gateway sends them to the app --------------------------------------
+    def new_session(self) -> str:
+        return f"ATUid_fake{next(self._sessions):06d}"
+
+    @staticmethod
+    def ussd_form(session_id: str, phone: str, inputs: list[str], service_code: str = "*384*1#") -> dict:
+        return {"sessionId": session_id, "serviceCode": service_code, "phoneNumber": phone, "networkCode": "63902",
+                "text": "*".join(inputs)}
+
+    def sms_form(self, phone: str, text: str) -> dict:
+        return {"from": phone, "to": "20880", "text": text, "date": "2026-11-28 10:00:00", "id": f"sms{next(self._ids)}",
+                "linkId": ""}
+
+
+def start_fake_gateway() -> tuple[FakeGateway, ThreadingHTTPServer]:
+    gateway = FakeGateway()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802  (the http.server API)
+            length = int(self.headers.get("Content-Length", 0))
+            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+            if self.path != "/version1/messaging":
+                self.send_response(404)
+                self.end_headers()
+                return
+            gateway.sent.append(SentSms(to=form.get("to", ""), message=form.get("message", ""), username=form.get("username", ""),
+                                        api_key=self.headers.get("apiKey", ""), sender=form.get("from", "")))
+            status = "InvalidPhoneNumber" if gateway.refuse else "Success"
+            body = {"SMSMessageData": {"Message": "Sent to 1/1 Total Cost: KES 0.8000", "Recipients": [
+                {"statusCode": 403 if gateway.refuse else 101, "number": form.get("to", ""), "status": status,
+                 "cost": "KES 0.8000", "messageId": f"ATXid_{next(gateway._ids)}"}]}}
+            payload = json.dumps(body).encode()
+            self.send_response(201)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args):  # quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    gateway.url = f"http://127.0.0.1:{server.server_address[1]}/version1/messaging"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return gateway, server
