@@ -47,6 +47,7 @@ class BaseConfig:
     DEFAULT_PHONE_REGION = "KE"
     DEFAULT_CURRENCY = "KES"
     PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays valid
+    PASSWORD_HASH_METHOD = "scrypt"  # Werkzeug's default cost (n=2**15); tests lower it
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
     RATELIMIT_RESET = "5 per minute;20 per hour"
     RATELIMIT_ENABLED = True

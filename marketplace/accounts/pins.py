@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Optional
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -37,7 +38,7 @@ def set_pin(actor: User, person: User, pin: str) -> PhonePin:
     if pin in TOO_EASY:
         raise DomainError(_l("This PIN is too easy to guess. Choose another."), field="pin")
     row = pin_of(person) or PhonePin(user_id=person.id)
-    row.pin_hash = generate_password_hash(pin, method="scrypt")
+    row.pin_hash = generate_password_hash(pin, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
     row.failed_attempts, row.locked_until, row.set_by_id = 0, None, actor.id
     db.session.add(row)
     db.session.commit()

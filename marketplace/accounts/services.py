@@ -44,8 +44,9 @@ class Registration:
 
 
 def _hash_password(password: str) -> str:
-    # scrypt: memory-hard, and Werkzeug's default; no extra dependency to keep patched.
-    return generate_password_hash(password, method="scrypt")
+    # scrypt: memory-hard, and Werkzeug's default; no extra dependency to keep patched. The test
+    # suite lowers its cost (PASSWORD_HASH_METHOD) so that hundreds of test users take seconds, not minutes.
+    return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
 
 
 def _check_password_strength(password: str) -> None:
