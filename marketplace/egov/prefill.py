@@ -23,7 +23,7 @@ from marketplace.core.money import Money
 from marketplace.core.timeutils import utcnow
 from marketplace.egov.models import PrefillConsent
 from marketplace.extensions import db
-from marketplace.i18n import money
+from marketplace.i18n import LANGUAGE_NAMES, money
 from marketplace.orders.services import SalesSummary, sales_summary
 
 
@@ -72,6 +72,11 @@ PREFILL_SOURCES: dict[str, Source] = {
     "person.phone": Source(_l("your phone number"), lambda user: user.phone or "", contact=True),
     "person.email": Source(_l("your email"), lambda user: user.email or "", contact=True),
     "person.village": Source(_l("your home village"), lambda user: user.village_id, contact=True),
+    # Where the home village is: part of the address, like the village itself.
+    "person.district": Source(_l("your home district"), lambda user: user.village.district.name if user.village else None, contact=True),
+    "person.region": Source(_l("your home region"), lambda user: user.village.district.region.name if user.village else None, contact=True),
+    # Not a contact detail: copied only with consent, like the farm's facts.
+    "person.language": Source(_l("the language you chose on Village Square"), lambda user: LANGUAGE_NAMES.get(user.preferred_locale, user.preferred_locale)),
     "farm.name": Source(_l("your farm's name"), lambda user: _farm(user, "farm_name")),
     "farm.village": Source(_l("your farm's village"), lambda user: _farm(user, "village_id")),
     "farm.pickup_point": Source(_l("your pickup point"), lambda user: _farm(user, "pickup_point")),

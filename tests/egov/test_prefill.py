@@ -160,3 +160,12 @@ def test_the_official_sees_shared_facts_only_with_consent_and_never_orders(clien
     assert "Wanjiru&#39;s farm" in panel and "Mbeu (Hill)" in panel and "Honey, Maize" in panel
     assert "Maize: 3 sacks" in panel
     assert "Buyer" not in panel  # the farmer's customers and orders are not shared
+
+
+def test_where_a_person_lives_and_their_language(app, places):
+    resident = factories.user("Achieng", village=places["villages"]["Mbeu"], locale="sw")
+    read = {key: PREFILL_SOURCES[key].read(resident) for key in ("person.district", "person.region", "person.language")}
+    assert read == {"person.district": "Hill", "person.region": "Northland", "person.language": "Kiswahili"}
+    assert PREFILL_SOURCES["person.district"].contact and not PREFILL_SOURCES["person.language"].contact  # language needs consent
+    nowhere = factories.user("No village")
+    assert PREFILL_SOURCES["person.district"].read(nowhere) is None
