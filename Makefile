@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 export FLASK_APP := wsgi
 STAMP := $(VENV)/.installed
+# The suite runs on every core (pytest-xdist); PYTEST_ARGS="-n0" runs it in one process.
+PYTEST_ARGS ?= -n auto
 
 .PHONY: audit screenshots bench bench-deps node-deps run test install i18n-extract i18n-update i18n-compile i18n-check browser-deps db-upgrade seed clean
 

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
-from flask import Flask, render_template, url_for
+from flask import Flask, jsonify, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import joinedload
@@ -53,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_error_pages(app)
+    app.before_request(_refuse_nul_bytes)
     _register_template_helpers(app)
 
     from marketplace.cli import register_commands
@@ -174,13 +175,28 @@ def _register_blueprints(app: Flask) -> None:
     register_backend("africastalking", GatewaySmsBackend)  # NOTIFICATION_SMS_BACKEND=africastalking
 
 
+def _refuse_nul_bytes() -> None:
+    """No text a person types contains a NUL byte, and PostgreSQL refuses one in any text column
+    or parameter: such a request is malformed (400), never a server error."""
+    from flask import abort, request
+
+    values = [v for _k, vs in request.args.lists() for v in vs]
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += [v for _k, vs in request.form.lists() for v in vs]
+    if any("\x00" in value for value in values) or "\x00" in request.path:
+        abort(400)
+
+
 def _register_error_pages(app: Flask) -> None:
     def render_error(error: HTTPException):
         code = error.code or 500
         template = code if code in (400, 403, 404, 429) else 500
         # A 405 must say which methods would work (RFC 9110); the friendly page keeps that header.
         allowed = getattr(error, "valid_methods", None)
-        return render_template(f"errors/{template}.html", error=error), code, ({"Allow": ", ".join(allowed)} if allowed else {})
+        headers = {"Allow": ", ".join(allowed)} if allowed else {}
+        if request.path.startswith("/api/"):  # the API answers its clients in JSON, as its description says
+            return jsonify(error=error.name), code, headers
+        return render_template(f"errors/{template}.html", error=error), code, headers
 
     for code in (400, 403, 404, 405, 429):
         app.register_error_handler(code, render_error)

@@ -26,10 +26,28 @@ def is_postgres() -> bool:
     return TEST_DATABASE_URL.startswith("postgresql")
 
 
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker process gets its own PostgreSQL database (village_test_gw0…),
+    created here when missing; a run without workers uses the database named in the URL."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker or not url.startswith("postgresql"):
+        return url
+    from sqlalchemy import create_engine
+
+    base, name = url.rsplit("/", 1)
+    own = f"{name}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own}).scalar():
+            connection.execute(text(f'CREATE DATABASE "{own}"'))
+    admin.dispose()
+    return f"{base}/{own}"
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     if TEST_DATABASE_URL:
-        return TEST_DATABASE_URL
+        return _worker_database(TEST_DATABASE_URL)
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
 
 

@@ -6,6 +6,14 @@ from __future__ import annotations
 LICENCE = {"name": "CC BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"}
 
 
+#: Codes and slugs are printable text: no control characters (PostgreSQL refuses NUL outright).
+PRINTABLE = r"^[^\u0000-\u001f\u007f]*$"
+
+
+def _text(max_length: int) -> dict:
+    return {"type": "string", "maxLength": max_length, "pattern": PRINTABLE}
+
+
 def _nullable(kind: str, **extra) -> dict:
     return {"type": [kind, "null"], **extra}
 
@@ -22,9 +30,9 @@ DATE_PARAMS = [
 ]
 AREA_PARAMS = [
     {"name": "region", "in": "query", "required": False, "description": "A region's code, e.g. N.",
-     "schema": {"type": "string", "maxLength": 16}},
+     "schema": _text(16)},
     {"name": "district", "in": "query", "required": False, "description": "A district's code, e.g. N-HIL.",
-     "schema": {"type": "string", "maxLength": 24}},
+     "schema": _text(24)},
 ]
 PAGE_PARAMS = [
     {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1}},
@@ -100,6 +108,7 @@ def _operation(operation_id: str, summary: str, schema_name: str, extra_params: 
                                 "text/csv": {"schema": {"type": "string"}}}},
             "304": {"description": "Not modified since the ETag given in If-None-Match."},
             "400": {"description": "A parameter is malformed.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "405": {"description": "Only GET (and HEAD, OPTIONS) are answered.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
             "429": {"description": "Too many requests: wait a minute."},
         },
     }}
@@ -108,7 +117,7 @@ def _operation(operation_id: str, summary: str, schema_name: str, extra_params: 
 def openapi_document(server_url: str) -> dict:
     category = {"name": "category", "in": "query", "required": False,
                 "description": "A produce category's slug (e.g. tomatoes-peppers); its subcategories are included.",
-                "schema": {"type": "string", "maxLength": 40}}
+                "schema": _text(40)}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -123,8 +132,8 @@ def openapi_document(server_url: str) -> dict:
                                          [category, *AREA_PARAMS, {"name": "level", "in": "query", "required": False,
                                                                    "schema": {"type": "string", "enum": ["district", "region"]}}]),
             "/api/v1/performance": _operation("listServicePerformance", "Monthly figures per government e-service", "Service",
-                                              [{"name": "department", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 16}},
-                                               {"name": "service", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 80}}]),
+                                              [{"name": "department", "in": "query", "required": False, "schema": _text(16)},
+                                               {"name": "service", "in": "query", "required": False, "schema": _text(80)}]),
             "/api/v1/reports": _operation("listReports", "Residents' reports (no reporter, no text)", "Report",
                                           [{"name": "category", "in": "query", "required": False, "schema": REPORT["properties"]["category"]},
                                            {"name": "status", "in": "query", "required": False, "schema": REPORT["properties"]["status"]},

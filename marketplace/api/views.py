@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 from typing import Callable
 
@@ -52,6 +53,8 @@ def _parameters(path: str) -> dict:
                 raise BadParameter(f"{name} must be a date written YYYY-MM-DD") from None
         else:
             value = raw
+            if "pattern" in rule and not re.search(rule["pattern"], value):
+                raise BadParameter(f"{name} must be printable text")
             if len(value) > rule.get("maxLength", len(value)):
                 raise BadParameter(f"{name} is longer than {rule['maxLength']} characters")
             if "enum" in rule and value not in rule["enum"]:

@@ -262,7 +262,7 @@ def price_districts(caller: Caller, node: dict) -> Menu:
 def price_categories(caller: Caller, node: dict) -> Menu:
     # The kinds a farmer sells: categories without subcategories (Tomatoes and peppers, Eggs…).
     parents = select(Category.parent_id).where(Category.parent_id.is_not(None))
-    categories = db.session.scalars(select(Category).where(Category.id.not_in(parents)).order_by(Category.parent_id, Category.position, Category.id))
+    categories = db.session.scalars(select(Category).where(Category.id.not_in(parents)).order_by(Category.parent_id.is_(None), Category.parent_id, Category.position, Category.id))
     return Menu(_("Which produce?"), [(category_name(c.slug), {"n": "prices", "d": node["d"], "c": c.id}) for c in categories])
 
 

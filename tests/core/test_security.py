@@ -116,3 +116,9 @@ def test_an_unexpected_error_shows_the_friendly_page_in_the_users_language(datab
 
     response = app.test_client().get("/boom", headers={"Accept-Language": "es"})
     assert response.status_code == 500 and "Algo ha fallado por nuestra parte" in response.get_data(as_text=True)
+
+
+def test_a_nul_byte_in_a_request_is_refused_not_a_server_error(client):
+    assert client.get("/produce?q=%00").status_code == 400
+    assert client.get("/api/v1/prices?category=%00").status_code == 400
+    assert client.post("/login", data={"identifier": "\x00", "password": "x"}).status_code == 400
