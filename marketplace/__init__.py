@@ -47,8 +47,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "village.sqlite3")
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PROJECT_ROOT / "translations")
-    if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO)
+    from marketplace.core import logs
+
+    logs.configure(app)  # JSON lines with the request id, outside debug and tests
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -172,6 +173,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(opendata_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(ussd_bp)
+    from marketplace.ops import metrics
+    from marketplace.ops.views import bp as ops_bp
+
+    app.register_blueprint(ops_bp)
+    metrics.init_app(app)
     register_backend("africastalking", GatewaySmsBackend)  # NOTIFICATION_SMS_BACKEND=africastalking
 
 

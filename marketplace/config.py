@@ -59,6 +59,8 @@ class BaseConfig:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     FORCE_HTTPS = False
     NOTIFICATION_CHANNEL_BACKEND = "log"
+    LOG_FORMAT = "json"  # one JSON object per line with the request id; "text" for people reading a terminal
+    METRICS_ALLOWED_ADDRESSES: tuple[str, ...] = ("127.0.0.1", "::1")  # who may read /metrics
     NOTIFICATION_SMS_BACKEND: str | None = None  # "africastalking" sends SMS through the gateway below
     # Basic phones (USSD and two-way SMS) through Africa's Talking, or any gateway speaking its protocol.
     PHONE_GATEWAY = "africastalking"
@@ -131,6 +133,10 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     for key in ("NOTIFICATION_SMS_BACKEND", "AT_API_KEY", "AT_SENDER_ID", "PHONE_CALLBACK_SECRET"):
         settings[key] = _env(key, getattr(cls, key), environ)
     settings["AT_USERNAME"] = _env("AT_USERNAME", cls.AT_USERNAME, environ)
+    settings["LOG_FORMAT"] = _env("LOG_FORMAT", cls.LOG_FORMAT, environ)
+    metrics_from = _env("METRICS_ALLOWED_ADDRESSES", "", environ) or ""
+    if metrics_from:
+        settings["METRICS_ALLOWED_ADDRESSES"] = tuple(a.strip() for a in metrics_from.split(",") if a.strip())
     settings["AT_SMS_URL"] = _env("AT_SMS_URL", cls.AT_SMS_URL, environ)
     settings["PHONE_GATEWAY_ADDRESSES"] = tuple(a.strip() for a in (_env("PHONE_GATEWAY_ADDRESSES", "", environ) or "").split(",") if a.strip())
     for key in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE"):

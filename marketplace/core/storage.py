@@ -26,6 +26,9 @@ class Storage(Protocol):
 
     def url(self, key: str) -> str: ...
 
+    def check(self) -> None:
+        """Raise unless media can be written and read now (the readiness probe)."""
+
 
 def content_key(data: bytes, extension: str) -> str:
     digest = hashlib.sha256(data).hexdigest()
@@ -51,6 +54,12 @@ class LocalStorage:
 
     def url(self, key: str) -> str:
         return url_for("media.serve", key=key)
+
+    def check(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        probe = self.root / f".ready.{os.getpid()}"
+        probe.write_bytes(b"ok")
+        probe.unlink()
 
 
 def get_storage() -> Storage:
