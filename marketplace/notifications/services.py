@@ -43,10 +43,11 @@ def notify_user(user: Recipient, kind: str, render: Callable[[], tuple[str, str]
     without repeating it. Returns the first outbox message queued, if any.
     """
     topic = preferences.topic_for(kind)
+    wanted = set() if topic == preferences.SECURITY else preferences.channels_for(user, topic)
     with force_locale(user.preferred_locale):
         subject, body = render()
         subject, body = str(subject), str(body)
-        targets = _targets(user, topic, channel)
+        targets = _targets(user, topic, wanted, channel)
         inbox_body = body if topic != preferences.SECURITY else (
             str(_("This message was sent to %(address)s only, because it holds a one-time secret.",
                   address=", ".join(address for _channel, address in targets))) if targets else "")
@@ -58,7 +59,7 @@ def notify_user(user: Recipient, kind: str, render: Callable[[], tuple[str, str]
         )
         db.session.add(message)
         queued.append(message)
-    wants_inbox = topic != preferences.SECURITY and preferences.INSITE in preferences.channels_for(user, topic)
+    wants_inbox = preferences.INSITE in wanted
     if wants_inbox or (queued and inbox_body):
         # What went by SMS or email is always readable here too; it only counts as new if asked for.
         db.session.add(InboxMessage(
@@ -71,7 +72,7 @@ def notify_user(user: Recipient, kind: str, render: Callable[[], tuple[str, str]
     return queued[0] if queued else None
 
 
-def _targets(user: Recipient, topic: str, channel: Channel | None) -> list[tuple[Channel, str]]:
+def _targets(user: Recipient, topic: str, wanted: set[str], channel: Channel | None) -> list[tuple[Channel, str]]:
     if topic == preferences.SECURITY:
         if channel is None:
             target = preferred_channel(user)
@@ -79,7 +80,6 @@ def _targets(user: Recipient, topic: str, channel: Channel | None) -> list[tuple
             address = user.phone if channel is Channel.SMS else user.email
             target = (channel, address) if address else None
         return [target] if target else []
-    wanted = preferences.channels_for(user, topic)
     targets = []
     if preferences.SMS in wanted and user.phone:
         targets.append((Channel.SMS, user.phone))
