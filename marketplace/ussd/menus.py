@@ -32,6 +32,7 @@ from marketplace.egov.models import Submission
 from marketplace.egov.services import my_applications
 from marketplace.extensions import db
 from marketplace.i18n import LANGUAGE_NAMES, money
+from marketplace.opendata.presentation import price_per_unit_label
 from marketplace.opendata.services import typical_prices_in
 from marketplace.orders import services as orders
 from marketplace.orders.labels import order_status_name
@@ -273,17 +274,11 @@ def prices(caller: Caller, node: dict):
     lines = [f"{category_name(category.slug)}, {district.name}:"]
     for unit, median, low, high in typical_prices_in(category.id, district.id, district.region_id,
                                                       current_app.config["DEFAULT_CURRENCY"]):
-        lines.append(f"{money(median)} {price_label(unit)} ({money(low)}-{money(high)})" if low != high
-                     else f"{money(median)} {price_label(unit)}")
+        lines.append(f"{money(median)} {price_per_unit_label(unit)} ({money(low)}-{money(high)})" if low != high
+                     else f"{money(median)} {price_per_unit_label(unit)}")
     if len(lines) == 1:
         lines.append(_("No prices yet."))
     return Finish("\n".join(lines))
-
-
-def price_label(unit: str) -> str:
-    from marketplace.catalog.units import PER_UNIT, Unit
-
-    return str(PER_UNIT[Unit(unit)])
 
 
 @action("applications")
@@ -410,7 +405,7 @@ def again_quantity():
 def again_price():
     def render(caller: Caller, node: dict) -> Prompt:
         listing = _listing(caller, node)
-        return Prompt(_("Price %(per_unit)s? Last time: %(price)s", per_unit=price_label(listing.unit.value), price=money(listing.price)))
+        return Prompt(_("Price %(per_unit)s? Last time: %(price)s", per_unit=price_per_unit_label(listing.unit.value), price=money(listing.price)))
 
     def on_input(caller: Caller, node: dict, token: str):
         if not re.fullmatch(r"\d+([.,]\d{1,2})?", token):
@@ -420,37 +415,41 @@ def again_price():
     return render, on_input
 
 
-@prompt("again_pin")
-def again_pin():
-    def render(caller: Caller, node: dict) -> Prompt:
-        return Prompt(_("Enter your PIN to put it on sale"))
+def pin_guarded(text: Callable[[], str], then: Callable[[Caller, dict], Any]):
+    """A prompt for the PIN that runs `then` only with the right one: a wrong PIN keeps the screen
+    with its reason, a locked PIN ends the session (accounts.pins counts the tries)."""
+    def pair():
+        def render(caller: Caller, node: dict) -> Prompt:
+            return Prompt(text())
 
-    def on_input(caller: Caller, node: dict, token: str):
-        failure = _check_pin(caller, token)
-        if failure:
-            return failure
-        listing = _listing(caller, node)
-        data = listing_prefill.listing_again(caller.user, listing)
-        data.stock, data.price, data.photo_ids = node["q"], node["p"], [p.photo_id for p in listing.photos]
-        try:
-            new = catalog.create_listing(caller.user, caller.user, data)
-        except DomainError as error:
-            db.session.rollback()
-            return Finish(str(error.message))
-        return Finish(_("%(title)s is on sale: %(amount)s at %(price)s.", title=new.title,
-                        amount=quantity(new.stock_milli, new.unit), price=price_per_unit(new)))
+        def on_input(caller: Caller, node: dict, token: str):
+            try:
+                pins.check_pin(caller.user, token)
+            except pins.PinLocked as error:
+                return Finish(str(error.message))
+            except DomainError as error:
+                return Stay(str(error.message))
+            return then(caller, node)
 
-    return render, on_input
+        return render, on_input
+
+    return pair
 
 
-def _check_pin(caller: Caller, token: str):
+def _list_again(caller: Caller, node: dict):
+    listing = _listing(caller, node)
+    data = listing_prefill.listing_again(caller.user, listing)
+    data.stock, data.price, data.photo_ids = node["q"], node["p"], [p.photo_id for p in listing.photos]
     try:
-        pins.check_pin(caller.user, token)
-    except pins.PinLocked as error:
-        return Finish(str(error.message))
+        new = catalog.create_listing(caller.user, caller.user, data)
     except DomainError as error:
-        return Stay(str(error.message))
-    return None
+        db.session.rollback()
+        return Finish(str(error.message))
+    return Finish(_("%(title)s is on sale: %(amount)s at %(price)s.", title=new.title,
+                    amount=quantity(new.stock_milli, new.unit), price=price_per_unit(new)))
+
+
+prompt("again_pin")(pin_guarded(lambda: _("Enter your PIN to put it on sale"), _list_again))
 
 
 #: Orders a farmer still has to prepare or hand over.
@@ -493,25 +492,18 @@ def ready(caller: Caller, node: dict):
     return Finish(_("Order %(number)s is ready. The buyer has been told.", number=order.number))
 
 
-@prompt("money")
-def money_prompt():
-    def render(caller: Caller, node: dict) -> Prompt:
-        return Prompt(_("Enter your PIN"))
+def _money(caller: Caller, node: dict):
+    currency = current_app.config["DEFAULT_CURRENCY"]
+    lines = [_("Owed to you: %(amount)s", amount=money(ledger.balance(caller.user.id, currency)))]
+    paid = [e for e in ledger.entries(caller.user.id, limit=50) if e.kind in (LedgerKind.TRANSFER, LedgerKind.MANUAL_PAYOUT)][:3]
+    for entry in paid:
+        lines.append(f"{entry.created_at:%d/%m} {money(Money(entry.currency, -entry.amount_minor))}")
+    if not paid:
+        lines.append(_("No payouts yet."))
+    return Finish("\n".join(lines))
 
-    def on_input(caller: Caller, node: dict, token: str):
-        failure = _check_pin(caller, token)
-        if failure:
-            return failure
-        currency = current_app.config["DEFAULT_CURRENCY"]
-        lines = [_("Owed to you: %(amount)s", amount=money(ledger.balance(caller.user.id, currency)))]
-        paid = [e for e in ledger.entries(caller.user.id, limit=50) if e.kind in (LedgerKind.TRANSFER, LedgerKind.MANUAL_PAYOUT)][:3]
-        for entry in paid:
-            lines.append(f"{entry.created_at:%d/%m} {money(Money(entry.currency, -entry.amount_minor))}")
-        if not paid:
-            lines.append(_("No payouts yet."))
-        return Finish("\n".join(lines))
 
-    return render, on_input
+prompt("money")(pin_guarded(lambda: _("Enter your PIN"), _money))
 
 
 @menu("language")
