@@ -13,6 +13,7 @@ from marketplace.accounts.models import ADMIN_GRANTED_ROLES, Role
 from marketplace.accounts.seeding import database_is_empty, seed_demo_people, seed_places
 from marketplace.catalog.demo_data import seed_demo_listings
 from marketplace.catalog.seeding import ensure_categories
+from marketplace.core import jobs
 from marketplace.core.errors import DomainError
 from marketplace.core.timeutils import utcnow
 from marketplace.egov.versions import ensure_seeded_services
@@ -77,6 +78,32 @@ def register_commands(app: Flask) -> None:
         for offset in range(days - 1, -1, -1):
             result = aggregate(last - timedelta(days=offset))
             click.echo(f"{result.day}: {result.price_cells} price cell(s), {result.service_months} service(s) this month")
+
+    @app.cli.command("worker")
+    @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+    def worker(burst: bool) -> None:
+        """Run background jobs from Redis (REDIS_URL) until stopped."""
+        try:
+            jobs.run_worker(app, burst=burst)
+        except RuntimeError as error:
+            raise click.ClickException(str(error)) from None
+
+    jobs_group = click.Group("jobs", help="Background jobs: the scheduler and the sweep.")
+    app.cli.add_command(jobs_group)
+
+    @jobs_group.command("scheduler")
+    def scheduler() -> None:
+        """Enqueue the scheduled jobs (expiry, open-data figures, the sweep) on time; run one per deployment."""
+        if not app.config.get("REDIS_URL"):
+            raise click.ClickException("REDIS_URL is not set: use the cron lines in the README instead.")
+        for name, seconds in sorted(jobs.SCHEDULE.items()):
+            click.echo(f"{name}: every {seconds} s")
+        jobs.run_scheduler(app)
+
+    @jobs_group.command("sweep")
+    def sweep() -> None:
+        """Queue again the work whose job was lost (safe to rerun)."""
+        click.echo(f"{jobs.sweep()} job(s) queued again.")
 
     users = click.Group("users", help="Grant or revoke the roles only an admin gives.")
     app.cli.add_command(users)

@@ -80,6 +80,11 @@ class BaseConfig:
     COMPRESS_ALGORITHM = ["br", "gzip"]  # brotli where the phone's browser takes it, gzip otherwise
     COMPRESS_MIN_SIZE = 500
     VIEW_COUNT_FLUSH_SECONDS = 5  # listing views are written in batches (catalog.view_counts)
+    # Background jobs (core.jobs): RQ on REDIS_URL, inline after the commit without it.
+    JOB_QUEUE = "village"
+    JOB_RETRY_INTERVALS: tuple[int, ...] = (30, 120, 600, 1800)  # seconds before each new try of a failed job
+    JOB_TIMEOUT_SECONDS = 120
+    OUTBOX_LEASE_SECONDS = 300  # a message claimed longer ago than this was abandoned by a dead worker
 
 
 class DevelopmentConfig(BaseConfig):
@@ -93,6 +98,7 @@ class TestingConfig(BaseConfig):
     PHONE_CALLBACK_SECRET = "test-phone"
     PUBLIC_PAGE_CACHE_SECONDS = 0
     VIEW_COUNT_FLUSH_SECONDS = 0
+    JOB_RETRY_INTERVALS = (0, 0, 0)  # a test's worker retries at once
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
 
@@ -128,8 +134,10 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
 
     settings["SQLALCHEMY_DATABASE_URI"] = _env("DATABASE_URL", None, environ)
     settings["REDIS_URL"] = _env("REDIS_URL", None, environ)
+    settings["JOB_QUEUE"] = _env("JOB_QUEUE", cls.JOB_QUEUE, environ)
     settings["PUBLIC_BASE_URL"] = _env("PUBLIC_BASE_URL", cls.PUBLIC_BASE_URL, environ)
     settings["MEDIA_ROOT"] = _env("MEDIA_ROOT", None, environ)
+    settings["PRIVATE_MEDIA_ROOT"] = _env("PRIVATE_MEDIA_ROOT", None, environ)
     for key in ("NOTIFICATION_SMS_BACKEND", "AT_API_KEY", "AT_SENDER_ID", "PHONE_CALLBACK_SECRET"):
         settings[key] = _env(key, getattr(cls, key), environ)
     settings["AT_USERNAME"] = _env("AT_USERNAME", cls.AT_USERNAME, environ)

@@ -12,8 +12,10 @@ from flask_wtf import CSRFProtect
 
 from marketplace.core.cache import cache  # noqa: F401  (defined beside the page cache that uses it)
 from marketplace.core.db import Base
+from marketplace.core.jobs import JobSession
 
-db = SQLAlchemy(model_class=Base)
+# JobSession hands the jobs a transaction asked for to the queue (or runs them) once it commits.
+db = SQLAlchemy(model_class=Base, session_options={"class_": JobSession})
 migrate = Migrate()
 login_manager = LoginManager()
 babel = Babel()

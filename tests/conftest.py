@@ -60,6 +60,9 @@ def app(database_url, tmp_path_factory):
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": None,
+        # Media of its own: parallel test processes must not remove each other's files.
+        "MEDIA_ROOT": str(tmp_path_factory.mktemp("media")),
+        "PRIVATE_MEDIA_ROOT": str(tmp_path_factory.mktemp("private")),
         # Still scrypt, at 1/32 of the production cost: each test user would otherwise cost 0.2 s to create.
         "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
     })

@@ -102,7 +102,8 @@ class Listing(TimestampMixin, db.Model):
 
 class Photo(db.Model):
     """A processed photo: two sizes in storage. Uploaded before the listing is saved, so
-    a form that comes back with an error keeps the photos the farmer already sent."""
+    a form that comes back with an error keeps the photos the farmer already sent. Until a job
+    has made the sizes, the keys are empty and the original waits in private storage."""
 
     __tablename__ = "photos"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -113,7 +114,12 @@ class Photo(db.Model):
     thumb_height: Mapped[int] = mapped_column()
     display_width: Mapped[int] = mapped_column()
     display_height: Mapped[int] = mapped_column()
+    original_key: Mapped[str] = mapped_column(String(120), default="", server_default="")  # removed from storage once made
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.thumb_key)
 
 
 class ListingPhoto(db.Model):

@@ -7,18 +7,18 @@ without a smartphone). Admins moderate but do not edit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Optional
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import Role, User, Village
 from marketplace.catalog import search
-from marketplace.core.images import process_photo
+from marketplace.core.images import check_photo, process_photo
 from marketplace.catalog.labels import listing_status_name
 from marketplace.catalog.models import (
     Category, Listing, ListingChange, ListingPhoto, ListingStatus, Photo,
@@ -28,7 +28,9 @@ from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from marketplace.core.money import Money
 from marketplace.core.phone import normalise_phone
-from marketplace.core.storage import get_storage
+from marketplace.core.jobs import enqueue, job, sweeper
+from marketplace.core.storage import get_private_storage, get_storage
+from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import external_url, site_path
 from marketplace.extensions import db
 from marketplace.notifications.services import notify_user
@@ -294,21 +296,70 @@ def update_listing(actor: User, listing: Listing, data: ListingInput) -> Listing
     return listing
 
 
+PHOTO_VARIANTS_JOB = "catalog.photo_variants"
+
+
 def upload_photos(actor: User, files: list[bytes]) -> list[Photo]:
-    """Process each file through the image pipeline; the first bad file stops with its reason."""
-    storage = get_storage()
+    """Check each file now (the first bad one stops with its reason, while the farmer is on the form);
+    the two sizes are made by a job after the commit, from the original kept privately meanwhile."""
+    private = get_private_storage()
     photos = []
     for data in files[:MAX_PHOTOS]:
-        processed = process_photo(data, storage)
-        photo = Photo(
-            owner_id=actor.id, thumb_key=processed.thumb.key, display_key=processed.display.key,
-            thumb_width=processed.thumb.width, thumb_height=processed.thumb.height,
-            display_width=processed.display.width, display_height=processed.display.height,
-        )
+        check_photo(data)
+        photo = Photo(owner_id=actor.id, original_key=private.save(data, "orig"), thumb_key="", display_key="",
+                      thumb_width=0, thumb_height=0, display_width=0, display_height=0)
         db.session.add(photo)
         photos.append(photo)
+    db.session.flush()
+    for photo in photos:
+        enqueue(PHOTO_VARIANTS_JOB, photo.id)
     db.session.commit()
     return photos
+
+
+@job(PHOTO_VARIANTS_JOB)
+def make_photo_variants(photo_id: int) -> None:
+    """Resize, strip and store the two sizes, then forget the original (it holds the phone's EXIF
+    and GPS). Idempotent: a photo with its sizes is left alone."""
+    photo = db.session.get(Photo, photo_id)
+    if photo is None or photo.ready:
+        return
+    private = get_private_storage()
+    try:
+        data = private.open(photo.original_key)
+    except FileNotFoundError:
+        # The same picture, uploaded twice at once: the other photo's job made the sizes and removed
+        # the shared original. Same content, same sizes.
+        twin = db.session.scalar(select(Photo).where(Photo.original_key == photo.original_key, Photo.thumb_key != "").limit(1))
+        if twin is None:
+            raise
+        _set_variants(photo_id, twin.thumb_key, twin.display_key, (twin.thumb_width, twin.thumb_height),
+                      (twin.display_width, twin.display_height))
+        return
+    processed = process_photo(data, get_storage())
+    _set_variants(photo_id, processed.thumb.key, processed.display.key, (processed.thumb.width, processed.thumb.height),
+                  (processed.display.width, processed.display.height))
+    # Originals are named by content: keep one until no photo is still waiting for it.
+    if not db.session.scalar(select(Photo.id).where(Photo.original_key == photo.original_key, Photo.thumb_key == "").limit(1)):
+        private.delete(photo.original_key)
+
+
+def _set_variants(photo_id: int, thumb_key: str, display_key: str, thumb_size: tuple[int, int], display_size: tuple[int, int]) -> None:
+    # Conditional: of two runs at once the first one's keys stay.
+    db.session.execute(update(Photo).where(Photo.id == photo_id, Photo.thumb_key == "").values(
+        thumb_key=thumb_key, display_key=display_key, thumb_width=thumb_size[0], thumb_height=thumb_size[1],
+        display_width=display_size[0], display_height=display_size[1]))
+    db.session.commit()
+
+
+@sweeper
+def sweep_photos(older_than: timedelta = timedelta(minutes=2)) -> int:
+    """Queue again the photos still without their sizes (their job was lost)."""
+    ids = list(db.session.scalars(select(Photo.id).where(Photo.thumb_key == "", Photo.created_at < utcnow() - older_than)))
+    for photo_id in ids:
+        enqueue(PHOTO_VARIANTS_JOB, photo_id)
+    db.session.commit()
+    return len(ids)
 
 
 def photos_by_ids(actor: User, ids: list[int]) -> list[Photo]:

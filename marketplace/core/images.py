@@ -82,6 +82,11 @@ def _variant(image: Image.Image, edge: int, storage: Storage) -> Variant:
     return Variant(storage.save(data, "webp"), width, height, len(data))
 
 
+def check_photo(data: bytes) -> None:
+    """Refuse what the pipeline would refuse, with the same reason, without making any size."""
+    _open_checked(data).close()
+
+
 def process_photo(data: bytes, storage: Storage) -> ProcessedImage:
     image = _open_checked(data)
     image = ImageOps.exif_transpose(image)  # turn it the way the phone was held, then forget EXIF

@@ -9,14 +9,17 @@ import logging
 import re
 import uuid
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, g, has_app_context, has_request_context, request
 
 _SANE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = getattr(g, "request_id", "-") if has_request_context() else "-"
+        if has_request_context():
+            record.request_id = getattr(g, "request_id", "-")
+        else:  # a job carries the id of the request that asked for it
+            record.request_id = getattr(g, "job_request_id", "-") if has_app_context() else "-"
         return True
 
 

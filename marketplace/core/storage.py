@@ -26,6 +26,9 @@ class Storage(Protocol):
 
     def url(self, key: str) -> str: ...
 
+    def delete(self, key: str) -> None:
+        """Remove the file if it is there (deleting twice is fine)."""
+
     def check(self) -> None:
         """Raise unless media can be written and read now (the readiness probe)."""
 
@@ -54,6 +57,9 @@ class LocalStorage:
 
     def url(self, key: str) -> str:
         return url_for("media.serve", key=key)
+
+    def delete(self, key: str) -> None:
+        (self.root / key).unlink(missing_ok=True)
 
     def check(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)

@@ -6,16 +6,19 @@ from __future__ import annotations
 import io
 import secrets
 from pathlib import Path
+from datetime import timedelta
 from typing import Optional
 
 import segno
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from fpdf import FPDF
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from marketplace.accounts.labels import department_name
+from marketplace.core.jobs import enqueue, job, sweeper
 from marketplace.core.storage import get_private_storage
+from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import external_url
 from marketplace.egov.form_engine import text
 from marketplace.egov.models import Certificate, Submission, SubmissionStatus
@@ -56,8 +59,12 @@ def document_title(submission: Submission, locale: str) -> str:
     return text(certificate.get("title"), locale) or text(definition["title"], locale)
 
 
+RENDER_JOB = "egov.render_certificate"
+
+
 def issue(submission: Submission) -> Certificate:
-    """Make the document for a decided submission (once) and store it privately."""
+    """Give a decided submission its certificate (once): the code now, so the decision's message can
+    carry it; the PDF by a job after the decision commits (rendering takes a good part of a second)."""
     if submission.certificate is not None:
         return submission.certificate
     locale = submission.applicant.preferred_locale
@@ -65,12 +72,40 @@ def issue(submission: Submission) -> Certificate:
     certificate = Certificate(code=_new_code(), submission_id=submission.id, locale=locale, holder_name=submission.applicant.name,
                               title=document_title(submission, locale)[:200], decision="approved" if approved else "rejected",
                               storage_key="")
-    with force_locale(locale):
-        pdf = render_pdf(submission, certificate)
-    certificate.storage_key = get_private_storage().save(pdf, "pdf")
     db.session.add(certificate)
     db.session.flush()
+    enqueue(RENDER_JOB, certificate.id)
     return certificate
+
+
+@job(RENDER_JOB)
+def render_job(certificate_id: int) -> None:
+    """Render and store the PDF unless it is there already (a second run changes nothing)."""
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None or certificate.storage_key:
+        return
+    with force_locale(certificate.locale):
+        pdf = render_pdf(certificate.submission, certificate)
+    key = get_private_storage().save(pdf, "pdf")
+    # Conditional: of two runs at once only the first key is kept (the other file is never read).
+    db.session.execute(update(Certificate).where(Certificate.id == certificate_id, Certificate.storage_key == "")
+                       .values(storage_key=key))
+    db.session.commit()
+
+
+def is_ready(certificate: Certificate) -> bool:
+    return bool(certificate.storage_key)
+
+
+@sweeper
+def sweep(older_than: timedelta = timedelta(minutes=2)) -> int:
+    """Queue again the certificates still without their PDF (their job was lost)."""
+    ids = list(db.session.scalars(select(Certificate.id).where(Certificate.storage_key == "",
+                                                               Certificate.issued_at < utcnow() - older_than)))
+    for certificate_id in ids:
+        enqueue(RENDER_JOB, certificate_id)
+    db.session.commit()
+    return len(ids)
 
 
 def verify_url(code: str) -> str:

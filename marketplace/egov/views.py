@@ -301,7 +301,7 @@ def attachment(key: str, attachment_id: int):
 @login_required
 def certificate(key: str):
     submission = _submission(key)
-    if submission.certificate is None:
+    if submission.certificate is None or not certificates.is_ready(submission.certificate):
         abort(404)
     return Response(certificates.read(submission.certificate), mimetype="application/pdf", headers={
         "Content-Disposition": f"inline; filename={submission.reference}.pdf", "Cache-Control": "private, no-store"})

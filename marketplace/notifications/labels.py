@@ -6,6 +6,7 @@ from marketplace.notifications.models import OutboxStatus
 
 STATUS_LABELS = {
     OutboxStatus.PENDING: _l("waiting"),
+    OutboxStatus.SENDING: _l("being sent"),
     OutboxStatus.SENT: _l("sent"),
     OutboxStatus.FAILED: _l("failed"),
 }

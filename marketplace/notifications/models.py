@@ -19,6 +19,7 @@ class Channel(str, enum.Enum):
 
 class OutboxStatus(str, enum.Enum):
     PENDING = "pending"
+    SENDING = "sending"  # claimed by a delivery job; if it stays so past the lease, its worker died
     SENT = "sent"
     FAILED = "failed"
 
@@ -40,6 +41,7 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[Optional[datetime]] = mapped_column()
+    claimed_at: Mapped[Optional[datetime]] = mapped_column()  # when a delivery job took it
 
 
 class InboxMessage(db.Model):

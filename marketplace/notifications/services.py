@@ -1,13 +1,19 @@
-"""Queue a message in the recipient's language, then deliver what is pending."""
+"""Queue a message in the recipient's language; a job delivers it once the transaction commits."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Callable, Optional, Protocol
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
 
-from marketplace.core.timeutils import utcnow
+from marketplace.core.auth import Actor, require_role
+from marketplace.core.errors import DomainError, NotFound
+from marketplace.core.jobs import RetryLater, enqueue, job, sweeper
+from marketplace.core.timeutils import as_utc, utcnow
 from marketplace.extensions import db
 from marketplace.notifications import preferences
 from marketplace.notifications.channels import get_backend
@@ -68,7 +74,7 @@ def notify_user(user: Recipient, kind: str, render: Callable[[], tuple[str, str]
         ))
     db.session.flush()
     for message in queued:
-        deliver(message)
+        enqueue(DELIVER_JOB, message.id)
     return queued[0] if queued else None
 
 
@@ -94,28 +100,89 @@ def send_to_number(phone: str, locale: str, kind: str, body: str) -> OutboxMessa
     message = OutboxMessage(user_id=None, kind=kind, channel=Channel.SMS, recipient=phone, locale=locale, body=body)
     db.session.add(message)
     db.session.flush()
-    deliver(message)
+    enqueue(DELIVER_JOB, message.id)
     return message
 
 
-def deliver(message: OutboxMessage) -> None:
-    """One delivery attempt; a failure is recorded on the row, never raised to the caller."""
+DELIVER_JOB = "notifications.deliver"
+
+
+@job(DELIVER_JOB)
+def deliver_job(message_id: int) -> None:
+    """Send one outbox message at most once, however often this job runs.
+
+    The message is claimed by a conditional UPDATE (pending or failed → sending) committed before
+    the gateway is called, so of two jobs for one message only one sends. A worker killed before
+    the claim leaves the message pending and RQ's retry sends it; one killed after handing it to
+    the gateway leaves it "sending": it may have arrived, so no job sends it again, and it shows
+    as interrupted on /admin/outbox, where a person can send it again.
+    """
+    now = utcnow()
+    claimed = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.FAILED]))
+        .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
+    ).rowcount
+    db.session.commit()
+    if not claimed:
+        return
+    message = db.session.get(OutboxMessage, message_id)
     # SMS may go through their own gateway (NOTIFICATION_SMS_BACKEND); everything else, and SMS
     # when it is not set, through NOTIFICATION_CHANNEL_BACKEND.
     name = current_app.config.get("NOTIFICATION_SMS_BACKEND") if message.channel is Channel.SMS else None
-    backend = get_backend(name or current_app.config["NOTIFICATION_CHANNEL_BACKEND"])
-    message.attempts += 1
     try:
-        backend.deliver(message)
-    except Exception as exc:  # any backend failure must leave the message visible for a retry
+        get_backend(name or current_app.config["NOTIFICATION_CHANNEL_BACKEND"]).deliver(message)
+    except Exception as exc:  # any backend failure must leave the message visible and retryable
         message.status = OutboxStatus.FAILED
-        message.last_error = f"{type(exc).__name__}: {exc}"
-        current_app.logger.warning("outbox message %s failed: %s", message.id, message.last_error)
-    else:
-        message.status = OutboxStatus.SENT
-        message.sent_at = utcnow()
-        message.last_error = ""
+        message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        db.session.commit()
+        current_app.logger.warning("outbox message %s failed (attempt %s): %s", message_id, message.attempts, message.last_error)
+        raise RetryLater(message.last_error) from exc
+    message.status = OutboxStatus.SENT
+    message.sent_at = utcnow()
+    db.session.commit()  # last_error stays: the history of a message sent at the second try
 
 
-def recent_messages(limit: int = 50) -> list[OutboxMessage]:
-    return list(db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)))
+def interrupted(message: OutboxMessage) -> bool:
+    """Claimed longer ago than the lease and never finished: its worker died while sending."""
+    lease = timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
+    return (message.status is OutboxStatus.SENDING and message.claimed_at is not None
+            and as_utc(message.claimed_at) < utcnow() - lease)
+
+
+ADMIN = "admin"  # accounts' Role.ADMIN, named by value: notifications sit below accounts
+
+
+def retry(actor: Actor, message_id: int) -> OutboxMessage:
+    """An admin sends a failed or interrupted message again (recorded on the row's error line)."""
+    require_role(actor, ADMIN)
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound(_l("This message does not exist."))
+    if not (message.status is OutboxStatus.FAILED or interrupted(message)):
+        raise DomainError(_l("Only a failed or interrupted message can be sent again."))
+    message.status = OutboxStatus.PENDING
+    message.last_error = f"{message.last_error} [sent again by user {actor.id} at {utcnow():%Y-%m-%d %H:%M} UTC]".strip()[:2000]
+    enqueue(DELIVER_JOB, message.id)
+    db.session.commit()
+    return message
+
+
+@sweeper
+def sweep(older_than: timedelta = timedelta(minutes=2)) -> int:
+    """Queue again the messages that have waited too long (their job was lost, e.g. Redis was down
+    when the request committed). Safe to run often: delivery claims each message once."""
+    cutoff = utcnow() - older_than
+    ids = list(db.session.scalars(select(OutboxMessage.id).where(
+        OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.created_at < cutoff)))
+    for message_id in ids:
+        enqueue(DELIVER_JOB, message_id)
+    db.session.commit()
+    return len(ids)
+
+
+def recent_messages(limit: int = 50, problems_only: bool = False) -> list[OutboxMessage]:
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if problems_only:
+        query = query.where(OutboxMessage.status.in_([OutboxStatus.FAILED, OutboxStatus.SENDING]))
+    return list(db.session.scalars(query))

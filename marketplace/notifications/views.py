@@ -5,10 +5,9 @@ from flask_login import current_user, login_required
 
 from marketplace.accounts.models import Role
 from marketplace.core.auth import role_required
-from marketplace.core.errors import NotFound
-from marketplace.notifications import inbox, preferences
+from marketplace.core.errors import DomainError, NotFound
+from marketplace.notifications import inbox, preferences, services
 from marketplace.notifications.forms import chosen, field_name, preferences_form
-from marketplace.notifications.services import recent_messages
 
 bp = Blueprint("notifications", __name__)
 
@@ -27,7 +26,23 @@ def unread_badge():
 @bp.get("/admin/outbox")
 @role_required(Role.ADMIN)
 def admin_outbox():
-    return render_template("notifications/admin_outbox.html", messages=recent_messages())
+    problems_only = request.args.get("show") == "problems"
+    return render_template("notifications/admin_outbox.html", messages=services.recent_messages(problems_only=problems_only),
+                           problems_only=problems_only, interrupted=services.interrupted)
+
+
+@bp.post("/admin/outbox/<int:message_id>/retry")
+@role_required(Role.ADMIN)
+def retry_message(message_id: int):
+    try:
+        services.retry(current_user, message_id)
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(_("The message is queued to be sent again."), "success")
+    return redirect(url_for("notifications.admin_outbox", show=request.form.get("show") or None))
 
 
 @bp.get("/inbox")

@@ -17,6 +17,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from flask import current_app
 from sqlalchemy import DateTime, bindparam, delete, text
 
+from marketplace.core.jobs import every, job
+from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
 from marketplace.opendata.models import PriceCell, ServiceMonth
 
@@ -189,3 +191,12 @@ def aggregate(day: date) -> AggregateResult:
     months = aggregate_services(day.replace(day=1))
     db.session.commit()
     return AggregateResult(day=day, price_cells=cells, service_months=months)
+
+
+@job("opendata.aggregate")
+def aggregate_today() -> None:
+    """The scheduler's form of `flask opendata aggregate`: today so far, replaced each hour."""
+    aggregate(utcnow().date())
+
+
+every(3600, "opendata.aggregate")

@@ -4,12 +4,13 @@ business gauges operators watch: orders, applications and outbox messages by sta
 the business's own, not open data."""
 from __future__ import annotations
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from prometheus_client import CollectorRegistry
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_flask_exporter import PrometheusMetrics
 from sqlalchemy import func, select
 
+from marketplace.core import jobs
 from marketplace.egov.models import Submission
 from marketplace.extensions import db
 from marketplace.notifications.models import OutboxMessage
@@ -37,10 +38,52 @@ class StateGauges:
             yield family
 
 
+JOB_COUNTS_KEY = "vs:metrics:jobs"  # a Redis hash "name|outcome" -> count, shared by every worker
+
+
+def count_job(name: str, outcome: str, seconds: float) -> None:
+    """Heard from the worker after each job: counted in Redis, so /metrics on any app server shows
+    what every worker did (a worker serves no HTTP of its own)."""
+    connection = jobs.redis_connection()
+    with connection.pipeline() as pipe:
+        pipe.hincrby(JOB_COUNTS_KEY, f"{name}|{outcome}", 1)
+        pipe.hincrbyfloat(JOB_COUNTS_KEY, f"{name}|seconds", seconds)
+        pipe.execute()
+
+
+class JobMetrics:
+    """Jobs run and failed by name, and RQ's queue and registries, read from Redis at each scrape."""
+
+    def describe(self):
+        yield CounterMetricFamily("village_jobs", "Jobs finished by name and outcome (ok, retry, failed)", labels=["job", "outcome"])
+        yield GaugeMetricFamily("village_job_queue", "Jobs waiting, running, scheduled for a retry and failed for good",
+                                labels=["state"])
+
+    def collect(self):
+        finished = CounterMetricFamily("village_jobs", "Jobs finished by name and outcome (ok, retry, failed)",
+                                       labels=["job", "outcome"])
+        waiting = GaugeMetricFamily("village_job_queue", "Jobs waiting, running, scheduled for a retry and failed for good",
+                                    labels=["state"])
+        if current_app.config.get("REDIS_URL"):
+            for field, value in jobs.redis_connection().hgetall(JOB_COUNTS_KEY).items():
+                name, outcome = field.decode().rsplit("|", 1)
+                if outcome != "seconds":
+                    finished.add_metric([name, outcome], float(value))
+            queue = jobs.queue()
+            waiting.add_metric(["queued"], queue.count)
+            waiting.add_metric(["started"], queue.started_job_registry.count)
+            waiting.add_metric(["scheduled"], queue.scheduled_job_registry.count)
+            waiting.add_metric(["failed"], queue.failed_job_registry.count)
+        yield finished
+        yield waiting
+
+
 def init_app(app: Flask) -> None:
     # One registry per app: the test suite builds many apps in one process.
     registry = CollectorRegistry(auto_describe=True)
     registry.register(StateGauges())
+    registry.register(JobMetrics())
+    jobs.on_job_done(count_job)
     PrometheusMetrics(app, registry=registry, group_by="endpoint", path="/metrics",
                       excluded_paths=["/healthz", "/readyz", "/static", "/media"])
 

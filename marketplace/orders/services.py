@@ -24,6 +24,7 @@ from sqlalchemy.orm import selectinload
 from marketplace.accounts.models import User
 from marketplace.catalog.stock import release_stock
 from marketplace.core.errors import DomainError, NotFound, PermissionDenied
+from marketplace.core.jobs import every, job
 from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import site_path
 from marketplace.extensions import db
@@ -139,6 +140,18 @@ def expire_unpaid_orders(older_than: timedelta) -> list[str]:
             db.session.rollback()
             log.warning("could not cancel the payment of checkout %s: %s", checkout.reference, error)
     return [order.number for order in expired]
+
+
+UNPAID_ORDER_LIFETIME = timedelta(minutes=30)
+
+
+@job("orders.expire_unpaid")
+def expire_unpaid_orders_job() -> int:
+    """The scheduler's form of `flask orders expire`."""
+    return len(expire_unpaid_orders(UNPAID_ORDER_LIFETIME))
+
+
+every(300, "orders.expire_unpaid")
 
 
 def stop_paying(buyer: User, reference: str) -> None:

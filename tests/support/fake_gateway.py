@@ -25,6 +25,7 @@ class FakeGateway:
     url: str = ""
     sent: list[SentSms] = field(default_factory=list)
     refuse: bool = False  # answer like the API does when a message is rejected
+    refusals_left: int = 0  # refuse only the next N messages (a gateway's bad minute)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _sessions: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -56,11 +57,15 @@ def start_fake_gateway() -> tuple[FakeGateway, ThreadingHTTPServer]:
                 self.send_response(404)
                 self.end_headers()
                 return
-            gateway.sent.append(SentSms(to=form.get("to", ""), message=form.get("message", ""), username=form.get("username", ""),
-                                        api_key=self.headers.get("apiKey", ""), sender=form.get("from", "")))
-            status = "InvalidPhoneNumber" if gateway.refuse else "Success"
+            refuse = gateway.refuse or gateway.refusals_left > 0
+            if gateway.refusals_left > 0:  # a refused message is recorded only under `refuse`, as before
+                gateway.refusals_left -= 1
+            else:
+                gateway.sent.append(SentSms(to=form.get("to", ""), message=form.get("message", ""), username=form.get("username", ""),
+                                            api_key=self.headers.get("apiKey", ""), sender=form.get("from", "")))
+            status = "InvalidPhoneNumber" if refuse else "Success"
             body = {"SMSMessageData": {"Message": "Sent to 1/1 Total Cost: KES 0.8000", "Recipients": [
-                {"statusCode": 403 if gateway.refuse else 101, "number": form.get("to", ""), "status": status,
+                {"statusCode": 403 if refuse else 101, "number": form.get("to", ""), "status": status,
                  "cost": "KES 0.8000", "messageId": f"ATXid_{next(gateway._ids)}"}]}}
             payload = json.dumps(body).encode()
             self.send_response(201)

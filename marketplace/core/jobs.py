@@ -1,0 +1,236 @@
+"""Background jobs: RQ on Redis when REDIS_URL is set, inline after the commit without it.
+
+A domain registers a job by name (`@job("notifications.deliver")`) and asks for it with
+`enqueue(name, *args)` inside its transaction. Nothing leaves before the transaction commits, so
+a worker never looks for a row the request has not written, and a rolled-back request starts
+no job. The request's id travels with the job into the worker's log lines.
+
+Without Redis (`make run`, most tests) the job runs in the same process right after the
+commit, so the embedded default needs no service. With Redis it runs in `flask worker`
+(an RQ SimpleWorker: one job at a time in the worker's own process, so stopping the process
+stops the job). RQ re-runs a job that raised, after the configured back-off, and a job whose
+worker died (its registry entry expires; the next worker's maintenance requeues it while retries
+are left). So every job must be idempotent: it reads the state in the database and does only
+what is still undone.
+
+Why RQ and not Celery: the project already runs Redis; RQ needs nothing else, its worker is
+one small process, and jobs are plain functions. Celery's broker choice, beat and canvas are
+power this project does not use.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from flask import Flask, current_app, g, has_app_context, has_request_context
+from flask_sqlalchemy.session import Session
+
+log = logging.getLogger("marketplace.jobs")
+
+JOBS: dict[str, Callable[..., Any]] = {}
+_PENDING = "pending_jobs"
+_DISPATCHING = "dispatching_jobs"
+
+
+class RetryLater(Exception):
+    """A job could not finish now (a gateway refused, a service was down); RQ runs it again later.
+    The job has already recorded why, where people can see it."""
+
+
+def job(name: str):
+    """Register a function as the job `name`; its arguments must be plain values (ids, strings)."""
+
+    def register(function: Callable[..., Any]) -> Callable[..., Any]:
+        JOBS[name] = function
+        return function
+
+    return register
+
+
+@dataclass
+class PendingJob:
+    name: str
+    args: tuple
+    request_id: str = "-"
+    meta: dict = field(default_factory=dict)
+
+
+def enqueue(name: str, *args: Any) -> None:
+    """Run job `name(*args)` once the current transaction commits (dropped if it rolls back)."""
+    if name not in JOBS:
+        raise LookupError(f"no job named {name!r}; known: {sorted(JOBS)}")
+    from marketplace.extensions import db
+
+    request_id = getattr(g, "request_id", "-") if has_request_context() else getattr(g, "job_request_id", "-") \
+        if has_app_context() else "-"
+    db.session().info.setdefault(_PENDING, []).append(PendingJob(name, args, request_id))
+
+
+class JobSession(Session):
+    """The app's database session: hands the jobs a transaction asked for to the queue once it commits."""
+
+    def commit(self) -> None:
+        super().commit()
+        if self.info.get(_PENDING) and not self.info.get(_DISPATCHING):
+            _dispatch(self)
+
+    def rollback(self) -> None:
+        self.info.pop(_PENDING, None)
+        super().rollback()
+
+    def close(self) -> None:
+        self.info.pop(_PENDING, None)
+        super().close()
+
+
+def _dispatch(session: JobSession) -> None:
+    session.info[_DISPATCHING] = True
+    try:
+        # An inline job may commit and ask for more jobs; they join this same loop.
+        while session.info.get(_PENDING):
+            pending = session.info[_PENDING].pop(0)
+            if current_app.config.get("REDIS_URL") and not current_app.config.get("JOBS_INLINE"):
+                _send_to_queue(pending)
+            else:
+                _run_inline(session, pending)
+    finally:
+        session.info[_DISPATCHING] = False
+
+
+def _run_inline(session: JobSession, pending: PendingJob) -> None:
+    try:
+        JOBS[pending.name](*pending.args)
+    except RetryLater as exc:
+        # Inline there is no one to retry later: the job has recorded the failure for people to see.
+        session.rollback()
+        log.warning("job %s%r will not be retried inline: %s", pending.name, pending.args, exc)
+    except Exception:
+        session.rollback()
+        if current_app.testing:
+            raise
+        # The request that asked for the job has committed its work; a job's failure must not undo
+        # the page. The error goes to the log with the request id.
+        log.exception("inline job %s%r failed", pending.name, pending.args)
+
+
+def _send_to_queue(pending: PendingJob) -> None:
+    from rq import Retry
+
+    try:
+        queue().enqueue(
+            perform, pending.name, *pending.args,
+            retry=Retry(max=len(current_app.config["JOB_RETRY_INTERVALS"]), interval=list(current_app.config["JOB_RETRY_INTERVALS"])),
+            job_timeout=current_app.config["JOB_TIMEOUT_SECONDS"],
+            meta={"request_id": pending.request_id},
+            description=f"{pending.name}{pending.args!r}",
+        )
+    except Exception:
+        # Redis is unreachable: the work is recorded in the database (an outbox row, a certificate
+        # without its file) and the sweep command (`flask jobs sweep`, from cron) queues it again.
+        log.exception("could not queue job %s%r; the sweep will pick it up", pending.name, pending.args)
+
+
+def redis_connection():
+    from redis import Redis
+
+    connections = current_app.extensions.setdefault("job_redis", {})
+    url = current_app.config["REDIS_URL"]
+    if url not in connections:
+        connections[url] = Redis.from_url(url)
+    return connections[url]
+
+
+def queue():
+    from rq import Queue
+
+    return Queue(current_app.config["JOB_QUEUE"], connection=redis_connection())
+
+
+def perform(name: str, *args: Any) -> Any:
+    """What the worker runs: one registered job, inside the worker's app context, counted and timed."""
+    from rq import get_current_job
+
+    from marketplace.extensions import db
+
+    current = get_current_job()
+    g.job_request_id = (current.meta.get("request_id") if current else None) or "-"
+    started = time.perf_counter()
+    outcome = "ok"
+    try:
+        return JOBS[name](*args)
+    except RetryLater:
+        outcome = "retry"
+        raise
+    except Exception:
+        outcome = "failed"
+        raise
+    finally:
+        db.session.remove()
+        _observe(name, outcome, time.perf_counter() - started)
+        g.pop("job_request_id", None)
+
+
+#: Scheduled work: job name -> seconds between runs. Each is idempotent, so a run too many is harmless.
+SCHEDULE: dict[str, int] = {}
+_sweepers: list[Callable[[], int]] = []
+
+
+def every(seconds: int, name: str) -> None:
+    """Run the (already registered) job `name` every `seconds` under `flask jobs scheduler`."""
+    SCHEDULE[name] = seconds
+
+
+def sweeper(function: Callable[[], int]) -> Callable[[], int]:
+    """Register a function that queues again the work whose job was lost; returns how many it queued."""
+    _sweepers.append(function)
+    return function
+
+
+@job("jobs.sweep")
+def sweep() -> int:
+    """Queue again what waited too long: an enqueue that failed because Redis was down is not lost."""
+    return sum(function() for function in _sweepers)
+
+
+def run_scheduler(app: Flask) -> None:
+    """`flask jobs scheduler`: RQ's cron scheduler enqueues SCHEDULE's jobs. Run one per deployment;
+    a second would only enqueue idempotent jobs twice."""
+    from rq.cron import CronScheduler
+
+    scheduler = CronScheduler(connection=redis_connection(), logging_level="INFO")
+    for name, seconds in SCHEDULE.items():
+        scheduler.register(perform, app.config["JOB_QUEUE"], args=(name,), interval=seconds,
+                           job_timeout=app.config["JOB_TIMEOUT_SECONDS"], name=name)
+    scheduler.start()
+
+
+_observers: list[Callable[[str, str, float], None]] = []
+
+
+def on_job_done(observer: Callable[[str, str, float], None]) -> None:
+    """`observer(name, outcome, seconds)` hears every job the worker ran (the metrics count them)."""
+    if observer not in _observers:
+        _observers.append(observer)
+
+
+def _observe(name: str, outcome: str, seconds: float) -> None:
+    for observer in _observers:
+        try:
+            observer(name, outcome, seconds)
+        except Exception:  # counting must never fail the job it counts
+            log.exception("job observer %r failed", observer)
+
+
+def run_worker(app: Flask, burst: bool = False) -> None:
+    """`flask worker`: take jobs from JOB_QUEUE until stopped (or, with burst, until it is empty)."""
+    from rq import SimpleWorker
+
+    if not app.config.get("REDIS_URL"):
+        raise RuntimeError("REDIS_URL is not set: jobs run inline in the app, there is nothing for a worker to do.")
+    worker = SimpleWorker([queue()], connection=redis_connection())
+    # with_scheduler: retries wait out their back-off in RQ's scheduled registry, and a worker
+    # moves them back to the queue when due.
+    worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+

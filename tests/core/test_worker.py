@@ -1,0 +1,171 @@
+"""Jobs on real Redis, run by real `flask worker` processes: delivery with retries and back-off, photo
+sizes made off the request, job metrics, and a worker killed mid-job whose job still runs exactly once.
+
+Each test has its own queue name, so parallel test workers sharing one Redis never take each other's jobs.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from marketplace.core import jobs
+from marketplace.notifications import services as notifications
+from marketplace.notifications.models import OutboxMessage, OutboxStatus
+from tests import factories
+from tests.conftest import is_postgres
+from tests.support.fake_gateway import start_fake_gateway
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def redis_url():
+    redis = pytest.importorskip("redis")
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"Redis is not reachable at {url} (CI starts it): these tests run real RQ workers")
+    return url
+
+
+@pytest.fixture
+def on_redis(app, db, redis_url, monkeypatch, database_url, tmp_path):
+    """The test's app queues jobs on Redis (its own queue), SMS go to the fake gateway; `worker()`
+    starts a `flask worker` process configured the same way."""
+    gateway, server = start_fake_gateway()
+    queue_name = f"test-{uuid.uuid4().hex[:12]}"
+    settings = {"REDIS_URL": redis_url, "JOB_QUEUE": queue_name, "NOTIFICATION_SMS_BACKEND": "africastalking",
+                "AT_SMS_URL": gateway.url, "AT_API_KEY": "test-key"}
+    for key, value in settings.items():
+        monkeypatch.setitem(app.config, key, value)
+    env = {**os.environ, **settings, "MEDIA_ROOT": app.config["MEDIA_ROOT"], "PRIVATE_MEDIA_ROOT": app.config["PRIVATE_MEDIA_ROOT"],
+           "APP_MODE": "testing", "SECRET_KEY": "test-secret", "DATABASE_URL": database_url,
+           "FLASK_APP": "wsgi", "PYTHONUNBUFFERED": "1"}
+    started: list[subprocess.Popen] = []
+
+    def worker(burst: bool = True) -> subprocess.Popen:
+        # Its own process group: RQ's scheduler runs in a child process, and a killed machine takes both.
+        log = tmp_path / f"worker-{len(started)}.log"
+        with log.open("w") as output:
+            process = subprocess.Popen([sys.executable, "-m", "flask", "worker"] + (["--burst"] if burst else []),
+                                       cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+        process.log = log
+        started.append(process)
+        if burst:
+            process.wait(timeout=90)
+            assert process.returncode == 0, log.read_text()
+            db.session.rollback()  # end the test's read transaction: its snapshot predates the worker's writes
+        return process
+
+    yield gateway, worker, jobs.queue
+    for process in started:
+        _kill_group(process)
+    jobs.queue().empty()
+    server.shutdown()
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
+def _tell(db, person, body="Your order is ready"):
+    notifications.notify_user(person, "order_ready", lambda: ("", body))
+    db.session.commit()
+    return db.session.scalar(select(OutboxMessage).where(OutboxMessage.user_id == person.id))
+
+
+def test_a_worker_delivers_what_a_request_queued_and_the_metrics_count_it(db, on_redis, client):
+    gateway, worker, queue = on_redis
+    person = factories.user("Amina")
+    message = _tell(db, person)
+    assert message.status is OutboxStatus.PENDING and queue().count == 1  # queued, not sent in the request
+    worker()
+    db.session.refresh(message)
+    assert message.status is OutboxStatus.SENT and gateway.messages_to(person.phone) == ["Your order is ready"]
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert 'village_jobs_total{job="notifications.deliver",outcome="ok"}' in metrics
+    assert 'village_job_queue{state="queued"} 0.0' in metrics
+
+
+def test_a_refused_message_is_retried_by_rq_and_sent_once(db, on_redis):
+    gateway, worker, _queue = on_redis
+    gateway.refusals_left = 2  # the gateway's bad minute: two refusals, then it takes the message
+    person = factories.user("Baraka")
+    message = _tell(db, person)
+    worker()
+    db.session.refresh(message)
+    assert message.status is OutboxStatus.SENT and message.attempts == 3 and "InvalidPhoneNumber" in message.last_error
+    assert gateway.messages_to(person.phone) == ["Your order is ready"]
+
+
+def test_photo_sizes_are_made_by_the_worker(db, on_redis, places):
+    from marketplace.catalog import services as catalog
+
+    _gateway, worker, _queue = on_redis
+    farmer = factories.farmer(places["villages"]["Mbeu"])
+    # A colour of its own: the instance folder is shared by parallel tests, and originals are named by content.
+    photo = catalog.upload_photos(farmer, [factories.photo_bytes(color=(31, 97, 211))])[0]
+    assert not photo.ready and photo.original_key  # the request only checked the file
+    worker()
+    db.session.refresh(photo)
+    assert photo.ready and photo.thumb_width <= 320
+
+
+@pytest.mark.skipif(not is_postgres(), reason="holds a PostgreSQL row lock to stop the worker mid-job (CI's PostgreSQL run)")
+def test_a_worker_killed_mid_job_leaves_the_job_to_run_exactly_once(db, on_redis):
+    from rq.registry import StartedJobRegistry
+
+    gateway, worker, queue = on_redis
+    person = factories.user("Chausiku")
+    message = _tell(db, person)
+    # Hold the message's row: the worker's claim (an UPDATE) waits on it, in the middle of the job.
+    holder = db.engine.connect()
+    watcher = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        holder.begin()
+        holder.execute(text("SELECT id FROM outbox_messages WHERE id = :id FOR UPDATE"), {"id": message.id})
+        running = worker(burst=False)
+        deadline = time.monotonic() + 30
+        # (pg_stat_activity is read once per transaction: the holder's would never see the change)
+        while not watcher.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND query LIKE 'UPDATE outbox_messages%'")).scalar():
+            if time.monotonic() > deadline or running.poll() is not None:
+                _kill_group(running)
+                activity = watcher.execute(text("SELECT pid, state, wait_event_type, left(query, 80) FROM pg_stat_activity "
+                                               "WHERE datname = current_database()")).all()
+                pytest.fail(f"the worker never reached the claim:\n{running.log.read_text()}\n{activity}")
+            time.sleep(0.1)
+        assert StartedJobRegistry(queue=queue()).count == 1  # the job is in the worker's hands
+        _kill_group(running)  # SIGKILL, no goodbye: the job is abandoned mid-way
+    finally:
+        holder.rollback()
+        holder.close()
+        watcher.close()
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, message.id).status is OutboxStatus.PENDING and gateway.sent == []
+    # What the next worker's maintenance does once the dead worker's heartbeat has expired (an hour on):
+    # an abandoned job with retries left goes back on the queue.
+    StartedJobRegistry(queue=queue()).cleanup(timestamp=time.time() + 3600)
+    assert queue().count == 1
+    worker()
+    message = db.session.get(OutboxMessage, message.id)
+    db.session.refresh(message)
+    assert message.status is OutboxStatus.SENT and message.attempts == 1
+    # And once more for good measure: the same job again sends nothing more.
+    queue().enqueue(jobs.perform, notifications.DELIVER_JOB, message.id)
+    worker()
+    assert gateway.messages_to(person.phone) == ["Your order is ready"]
