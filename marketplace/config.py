@@ -75,11 +75,20 @@ class BaseConfig:
     SEND_FILE_MAX_AGE_DEFAULT = 31536000  # static files are fingerprinted by the asset url helper
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     PUBLIC_PAGE_CACHE_SECONDS = 30  # anonymous browse pages; 0 turns the cache off
+    FRAGMENT_CACHE_SECONDS = 300  # home page listings, price hints (invalidated on change); 0 turns it off
     COMPRESS_MIMETYPES = ["text/html", "text/css", "application/javascript", "text/javascript", "application/json",
                           "image/svg+xml", "text/csv"]
     COMPRESS_ALGORITHM = ["br", "gzip"]  # brotli where the phone's browser takes it, gzip otherwise
     COMPRESS_MIN_SIZE = 500
     VIEW_COUNT_FLUSH_SECONDS = 5  # listing views are written in batches (catalog.view_counts)
+    # Media (core.storage): "local" (instance folder) or "s3" (two buckets of an S3-compatible store).
+    MEDIA_STORAGE = "local"
+    S3_ENDPOINT_URL: str | None = None  # None: AWS itself
+    S3_REGION = "us-east-1"
+    S3_MEDIA_BUCKET = "village-media"
+    S3_PRIVATE_BUCKET = "village-private"
+    S3_PUBLIC_URL: str | None = None  # a CDN or public bucket address for photos; None: served by /media
+    PRIVATE_URL_SECONDS = 60
     # Background jobs (core.jobs): RQ on REDIS_URL, inline after the commit without it.
     JOB_QUEUE = "village"
     JOB_RETRY_INTERVALS: tuple[int, ...] = (30, 120, 600, 1800)  # seconds before each new try of a failed job
@@ -97,6 +106,7 @@ class TestingConfig(BaseConfig):
     TESTING = True
     PHONE_CALLBACK_SECRET = "test-phone"
     PUBLIC_PAGE_CACHE_SECONDS = 0
+    FRAGMENT_CACHE_SECONDS = 0  # tests that check the cache turn it on
     VIEW_COUNT_FLUSH_SECONDS = 0
     JOB_RETRY_INTERVALS = (0, 0, 0)  # a test's worker retries at once
     WTF_CSRF_ENABLED = False
@@ -135,9 +145,14 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     settings["SQLALCHEMY_DATABASE_URI"] = _env("DATABASE_URL", None, environ)
     settings["REDIS_URL"] = _env("REDIS_URL", None, environ)
     settings["JOB_QUEUE"] = _env("JOB_QUEUE", cls.JOB_QUEUE, environ)
+    settings["CACHE_KEY_PREFIX"] = _env("CACHE_KEY_PREFIX", "vs:", environ)  # several deployments may share one Redis
     settings["PUBLIC_BASE_URL"] = _env("PUBLIC_BASE_URL", cls.PUBLIC_BASE_URL, environ)
     settings["MEDIA_ROOT"] = _env("MEDIA_ROOT", None, environ)
     settings["PRIVATE_MEDIA_ROOT"] = _env("PRIVATE_MEDIA_ROOT", None, environ)
+    for key in ("MEDIA_STORAGE", "S3_REGION", "S3_MEDIA_BUCKET", "S3_PRIVATE_BUCKET"):
+        settings[key] = _env(key, getattr(cls, key), environ)
+    for key in ("S3_ENDPOINT_URL", "S3_PUBLIC_URL", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"):
+        settings[key] = _env(key, None, environ)
     for key in ("NOTIFICATION_SMS_BACKEND", "AT_API_KEY", "AT_SENDER_ID", "PHONE_CALLBACK_SECRET"):
         settings[key] = _env(key, getattr(cls, key), environ)
     settings["AT_USERNAME"] = _env("AT_USERNAME", cls.AT_USERNAME, environ)
@@ -158,5 +173,6 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     settings["RATELIMIT_ENABLED"] = _env_bool("RATELIMIT_ENABLED", cls.RATELIMIT_ENABLED, environ)
     settings["FORCE_HTTPS"] = _env_bool("FORCE_HTTPS", cls.FORCE_HTTPS, environ)
     settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"
+    settings["FRAGMENT_CACHE_SECONDS"] = int(_env("FRAGMENT_CACHE_SECONDS", str(cls.FRAGMENT_CACHE_SECONDS), environ))
     settings["PUBLIC_PAGE_CACHE_SECONDS"] = int(_env("PUBLIC_PAGE_CACHE_SECONDS", str(cls.PUBLIC_PAGE_CACHE_SECONDS), environ))
     return settings

@@ -1,4 +1,5 @@
-"""A short-lived cache of whole public pages for visitors who are not signed in.
+"""A short-lived cache of whole public pages for visitors who are not signed in, and of the hot
+fragments every visitor needs (the home page's listings, price hints).
 
 Anonymous visitors see the same browse pages; rendering them costs far more
 than serving them (see `make bench`). A page is kept for PUBLIC_PAGE_CACHE_SECONDS
@@ -8,6 +9,12 @@ process, whatever the cache backend. Signed-in people, pages with a message to
 show, and responses that touched the session (a CSRF token, a language choice)
 are never cached. Flask-Caching stores the pages: in-process without Redis,
 in Redis when REDIS_URL is set (shared by every app server).
+
+Fragments (`fragment(namespace, key, build)`) are kept for FRAGMENT_CACHE_SECONDS under their
+namespace's generation; a writer calls `invalidate(namespace)` after its commit and every app
+server's next read builds the fragment again (the generation lives in the shared cache). Callers
+whose data has a cheap version (the catalog's newest change) put it in the key as well, so a
+write that forgot to invalidate is still seen.
 """
 from __future__ import annotations
 
@@ -25,7 +32,8 @@ cache = Cache()
 
 def init_app(app: Flask) -> None:
     redis_url = app.config.get("REDIS_URL")
-    config = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url, "CACHE_KEY_PREFIX": "vs:"} if redis_url \
+    config = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url,
+                                                                "CACHE_KEY_PREFIX": app.config.get("CACHE_KEY_PREFIX", "vs:")} if redis_url \
         else {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000}
     config["CACHE_DEFAULT_TIMEOUT"] = app.config.get("PUBLIC_PAGE_CACHE_SECONDS", 30)
     cache.init_app(app, config=config)
@@ -63,3 +71,26 @@ def public_page(version: Callable[[], object], on_hit: Optional[Callable[..., No
         return wrapped
 
     return decorator
+
+
+def fragment(namespace: str, key: str, build: Callable[[], object]) -> object:
+    """`build()`'s value, from the cache when this namespace has not changed since it was built.
+    Values must pickle (plain data or rendered HTML, never ORM objects)."""
+    seconds = current_app.config.get("FRAGMENT_CACHE_SECONDS", 0)
+    if seconds <= 0:
+        return build()
+    full_key = f"fragment:{namespace}:{cache.get(f'generation:{namespace}') or 0}:{key}"
+    hit = cache.get(full_key)
+    if hit is not None:
+        return hit[0]  # wrapped, so a cached None is a hit too
+    value = build()
+    cache.set(full_key, (value,), timeout=seconds)
+    return value
+
+
+def invalidate(namespace: str) -> None:
+    """Every fragment of `namespace` is rebuilt on its next read, in every process."""
+    try:
+        cache.cache.inc(f"generation:{namespace}")  # atomic INCR in Redis
+    except Exception:  # the cache being down must not fail the write that changed the data
+        current_app.logger.exception("could not invalidate cached %s", namespace)

@@ -17,10 +17,12 @@ from datetime import date, datetime, time, timedelta, timezone
 from flask import current_app
 from sqlalchemy import DateTime, bindparam, delete, text
 
+from marketplace.core.cache import invalidate
 from marketplace.core.jobs import every, job
 from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
 from marketplace.opendata.models import PriceCell, ServiceMonth
+from marketplace.opendata.services import PRICES
 
 #: The percentiles published, in hundredths.
 P10, P50, P90 = 10, 50, 90
@@ -190,6 +192,7 @@ def aggregate(day: date) -> AggregateResult:
     cells = aggregate_prices(day)
     months = aggregate_services(day.replace(day=1))
     db.session.commit()
+    invalidate(PRICES)  # every app server's price hints now read the new cells
     return AggregateResult(day=day, price_cells=cells, service_months=months)
 
 

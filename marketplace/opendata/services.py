@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import District, Region
 from marketplace.catalog.models import Category
+from marketplace.core.cache import fragment
 from marketplace.core.money import Money
 from marketplace.core.timeutils import utcnow
 from marketplace.egov.models import EService
@@ -22,6 +23,7 @@ from marketplace.opendata.models import PriceCell, ServiceMonth
 
 #: A typical price older than this is not shown beside a listing: prices of fresh produce move.
 TYPICAL_PRICE_MAX_AGE_DAYS = 14
+PRICES = "prices"  # the cache namespace of price-index fragments, invalidated by each aggregation
 TREND_DAYS = 90
 
 
@@ -97,7 +99,13 @@ class TypicalPrice:
 
 
 def typical_price(category_id: int, unit: str, currency: str, district_id: int, region_id: int) -> Optional[TypicalPrice]:
-    """The latest asking prices for this produce and unit in the district, else in its region: one query."""
+    """The latest asking prices for this produce and unit in the district, else in its region: one query,
+    cached until the next aggregation (shown on every listing page and asked at each key press)."""
+    return fragment(PRICES, f"typical:{utcnow().date()}:{category_id}:{unit}:{currency}:{district_id}:{region_id}",
+                    lambda: _typical_price(category_id, unit, currency, district_id, region_id))
+
+
+def _typical_price(category_id: int, unit: str, currency: str, district_id: int, region_id: int) -> Optional[TypicalPrice]:
     since = utcnow().date() - timedelta(days=TYPICAL_PRICE_MAX_AGE_DAYS)
     row = db.session.execute(
         select(PriceCell, District.name, Region.name)

@@ -1,9 +1,11 @@
 from flask import Blueprint, render_template
+from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
 from marketplace.catalog import browse
 from marketplace.catalog.services import catalog_version
-from marketplace.core.cache import public_page
+from marketplace.core.cache import fragment, public_page
 
 bp = Blueprint("public", __name__)
 
@@ -13,4 +15,7 @@ bp = Blueprint("public", __name__)
 def home():
     """Fresh produce near the person's home district first (when we know it), then the rest."""
     district_id = current_user.village.district_id if current_user.is_authenticated and current_user.village else None
-    return render_template("public/home.html", sections=browse.home_sections(district_id), categories=browse.category_tree())
+    # The same for everyone in a district and language: rendered once, shared by every app server.
+    listings = fragment("listings", f"home:{catalog_version()}:{district_id}:{get_locale()}", lambda: render_template(
+        "public/_home_listings.html", sections=browse.home_sections(district_id), categories=browse.category_tree()))
+    return render_template("public/home.html", listings=Markup(listings))

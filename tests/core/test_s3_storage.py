@@ -1,0 +1,115 @@
+"""Media in an S3-compatible store (moto's server on loopback, spoken to over HTTP by boto3): photos are
+served, attachments stay private and are streamed only after the authorization check."""
+from __future__ import annotations
+
+import uuid
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from marketplace.core.storage import S3Storage, content_key, s3_client
+from marketplace.egov import review
+from marketplace.egov.models import Submission
+from tests import factories
+from tests.egov.test_applications import SUBSIDY, _fill_subsidy, _start
+from tests.egov.conftest import egov  # noqa: F401
+from tests.support.moto_s3 import S3_SETTINGS, moto_s3_server
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    pytest.importorskip("moto", reason="moto is not installed (pip install -e '.[dev]')")
+    with moto_s3_server() as url:
+        yield url
+
+
+@pytest.fixture
+def s3(app, s3_endpoint, monkeypatch):
+    """This test's app keeps media in two fresh buckets."""
+    config = {**S3_SETTINGS, "S3_ENDPOINT_URL": s3_endpoint}
+    client = s3_client(config)
+    suffix = uuid.uuid4().hex[:10]
+    public, private = f"media-{suffix}", f"private-{suffix}"
+    for bucket in (public, private):
+        client.create_bucket(Bucket=bucket)
+    media = S3Storage(client, public)
+    documents = S3Storage(client, private, private=True, url_seconds=1)
+    monkeypatch.setitem(app.extensions, "media_storage", media)
+    monkeypatch.setitem(app.extensions, "private_storage", documents)
+    return media, documents, client
+
+
+def test_the_store_saves_by_content_reads_deletes_and_answers_the_probe(s3):
+    media, _documents, client = s3
+    key = media.save(b"webp bytes", "webp")
+    assert key == content_key(b"webp bytes", "webp") and media.save(b"webp bytes", "webp") == key
+    assert media.open(key) == b"webp bytes"
+    head = client.head_object(Bucket=media.bucket, Key=key)
+    assert head["ContentType"] == "image/webp" and "immutable" in head["CacheControl"]
+    media.delete(key)
+    media.delete(key)  # twice is fine
+    with pytest.raises(FileNotFoundError):
+        media.open(key)
+    media.check()
+    with pytest.raises(Exception):
+        S3Storage(client, "no-such-bucket").check()
+
+
+def test_photos_go_to_the_bucket_and_are_served_by_media(s3, client, places, db):
+    from marketplace.catalog import services as catalog
+
+    media, documents, _client = s3
+    farmer = factories.farmer(places["villages"]["Mbeu"])
+    photo = catalog.upload_photos(farmer, [factories.photo_bytes(color=(1, 2, 3))])[0]
+    assert photo.ready
+    response = client.get(f"/media/{photo.display_key}")
+    assert response.status_code == 200 and response.mimetype == "image/webp" and response.data == media.open(photo.display_key)
+    assert "immutable" in response.headers["Cache-Control"]
+    with pytest.raises(FileNotFoundError):  # the original, with its EXIF, is gone from the private bucket
+        documents.open(photo.original_key)
+    assert client.get("/media/ab/" + "0" * 64 + ".webp").status_code == 404
+    assert client.get("/readyz").get_json()["checks"]["storage"] == "ok"
+
+
+def test_attachments_stay_private_and_are_streamed_only_to_those_allowed(s3, client, login, egov, db):
+    _media, documents, s3_client_ = s3
+    login(egov["agent"])
+    key, _ = _start(client, SUBSIDY, **{"for": str(egov["resident"].id)})
+    _fill_subsidy(client, key, egov["village"].id)
+    client.post(f"/applications/{key}/submit", data={"declared": "y"})
+    client.post("/logout")
+    db.session.expire_all()
+    submission = db.session.scalar(select(Submission).where(Submission.key == key))
+    attachment = submission.attachments[0]
+    # In the private bucket, not the public one, and never under /media.
+    assert s3_client_.head_object(Bucket=documents.bucket, Key=attachment.storage_key)
+    assert client.get(f"/media/{attachment.storage_key}").status_code == 404
+    url = f"/applications/{key}/files/{attachment.id}"
+    login(egov["other_resident"])
+    assert client.get(url).status_code == 404
+    client.post("/logout")
+    login(egov["resident"])
+    streamed = client.get(url)
+    assert streamed.status_code == 200 and streamed.data == documents.open(attachment.storage_key)
+    assert streamed.headers["Cache-Control"] == "private, no-store"
+    # The certificate's PDF is rendered by its job into the private bucket too.
+    review.claim(egov["official"], submission)
+    review.decide(egov["official"], submission, True, "Eligible")
+    pdf = client.get(f"/applications/{key}/certificate.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert s3_client_.head_object(Bucket=documents.bucket, Key=submission.certificate.storage_key)
+    # A pre-signed link (signature version 4) that expires after PRIVATE_URL_SECONDS. moto checks
+    # neither signature nor expiry, so this checks what the link asks of a real store.
+    link = documents.url(attachment.storage_key)
+    query = parse_qs(urlsplit(link).query)
+    assert query["X-Amz-Expires"] == ["1"] and query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"] and query["X-Amz-Signature"]
+    assert requests.get(link, timeout=5).content == documents.open(attachment.storage_key)
+
+
+def test_readiness_fails_when_the_store_is_unreachable(app, client, monkeypatch):
+    config = {**S3_SETTINGS, "S3_ENDPOINT_URL": "http://127.0.0.1:1"}
+    monkeypatch.setitem(app.extensions, "media_storage", S3Storage(s3_client(config), "village-media"))
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and ready.get_json()["checks"]["storage"] != "ok"

@@ -1,0 +1,111 @@
+"""Several app servers share one cache in Redis: a change made by one process is seen on the very next
+request to another (a real gunicorn process here), for cached pages, cached fragments and price hints."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from marketplace import create_app
+from marketplace.catalog import services as catalog
+from marketplace.extensions import db as _db
+from marketplace.core.timeutils import utcnow
+from marketplace.opendata.aggregate import aggregate
+from tests import factories
+from tests.opendata.conftest import market  # noqa: F401
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def redis_url():
+    redis = pytest.importorskip("redis")
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"Redis is not reachable at {url} (CI starts it): the shared cache lives there")
+    return url
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def two_servers(app, redis_url, database_url, tmp_path):
+    """`other`: a gunicorn app server on loopback; `writer`: another app (this process) on the same
+    database and Redis, making the changes."""
+    import uuid
+
+    shared = {"REDIS_URL": redis_url, "PUBLIC_PAGE_CACHE_SECONDS": "30", "FRAGMENT_CACHE_SECONDS": "300",
+              # A cache prefix per test keeps parallel tests apart in the one Redis.
+              "CACHE_KEY_PREFIX": f"vs-test-{uuid.uuid4().hex[:8]}:"}
+    port = _free_port()
+    env = {**os.environ, **shared, "APP_MODE": "testing", "SECRET_KEY": "test-secret", "DATABASE_URL": database_url,
+           "MEDIA_ROOT": app.config["MEDIA_ROOT"], "PRIVATE_MEDIA_ROOT": app.config["PRIVATE_MEDIA_ROOT"]}
+    log = (tmp_path / "gunicorn.log").open("w")
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "1", "wsgi:app"],
+                              cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if requests.get(base + "/healthz", timeout=5).status_code == 200:
+                break
+        except requests.RequestException:  # not listening yet, or still importing the app
+            pass
+        assert time.monotonic() < deadline and server.poll() is None, (tmp_path / "gunicorn.log").read_text()
+        time.sleep(0.2)
+    writer = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": database_url,
+                         "REDIS_URL": redis_url, "CACHE_KEY_PREFIX": shared["CACHE_KEY_PREFIX"],
+                         "FRAGMENT_CACHE_SECONDS": 300, "PUBLIC_PAGE_CACHE_SECONDS": 30,
+                         "MEDIA_ROOT": app.config["MEDIA_ROOT"], "PRIVATE_MEDIA_ROOT": app.config["PRIVATE_MEDIA_ROOT"]})
+    yield base, writer
+    server.terminate()
+    server.wait(timeout=10)
+    log.close()
+    with writer.app_context():
+        _db.engine.dispose()
+    import redis
+
+    connection = redis.Redis.from_url(redis_url)
+    for key in connection.scan_iter(shared["CACHE_KEY_PREFIX"] + "*"):
+        connection.delete(key)
+
+
+def test_a_listing_edit_is_seen_at_once_through_another_app_server(two_servers, places, db):
+    base, writer = two_servers
+    farmer = factories.farmer(places["villages"]["Mbeu"], "Wanjiru")
+    listing = factories.listing(farmer, factories.categories()["maize"], title="Dry maize")
+    listing_id, farmer_phone = listing.id, farmer.phone
+    assert "Dry maize" in requests.get(base + "/", timeout=5).text  # anonymous: the whole page is cached in Redis
+    signed_in = requests.Session()
+    assert signed_in.post(base + "/login", data={"identifier": farmer_phone, "password": factories.PASSWORD},
+                          allow_redirects=False, timeout=5).status_code == 302
+    assert "Dry maize" in signed_in.get(base + "/", timeout=5).text  # signed in: the listings fragment is cached
+    with writer.app_context():
+        person = _db.session.get(type(farmer), farmer.id)
+        mine = _db.session.get(type(listing), listing_id)
+        catalog.update_listing(person, mine, factories.listing_input(mine.village, mine.category, title="Green maize"))
+    assert "Green maize" in requests.get(base + "/", timeout=5).text
+    assert "Green maize" in signed_in.get(base + "/", timeout=5).text
+
+
+def test_price_hints_change_everywhere_after_an_aggregation(two_servers, market, db):
+    base, writer = two_servers
+    listing = market["listings"]["b120"]
+    village = listing.village_id
+    url = f"{base}/prices/hint?category={listing.category_id}&unit=kg&village={village}"
+    assert requests.get(url, timeout=5).json()["hint"] == ""  # no price index yet (and now cached as such)
+    with writer.app_context():
+        aggregate(utcnow().date())  # the writer invalidates the price namespace after its commit
+    assert "135" in requests.get(url, timeout=5).json()["hint"]
