@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # The suite runs on every core (pytest-xdist); PYTEST_ARGS="-n0" runs it in one process.
 PYTEST_ARGS ?= -n auto
 
-.PHONY: audit screenshots bench bench-deps node-deps run test install i18n-extract i18n-update i18n-compile i18n-check browser-deps db-upgrade seed clean
+.PHONY: prod-local loadtest proxy-deps audit screenshots bench bench-deps node-deps run test install i18n-extract i18n-update i18n-compile i18n-check browser-deps db-upgrade seed clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -90,3 +90,21 @@ bench-deps:
 
 bench: $(STAMP) i18n-compile bench-deps
 	$(PY) -m tests.benchmarks.run_catalog_bench
+
+# --- the production topology on this machine, and the load test against it ---
+# haproxy from Debian's packages as the round-robin in front (installed when missing, as root on Debian);
+# without it the load test spreads its users over the two app servers itself.
+proxy-deps:
+	@if ! command -v haproxy >/dev/null && [ ! -x /usr/sbin/haproxy ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null) \
+	      || echo "haproxy could not be installed: the load test will spread requests itself"; \
+	  else echo "no haproxy and no apt as root: the load test will spread requests itself"; fi; \
+	fi
+
+prod-local: $(STAMP) i18n-compile proxy-deps
+	$(PY) -m tests.loadtest.prod_local
+
+# 50 users for 5 minutes (LOADTEST_USERS=… LOADTEST_TIME=2m to change); writes build/loadtest.json.
+loadtest: $(STAMP) i18n-compile proxy-deps
+	$(PY) -m tests.loadtest.run

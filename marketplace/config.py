@@ -172,6 +172,12 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     settings["DEFAULT_CURRENCY"] = (_env("DEFAULT_CURRENCY", cls.DEFAULT_CURRENCY, environ) or "").upper()
     settings["RATELIMIT_ENABLED"] = _env_bool("RATELIMIT_ENABLED", cls.RATELIMIT_ENABLED, environ)
     settings["FORCE_HTTPS"] = _env_bool("FORCE_HTTPS", cls.FORCE_HTTPS, environ)
+    # Behind a proxy that terminates TLS the cookies stay Secure; only a plain-HTTP rehearsal on one
+    # machine (make prod-local) turns this off.
+    secure_cookies = _env_bool("COOKIE_SECURE", cls.SESSION_COOKIE_SECURE, environ)
+    settings["SESSION_COOKIE_SECURE"] = secure_cookies
+    settings["REMEMBER_COOKIE_SECURE"] = secure_cookies
+    settings["RATELIMIT_LOGIN"] = _env("RATELIMIT_LOGIN", cls.RATELIMIT_LOGIN, environ)
     settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"
     settings["FRAGMENT_CACHE_SECONDS"] = int(_env("FRAGMENT_CACHE_SECONDS", str(cls.FRAGMENT_CACHE_SECONDS), environ))
     settings["PUBLIC_PAGE_CACHE_SECONDS"] = int(_env("PUBLIC_PAGE_CACHE_SECONDS", str(cls.PUBLIC_PAGE_CACHE_SECONDS), environ))

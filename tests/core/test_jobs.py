@@ -174,3 +174,35 @@ def test_photo_sizes_are_made_after_the_upload_and_the_original_is_forgotten(db,
     assert waiting.ready
     with pytest.raises(FileNotFoundError):
         get_private_storage().open(original)
+
+
+def test_a_job_logs_with_the_id_of_the_request_that_queued_it(app, db, monkeypatch):
+    import logging
+
+    from flask import g
+
+    from marketplace.core.logs import RequestIdFilter
+
+    with app.test_request_context("/"):
+        g.request_id = "req-42"
+        jobs.enqueue("tests.record", "from a request")
+        pending = db.session().info["pending_jobs"][-1]
+        assert pending.request_id == "req-42"
+        db.session.rollback()
+
+    seen = []
+
+    @jobs.job("tests.log_line")
+    def _log_line():
+        record = logging.LogRecord("marketplace", logging.INFO, __file__, 1, "working", None, None)
+        RequestIdFilter().filter(record)
+        seen.append(record.request_id)
+
+    class CurrentJob:  # what RQ's worker hands the job: its meta carries the id
+        meta = {"request_id": pending.request_id}
+
+    import rq
+
+    monkeypatch.setattr(rq, "get_current_job", lambda: CurrentJob())
+    jobs.perform("tests.log_line")
+    assert seen == ["req-42"]

@@ -113,3 +113,15 @@ def test_readiness_fails_when_the_store_is_unreachable(app, client, monkeypatch)
     monkeypatch.setitem(app.extensions, "media_storage", S3Storage(s3_client(config), "village-media"))
     ready = client.get("/readyz")
     assert ready.status_code == 503 and ready.get_json()["checks"]["storage"] != "ok"
+
+
+def test_configuration_chooses_the_store(s3_endpoint, database_url):
+    from marketplace import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url, "MEDIA_STORAGE": "s3",
+                      "S3_ENDPOINT_URL": s3_endpoint, **S3_SETTINGS})
+    media, documents = app.extensions["media_storage"], app.extensions["private_storage"]
+    assert isinstance(media, S3Storage) and isinstance(documents, S3Storage)
+    assert (media.bucket, media.private, documents.bucket, documents.private) == ("village-media", False, "village-private", True)
+    with pytest.raises(ValueError):
+        create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url, "MEDIA_STORAGE": "ftp"})

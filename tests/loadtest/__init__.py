@@ -1,0 +1,1 @@
+"""`make prod-local` and `make loadtest`: the production topology on one machine, and a mixed load on it."""
