@@ -116,6 +116,19 @@ def db(app):
     return _db
 
 
+@pytest.fixture
+def redis_url() -> str:
+    """A reachable Redis (TEST_REDIS_URL, else the local one), or a skip that says why. Tests share it
+    across parallel workers: each uses its own queue name or key prefix, and none empties it."""
+    redis = pytest.importorskip("redis")
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"Redis is not reachable at {url} (CI starts it)")
+    return url
+
+
 @pytest.fixture(scope="session")
 def localstripe_url():
     """localstripe on a loopback port for the whole session (no webhooks registered: tests that

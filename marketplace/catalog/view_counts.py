@@ -13,6 +13,7 @@ import time
 from collections import Counter
 
 from flask import current_app
+from sqlalchemy.exc import DBAPIError
 
 from marketplace.catalog.models import Listing, ListingStatus
 from marketplace.extensions import db
@@ -36,15 +37,27 @@ def record_view(listing_id: int) -> None:
 
 
 def flush(batch: dict[int, int] | None = None) -> None:
-    """Write counts; updated_at is kept: a view is not a change (it is the catalog's cache version)."""
+    """Write counts; updated_at is kept: a view is not a change (it is the catalog's cache version).
+
+    Rows are updated in id order, the order every stock change locks them in, so a flush and a
+    checkout never deadlock. A flush that still fails (a lock timeout) keeps its counts for the next
+    one: a page view must never fail because of its counter.
+    """
     if batch is None:
         with _lock:
             batch = dict(_pending)
             _pending.clear()
-    for listing_id, views in batch.items():
-        db.session.execute(
-            db.update(Listing).where(Listing.id == listing_id, Listing.status == ListingStatus.ACTIVE)
-            .values(view_count=Listing.view_count + views, updated_at=Listing.updated_at)
-        )
-    if batch:
+    if not batch:
+        return
+    try:
+        for listing_id in sorted(batch):
+            db.session.execute(
+                db.update(Listing).where(Listing.id == listing_id, Listing.status == ListingStatus.ACTIVE)
+                .values(view_count=Listing.view_count + batch[listing_id], updated_at=Listing.updated_at)
+            )
         db.session.commit()
+    except DBAPIError:
+        db.session.rollback()
+        with _lock:
+            _pending.update(batch)
+        current_app.logger.warning("listing view counts kept for the next flush", exc_info=True)

@@ -61,11 +61,14 @@ def enqueue(name: str, *args: Any) -> None:
     """Run job `name(*args)` once the current transaction commits (dropped if it rolls back)."""
     if name not in JOBS:
         raise LookupError(f"no job named {name!r}; known: {sorted(JOBS)}")
-    from marketplace.extensions import db
-
     request_id = getattr(g, "request_id", "-") if has_request_context() else getattr(g, "job_request_id", "-") \
         if has_app_context() else "-"
-    db.session().info.setdefault(_PENDING, []).append(PendingJob(name, args, request_id))
+    _scoped_session().info.setdefault(_PENDING, []).append(PendingJob(name, args, request_id))
+
+
+def _scoped_session():
+    """The app's scoped session (core sits below extensions.py, which builds `db` with JobSession)."""
+    return current_app.extensions["sqlalchemy"].session
 
 
 class JobSession(Session):
@@ -152,8 +155,6 @@ def perform(name: str, *args: Any) -> Any:
     """What the worker runs: one registered job, inside the worker's app context, counted and timed."""
     from rq import get_current_job
 
-    from marketplace.extensions import db
-
     current = get_current_job()
     g.job_request_id = (current.meta.get("request_id") if current else None) or "-"
     started = time.perf_counter()
@@ -167,7 +168,7 @@ def perform(name: str, *args: Any) -> Any:
         outcome = "failed"
         raise
     finally:
-        db.session.remove()
+        _scoped_session().remove()
         _observe(name, outcome, time.perf_counter() - started)
         g.pop("job_request_id", None)
 

@@ -22,7 +22,8 @@ from marketplace.core.jobs import every, job
 from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
 from marketplace.opendata.models import PriceCell, ServiceMonth
-from marketplace.opendata.services import PRICES
+
+PRICES = "prices"  # the cache namespace of price-index fragments (opendata.services), invalidated by each aggregation
 
 #: The percentiles published, in hundredths.
 P10, P50, P90 = 10, 50, 90

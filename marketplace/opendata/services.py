@@ -19,11 +19,11 @@ from marketplace.core.money import Money
 from marketplace.core.timeutils import utcnow
 from marketplace.egov.models import EService
 from marketplace.extensions import db
+from marketplace.opendata.aggregate import PRICES
 from marketplace.opendata.models import PriceCell, ServiceMonth
 
 #: A typical price older than this is not shown beside a listing: prices of fresh produce move.
 TYPICAL_PRICE_MAX_AGE_DAYS = 14
-PRICES = "prices"  # the cache namespace of price-index fragments, invalidated by each aggregation
 TREND_DAYS = 90
 
 

@@ -114,17 +114,19 @@ def place_checkout(buyer: User, session: MutableMapping, choices: dict[int, Farm
         raise DomainError(_l("Some amounts in your cart need your attention first."))
     clean = _validate_choices(view, choices)
 
+    # Every listing's row is locked in id order, as everywhere stock moves (catalog.stock), so two
+    # checkouts sharing listings wait for each other instead of deadlocking.
+    for line in sorted((line for group in view.groups for line in group.lines), key=lambda line: line.listing.id):
+        if not reserve_stock(line.listing.id, line.quantity_milli):
+            db.session.rollback()
+            raise DomainError(_l("Sorry, %(title)s has just sold out. Your cart is kept; change the amount or remove it.",
+                                 title=line.listing.title), field="sold_out")
     checkout = Checkout(reference=_unique(Checkout, Checkout.reference, 8), buyer_id=buyer.id,
                         total_minor=0, currency=view.total.currency)
     db.session.add(checkout)
     for group in view.groups:
         choice = clean[group.farmer.id]
         fulfilment, payment = choice.fulfilment, choice.payment
-        for line in group.lines:
-            if not reserve_stock(line.listing.id, line.quantity_milli):
-                db.session.rollback()
-                raise DomainError(_l("Sorry, %(title)s has just sold out. Your cart is kept; change the amount or remove it.",
-                                     title=line.listing.title), field="sold_out")
         delivery_fee = max((l.listing.delivery_fee_minor for l in group.lines), default=0) if fulfilment is Fulfilment.DELIVERY else 0
         items_total = group.subtotal.minor_units
         status = OrderStatus.AWAITING_PAYMENT_AT_PICKUP if payment is PaymentMethod.ON_PICKUP else OrderStatus.PLACED

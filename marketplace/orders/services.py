@@ -102,7 +102,7 @@ def move(actor: User, order: Order, to: OrderStatus, reason: str = "") -> Order:
     order.status = to
     db.session.add(OrderEvent(order_id=order.id, actor_id=actor.id, from_status=old.value, to_status=to.value, reason=reason.strip()[:500]))
     if to is S.CANCELLED:
-        for item in order.items:
+        for item in sorted(order.items, key=lambda item: item.listing_id):  # listing rows locked in id order
             release_stock(item.listing_id, item.quantity_milli)
     if to is S.COMPLETED:
         card_payments.pay_farmer_for(order)
@@ -128,9 +128,13 @@ def expire_unpaid_orders(older_than: timedelta) -> list[str]:
         order.status = S.CANCELLED
         db.session.add(OrderEvent(order_id=order.id, actor_id=None, from_status=S.PLACED.value,
                                   to_status=S.CANCELLED.value, reason="payment not received in time"))
-        for item in order.items:
-            release_stock(item.listing_id, item.quantity_milli)
         expired.append(order)
+    # Stock goes back listing by listing in id order (the order every stock change locks rows in).
+    released: dict[int, int] = {}
+    for item in (item for order in expired for item in order.items):
+        released[item.listing_id] = released.get(item.listing_id, 0) + item.quantity_milli
+    for listing_id in sorted(released):
+        release_stock(listing_id, released[listing_id])
     db.session.commit()
     for checkout in {order.checkout for order in expired}:
         try:  # so a card entered late is refused; if Stripe cannot be reached, a late payment is refunded

@@ -7,14 +7,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from sqlalchemy import select
 
 from marketplace.core.storage import S3Storage, content_key, s3_client
-from marketplace.egov import review
-from marketplace.egov.models import Submission
 from tests import factories
-from tests.egov.test_applications import SUBSIDY, _fill_subsidy, _start
-from tests.egov.conftest import egov  # noqa: F401
+from tests.egov.conftest import egov  # noqa: F401  (fixtures used by `decided`)
+from tests.egov.test_access import decided  # noqa: F401
 from tests.support.moto_s3 import S3_SETTINGS, moto_s3_server
 
 
@@ -73,16 +70,10 @@ def test_photos_go_to_the_bucket_and_are_served_by_media(s3, client, places, db)
     assert client.get("/readyz").get_json()["checks"]["storage"] == "ok"
 
 
-def test_attachments_stay_private_and_are_streamed_only_to_those_allowed(s3, client, login, egov, db):
+def test_attachments_stay_private_and_are_streamed_only_to_those_allowed(s3, decided, client, login, egov):
+    """`decided` (an application filed with a document, then approved) runs after `s3`: its files are in the buckets."""
     _media, documents, s3_client_ = s3
-    login(egov["agent"])
-    key, _ = _start(client, SUBSIDY, **{"for": str(egov["resident"].id)})
-    _fill_subsidy(client, key, egov["village"].id)
-    client.post(f"/applications/{key}/submit", data={"declared": "y"})
-    client.post("/logout")
-    db.session.expire_all()
-    submission = db.session.scalar(select(Submission).where(Submission.key == key))
-    attachment = submission.attachments[0]
+    key, attachment = decided.key, decided.attachments[0]
     # In the private bucket, not the public one, and never under /media.
     assert s3_client_.head_object(Bucket=documents.bucket, Key=attachment.storage_key)
     assert client.get(f"/media/{attachment.storage_key}").status_code == 404
@@ -94,12 +85,10 @@ def test_attachments_stay_private_and_are_streamed_only_to_those_allowed(s3, cli
     streamed = client.get(url)
     assert streamed.status_code == 200 and streamed.data == documents.open(attachment.storage_key)
     assert streamed.headers["Cache-Control"] == "private, no-store"
-    # The certificate's PDF is rendered by its job into the private bucket too.
-    review.claim(egov["official"], submission)
-    review.decide(egov["official"], submission, True, "Eligible")
+    # The certificate's PDF was rendered by its job into the private bucket too.
     pdf = client.get(f"/applications/{key}/certificate.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
-    assert s3_client_.head_object(Bucket=documents.bucket, Key=submission.certificate.storage_key)
+    assert s3_client_.head_object(Bucket=documents.bucket, Key=decided.certificate.storage_key)
     # A pre-signed link (signature version 4) that expires after PRIVATE_URL_SECONDS. moto checks
     # neither signature nor expiry, so this checks what the link asks of a real store.
     link = documents.url(attachment.storage_key)

@@ -100,8 +100,17 @@ def _frame_name(frame: str) -> str:
     function, rest = frame.split(" (", 1)
     path = rest.split(":")[0].replace(str(PROJECT_ROOT) + "/", "")
     if "site-packages/" in path:
-        path = path.split("site-packages/", 1)[1].split("/")[0]  # the library's name is enough
+        path = path.split("site-packages/", 1)[1]
     return f"{function} ({path})"
+
+
+def _library(frame: str) -> str:
+    """'load (sqlalchemy/orm/loading.py)' -> 'sqlalchemy'; our own code by domain ('marketplace/catalog')."""
+    path = frame.split(" (", 1)[-1].rstrip(")")
+    parts = path.split("/")
+    if parts[0] == "marketplace" and len(parts) > 2:
+        return "/".join(parts[:2])
+    return parts[0] if len(parts) > 1 else "python: " + path
 
 
 def _top_of_profile(path: Path, limit: int = 12) -> dict[str, list[tuple[str, float]]]:
@@ -118,13 +127,13 @@ def _top_of_profile(path: Path, limit: int = 12) -> dict[str, list[tuple[str, fl
         n = int(count)
         total += n
         frames = [_frame_name(f) for f in stack.split(";")]
-        leaf[frames[-1].split(" (", 1)[-1].rstrip(")")] += n
+        leaf[_library(frames[-1])] += n
         for name in set(f for f in frames if "(marketplace/" in f):
             inclusive[name] += n
     if not total:
         return {}
     share = lambda counter: [(name, round(100 * n / total, 1)) for name, n in counter.most_common(limit)]  # noqa: E731
-    return {"our_functions_inclusive": share(inclusive), "where_cpu_ends_by_module": share(leaf)}
+    return {"our_functions_inclusive": share(inclusive), "where_cpu_is_spent_by_library": share(leaf)}
 
 
 def main() -> int:

@@ -18,20 +18,11 @@ from marketplace.extensions import db as _db
 from marketplace.core.timeutils import utcnow
 from marketplace.opendata.aggregate import aggregate
 from tests import factories
-from tests.opendata.conftest import market  # noqa: F401
+from tests.opendata.conftest import market  # noqa: F401  (a fixture)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def redis_url():
-    redis = pytest.importorskip("redis")
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip(f"Redis is not reachable at {url} (CI starts it): the shared cache lives there")
-    return url
 
 
 def _free_port() -> int:

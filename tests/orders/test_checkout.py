@@ -210,3 +210,48 @@ def test_unpaid_card_orders_expire_and_give_their_stock_back_once(market, db, ap
     assert "0 unpaid order(s) expired." in again.output
     db.session.expire_all()
     assert db.session.get(Listing, market["maize"].id).stock_milli == 2000
+
+
+def test_stock_rows_are_taken_in_listing_id_order_whatever_the_cart_order(market, db, monkeypatch):
+    """Every writer of listing rows (checkouts, cancellations, expiry, view counts) goes in id order, so
+    two of them sharing listings wait for each other instead of deadlocking (found by make loadtest at
+    150 users: a view-count flush and a checkout deadlocked on PostgreSQL)."""
+    from marketplace.orders import checkout as checkout_module
+
+    later = factories.listing(market["wanjiru"], factories.categories()["maize"], unit="kg", price="50", stock="5")
+    buyer = market["buyer"]
+    for listing in (later, market["maize"], market["tomatoes"]):  # the cart holds them newest first
+        cart.add_to_cart(buyer, {}, listing.id, "1")
+    taken = []
+    real = checkout_module.reserve_stock
+    monkeypatch.setattr(checkout_module, "reserve_stock", lambda listing_id, qty: taken.append(listing_id) or real(listing_id, qty))
+    placed = place_checkout(buyer, {}, {})
+    assert taken == sorted(taken) and len(taken) == 3
+    released = []
+    release = services.release_stock
+    monkeypatch.setattr(services, "release_stock", lambda listing_id, qty: released.append(listing_id) or release(listing_id, qty))
+    order = next(o for o in placed.orders if o.farmer_id == market["wanjiru"].id)
+    services.move(buyer, order, OrderStatus.CANCELLED, "changed my mind")
+    assert released == sorted(released) and len(released) == 2
+
+
+def test_a_view_count_flush_that_fails_keeps_its_counts_and_never_fails_the_page(market, db, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from marketplace.catalog import view_counts
+
+    listing_id = market["tomatoes"].id
+    real_execute = db.session.execute
+
+    def deadlocked(statement, *args, **kwargs):
+        if "view_count" in str(statement):
+            raise OperationalError("UPDATE listings", {}, Exception("deadlock detected"))
+        return real_execute(statement, *args, **kwargs)
+
+    monkeypatch.setattr(db.session, "execute", deadlocked)
+    view_counts.flush({listing_id: 3})  # no exception reaches the page
+    monkeypatch.setattr(db.session, "execute", real_execute)
+    assert view_counts._pending[listing_id] == 3
+    view_counts.flush()
+    db.session.expire_all()
+    assert db.session.get(Listing, listing_id).view_count == 3
