@@ -91,13 +91,16 @@ class JobSession(Session):
 def _dispatch(session: JobSession) -> None:
     session.info[_DISPATCHING] = True
     try:
-        # An inline job may commit and ask for more jobs; they join this same loop.
-        while session.info.get(_PENDING):
-            pending = session.info[_PENDING].pop(0)
+        waiting = session.info.pop(_PENDING, [])
+        while waiting:
+            pending = waiting.pop(0)
             if current_app.config.get("REDIS_URL") and not current_app.config.get("JOBS_INLINE"):
                 _send_to_queue(pending)
             else:
                 _run_inline(session, pending)
+            # An inline job may commit and ask for more jobs: they run after the ones already waiting.
+            # (A job that fails is rolled back, and with it the jobs it asked for, never the others.)
+            waiting.extend(session.info.pop(_PENDING, []))
     finally:
         session.info[_DISPATCHING] = False
 

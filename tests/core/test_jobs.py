@@ -114,6 +114,16 @@ def test_a_failed_message_shows_its_error_and_an_admin_sends_it_again(db, record
     assert client.post("/admin/outbox/999999/retry").status_code == 404
 
 
+def test_one_failed_message_does_not_hold_back_the_others_of_its_transaction(db, recording):
+    recording.failures_left = 1
+    first, second = factories.user("Eliud"), factories.user("Faith")
+    for person in (first, second):
+        notifications.notify_user(person, "order_ready", lambda: ("", "Ready"))
+    db.session.commit()
+    states = dict(db.session.execute(select(OutboxMessage.user_id, OutboxMessage.status)).all())
+    assert states == {first.id: OutboxStatus.FAILED, second.id: OutboxStatus.SENT}
+
+
 def test_a_message_whose_worker_died_while_sending_is_not_sent_again_by_itself(db, recording, app, client, login):
     person = factories.user("Chausiku")
     message = OutboxMessage(user_id=person.id, kind="order_ready", channel="sms", recipient=person.phone, locale="en", body="Hi",

@@ -146,7 +146,7 @@ def main() -> int:
         locust = subprocess.Popen(
             [sys.executable, "-m", "locust", "-f", str(PROJECT_ROOT / "tests/loadtest/locustfile.py"), "--headless",
              "-u", str(USERS), "-r", "5", "-t", DURATION, "--host", host, "--csv", str(LOADTEST / "locust"),
-             "--only-summary", "--stop-timeout", "10"],
+             "--only-summary", "--stop-timeout", "30"],
             cwd=PROJECT_ROOT, env=env, stdout=(LOADTEST / "locust.log").open("w"), stderr=subprocess.STDOUT)
         launched = time.monotonic()
         time.sleep(15)  # all users started
