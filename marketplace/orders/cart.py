@@ -14,7 +14,8 @@ from typing import MutableMapping, Optional
 
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.accounts.models import User, Village
@@ -141,14 +142,9 @@ def add_to_cart(user: Optional[User], session: MutableMapping, listing_id: int, 
     if problems:
         raise DomainError(" ".join(problems), field="quantity")
     if signed_in:
-        if current is None:
-            if len(_stored(user)) >= MAX_ITEMS:
-                raise DomainError(_l("Your cart is full. Check out first."))
-            db.session.add(CartItem(user_id=user.id, listing_id=listing.id, quantity_milli=added, seen_price_minor=listing.price_minor))
-        else:
-            current.quantity_milli += added
-            current.seen_price_minor = listing.price_minor
-        db.session.commit()
+        if current is None and len(_stored(user)) >= MAX_ITEMS:
+            raise DomainError(_l("Your cart is full. Check out first."))
+        _add_line(user.id, listing, added)
     else:
         items = _session_items(session)
         if str(listing.id) not in items and len(items) >= MAX_ITEMS:
@@ -156,6 +152,32 @@ def add_to_cart(user: Optional[User], session: MutableMapping, listing_id: int, 
         items[str(listing.id)] = [already + added, listing.price_minor]
         session[SESSION_KEY] = items
     return listing
+
+
+def _add_line(user_id: int, listing: Listing, added: int) -> None:
+    """Add to the person's line for this listing, or start it. Written with statements, so the same
+    person in two tabs (one checking out, one adding) gets a right cart, not an error (found by
+    `make loadtest` with several users on one account)."""
+    for _attempt in range(2):
+        grown = db.session.execute(
+            update(CartItem).where(CartItem.user_id == user_id, CartItem.listing_id == listing.id)
+            .values(quantity_milli=CartItem.quantity_milli + added, seen_price_minor=listing.price_minor)
+            .execution_options(synchronize_session=False)).rowcount
+        if grown:
+            db.session.commit()
+            return
+        for loaded in [o for o in db.session.identity_map.values() if isinstance(o, CartItem)
+                       and o.__dict__.get("user_id") == user_id and o.__dict__.get("listing_id") == listing.id]:
+            db.session.expunge(loaded)  # the line this request read is gone: forget it before starting anew
+        try:
+            with db.session.begin_nested():
+                db.session.add(CartItem(user_id=user_id, listing_id=listing.id, quantity_milli=added,
+                                        seen_price_minor=listing.price_minor))
+        except IntegrityError:
+            continue  # the other tab started the line first: add to it
+        db.session.commit()
+        return
+    raise DomainError(_l("Your cart changed meanwhile. Try again."))
 
 
 def set_quantity(user: Optional[User], session: MutableMapping, listing_id: int, quantity: str) -> None:
@@ -172,11 +194,11 @@ def set_quantity(user: Optional[User], session: MutableMapping, listing_id: int,
     if problems:
         raise DomainError(" ".join(problems), field="quantity")
     if user is not None and user.is_authenticated:
-        item = _stored(user).get(listing_id)
-        if item is not None:
-            item.quantity_milli = milli
-            item.seen_price_minor = listing.price_minor
-            db.session.commit()
+        # A statement, not the loaded row: the line may have gone meanwhile (a checkout in another tab).
+        db.session.execute(update(CartItem).where(CartItem.user_id == user.id, CartItem.listing_id == listing_id)
+                           .values(quantity_milli=milli, seen_price_minor=listing.price_minor)
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
     else:
         items = _session_items(session)
         if str(listing_id) in items:

@@ -255,3 +255,26 @@ def test_a_view_count_flush_that_fails_keeps_its_counts_and_never_fails_the_page
     view_counts.flush()
     db.session.expire_all()
     assert db.session.get(Listing, listing_id).view_count == 3
+
+
+def test_adding_to_a_line_another_tab_just_checked_out_starts_it_again(market, db, monkeypatch):
+    """The same person in two tabs: one checks out (the cart's lines go) while the other is adding to the
+    line it has just read. Found by make loadtest (several users on one account): it was a 500."""
+    from marketplace.orders.models import CartItem
+
+    buyer = market["buyer"]
+    cart.add_to_cart(buyer, {}, market["tomatoes"].id, "1")
+    real_check = cart.check_quantity
+
+    def other_tab_checks_out_meanwhile(listing, milli):  # runs after this tab has read its line
+        with db.engine.begin() as other_tab:
+            other_tab.execute(CartItem.__table__.delete().where(CartItem.__table__.c.user_id == buyer.id))
+        return real_check(listing, milli)
+
+    monkeypatch.setattr(cart, "check_quantity", other_tab_checks_out_meanwhile)
+    cart.add_to_cart(buyer, {}, market["tomatoes"].id, "2")
+    db.session.expire_all()
+    assert db.session.scalars(select(CartItem.quantity_milli).where(CartItem.user_id == buyer.id)).all() == [2000]
+    cart.set_quantity(buyer, {}, market["tomatoes"].id, "4")  # the line went again meanwhile: nothing to change, no error
+    db.session.expire_all()
+    assert db.session.scalars(select(CartItem).where(CartItem.user_id == buyer.id)).all() == []
