@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from flask import Flask, current_app, g, has_app_context, has_request_context
@@ -54,7 +54,6 @@ class PendingJob:
     name: str
     args: tuple
     request_id: str = "-"
-    meta: dict = field(default_factory=dict)
 
 
 def enqueue(name: str, *args: Any) -> None:
@@ -94,7 +93,7 @@ def _dispatch(session: JobSession) -> None:
         waiting = session.info.pop(_PENDING, [])
         while waiting:
             pending = waiting.pop(0)
-            if current_app.config.get("REDIS_URL") and not current_app.config.get("JOBS_INLINE"):
+            if current_app.config.get("REDIS_URL"):
                 _send_to_queue(pending)
             else:
                 _run_inline(session, pending)
