@@ -1,10 +1,11 @@
 """The "My activity" page."""
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from marketplace.activity import services
 from marketplace.egov.fees import PURPOSE as FEE_PURPOSE
 from marketplace.egov.services import service_title
+from marketplace.core import params
 
 bp = Blueprint("activity", __name__)
 
@@ -12,6 +13,6 @@ bp = Blueprint("activity", __name__)
 @bp.get("/activity")
 @login_required
 def my_activity():
-    page = request.args.get("page", 1, type=int) or 1
+    page = params.page_arg()
     return render_template("activity/my_activity.html", result=services.activity_page(current_user, page),
                            service_title=service_title, fee_purpose=FEE_PURPOSE)

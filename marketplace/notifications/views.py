@@ -8,6 +8,7 @@ from marketplace.core.auth import role_required
 from marketplace.core.errors import DomainError, NotFound
 from marketplace.notifications import inbox, preferences, services
 from marketplace.notifications.forms import chosen, field_name, preferences_form
+from marketplace.core import params
 
 bp = Blueprint("notifications", __name__)
 
@@ -48,7 +49,7 @@ def retry_message(message_id: int):
 @bp.get("/inbox")
 @login_required
 def inbox_page():
-    page = request.args.get("page", 1, type=int) or 1
+    page = params.page_arg()
     return render_template("notifications/inbox.html", result=inbox.inbox_page(current_user, page))
 
 

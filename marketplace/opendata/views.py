@@ -11,14 +11,14 @@ from marketplace.extensions import db
 from marketplace.opendata import services
 from marketplace.opendata.chart import trend_chart
 from marketplace.opendata.presentation import typical_price_hint
+from marketplace.core import params
 
 bp = Blueprint("opendata", __name__)
 
 
 @bp.get("/prices")
 def prices():
-    query = services.PriceQuery(category_id=request.args.get("category", type=int),
-                                district_id=request.args.get("district", type=int))
+    query = services.PriceQuery(category_id=params.id_arg("category"), district_id=params.id_arg("district"))
     categories = list(db.session.scalars(select(Category).order_by(Category.parent_id.is_not(None), Category.position)))
     return render_template("opendata/prices.html", cells=services.price_cells(query), query=query, day=services.latest_day(),
                            categories=categories, districts=services.districts_with_regions())
@@ -26,10 +26,10 @@ def prices():
 
 @bp.get("/prices/trend")
 def price_trend():
-    category = db.session.get(Category, request.args.get("category", type=int) or 0)
+    category = db.session.get(Category, params.id_arg("category") or 0)
     unit = request.args.get("unit", "")
-    district = db.session.get(District, request.args.get("district", type=int) or 0)
-    region = db.session.get(Region, request.args.get("region", type=int) or 0) if district is None else district.region
+    district = db.session.get(District, params.id_arg("district") or 0)
+    region = db.session.get(Region, params.id_arg("region") or 0) if district is None else district.region
     if category is None or region is None or not unit:
         abort(404)
     cells = services.trend(category.id, unit, district.id if district else None, region.id)
@@ -41,8 +41,7 @@ def price_trend():
 @bp.get("/prices/hint")
 def price_hint():
     """What the listing form shows under the price while the farmer types (progressive enhancement)."""
-    hint = typical_price_hint(request.args.get("category", type=int), request.args.get("unit", ""),
-                              request.args.get("village", type=int), current_app.config["DEFAULT_CURRENCY"],
+    hint = typical_price_hint(params.id_arg("category"), request.args.get("unit", ""), params.id_arg("village"), current_app.config["DEFAULT_CURRENCY"],
                               request.args.get("price", "")[:16])
     response = jsonify(hint=hint)
     response.headers["Cache-Control"] = "private, max-age=60"

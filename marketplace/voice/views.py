@@ -1,7 +1,6 @@
 """Residents' voice pages: public list and detail, the report form, "me too", comments, the department's moves."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,6 +16,7 @@ from marketplace.extensions import db, limiter
 from marketplace.voice import services
 from marketplace.voice.forms import CommentForm, HideForm, ReportForm, RuleForm, StatusForm
 from marketplace.voice.models import ReportCategory, ReportStatus
+from marketplace.core import params
 
 bp = Blueprint("voice", __name__)
 
@@ -26,15 +26,12 @@ def _photo_serializer() -> URLSafeSerializer:
 
 
 def _filters() -> services.ReportFilter:
-    def day(name):
-        try:
-            return date.fromisoformat(request.args.get(name, ""))
-        except ValueError:
-            return None
+    def day(name):  # a filter: a date that is not one is ignored, as an empty field is
+        return params.parse_date(request.args.get(name, "").strip())
 
     return services.ReportFilter(
         category=request.args.get("category", ""), status=request.args.get("status", ""),
-        district_id=request.args.get("district", type=int), page=request.args.get("page", 1, type=int) or 1,
+        district_id=params.id_arg("district"), page=params.page_arg(),
         since=day("from"), until=day("to"),
     )
 
@@ -228,7 +225,7 @@ def routing():
     form.department_id.choices = [(d.id, d.name) for d in departments]
     if request.form.get("delete"):
         try:
-            services.delete_rule(current_user, int(request.form["delete"]))
+            services.delete_rule(current_user, params.int_arg("delete", minimum=1))
         except (NotFound, ValueError):
             abort(404)
         flash(_("The rule is removed."), "success")
