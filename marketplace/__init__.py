@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -16,6 +17,8 @@ from marketplace.config import load_config
 from marketplace.extensions import babel, compress, cors, csrf, db, limiter, login_manager, migrate, talisman
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: What User.get_id() writes into sessions and remember-me cookies; ASCII digits only.
+SESSION_TOKEN = re.compile(r"(?P<id>[0-9]{1,18}):(?P<generation>[0-9]{1,9})")
 
 #: Content-Security-Policy: no inline script, nothing from other sites except
 #: what a later feature names (Stripe.js is added to script-src when configured).
@@ -51,6 +54,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logs.configure(app)  # JSON lines with the request id, outside debug and tests
 
     _init_extensions(app)
+    from marketplace.core import params
+
+    params.init_app(app)  # bounded <int:…> in every route, before the blueprints add theirs
     _register_blueprints(app)
     _register_error_pages(app)
     app.before_request(_refuse_nul_bytes)
@@ -139,9 +145,17 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please sign in to see this page.")
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
+    def load_user(session_token: str) -> User | None:
+        # "<id>:<generation>" (User.get_id): a session or remember-me cookie of an earlier generation
+        # was ended by sign-out, a new password or an admin, and opens nothing.
+        match = SESSION_TOKEN.fullmatch(session_token or "")
+        if match is None:
+            return None
         # Roles come in the same query: nearly every page asks what the person may do.
-        return db.session.get(User, int(user_id), options=[joinedload(User.role_grants)])
+        user = db.session.get(User, int(match["id"]), options=[joinedload(User.role_grants)])
+        if user is None or user.session_generation != int(match["generation"]):
+            return None
+        return user
 
 
 def _register_blueprints(app: Flask) -> None:

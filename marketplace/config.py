@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from typing import Any, Mapping
 
 
@@ -47,6 +48,7 @@ class BaseConfig:
     DEFAULT_PHONE_REGION = "KE"
     DEFAULT_CURRENCY = "KES"
     PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays valid
+    PRESENCE_MINUTES = 120  # how long a person's code or PIN lets an agent beside them act for them
     PASSWORD_HASH_METHOD = "scrypt"  # Werkzeug's default cost (n=2**15); tests lower it
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
     RATELIMIT_RESET = "5 per minute;20 per hour"
@@ -57,8 +59,10 @@ class BaseConfig:
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)  # "keep me signed in" on a phone; Flask-Login's default is a year
     FORCE_HTTPS = False
     NOTIFICATION_CHANNEL_BACKEND = "log"
+    NOTIFICATION_LOG_SECRETS = False  # reset links and one-time codes never reach a log
     LOG_FORMAT = "json"  # one JSON object per line with the request id; "text" for people reading a terminal
     METRICS_ALLOWED_ADDRESSES: tuple[str, ...] = ("127.0.0.1", "::1")  # who may read /metrics
     NOTIFICATION_SMS_BACKEND: str | None = None  # "africastalking" sends SMS through the gateway below
@@ -98,6 +102,7 @@ class BaseConfig:
 
 class DevelopmentConfig(BaseConfig):
     MODE = "development"
+    NOTIFICATION_LOG_SECRETS = True  # `make run`: the terminal is the demo's phone (reset links, codes)
     PHONE_CALLBACK_SECRET = "demo-phone"  # the simulator's relay in `make run`; production sets its own
 
 

@@ -225,3 +225,22 @@ def count_queries(app):
             event.remove(_db.engine, "before_cursor_execute", before)
 
     return _count
+
+
+@pytest.fixture
+def delivered(app, monkeypatch):
+    """What the channel backend was handed, as the person's phone or mailbox would receive it
+    (the outbox keeps no secret once delivered, so tests read reset links and codes here)."""
+    from marketplace.notifications import channels
+
+    received: list[dict] = []
+
+    class Capture:
+        def deliver(self, message) -> None:
+            received.append({"kind": message.kind, "recipient": message.recipient, "subject": message.subject,
+                             "body": message.body, "locale": message.locale})
+
+    monkeypatch.setitem(channels.BACKENDS, "capture", Capture)
+    monkeypatch.setitem(app.config, "NOTIFICATION_CHANNEL_BACKEND", "capture")
+    monkeypatch.setitem(app.config, "NOTIFICATION_SMS_BACKEND", None)
+    return received

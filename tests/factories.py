@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 
 from marketplace.accounts import services
-from marketplace.accounts.models import Department, District, Region, Role, User, Village
+from marketplace.accounts.models import Department, District, PresenceCheck, Region, Role, User, Village
+from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
 
 PASSWORD = "correct-horse-9"
@@ -37,11 +39,24 @@ def next_phone() -> str:
 
 
 def user(name: str = "Test Person", *, phone: str | None = None, email: str = "", locale: str = "en",
-         village: Village | None = None, password: str = PASSWORD) -> User:
-    return services.register_user(services.Registration(
+         village: Village | None = None, password: str = PASSWORD, phone_confirmed: bool = True) -> User:
+    """A registered person; their phone is confirmed (as if they typed back the code) unless told not."""
+    person = services.register_user(services.Registration(
         name=name, phone=phone if phone is not None else next_phone(), email=email, password=password,
         preferred_locale=locale, village_id=village.id if village else None,
     ))
+    if phone_confirmed and person.phone:
+        person.phone_confirmed_at = utcnow()
+        db.session.commit()
+    return person
+
+
+def present(agent: User, person: User) -> None:
+    """`person` has shown they are with `agent` (as the code texted to them would)."""
+    now = utcnow()
+    db.session.add(PresenceCheck(agent_id=agent.id, person_id=person.id, method="code", confirmed_at=now,
+                                 expires_at=now + timedelta(hours=2)))
+    db.session.commit()
 
 
 def farmer(village: Village, name: str = "Farmer Wanjiru", **kwargs) -> User:

@@ -103,6 +103,24 @@ class RevokeRoleForm(Form):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=255)])
 
 
+class PhoneCodeForm(Form):
+    code = StringField(_l("Code from the SMS (6 digits)"), validators=[Optional(), Length(max=12)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
+class PresenceForm(Form):
+    """The person beside an agent proves it: the code texted to them, or their PIN."""
+
+    code = StringField(_l("Code they received by SMS (6 digits)"), validators=[Optional(), Length(max=12)],
+                       render_kw={"autocomplete": "off", "inputmode": "numeric"})
+    pin = PasswordField(_l("Or they type their PIN"), validators=[Optional(), Length(max=12)],
+                        render_kw={"autocomplete": "off", "inputmode": "numeric"})
+
+
+class SignOutEverywhereForm(Form):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=255)])
+
+
 class PinForm(Form):
     resident_phone = TelField(_l("Resident's phone number (when you set it for someone)"), validators=[Optional(), Length(max=32)],
                               render_kw={"autocomplete": "off", "inputmode": "tel"})

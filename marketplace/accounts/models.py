@@ -79,6 +79,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     preferred_locale: Mapped[str] = mapped_column(String(12), default="en")
     village_id: Mapped[Optional[int]] = mapped_column(ForeignKey("villages.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of every session and remember-me cookie (get_id): one more ends them all, on every device.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set when the person typed back a code sent to `phone`: until then the account may not sell,
+    # file or receive money (accounts.codes), so nobody profits from registering another's number.
+    phone_confirmed_at: Mapped[Optional[datetime]] = mapped_column()
 
     village: Mapped[Optional[Village]] = relationship()
     role_grants: Mapped[list["RoleGrant"]] = relationship(
@@ -91,6 +96,16 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users at login
         return self.active
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and signs into the remember-me cookie. With the
+        generation in it, signing out, a new password or an admin's "sign out everywhere" ends
+        every copy of both (accounts.services.end_sessions), copied cookies included."""
+        return f"{self.id}:{self.session_generation}"
+
+    @property
+    def phone_confirmed(self) -> bool:
+        return self.phone_confirmed_at is not None
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -215,3 +230,36 @@ class PhonePin(db.Model):
     locked_until: Mapped[Optional[datetime]] = mapped_column()
     set_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+
+class OneTimeCode(db.Model):
+    """A 6-digit code texted to a person's phone, for one purpose: to confirm the number is theirs,
+    or to let an agent beside them act for them. Only its hash is kept; it expires, allows a few
+    tries, and is used once. Whoever types it back proves they hold (or are with) that phone."""
+
+    __tablename__ = "one_time_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)  # the phone's owner
+    purpose: Mapped[str] = mapped_column(String(16))  # "confirm_phone" or "presence"
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(255))
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[Optional[datetime]] = mapped_column()
+
+
+class PresenceCheck(db.Model):
+    """Proof that a person was with the agent who acts for them: a code sent to the person's phone
+    and typed back by the agent, or the person's PIN typed on the agent's device. Until
+    `expires_at` the agent may file, list or set a PIN for that person (accounts.presence); the
+    row stays as the record of who vouched for what, how and when."""
+
+    __tablename__ = "presence_checks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    method: Mapped[str] = mapped_column(String(8))  # "code" (texted to the person) or "pin"
+    confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()

@@ -2,10 +2,12 @@
 lockout, so guessing four digits over USSD is not worth trying."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Optional
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -14,6 +16,7 @@ from marketplace.accounts.models import PhonePin, Role, User
 from marketplace.core.errors import DomainError, PermissionDenied
 from marketplace.core.timeutils import as_utc, utcnow
 from marketplace.extensions import db
+from marketplace.notifications.services import notify_user
 
 MAX_TRIES = 3
 LOCKED_FOR = timedelta(minutes=30)
@@ -30,10 +33,16 @@ def pin_of(user: User) -> Optional[PhonePin]:
 
 
 def set_pin(actor: User, person: User, pin: str) -> PhonePin:
-    if actor.id != person.id and not actor.has_role(Role.AGENT):
-        raise PermissionDenied(_l("Only the person or a service-centre agent beside them can set a PIN."))
+    """The person sets their own PIN, or an agent sets it with the person beside them (proved by a
+    code to their phone, accounts.presence); either way the owner is told by SMS."""
+    if actor.id != person.id:
+        if not actor.has_role(Role.AGENT):
+            raise PermissionDenied(_l("Only the person or a service-centre agent beside them can set a PIN."))
+        from marketplace.accounts.presence import require_presence  # presence checks PINs too
+
+        require_presence(actor, person)
     pin = pin.strip()
-    if not (pin.isdigit() and len(pin) == 4):
+    if not re.fullmatch(r"[0-9]{4}", pin):  # ASCII digits: a phone keypad types no others
         raise DomainError(_l("The PIN is 4 digits."), field="pin")
     if pin in TOO_EASY:
         raise DomainError(_l("This PIN is too easy to guess. Choose another."), field="pin")
@@ -41,6 +50,12 @@ def set_pin(actor: User, person: User, pin: str) -> PhonePin:
     row.pin_hash = generate_password_hash(pin, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
     row.failed_attempts, row.locked_until, row.set_by_id = 0, None, actor.id
     db.session.add(row)
+    by_agent = actor.name if actor.id != person.id else None
+    notify_user(person, "security_pin_changed", lambda: (
+        _("Your Village Square PIN was changed"),
+        _("Your Village Square PIN for basic phones was changed by agent %(agent)s. If you were not with them, call the service centre.", agent=by_agent)
+        if by_agent else _("Your Village Square PIN for basic phones was changed. If this was not you, call the service centre."),
+    ))
     db.session.commit()
     return row
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from marketplace.accounts import codes
 from marketplace.accounts.models import (
     ADMIN_GRANTED_ROLES, Department, District, FarmerProfile, PickupWindow, ProducerVerification, Region, Role, RoleChange,
     RoleGrant, User, Village,
@@ -151,6 +152,7 @@ def request_password_reset(identifier: str) -> None:
             _("Reset your Village Square password"),
             _("Open this link within %(minutes)d minutes to choose a new password: %(link)s", minutes=minutes, link=link),
         ),
+        secret=True,
     )
     db.session.commit()
 
@@ -169,11 +171,54 @@ def user_for_reset_token(token: str) -> User:
 
 
 def reset_password(token: str, new_password: str) -> User:
+    """A new password ends every session and remember-me cookie of the account: whoever knew the
+    old one, or copied a cookie, is out."""
     user = user_for_reset_token(token)
     _check_password_strength(new_password)
     user.password_hash = _hash_password(new_password)
+    end_sessions(user)
     db.session.commit()
     return user
+
+
+# --- phone confirmation ----------------------------------------------------------
+
+def send_phone_confirmation(user: User) -> None:
+    """Text the person a code that proves the number they registered is theirs."""
+    codes.send(user, codes.CONFIRM_PHONE, user, lambda code: (
+        _("Confirm your phone for Village Square"),
+        _("Village Square code %(code)s: type it on the site to confirm this is your phone. Do not give it to anyone.", code=code),
+    ))
+
+
+def get_user(user_id: Optional[int]) -> Optional[User]:
+    return db.session.get(User, user_id) if user_id else None
+
+
+# --- sessions -------------------------------------------------------------------
+
+def end_sessions(user: User) -> None:
+    """Every session and remember-me cookie of `user`, on every device, stops opening anything
+    (they carry User.get_id(), which includes this generation). The caller commits."""
+    user.session_generation = User.session_generation + 1  # in SQL: two ends at once both count
+    db.session.flush()
+    db.session.refresh(user, ["session_generation"])
+
+
+def sign_out(user: User) -> None:
+    """Signing out ends the person's sessions everywhere, so a cookie copied earlier is useless."""
+    end_sessions(user)
+    db.session.commit()
+
+
+def sign_out_everywhere(actor: User, user: User, reason: str) -> None:
+    """An admin ends every session of someone (a lost phone, a shared computer), with a reason."""
+    require_role(actor, Role.ADMIN)
+    if not reason.strip():
+        raise DomainError(_l("Give a reason for signing this person out."), field="reason")
+    end_sessions(user)
+    db.session.commit()
+    current_app.logger.info("user %s signed out everywhere by admin %s: %s", user.id, actor.id, reason.strip()[:255])
 
 
 # --- profile ------------------------------------------------------------------

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from datetime import time
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from marketplace.accounts import pins, services
+from marketplace.accounts import codes, pins, presence, services
 from marketplace.accounts.forms import (
-    FarmerProfileForm, ForgotPasswordForm, GrantRoleForm, LoginForm, PinForm, ProfileForm, RegisterForm,
-    ResetPasswordForm, RevokeRoleForm, language_choices,
+    FarmerProfileForm, ForgotPasswordForm, GrantRoleForm, LoginForm, PhoneCodeForm, PinForm, PresenceForm, ProfileForm, RegisterForm,
+    ResetPasswordForm, RevokeRoleForm, SignOutEverywhereForm, language_choices,
 )
 from marketplace.accounts.models import Role
 from marketplace.core.auth import role_required
@@ -60,10 +60,16 @@ def register():
         except DomainError as error:
             show_domain_error(form, error)
         else:
-            login_user(user)
+            _start_session(user)
             flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
-            target = form.next.data
-            return redirect(target if is_safe_next(target) else url_for("accounts.profile"))
+            target = form.next.data if is_safe_next(form.next.data) else url_for("accounts.profile")
+            if user.phone:
+                try:
+                    services.send_phone_confirmation(user)
+                except DomainError:
+                    pass  # the confirmation page offers to send one again
+                return redirect(url_for("accounts.confirm_phone", next=target))
+            return redirect(target)
     return render_template("accounts/register.html", form=form, villages=services.village_choices())
 
 
@@ -79,16 +85,31 @@ def login():
         except DomainError as error:
             show_domain_error(form, error)
         else:
-            login_user(user, remember=form.remember.data)
+            _start_session(user, remember=form.remember.data)
             flash(_("You are signed in."), "success")
             target = form.next.data
             return redirect(target if is_safe_next(target) else url_for("public.home"))
     return render_template("accounts/login.html", form=form)
 
 
+#: What a visitor's session carries across signing in: their guest cart (merged into the account's)
+#: and the language they chose. Everything else starts anew.
+_KEPT_AT_SIGN_IN = ("cart", "lang")
+
+
+def _start_session(user, remember: bool = False) -> None:
+    """A new session at sign-in: nothing an earlier visitor (or someone who planted a cookie) put
+    in it survives except the guest cart and the language, so no session is carried into an account."""
+    kept = {key: session[key] for key in _KEPT_AT_SIGN_IN if key in session}
+    session.clear()
+    session.update(kept)
+    login_user(user, remember=remember)
+
+
 @bp.post("/logout")
 @login_required
 def logout():
+    services.sign_out(current_user)
     logout_user()
     flash(_("You are signed out."), "success")
     return redirect(url_for("public.home"))
@@ -165,6 +186,56 @@ def phone_pin():
     return render_template("accounts/pin.html", form=form, is_agent=is_agent, has_pin=pins.pin_of(current_user) is not None)
 
 
+@bp.route("/profile/phone", methods=["GET", "POST"])
+@login_required
+def confirm_phone():
+    """Type back the code texted to the account's number: until then it may buy, not sell, file or
+    be paid (accounts.codes)."""
+    form = PhoneCodeForm()
+    target = request.values.get("next", "")
+    target = target if is_safe_next(target) else url_for("accounts.profile")
+    if current_user.phone and not current_user.phone_confirmed and form.validate_on_submit():
+        try:
+            if request.form.get("send"):
+                services.send_phone_confirmation(current_user)
+                flash(_("We sent a new code to your phone."), "success")
+                return redirect(url_for("accounts.confirm_phone", next=target))
+            codes.redeem(current_user, codes.CONFIRM_PHONE, current_user, form.code.data or "")
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash(_("Your phone number is confirmed."), "success")
+            return redirect(target)
+    return render_template("accounts/confirm_phone.html", form=form, next=target), (422 if form.errors else 200)
+
+
+@bp.post("/agent/people/<int:person_id>/presence")
+@role_required(Role.AGENT)
+def agent_presence(person_id: int):
+    """The person beside the agent proves it (a code texted to them, or their PIN); the agent may
+    then act for them for a while (accounts.presence). Back to the page the agent came from."""
+    person = services.get_user(person_id)
+    if person is None:
+        abort(404)
+    target = request.form.get("next", "")
+    target = target if is_safe_next(target) else url_for("egov.agent_residents", person=person.id)
+    form = PresenceForm()
+    if form.validate_on_submit():
+        try:
+            if request.form.get("send"):
+                presence.send_code(current_user, person)
+                flash(_("A code was sent to their phone. Ask them to read it to you."), "success")
+            elif form.pin.data:
+                presence.confirm_with_pin(current_user, person, form.pin.data)
+                flash(_("Thank you: you may act for them for the next %(minutes)d minutes.", minutes=current_app.config["PRESENCE_MINUTES"]), "success")
+            else:
+                presence.confirm_with_code(current_user, person, form.code.data or "")
+                flash(_("Thank you: you may act for them for the next %(minutes)d minutes.", minutes=current_app.config["PRESENCE_MINUTES"]), "success")
+        except DomainError as error:
+            flash(str(error.message), "error")
+    return redirect(target)
+
+
 @bp.route("/farm", methods=["GET", "POST"])
 @login_required
 def farmer_profile():
@@ -233,7 +304,24 @@ def admin_user(user_id: int):
         else:
             flash(_("Role granted."), "success")
             return redirect(url_for("accounts.admin_user", user_id=person.id))
-    return render_template("accounts/admin_user.html", person=person, grant_form=grant_form, revoke_form=RevokeRoleForm(prefix="revoke"))
+    return render_template("accounts/admin_user.html", person=person, grant_form=grant_form, revoke_form=RevokeRoleForm(prefix="revoke"),
+                           sign_out_form=SignOutEverywhereForm(prefix="signout"))
+
+
+@bp.post("/admin/users/<int:user_id>/sign-out")
+@role_required(Role.ADMIN)
+def admin_sign_out_everywhere(user_id: int):
+    try:
+        person = services.get_user_for_admin(current_user, user_id)
+    except NotFound:
+        abort(404)
+    form = SignOutEverywhereForm(prefix="signout")
+    if not form.validate_on_submit():
+        flash(_("Give a reason for signing this person out."), "error")
+        return redirect(url_for("accounts.admin_user", user_id=person.id))
+    services.sign_out_everywhere(current_user, person, form.reason.data)
+    flash(_("%(name)s is signed out on every device.", name=person.name), "success")
+    return redirect(url_for("accounts.admin_user", user_id=person.id))
 
 
 @bp.post("/admin/users/<int:user_id>/revoke")

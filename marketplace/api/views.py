@@ -2,8 +2,6 @@
 reading service for one page and turns records into JSON or CSV with an ETag and cache headers."""
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import date
 from typing import Callable
@@ -18,6 +16,7 @@ from marketplace.catalog.models import Category
 from marketplace.extensions import db, limiter
 from marketplace.opendata import services as opendata
 from marketplace.voice import services as voice
+from marketplace.core import csv_export
 
 bp = Blueprint("api", __name__)
 limiter.limit(lambda: current_app.config.get("API_RATE_LIMIT", "120 per minute"))(bp)
@@ -83,11 +82,7 @@ def _wants_csv(asked: str | None) -> bool:
 def _respond(rows: list[dict], fields: list[str], page: int, per_page: int, has_next: bool, name: str,
              asked_format: str | None) -> Response:
     if _wants_csv(asked_format):
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({k: ("" if v is None else v) for k, v in row.items()} for row in rows)
-        response = Response(buffer.getvalue(), mimetype="text/csv")
+        response = Response(csv_export.dicts_to_csv(fields, rows), mimetype="text/csv")
         response.headers["Content-Disposition"] = f'attachment; filename="village-square-{name}-page{page}.csv"'
     else:
         response = jsonify(data=rows, page=page, per_page=per_page, has_next=has_next, licence=LICENCE["name"])

@@ -34,6 +34,7 @@ from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import external_url, site_path
 from marketplace.extensions import db
 from marketplace.notifications.services import notify_user
+from marketplace.accounts import codes, presence
 
 MAX_PHOTOS = 5
 MAX_PRICE_MINOR = 10_000_000_00  # a sanity bound that catches a farmer typing the phone number into the price
@@ -101,6 +102,7 @@ def _require_can_list_for(actor: User, farmer: User) -> None:
         require_role(actor, Role.FARMER)
     else:
         require_role(actor, Role.AGENT)
+        presence.require_presence(actor, farmer)  # an agent lists only with the farmer beside them
 
 
 def farmer_to_list_for(actor: User, farmer_id: Optional[int]) -> User:
@@ -253,8 +255,14 @@ def record_change(listing: Listing, actor: Optional[User], action: str, old: Opt
 
 # --- creating and editing ----------------------------------------------------------------
 
+def require_may_sell(farmer: User) -> None:
+    """Nobody sells from a phone number that is not proved theirs (accounts.codes)."""
+    codes.require_confirmed_phone(farmer)
+
+
 def create_listing(actor: User, farmer: User, data: ListingInput) -> Listing:
     _require_can_list_for(actor, farmer)
+    require_may_sell(farmer)
     # An agent's uploads stay theirs until attached to the farmer's listing.
     clean = _clean(data, photo_owner_ids={farmer.id, actor.id})
     if data.publish and clean["stock"] == 0:

@@ -18,6 +18,8 @@ from marketplace.core.errors import DomainError, NotFound, PermissionDenied
 from marketplace.core.money import Money
 from marketplace.core.views import show_domain_error
 from marketplace.extensions import db
+from marketplace.core import params
+from marketplace.accounts.presence import PresenceRequired
 
 bp = Blueprint("catalog", __name__)
 
@@ -34,15 +36,11 @@ def _filters_from_args() -> browse.BrowseFilters:
         except (ValueError, ArithmeticError):
             return None
 
-    def int_arg(name: str):
-        value = args.get(name, "")
-        return int(value) if value.isdigit() else None
-
     return browse.BrowseFilters(
-        query=args.get("q", "")[:100], category_slug=args.get("category", ""), region_id=int_arg("region"),
-        district_id=int_arg("district"), min_price_minor=money_arg("min_price"), max_price_minor=money_arg("max_price"),
+        query=args.get("q", "")[:100], category_slug=args.get("category", ""), region_id=params.id_arg("region"),
+        district_id=params.id_arg("district"), min_price_minor=money_arg("min_price"), max_price_minor=money_arg("max_price"),
         organic=bool(args.get("organic")), delivery=bool(args.get("delivery")), available_now=bool(args.get("now")),
-        sort=args.get("sort", ""), page=int_arg("page") or 1,
+        sort=args.get("sort", ""), page=params.page_arg(),
     )
 
 
@@ -143,8 +141,8 @@ def _form_from_input(data: services.ListingInput) -> ListingForm:
 
 
 def _photo_ids(form: ListingForm) -> list[int]:
-    removed = {int(v) for v in request.form.getlist("remove_photo") if v.isdigit()}
-    ids = [int(v) for v in (form.photo_ids.data or "").split(",") if v.strip().isdigit()]
+    removed = {i for i in (params.parse_int(v, minimum=1) for v in request.form.getlist("remove_photo")) if i is not None}
+    ids = [i for i in (params.parse_int(v, minimum=1) for v in (form.photo_ids.data or "").split(",")) if i is not None]
     return [i for i in ids if i not in removed]
 
 
@@ -201,15 +199,24 @@ def _render_listing_form(form: ListingForm, farmer: User, listing=None):
 @bp.route("/sell/new", methods=["GET", "POST"])
 @role_required(Role.FARMER, Role.AGENT)
 def new_listing():
-    farmer_id = request.values.get("farmer", type=int)
+    farmer_id = params.id_arg("farmer")
     if farmer_id is None and not current_user.has_role(Role.FARMER):
         return redirect(url_for("catalog.find_farmer"))  # an agent starts by finding the farmer
     try:
         farmer = services.farmer_to_list_for(current_user, farmer_id)
+    except PresenceRequired as error:  # the agent first shows the farmer is with them
+        flash(str(error.message), "error")
+        return redirect(url_for("egov.agent_residents", person=farmer_id))
     except DomainError:
         abort(403)
+    try:
+        services.require_may_sell(farmer)  # before the form, so nobody types a listing for nothing
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("accounts.confirm_phone", next=request.full_path) if farmer.id == current_user.id
+                        else url_for("egov.agent_residents", person=farmer.id))
     if request.method == "GET":
-        again = request.args.get("again", type=int)
+        again = params.id_arg("again")
         try:
             data = prefill.listing_again(current_user, services.get_listing(again)) if again else prefill.defaults_for_new_listing(farmer)
         except (NotFound, PermissionDenied):

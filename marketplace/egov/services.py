@@ -21,6 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage
 
+from marketplace.accounts import codes, presence
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Department, Role, User, Village
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
@@ -110,8 +111,10 @@ def fee_of(definition: dict) -> Optional[Money]:
 def start_application(actor: User, service: EService, applicant: Optional[User] = None) -> Submission:
     """A new draft against the service's published version, for the actor or (an agent) for a resident."""
     applicant = applicant or actor
-    if applicant.id != actor.id and not actor.has_role(Role.AGENT):
-        raise PermissionDenied(_l("Only a service-centre agent can file for someone else."))
+    if applicant.id != actor.id:
+        if not actor.has_role(Role.AGENT):
+            raise PermissionDenied(_l("Only a service-centre agent can file for someone else."))
+        presence.require_presence(actor, applicant)  # nothing of theirs is shown or copied without them
     version = service.published_version
     fee = fee_of(version.definition)
     submission = Submission(
@@ -120,8 +123,10 @@ def start_application(actor: User, service: EService, applicant: Optional[User] 
         district_id=applicant.village.district_id if applicant.village else None,
         answers={}, prefilled={}, fee_minor=fee.minor_units if fee else 0, currency=fee.currency if fee else "",
     )
-    # Contact details always; the farm and sales figures only where the applicant agreed for this service.
-    prefilled = prefill_answers(version.definition, applicant, with_consent=active_consent(applicant.id, service.id) is not None)
+    # Contact details always; the farm and sales figures only where the applicant agreed for this
+    # service, and only when they start it themselves: consent given to an office is not given to an agent.
+    with_consent = actor.id == applicant.id and active_consent(applicant.id, service.id) is not None
+    prefilled = prefill_answers(version.definition, applicant, with_consent=with_consent)
     submission.answers, submission.prefilled = dict(prefilled), dict(prefilled)
     db.session.add(submission)
     db.session.flush()
@@ -204,6 +209,7 @@ def submit_application(actor: User, submission: Submission, *, declared: bool, p
     the department (or waits for its card fee)."""
     _require_editor(actor, submission)
     _require_draft(submission)
+    codes.require_confirmed_phone(submission.applicant)
     errors: dict[str, object] = {}
     if not declared:
         errors["declaration"] = _l("Confirm that the information is correct to send the application.")
@@ -338,11 +344,25 @@ def find_resident(agent: User, phone: str) -> Optional[User]:
 
 
 def register_resident(agent: User, name: str, phone: str, village_id: Optional[int], locale: str) -> User:
-    """An agent registers a resident on the spot; the resident sets a password later by SMS reset."""
+    """An agent registers a resident on the spot; the resident sets a password later by SMS reset.
+    A code goes to the number at once: typed back, it proves both that the resident is here and
+    that the number is theirs."""
     if not agent.has_role(Role.AGENT):
         raise PermissionDenied(_l("Only a service-centre agent can register people."))
-    return accounts.register_user(accounts.Registration(
+    resident = accounts.register_user(accounts.Registration(
         name=name, phone=phone, email="", password=secrets.token_urlsafe(16), preferred_locale=locale, village_id=village_id))
+    presence.send_code(agent, resident)
+    return resident
+
+
+def resident_for_agent(agent: User, person_id: Optional[int]) -> Optional[User]:
+    if not agent.has_role(Role.AGENT):
+        raise PermissionDenied(_l("Only a service-centre agent can look people up."))
+    return accounts.get_user(person_id)
+
+
+def resident_is_present(agent: User, resident: User) -> bool:
+    return presence.is_present(agent, resident)
 
 
 def village_label(village_id: int) -> str:

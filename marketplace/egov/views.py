@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from marketplace.accounts import services as accounts
 from marketplace.accounts.forms import language_choices
 from marketplace.accounts.models import Role, User
+from marketplace.accounts.presence import PresenceRequired
 from marketplace.core.auth import role_required
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from marketplace.core.views import show_domain_error
@@ -26,6 +27,7 @@ from marketplace.egov.models import EService, SubmissionStatus
 from marketplace.egov.prefill import shared_facts
 from marketplace.extensions import db
 from marketplace.voice import services as voice
+from marketplace.core import params
 
 bp = Blueprint("egov", __name__)
 S = SubmissionStatus
@@ -59,13 +61,20 @@ def start_page(slug: str):
         abort(404)
     definition = service.published_version.definition
     return render_template("egov/start.html", service=service, d=definition, fee=services.fee_of(definition),
-                           text=form_engine.text, for_user=_resident_for_agent())
+                           text=form_engine.text, for_user=_resident_for_agent(only_if_present=True))
 
 
-def _resident_for_agent() -> User | None:
-    """An agent starting a service for a resident carries ?for=<user id> from the resident page."""
+def _resident_for_agent(only_if_present: bool = False) -> User | None:
+    """An agent starting a service for a resident carries ?for=<user id> from the resident page.
+    The start page names only a resident who proved they are with the agent; starting checks it
+    again in the service (and refuses, rather than filing for the agent)."""
     if request.values.get("for") and current_user.is_authenticated and current_user.has_role(Role.AGENT):
-        return db.session.get(User, int(request.values["for"])) if request.values["for"].isdigit() else None
+        resident = services.resident_for_agent(current_user, params.id_arg("for"))
+        if resident is None:
+            abort(404)
+        if only_if_present and not services.resident_is_present(current_user, resident):
+            return None
+        return resident
     return None
 
 
@@ -77,6 +86,9 @@ def start(slug: str):
         submission = services.start_application(current_user, service, _resident_for_agent())
     except NotFound:
         abort(404)
+    except PresenceRequired as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("egov.agent_residents", person=params.id_arg("for")))
     except PermissionDenied:
         abort(403)
     return redirect(url_for("egov.step", key=submission.key, number=_first_step(submission)))
@@ -143,7 +155,7 @@ def prefill(key: str):
     else:
         flash(_("Copied from your profile. Check each answer; you can change any of them.") if agree
               else _("Nothing was copied. Type your answers."), "success")
-    number = request.form.get("step", type=int) or 1
+    number = params.int_arg("step", 1, minimum=1, maximum=100)
     return redirect(url_for("egov.step", key=key, number=number))
 
 
@@ -275,7 +287,7 @@ def respond(key: str):
 @login_required
 def rate(key: str):
     form = RatingForm()
-    stars = int(form.stars.data) if (form.stars.data or "").isdigit() else 0
+    stars = params.parse_int(form.stars.data, minimum=1, maximum=5) or 0
     return _act(key, lambda s: services.rate(current_user, s, stars, form.comment.data or ""), _("Thank you for rating the service."))
 
 
@@ -324,12 +336,13 @@ def agent_residents():
     register_form = RegisterResidentForm(prefix="new")
     register_form.preferred_locale.choices = language_choices(current_app.config["LANGUAGES"])
     register_form.village_id.choices = [("", "")] + [(str(i), n) for _, vs in accounts.village_choices() for i, n in vs]
-    resident = None
+    resident = services.resident_for_agent(current_user, params.id_arg("person")) if request.method == "GET" else None
     if request.method == "POST" and "find-phone" in request.form and find_form.validate_on_submit():
-        resident = services.find_resident(current_user, find_form.phone.data)
-        if resident is None:
-            flash(_("Nobody is registered with this number. Register the resident below."), "info")
-            register_form.phone.data = find_form.phone.data
+        found = services.find_resident(current_user, find_form.phone.data)
+        if found is not None:
+            return redirect(url_for("egov.agent_residents", person=found.id))
+        flash(_("Nobody is registered with this number. Register the resident below."), "info")
+        register_form.phone.data = find_form.phone.data
     elif request.method == "POST" and "new-name" in request.form and register_form.validate_on_submit():
         try:
             resident = services.register_resident(current_user, register_form.name.data, register_form.phone.data,
@@ -338,10 +351,14 @@ def agent_residents():
         except DomainError as error:
             show_domain_error(register_form, error)
         else:
-            flash(_("%(name)s is registered.", name=resident.name), "success")
+            flash(_("%(name)s is registered. Now ask them for the code we texted them.", name=resident.name), "success")
+            return redirect(url_for("egov.agent_residents", person=resident.id))
+    # Until the resident proves they are here (a code to their phone, or their PIN), the agent sees
+    # only the number they typed: no name, no services to file for them.
+    present = resident is not None and services.resident_is_present(current_user, resident)
     return render_template("egov/agent_residents.html", find_form=find_form, register_form=register_form, resident=resident,
-                           services=services.catalogue(locale=_locale()) if resident else [], text=form_engine.text,
-                           villages=accounts.village_choices())
+                           present=present, services=services.catalogue(locale=_locale()) if present else [],
+                           text=form_engine.text, villages=accounts.village_choices())
 
 
 # --- officials ----------------------------------------------------------------------------
@@ -351,9 +368,9 @@ def agent_residents():
 def official_queue():
     filters = review.QueueFilter(
         status=request.args.get("status", ""),
-        eservice_id=request.args.get("service", type=int),
-        district_id=request.args.get("district", type=int),
-        older_than_days=request.args.get("older_than", type=int),
+        eservice_id=params.id_arg("service"),
+        district_id=params.id_arg("district"),
+        older_than_days=params.int_arg("older_than", minimum=0, maximum=3650),
     )
     try:
         rows = review.queue(current_user, filters)
@@ -409,7 +426,7 @@ def official_claim(reference: str):
 @bp.post("/official/applications/<reference>/assign")
 @role_required(Role.OFFICIAL)
 def official_assign(reference: str):
-    official_id = request.form.get("official_id", type=int) or 0
+    official_id = params.int_arg("official_id", 0)
     return _official_act(reference, lambda s: review.assign(current_user, s, official_id), _("Assigned."))
 
 

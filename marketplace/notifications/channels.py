@@ -1,14 +1,17 @@
 """Channel backends behind one interface, chosen by NOTIFICATION_CHANNEL_BACKEND.
 
 The default `log` backend delivers nothing: it writes the message to the
-application log, so `make run` and tests can read what would have been sent
-(the outbox row keeps the full text too). Real SMS and email backends register
+application log, so `make run` can read what would have been sent (the outbox row
+keeps the full text until it is sent; a secret's text is emptied then, and is logged
+only in development). Real SMS and email backends register
 here under their own names.
 """
 from __future__ import annotations
 
 import logging
 from typing import Callable, Protocol
+
+from flask import current_app
 
 from marketplace.notifications.models import OutboxMessage
 
@@ -22,9 +25,13 @@ class ChannelBackend(Protocol):
 
 class LogBackend:
     def deliver(self, message: OutboxMessage) -> None:
+        # A reset link or one-time code is never written to a log, except in the development demo
+        # (NOTIFICATION_LOG_SECRETS), where the terminal stands in for the person's phone.
+        shown = message.body if not message.holds_secret or current_app.config.get("NOTIFICATION_LOG_SECRETS") \
+            else "[one-time secret, not logged]"
         log.info(
             "outbox %s to %s [%s] %s: %s",
-            message.channel.value, message.recipient, message.locale, message.subject, message.body,
+            message.channel.value, message.recipient, message.locale, message.subject, shown,
         )
 
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.core.db import string_enum
@@ -36,6 +37,8 @@ class OutboxMessage(db.Model):
     locale: Mapped[str] = mapped_column(String(12))
     subject: Mapped[str] = mapped_column(String(200), default="")
     body: Mapped[str] = mapped_column(Text)
+    # A reset link, a one-time code: never shown to admins nor logged, and emptied once delivered.
+    holds_secret: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     status: Mapped[OutboxStatus] = mapped_column(string_enum(OutboxStatus), default=OutboxStatus.PENDING, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")

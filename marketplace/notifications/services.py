@@ -39,14 +39,15 @@ def preferred_channel(user: Recipient) -> Optional[tuple[Channel, str]]:
 
 
 def notify_user(user: Recipient, kind: str, render: Callable[[], tuple[str, str]], channel: Channel | None = None,
-                link: str = "") -> Optional[OutboxMessage]:
+                link: str = "", secret: bool = False) -> Optional[OutboxMessage]:
     """Tell `user` something: by SMS and/or email as their preferences say, and in the site's inbox.
 
     `render()` returns (subject, body) and is called under the user's locale, so the
     text is written in their language whatever the sender's is. `link` is a path on
     this site the inbox entry points to. Security messages ignore preferences and go to
     `channel` (or the preferred channel); their inbox copy says where the secret went
-    without repeating it. Returns the first outbox message queued, if any.
+    without repeating it. `secret` (a reset link, a one-time code) keeps the text from every admin
+    page and log, and empties it once delivered. Returns the first outbox message queued, if any.
     """
     topic = preferences.topic_for(kind)
     wanted = set() if topic == preferences.SECURITY else preferences.channels_for(user, topic)
@@ -61,7 +62,7 @@ def notify_user(user: Recipient, kind: str, render: Callable[[], tuple[str, str]
     for target_channel, address in targets:
         message = OutboxMessage(
             user_id=user.id, kind=kind, channel=target_channel, recipient=address,
-            locale=user.preferred_locale, subject=subject, body=body,
+            locale=user.preferred_locale, subject=subject, body=body, holds_secret=secret,
         )
         db.session.add(message)
         queued.append(message)
@@ -140,6 +141,8 @@ def deliver_job(message_id: int) -> None:
         raise RetryLater(message.last_error) from exc
     message.status = OutboxStatus.SENT
     message.sent_at = utcnow()
+    if message.holds_secret:
+        message.body = ""  # delivered: the secret now lives only on the person's phone or in their mailbox
     db.session.commit()  # last_error stays: the history of a message sent at the second try
 
 

@@ -6,6 +6,8 @@ Tests that must see the exact requests (Connect, which localstripe lacks) set
 """
 from __future__ import annotations
 
+import time
+
 from typing import Any
 
 import stripe
@@ -47,9 +49,19 @@ def object_id(value: Any) -> str | None:
     return value.get("id") if isinstance(value, dict) else getattr(value, "id", None)
 
 
+#: Stripe's verifier refuses signatures older than its tolerance (300 s) but not ones dated ahead;
+#: a clock may drift a little, an hour ahead is a replay prepared in advance.
+FUTURE_TOLERANCE_SECONDS = 300
+
+
 def verify_event(payload: bytes, signature: str | None) -> stripe.Event:
     """Stripe's own verifier: raises stripe.SignatureVerificationError or ValueError."""
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
     if not secret:
         raise stripe.SignatureVerificationError("no webhook secret configured", signature)
-    return stripe.Webhook.construct_event(payload, signature, secret)
+    event = stripe.Webhook.construct_event(payload, signature, secret)
+    stamps = [part[2:] for part in (signature or "").split(",") if part.startswith("t=")]
+    if not stamps or not stamps[0].isascii() or not stamps[0].isdigit() \
+            or int(stamps[0]) > time.time() + FUTURE_TOLERANCE_SECONDS:
+        raise stripe.SignatureVerificationError("signature timestamp is in the future", signature)
+    return event

@@ -19,6 +19,7 @@ PAYMENT_STATUS_LABELS = {
     PaymentStatus.PAID: _l("paid"),
     PaymentStatus.REFUNDED: _l("refunded"),
     PaymentStatus.CANCELLED: _l("payment cancelled"),
+    PaymentStatus.FLAGGED: _l("held for a check: the amount paid differs"),
 }
 
 

@@ -1,8 +1,6 @@
 """The ledger: every money movement for a farmer, append-only; balances and reports are sums of it."""
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Optional
@@ -14,6 +12,7 @@ from marketplace.accounts.models import User
 from marketplace.core.money import Money
 from marketplace.extensions import db
 from marketplace.payments.models import LedgerEntry, LedgerKind
+from marketplace.core import csv_export
 
 
 def platform_fee(amount_minor: int) -> int:
@@ -96,12 +95,9 @@ def report(start: datetime, end: datetime) -> list[ReportRow]:
 
 def report_csv(rows: list[ReportRow]) -> str:
     """One line per farmer and currency; amounts in minor units so spreadsheets never round."""
-    out = io.StringIO()
-    writer = csv.writer(out)
     kinds = list(LedgerKind)
-    writer.writerow(["farmer_id", "farmer_name", "phone", "currency", *[f"{k.value}_minor" for k in kinds],
-                     "period_total_minor", "balance_minor"])
-    for r in rows:
-        writer.writerow([r.farmer.id, r.farmer.name, r.farmer.phone or "", r.currency,
-                         *[r.by_kind.get(k, 0) for k in kinds], r.period_total_minor, r.balance_minor])
-    return out.getvalue()
+    header = ["farmer_id", "farmer_name", "phone", "currency", *[f"{k.value}_minor" for k in kinds],
+              "period_total_minor", "balance_minor"]
+    return csv_export.rows_to_csv(header, ([r.farmer.id, r.farmer.name, r.farmer.phone or "", r.currency,
+                                            *[r.by_kind.get(k, 0) for k in kinds], r.period_total_minor, r.balance_minor]
+                                           for r in rows))

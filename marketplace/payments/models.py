@@ -20,6 +20,9 @@ class PaymentStatus(str, enum.Enum):
     PAID = "paid"
     REFUNDED = "refunded"  # fully refunded (partial refunds keep PAID and count refunded_minor)
     CANCELLED = "cancelled"  # nothing will be paid any more (the purchase expired)
+    # Stripe says "succeeded" for another amount or currency than we asked: nothing is marked paid
+    # until an admin looks (/admin/payouts lists these), whatever arrives next.
+    FLAGGED = "flagged"
 
 
 class Payment(TimestampMixin, db.Model):

@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from marketplace.accounts import codes
 from marketplace.accounts.models import Role, User
 from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, InvalidInput
@@ -34,6 +35,7 @@ def account_of(farmer_id: int) -> Optional[PayoutAccount]:
 def start_onboarding(farmer: User, *, refresh_url: str, return_url: str) -> str:
     """The Stripe-hosted onboarding link for the farmer's Express account (created the first time)."""
     require_role(farmer, Role.FARMER)
+    codes.require_confirmed_phone(farmer)  # money goes only to someone whose number is proved theirs
     stripe_client = gateway.client()
     account = account_of(farmer.id)
     if account is None:
@@ -117,6 +119,7 @@ def reverse_transfer(farmer_id: int, reference: str) -> Optional[LedgerEntry]:
 def record_manual_payout(admin: User, farmer: User, amount: Money, payout_reference: str, note: str = "") -> LedgerEntry:
     """An admin paid the farmer outside Stripe (mobile money, bank): the balance goes down by that much."""
     require_role(admin, Role.ADMIN)
+    codes.require_confirmed_phone(farmer)
     errors: dict[str, object] = {}
     owed = ledger.balance(farmer.id, amount.currency)
     if amount.minor_units <= 0:

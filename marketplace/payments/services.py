@@ -30,6 +30,10 @@ class InvalidSignature(Exception):
     """The webhook body was not signed by Stripe with our secret (or is not an event)."""
 
 
+class MalformedEvent(Exception):
+    """Signed by Stripe, but missing what an event of its type carries."""
+
+
 def payment_for(purpose: str, reference: str) -> Optional[Payment]:
     return db.session.scalar(select(Payment).where(Payment.purpose == purpose, Payment.reference == reference))
 
@@ -127,6 +131,10 @@ def handle_webhook(payload: bytes, signature: str | None) -> str:
         event = gateway.verify_event(payload, signature)
     except (ValueError, stripe.SignatureVerificationError) as error:
         raise InvalidSignature(str(error)) from error
+    except (KeyError, TypeError, AttributeError) as error:  # signed JSON that is not an event at all
+        raise MalformedEvent(str(error)) from error
+    if not all(isinstance(_field(event, name), str) for name in ("id", "type")) or _field(_field(event, "data"), "object") is None:
+        raise MalformedEvent(repr(_field(event, "id")))
     if db.session.get(StripeEvent, event.id) is not None:
         return "duplicate"
     db.session.add(StripeEvent(id=event.id, type=event.type))
@@ -137,9 +145,23 @@ def handle_webhook(payload: bytes, signature: str | None) -> str:
         return "duplicate"
     handler = _HANDLERS.get(event.type)
     if handler is not None:
-        handler(gateway.as_dict(event.data.object), f"Stripe event {event.id}")
+        try:
+            handler(gateway.as_dict(event.data.object), f"Stripe event {event.id}")
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            # Signed, but not the shape Stripe sends: nothing is applied and the id is not kept, so
+            # a corrected redelivery is handled. The view answers 400, never 500.
+            db.session.rollback()
+            log.error("Stripe event %s (%s) is malformed: %r", event.id, event.type, error)
+            raise MalformedEvent(event.id) from error
     db.session.commit()
     return "handled" if handler else "ignored"
+
+
+def _field(stripe_object: Any, name: str) -> Any:
+    try:
+        return stripe_object[name]
+    except (KeyError, TypeError, AttributeError, IndexError):
+        return None
 
 
 def _payment_of_intent(intent_id: str | None) -> Optional[Payment]:
@@ -159,6 +181,8 @@ def _on_charge_refunded(charge: Any, reason: str) -> None:
     if payment is None:
         return
     # Events may arrive in any order: a refunded charge had succeeded, whatever came first.
+    if not _amount_matches(payment, charge, reason):
+        return
     _mark_paid(payment, charge["id"], reason)
     refunded = int(charge.get("amount_refunded") or 0)
     if refunded > payment.refunded_minor:
@@ -192,8 +216,8 @@ def _apply_intent(payment: Payment, intent: Any, reason: str) -> None:
     intent = gateway.as_dict(intent)
     status = intent["status"]
     if status == "succeeded":
-        if int(intent["amount"]) != payment.amount_minor or str(intent["currency"]).upper() != payment.currency:
-            log.error("payment %s: Stripe amount %s %s differs from ours", payment.id, intent["amount"], intent["currency"])
+        if not _amount_matches(payment, intent, reason):
+            return
         _mark_paid(payment, gateway.object_id(intent.get("latest_charge")), reason)
     elif status == "requires_payment_method" and intent.get("last_payment_error"):
         error = intent["last_payment_error"]
@@ -202,6 +226,24 @@ def _apply_intent(payment: Payment, intent: Any, reason: str) -> None:
             owner = owners.owner_of(payment.purpose)
             if owner is not None:
                 owner.on_failed(payment)
+
+
+def _amount_matches(payment: Payment, stripe_object: Any, reason: str) -> bool:
+    """True when Stripe's amount and currency are what we asked. Otherwise the payment is flagged
+    for an admin (history row with both amounts) and nothing is marked paid."""
+    amount, currency = int(stripe_object["amount"]), str(stripe_object["currency"]).upper()
+    if amount == payment.amount_minor and currency == payment.currency:
+        return True
+    log.error("payment %s: Stripe says %s %s, we asked %s %s; flagged", payment.id, amount, currency,
+              payment.amount_minor, payment.currency)
+    _change(payment, (P.PENDING, P.FAILED, P.CANCELLED), P.FLAGGED,
+            f"{reason}: Stripe reported {amount} {currency}, expected {payment.amount_minor} {payment.currency}")
+    return False
+
+
+def flagged_payments() -> list[Payment]:
+    """Payments an admin must look at (Stripe's amount or currency differed from ours)."""
+    return list(db.session.scalars(select(Payment).where(Payment.status == P.FLAGGED).order_by(Payment.id.desc())))
 
 
 def _mark_paid(payment: Payment, charge_id: str | None, reason: str) -> None:

@@ -18,6 +18,7 @@ from marketplace.payments import gateway, ledger, payouts
 from marketplace.payments import services as payments
 from marketplace.payments.forms import ManualPayoutForm, ReportPeriodForm
 from marketplace.payments.models import LedgerKind
+from marketplace.core import params
 
 bp = Blueprint("payments", __name__)
 
@@ -30,6 +31,8 @@ def stripe_webhook():
         outcome = payments.handle_webhook(request.get_data(), request.headers.get("Stripe-Signature"))
     except payments.InvalidSignature:
         return {"error": "invalid signature"}, 400
+    except payments.MalformedEvent:
+        return {"error": "malformed event"}, 400
     return {"status": outcome}
 
 
@@ -74,6 +77,8 @@ def _period(form: ReportPeriodForm) -> tuple[date, date]:
     today = datetime.now(timezone.utc).date()
     start = form.start.data or today.replace(day=1)
     end = form.end.data or today
+    if not all(params.EARLIEST_DATE <= day <= params.LATEST_DATE for day in (start, end)):
+        abort(400)  # 9999-12-31 has no next day to end the report at
     return start, end
 
 
@@ -87,7 +92,8 @@ def admin_payouts():
     if request.args.get("format") == "csv":
         return Response(ledger.report_csv(rows), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename=payouts-{start}-{end}.csv"})
-    return render_template("payments/admin_payouts.html", rows=rows, form=form, start=start, end=end, kinds=LedgerKind)
+    return render_template("payments/admin_payouts.html", rows=rows, form=form, start=start, end=end, kinds=LedgerKind,
+                           flagged=payments.flagged_payments())
 
 
 @bp.route("/admin/payouts/<int:farmer_id>", methods=["GET", "POST"])

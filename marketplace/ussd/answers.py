@@ -8,6 +8,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from marketplace.accounts.models import User
 from marketplace.egov.labels import submission_status_name
 from marketplace.egov.models import Submission, SubmissionStatus
 from marketplace.egov.services import service_title
@@ -15,15 +16,21 @@ from marketplace.extensions import db
 from marketplace.ussd.keywords import keyword
 
 
-def find_by_reference(typed: str) -> Optional[Submission]:
-    """A full reference, or its digits only (a basic phone's keypad makes letters slow)."""
+def find_by_reference(typed: str, asker: Optional[User]) -> Optional[Submission]:
+    """The application with this reference (in full, or its digits only: a basic phone's keypad
+    makes letters slow), if the phone asking is its applicant's or the agent's who filed it.
+    References are sequential, so anyone else gets the same "not found" as on the web."""
     typed = typed.strip().upper()
-    if re.fullmatch(r"[A-Z]{2,8}-\d{4}-\d{6}", typed):
-        return db.session.scalar(select(Submission).where(Submission.reference == typed))
-    digits = re.sub(r"\D", "", typed)
-    if len(digits) == 10:
-        return db.session.scalar(select(Submission).where(Submission.reference.like(f"%-{digits[:4]}-{digits[4:]}")))
-    return None
+    found = None
+    if re.fullmatch(r"[A-Z]{2,8}-[0-9]{4}-[0-9]{6}", typed):
+        found = db.session.scalar(select(Submission).where(Submission.reference == typed))
+    else:
+        digits = re.sub(r"[^0-9]", "", typed)
+        if len(digits) == 10:
+            found = db.session.scalar(select(Submission).where(Submission.reference.like(f"%-{digits[:4]}-{digits[4:]}")))
+    if found is None or asker is None or asker.id not in (found.applicant_id, found.agent_id):
+        return None
+    return found
 
 
 def status_text(submission: Submission) -> str:

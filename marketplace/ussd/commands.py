@@ -44,7 +44,7 @@ def _answer(command: Optional[str], args: list[str], sender: Optional[User], loc
     if command == "help":
         return help_text(sender, locale)
     if command == "status":
-        submission = find_by_reference(args[0]) if args else None
+        submission = find_by_reference(args[0], sender) if args else None
         return status_text(submission) if submission else _("No application has this reference.")
     if sender is None:
         return _("This phone number is not registered on Village Square. Register on the website or at a service centre.")
@@ -94,7 +94,7 @@ def _collected(farmer: User, args: list[str], locale: str) -> str:
 def _answer_info(person: User, args: list[str], locale: str) -> str:
     if len(args) < 2:
         return _("Send %(answer)s, the reference and your answer.", answer=keyword("answer", locale))
-    submission = find_by_reference(args[0])
+    submission = find_by_reference(args[0], person)
     if submission is None or submission.applicant_id != person.id:
         return _("No application of yours has this reference.")
     answer_info_request(person, submission, " ".join(args[1:]), None)

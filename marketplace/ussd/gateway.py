@@ -59,18 +59,23 @@ class AfricasTalking:
     SMS are sent by POSTing to the messaging API with the apiKey header."""
 
     def ussd_request(self, form: Mapping[str, str]) -> UssdRequest:
-        text = form.get("text", "") or ""
+        text = _bounded(form, "text", 1000)
+        session_id = _bounded(form, "sessionId", 64)
+        if not session_id.isprintable() or not session_id.strip():
+            raise BadCallback("sessionId")
+        if not _bounded(form, "phoneNumber", 20).strip():
+            raise BadCallback("phoneNumber")
         return UssdRequest(
-            session_id=form.get("sessionId", "")[:64], phone=_phone(form.get("phoneNumber", "")),
-            service_code=form.get("serviceCode", "")[:32], inputs=text.split("*") if text else [],
+            session_id=session_id, phone=_phone(_bounded(form, "phoneNumber", 20)),
+            service_code=_bounded(form, "serviceCode", 32), inputs=text.split("*") if text else [],
         )
 
     def ussd_reply(self, screen: Screen) -> str:
         return ("END " if screen.end else "CON ") + screen.text
 
     def inbound_sms(self, form: Mapping[str, str]) -> InboundSms:
-        return InboundSms(phone=_phone(form.get("from", "")), text=(form.get("text", "") or "")[:480],
-                          message_id=form.get("id", "")[:64])
+        return InboundSms(phone=_phone(_bounded(form, "from", 20)), text=_bounded(form, "text", 1600)[:480],
+                          message_id=_bounded(form, "id", 64))
 
     def send_sms(self, phone: str, text: str) -> str:
         config = current_app.config
@@ -84,6 +89,18 @@ class AfricasTalking:
         if not recipients or recipients[0].get("status") != "Success":
             raise RuntimeError(f"gateway refused the SMS: {response.text[:200]}")
         return recipients[0].get("messageId", "")
+
+
+class BadCallback(ValueError):
+    """A callback no real gateway sends (a session id or number longer than any network's):
+    refused with 400 rather than cut short, so two long ids can never become one session."""
+
+
+def _bounded(form: Mapping[str, str], name: str, limit: int) -> str:
+    value = form.get(name, "") or ""
+    if len(value) > limit:
+        raise BadCallback(name)
+    return value
 
 
 def _phone(raw: str) -> str:

@@ -42,6 +42,7 @@ from marketplace.payments.models import LedgerKind
 from marketplace.ussd.answers import find_by_reference, status_text
 from marketplace.ussd.gateway import SCREEN_LIMIT, Screen, UssdRequest
 from marketplace.ussd.models import UssdSession
+from marketplace.core import params
 
 MORE, BACK = "98", "0"
 
@@ -148,7 +149,8 @@ def answer(request: UssdRequest, user: Optional[User]) -> Screen:
     session.consumed = len(request.inputs)
     session.stack = stack
     if result.end:
-        db.session.delete(session)
+        # A session that ends on its first screen was never written: nothing to delete.
+        db.session.expunge(session) if session in db.session.new else db.session.delete(session)
     db.session.commit()
     return result
 
@@ -171,8 +173,9 @@ def _apply(caller: Caller, stack: list[dict], token: str) -> Optional[Screen]:
         if token == MORE and page < len(pages):
             top["page"] = page + 1
             return None
-        if token.isdigit() and 1 <= int(token) <= len(view.options):
-            return _enter(caller, stack, dict(view.options[int(token) - 1][1]))
+        choice = params.parse_int(token, minimum=1, maximum=len(view.options))  # "²" is a digit to isdigit(), not to int()
+        if choice is not None:
+            return _enter(caller, stack, dict(view.options[choice - 1][1]))
         top["error"] = _("Choose one of the numbers shown.")
         return None
     if token == BACK and len(stack) > 1 and token != "":
@@ -312,7 +315,7 @@ def reference_prompt():
         return Prompt(_("Reference number? e.g. AGR-2026-000123"))
 
     def on_input(caller: Caller, node: dict, token: str):
-        submission = find_by_reference(token)
+        submission = find_by_reference(token, caller.user)
         if submission is None:
             return Stay(_("No application has this reference."))
         return Finish(status_text(submission))

@@ -7,11 +7,12 @@ import secrets
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 
-from marketplace.accounts.models import Role
+from marketplace.core.errors import PermissionDenied
 from marketplace.accounts.services import find_user_by_identifier
 from marketplace.extensions import csrf, limiter
 from marketplace.ussd import commands, menus
-from marketplace.ussd.gateway import get_gateway
+from marketplace.ussd import simulator as simulator_rules
+from marketplace.ussd.gateway import BadCallback, get_gateway
 
 bp = Blueprint("ussd", __name__)
 
@@ -42,7 +43,10 @@ def _known(phone: str):
 def ussd_callback(secret: str):
     _gateway_only(secret)
     gateway = get_gateway()
-    ussd = gateway.ussd_request(request.form)
+    try:
+        ussd = gateway.ussd_request(request.form)
+    except BadCallback:
+        abort(400)
     screen = menus.answer(ussd, _known(ussd.phone))
     return Response(gateway.ussd_reply(screen), mimetype="text/plain")
 
@@ -52,14 +56,12 @@ def ussd_callback(secret: str):
 @limiter.limit(lambda: current_app.config["USSD_RATE_LIMIT"], key_func=_caller_number)
 def sms_callback(secret: str):
     _gateway_only(secret)
-    sms = get_gateway().inbound_sms(request.form)
+    try:
+        sms = get_gateway().inbound_sms(request.form)
+    except BadCallback:
+        abort(400)
     commands.handle(sms, _known(sms.phone))
     return Response("", status=200)
-
-
-def _may_simulate() -> None:
-    if not (current_user.has_role(Role.ADMIN, Role.AGENT) or current_app.config.get("MODE") == "development"):
-        abort(403)
 
 
 @bp.route("/phone/simulator", methods=["GET", "POST"])
@@ -67,11 +69,16 @@ def _may_simulate() -> None:
 def simulator():
     """A basic phone's screen in the browser (admins, agents, and everyone in the development demo).
     Each key press is posted, without JavaScript, and relayed to the real USSD callback exactly as
-    the gateway would call it (session id, phone number, every input joined by '*')."""
-    _may_simulate()
-    phone = request.form.get("phone") or request.args.get("phone") or current_user.phone or ""
-    if request.method == "GET":
-        return render_template("ussd/simulator.html", phone=phone, screen=None, session_id="", typed="")
+    the gateway would call it (session id, phone number, every input joined by '*'). The number is
+    the signed-in person's own, or the test number nobody holds (ussd.simulator): never typed."""
+    which = simulator_rules.TEST if request.values.get("as") == simulator_rules.TEST else simulator_rules.OWN
+    try:
+        phone = simulator_rules.caller_number(current_user, which)
+    except PermissionDenied:
+        abort(403)
+    page = {"phone": phone, "which": which, "may_use_test": simulator_rules.may_use_test_number(current_user)}
+    if request.method == "GET" or phone is None:
+        return render_template("ussd/simulator.html", screen=None, session_id="", typed="", **page)
     secret = current_app.config.get("PHONE_CALLBACK_SECRET")
     if not secret:
         abort(503)
@@ -86,7 +93,7 @@ def simulator():
     reply = relayed.get_data(as_text=True)
     screen = {"text": reply[4:], "end": reply.startswith("END ")} if relayed.status_code == 200 else \
         {"text": str(relayed.status_code), "end": True}
-    return render_template("ussd/simulator.html", phone=phone, screen=screen, session_id=session_id, typed=typed)
+    return render_template("ussd/simulator.html", screen=screen, session_id=session_id, typed=typed, **page)
 
 
 SIMULATED_CODE = "*384*1#"

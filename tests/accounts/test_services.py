@@ -116,13 +116,15 @@ def test_closed_accounts_cannot_sign_in(places, db):
         services.authenticate(user.phone, "long-enough-1")
 
 
-def test_password_reset_sends_a_link_through_the_outbox_in_the_users_language(places, db):
+def test_password_reset_sends_a_link_through_the_outbox_in_the_users_language(places, db, delivered):
     user = factories.user(locale="es")
     services.request_password_reset(user.phone)
     message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.user_id == user.id))
     assert message.kind == "password_reset" and message.channel.value == "sms" and message.recipient == user.phone
-    assert message.locale == "es" and "contraseña" in message.body and "/password/reset/" in message.body
-    assert message.status.value == "sent"
+    assert message.status.value == "sent" and message.holds_secret and message.body == ""  # the link lives on the phone only
+    (sms,) = delivered
+    assert sms["recipient"] == user.phone and sms["locale"] == "es"
+    assert "contraseña" in sms["body"] and "/password/reset/" in sms["body"]
 
 
 def test_password_reset_for_an_unknown_account_sends_nothing(places, db):

@@ -30,11 +30,30 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+#: What the live server's messages delivered (SMS and email), as the people's phones received them.
+PHONE_INBOX: list[dict] = []
+
+
+class _PhoneInbox:
+    def deliver(self, message) -> None:
+        PHONE_INBOX.append({"kind": message.kind, "recipient": message.recipient, "body": message.body})
+
+
+@pytest.fixture
+def phone_inbox():
+    """The SMS the live server sent during this test (a person reads their code from here)."""
+    PHONE_INBOX.clear()
+    return PHONE_INBOX
+
+
 @pytest.fixture(scope="session")
 def live_server(database_url):
+    from marketplace.notifications import channels
+
+    channels.register_backend("browser-phone", _PhoneInbox)
     app = create_app({
         "TESTING": False, "SECRET_KEY": "live-test-secret", "SQLALCHEMY_DATABASE_URI": database_url,
-        "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": False,
+        "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": False, "NOTIFICATION_CHANNEL_BACKEND": "browser-phone",
     })
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base_url = f"http://127.0.0.1:{server.server_port}"

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from tests import factories
 
 
-def test_register_as_a_farmer_then_sign_in_again_on_a_phone(phone_page, places, screenshot):
+def test_register_as_a_farmer_then_sign_in_again_on_a_phone(phone_page, places, screenshot, phone_inbox):
     page = phone_page
     village = places["villages"]["Mbeu"]
     page.goto("/")
@@ -20,6 +20,17 @@ def test_register_as_a_farmer_then_sign_in_again_on_a_phone(phone_page, places, 
     screenshot(page, "register-form")
     page.get_by_role("button", name="Create account").click()
 
+    # The number must be hers before she can sell: she types back the code texted to it.
+    expect(page.get_by_role("heading", name="Confirm your phone")).to_be_visible()
+    page.get_by_label("Code from the SMS (6 digits)").fill("000000")
+    page.get_by_role("button", name="Confirm", exact=True).click()
+    expect(page.locator("#code-error")).to_contain_text("This is not the code that was sent.")
+    (sms,) = [m for m in phone_inbox if m["kind"] == "security_code_confirm_phone"]
+    assert sms["recipient"] == "+254722123456"
+    page.get_by_label("Code from the SMS (6 digits)").fill(re.search(r"\b(\d{6})\b", sms["body"]).group(1))
+    screenshot(page, "confirm-phone")
+    page.get_by_role("button", name="Confirm", exact=True).click()
+    expect(page.get_by_text("Your phone number is confirmed.")).to_be_visible()
     expect(page.get_by_role("heading", name="My account")).to_be_visible()
     expect(page.get_by_text("+254 722 123456")).to_be_visible()
     page.get_by_role("link", name="I want to sell my produce").click()

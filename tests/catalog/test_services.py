@@ -7,6 +7,7 @@ from itertools import product
 import pytest
 from sqlalchemy import select
 
+from marketplace.accounts.presence import PresenceRequired
 from marketplace.catalog import moderation, prefill, services
 from marketplace.catalog.models import ListingChange, ListingStatus
 from marketplace.core.errors import DomainError, InvalidInput, PermissionDenied
@@ -83,6 +84,9 @@ def test_a_farmer_cannot_list_for_another_farmer(farmer, other_farmer, cats):
 
 
 def test_an_agent_lists_for_a_farmer_and_the_farmer_gets_an_sms(farmer, agent, cats, db):
+    with pytest.raises(PresenceRequired):  # not without the farmer beside them
+        factories.listing(farmer, cats["maize"], actor=agent)
+    factories.present(agent, farmer)
     listing = factories.listing(farmer, cats["maize"], actor=agent)
     assert listing.farmer_id == farmer.id and listing.entered_by_id == agent.id
     sms = db.session.scalar(select(OutboxMessage).where(OutboxMessage.user_id == farmer.id, OutboxMessage.kind == "listing_entered_by_agent"))
@@ -102,6 +106,7 @@ def test_only_the_owner_or_the_agent_who_listed_it_may_change_a_listing(farmer, 
     from marketplace.accounts.models import Role
 
     own = factories.listing(farmer, cats["maize"])
+    factories.present(agent, farmer)
     by_agent = factories.listing(farmer, cats["maize"], actor=agent)
     other_agent = factories.with_role(Role.AGENT)
     data = factories.listing_input(farmer.farmer_profile.village, cats["maize"], title="Changed")
@@ -261,6 +266,9 @@ def test_view_counts_are_batched_when_configured(farmer, cats, db, app):
 
 def test_whose_listing_an_actor_may_start(farmer, other_farmer, agent, places):
     assert services.farmer_to_list_for(farmer, None).id == farmer.id
+    with pytest.raises(PresenceRequired):
+        services.farmer_to_list_for(agent, farmer.id)
+    factories.present(agent, farmer)
     assert services.farmer_to_list_for(agent, farmer.id).id == farmer.id
     buyer = factories.user("Buyer")
     for actor, target in ((buyer, None), (agent, None), (farmer, other_farmer.id), (agent, buyer.id), (agent, 987654)):

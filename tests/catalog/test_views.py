@@ -132,6 +132,11 @@ def test_an_agent_finds_a_farmer_and_lists_for_them(client, login, agent, farmer
     login(agent)
     response = client.post("/sell/for-farmer", data={"phone": farmer.phone})
     assert response.headers["Location"].endswith(f"/sell/new?farmer={farmer.id}")
+    # Without the farmer beside them, the agent is sent to prove it first.
+    assert client.get(response.headers["Location"]).headers["Location"].endswith(f"/agent/residents?person={farmer.id}")
+    assert client.post("/sell/new", data=form_data(farmer.farmer_profile.village, cats["maize"], farmer=str(farmer.id))).status_code == 302
+    assert db.session.scalar(select(Listing)) is None
+    factories.present(agent, farmer)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "You are listing for" in page
     data = form_data(farmer.farmer_profile.village, cats["maize"], farmer=str(farmer.id))

@@ -34,6 +34,7 @@ MATRIX = {
 @pytest.fixture
 def decided(client, login, egov, db):
     """A subsidy application filed by an agent with the resident, with a document, approved."""
+    factories.present(egov["agent"], egov["resident"])
     login(egov["agent"])
     key, _ = _start(client, SUBSIDY, **{"for": str(egov["resident"].id)})
     _fill_subsidy(client, key, egov["village"].id)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from marketplace.egov import services
 from marketplace.egov.models import AuditEvent, Submission, SubmissionStatus
 from marketplace.notifications.models import OutboxMessage
+from tests import factories
 from tests.egov.conftest import PDF_BYTES, jpeg_bytes
 from tests.support.stripe_fakes import CARD_OK, confirm_card_as_browser
 
@@ -134,10 +135,17 @@ def test_the_fee_is_paid_by_card_through_localstripe_then_the_application_is_fil
     assert [e.action for e in submission.audit][-2:] == ["declared", "fee_paid"]
 
 
-def test_an_agent_files_for_a_resident_found_by_phone_who_then_sees_it(client, login, egov, db):
+def test_an_agent_files_for_a_resident_found_by_phone_who_then_sees_it(client, login, egov, db, delivered):
     resident = egov["resident"]
     login(egov["agent"])
-    found = client.post("/agent/residents", data={"find-phone": resident.phone}).get_data(as_text=True)
+    found = client.post("/agent/residents", data={"find-phone": resident.phone}, follow_redirects=True).get_data(as_text=True)
+    # Nothing of the resident's is shown until they prove they are here, with the code texted to them.
+    assert "Achieng Resident" not in found and f"for={resident.id}" not in found and "Is the resident with you?" in found
+    client.post(f"/agent/people/{resident.id}/presence", data={"send": "1"})
+    (sms,) = [m for m in delivered if m["kind"] == "security_code_presence"]
+    assert sms["recipient"] == resident.phone and egov["agent"].name in sms["body"]
+    code = re.search(r"\b(\d{6})\b", sms["body"]).group(1)
+    found = client.post(f"/agent/people/{resident.id}/presence", data={"code": code}, follow_redirects=True).get_data(as_text=True)
     assert "Achieng Resident" in found and f"for={resident.id}" in found
     key, _ = _start(client, SUBSIDY, **{"for": str(resident.id)})
     _fill_subsidy(client, key, egov["village"].id)
@@ -156,12 +164,14 @@ def test_an_agent_files_for_a_resident_found_by_phone_who_then_sees_it(client, l
 def test_an_agent_registers_a_new_resident_and_hands_a_draft_back(client, login, egov, db):
     login(egov["agent"])
     response = client.post("/agent/residents", data={"new-name": "Wafula New", "new-phone": "0733999888",
-                                                      "new-village_id": str(egov["village"].id), "new-preferred_locale": "es"})
+                                                      "new-village_id": str(egov["village"].id), "new-preferred_locale": "es"},
+                           follow_redirects=True)
     assert "Wafula New is registered." in response.get_data(as_text=True)
     from marketplace.accounts.services import find_user_by_identifier
 
     resident = find_user_by_identifier("0733999888")
-    assert resident.preferred_locale == "es"
+    assert resident.preferred_locale == "es" and not resident.phone_confirmed
+    factories.present(egov["agent"], resident)  # they read back the code texted at registration
     key, _ = _start(client, SUBSIDY, **{"for": str(resident.id)})
     assert client.post(f"/applications/{key}/hand-back").status_code == 302
     assert client.post(f"/applications/{key}/step/1", data={"full_name": "x"}).status_code == 403  # the agent let go

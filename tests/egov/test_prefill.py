@@ -129,6 +129,11 @@ def test_declining_copies_nothing_and_is_not_asked_again_on_that_draft(client, l
 
 def test_an_agent_cannot_agree_for_the_resident_and_others_cannot_revoke(client, login, egov, selling_farmer, db):
     login(egov["agent"])
+    # Not even a draft without the farmer beside the agent.
+    assert client.post(f"/services/{SUBSIDY}/start", data={"for": str(selling_farmer.id)}).headers["Location"].endswith(
+        f"/agent/residents?person={selling_farmer.id}")
+    assert db.session.scalar(select(Submission)) is None
+    factories.present(egov["agent"], selling_farmer)
     response = client.post(f"/services/{SUBSIDY}/start", data={"for": str(selling_farmer.id)})
     key = re.search(r"/applications/([^/]+)/step/", response.headers["Location"]).group(1)
     assert "Fill in from your Village Square profile?" not in client.get(f"/applications/{key}/step/1").get_data(as_text=True)

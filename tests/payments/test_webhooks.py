@@ -74,7 +74,7 @@ def test_failure_then_success_in_that_order_ends_paid(client, market, card_check
 def test_a_refund_seen_before_the_success_event_still_ends_paid_then_refunded(client, market, card_checkout, db, stripe_on):
     _, payment, secret = card_payments.start_payment(market["buyer"], card_checkout.reference)
     charge = {"id": "ch_early", "object": "charge", "payment_intent": payment.stripe_payment_intent_id,
-              "amount": payment.amount_minor, "amount_refunded": payment.amount_minor}
+              "amount": payment.amount_minor, "currency": payment.currency.lower(), "amount_refunded": payment.amount_minor}
     assert _post(client, signed_event("charge.refunded", charge, event_id="evt_refund_first")).status_code == 200
     _post(client, signed_event("payment_intent.succeeded", _intent(payment), event_id="evt_success_after"))
     db.session.expire_all()

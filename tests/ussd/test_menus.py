@@ -17,6 +17,7 @@ from marketplace.orders.models import Order, OrderStatus
 from marketplace.payments import ledger
 from marketplace.payments.models import LedgerKind
 from marketplace.core.timeutils import utcnow
+from marketplace.notifications.models import OutboxMessage
 from marketplace.ussd.models import UssdSession
 from tests.ussd.conftest import SECRET
 
@@ -63,14 +64,17 @@ def test_application_status_by_reference_or_by_digits(dial, phones, db):
     db.session.commit()
     press = dial(phones["stranger"])
     press(), press("2")
-    status = press("2026000042")
-    assert status.startswith("END AGR-2026-000042 (Agricultural input subsidy): more information needed.")
-    assert "ANSWER AGR-2026-000042" in status
+    assert press("2026000042").startswith("CON No application has this reference.")  # not a stranger's to know
     mine = dial(phones["resident"].phone)
     mine()
     listed = mine("2")
     assert "AGR-2026-000042" in listed and "Another reference" in listed
     assert mine("1").startswith("END AGR-2026-000042")
+    by_digits = dial(phones["resident"].phone)
+    by_digits(), by_digits("2")
+    status = by_digits("2", "2026000042")  # "Another reference", then the digits only
+    assert status.startswith("END AGR-2026-000042 (Agricultural input subsidy): more information needed.")
+    assert "ANSWER AGR-2026-000042" in status
 
 
 def test_a_farmer_updates_stock_and_a_wrong_amount_is_explained(dial, phones, db, monkeypatch):
@@ -206,23 +210,20 @@ def test_each_phone_number_is_rate_limited(database_url, phones):
     assert call("+254733999001", 9) == 200  # another number has its own allowance
 
 
-def test_the_simulator_relays_key_presses_to_the_real_callback(client, login, gateway, phones, db):
-    from marketplace.accounts.models import Role
-    from tests import factories
-
+def test_the_simulator_relays_key_presses_to_the_real_callback(client, login, gateway, phones, db, app, monkeypatch):
     login(phones["amina"])
     assert client.get("/phone/simulator").status_code == 403  # buyers do not get the trainer's tool
     client.post("/logout")
-    agent = factories.with_role(Role.AGENT)
-    login(agent)
+    monkeypatch.setitem(app.config, "MODE", "development")  # in the demo everyone tries their own phone
+    login(phones["wanjiru"])
     assert "Dial *384*1#" in client.get("/phone/simulator").get_data(as_text=True)
-    first = client.post("/phone/simulator", data={"phone": phones["wanjiru"].phone, "dial": "1"}).get_data(as_text=True)
+    first = client.post("/phone/simulator", data={"dial": "1"}).get_data(as_text=True)
     assert "3 My farm" in first
     session_id = re.search(r'name="session_id" value="([^"]+)"', first).group(1)
-    farm = client.post("/phone/simulator", data={"phone": phones["wanjiru"].phone, "session_id": session_id, "typed": "",
-                                                 "input": "3"}).get_data(as_text=True)
+    farm = client.post("/phone/simulator", data={"session_id": session_id, "typed": "", "input": "3"}).get_data(as_text=True)
     assert "1 My listings" in farm and 'name="typed" value="3"' in farm
     assert db.session.get(UssdSession, session_id).consumed == 1  # the real callback kept the session
+    assert db.session.get(UssdSession, session_id).phone == phones["wanjiru"].phone
 
 
 def test_a_pin_is_set_on_the_web_by_the_person_or_an_agent_beside_them(client, login, phones, db):
@@ -241,7 +242,16 @@ def test_a_pin_is_set_on_the_web_by_the_person_or_an_agent_beside_them(client, l
     client.post("/profile/pin", data={"resident_phone": phones["wanjiru"].phone, "pin": "9051", "pin_again": "9051"})
     pins.check_pin(phones["wanjiru"], "2580")
     client.post("/logout")
-    login(factories.with_role(Role.AGENT))
+    agent = factories.with_role(Role.AGENT)
+    login(agent)
+    # Not without the resident beside the agent: their PIN (and its lockout) stays as it was.
+    response = client.post("/profile/pin", data={"resident_phone": phones["resident"].phone, "pin": "7315", "pin_again": "7315"})
+    assert response.status_code == 200 and "The person must be with you" in response.get_data(as_text=True)
+    assert pins.pin_of(phones["resident"]) is None
+    factories.present(agent, phones["resident"])
     response = client.post("/profile/pin", data={"resident_phone": phones["resident"].phone, "pin": "7315", "pin_again": "7315"})
     assert response.status_code == 302
     pins.check_pin(phones["resident"], "7315")
+    told = db.session.scalar(select(OutboxMessage).where(OutboxMessage.user_id == phones["resident"].id,
+                                                         OutboxMessage.kind == "security_pin_changed"))
+    assert told is not None and agent.name in told.body  # the owner hears who changed it

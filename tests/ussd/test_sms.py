@@ -52,7 +52,11 @@ def test_status_and_an_answer_to_the_office_by_sms(client, gateway, phones, db):
     submission = start_application(phones["resident"], phones["egov"]["services"]["agricultural-input-subsidy"])
     submission.reference, submission.status = "AGR-2026-000077", SubmissionStatus.MORE_INFO_REQUESTED
     db.session.commit()
-    assert "AGR-2026-000077" in _sms(client, gateway, phones["stranger"], "STATUS AGR-2026-000077")
+    # References are sequential: a stranger (or another registered person) learns nothing from one.
+    for phone in (phones["stranger"], phones["wanjiru"].phone):
+        assert _sms(client, gateway, phone, "STATUS AGR-2026-000077") == "No application has this reference."
+        assert _sms(client, gateway, phone, "STATUS 2026000077") == "No application has this reference."
+    assert "AGR-2026-000077" in _sms(client, gateway, phones["resident"].phone, "STATUS AGR-2026-000077")
     assert "No application of yours" in _sms(client, gateway, phones["wanjiru"].phone, "ANSWER AGR-2026-000077 hello")
     done = _sms(client, gateway, phones["resident"].phone, "ANSWER AGR-2026-000077 The plot is 2 acres, title deed 4471.")
     assert "attached to AGR-2026-000077" in done

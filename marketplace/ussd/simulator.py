@@ -1,0 +1,40 @@
+"""Who the phone simulator may call as.
+
+The simulator relays key presses to the real USSD callback, which recognises a caller by number
+alone: so the number is never typed. A person simulates only their own phone; an agent or admin
+training someone may also use the test number, which belongs to nobody and never can (+999 is
+not assigned to any country, so no registration accepts it) and so sees what a stranger sees.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from marketplace.accounts.models import Role, User
+from marketplace.core.errors import PermissionDenied
+
+#: A number no account can hold: phonenumbers refuses +999 as unassigned, so registration does.
+TEST_NUMBER = "+999000000001"
+OWN, TEST = "own", "test"
+
+
+def may_simulate(actor: User) -> bool:
+    return actor.has_role(Role.ADMIN, Role.AGENT) or current_app.config.get("MODE") == "development"
+
+
+def may_use_test_number(actor: User) -> bool:
+    return actor.has_role(Role.ADMIN, Role.AGENT)
+
+
+def caller_number(actor: User, which: str) -> Optional[str]:
+    """The number the simulated phone calls from: the actor's own, or (agents and admins) the test
+    number. None when the actor has no phone of their own."""
+    if not may_simulate(actor):
+        raise PermissionDenied(_l("Only agents and admins can use the phone simulator."))
+    if which == TEST:
+        if not may_use_test_number(actor):
+            raise PermissionDenied(_l("Only agents and admins can call from the test number."))
+        return TEST_NUMBER
+    return actor.phone

@@ -1,0 +1,236 @@
+"""Accounts as an attacker sees them: copied cookies, remember-me tokens, planted sessions,
+sign-in limits, account probing, and who may end whose sessions (issue 17, ASVS V2/V3)."""
+from __future__ import annotations
+
+import pytest
+
+from marketplace.accounts import services
+from marketplace.accounts.models import Role
+from marketplace.core.errors import PermissionDenied
+from marketplace.extensions import db
+from tests import factories
+
+
+def _cookie(client, name: str) -> str | None:
+    cookie = client.get_cookie(name)
+    return cookie.value if cookie else None
+
+
+def _copy_of(app, cookies: dict[str, str | None]):
+    """A second browser holding copies of the cookies (what a thief copies off a shared computer)."""
+    other = app.test_client()
+    for name, value in cookies.items():
+        if value:
+            other.set_cookie(name, value)
+    return other
+
+
+def _signed_in_with(app, **cookies) -> bool:
+    return _copy_of(app, cookies).get("/profile").status_code == 200
+
+
+def test_a_session_copied_before_sign_out_opens_nothing_after_it(app, client, login, places):
+    person = factories.user()
+    login(person)
+    copied = _cookie(client, "session")
+    assert _signed_in_with(app, session=copied)  # the copy works while the person is signed in…
+    client.post("/logout")
+    assert not _signed_in_with(app, session=copied)  # …and not after they sign out
+
+
+def test_remember_me_ends_at_sign_out_and_changes_at_the_next_sign_in(app, client, places):
+    person = factories.user()
+    client.post("/login", data={"identifier": person.phone, "password": factories.PASSWORD, "remember": "y"})
+    first_token = _cookie(client, "remember_token")
+    assert first_token and _signed_in_with(app, remember_token=first_token)
+    client.post("/logout")
+    assert not _signed_in_with(app, remember_token=first_token)
+    client.post("/login", data={"identifier": person.phone, "password": factories.PASSWORD, "remember": "y"})
+    assert _cookie(client, "remember_token") not in (None, first_token)
+    assert app.config["REMEMBER_COOKIE_DURATION"].days <= 30
+
+
+def test_a_password_reset_ends_every_session_and_remember_me_token(app, client, places):
+    person = factories.user()
+    client.post("/login", data={"identifier": person.phone, "password": factories.PASSWORD, "remember": "y"})
+    session_cookie, remember = _cookie(client, "session"), _cookie(client, "remember_token")
+    services.reset_password(services.make_reset_token(person), "a-brand-new-password")
+    assert not _signed_in_with(app, session=session_cookie)
+    assert not _signed_in_with(app, remember_token=remember)
+    assert client.get("/profile").status_code == 302  # the browser that was signed in is out too
+
+
+def test_an_admin_signs_a_person_out_everywhere_with_a_reason(app, client, login, places):
+    person, admin = factories.user("Lost Phone"), factories.with_role(Role.ADMIN)
+    device = app.test_client()
+    device.post("/login", data={"identifier": person.phone, "password": factories.PASSWORD, "remember": "y"})
+    remember = _cookie(device, "remember_token")
+    login(admin)
+    assert client.post(f"/admin/users/{person.id}/sign-out", data={"signout-reason": ""}).status_code == 302
+    assert device.get("/profile").status_code == 200  # no reason, nothing ended
+    client.post(f"/admin/users/{person.id}/sign-out", data={"signout-reason": "phone lost at the market"})
+    assert device.get("/profile").status_code == 302
+    assert not _signed_in_with(app, remember_token=remember)
+    assert client.get("/profile").status_code == 200  # the admin's own session is untouched
+
+
+def test_only_an_admin_may_sign_someone_out_everywhere(app, client, login, places):
+    person, other = factories.user("Target"), factories.user("Someone")
+    login(other)
+    assert client.post(f"/admin/users/{person.id}/sign-out", data={"signout-reason": "x"}).status_code == 403
+    with pytest.raises(PermissionDenied):
+        services.sign_out_everywhere(other, person, "because")
+    db.session.refresh(person)
+    assert person.session_generation == 0
+
+
+def test_a_session_planted_before_sign_in_is_not_carried_into_the_account(app, client, places):
+    person = factories.user()
+    with client.session_transaction() as planted:
+        planted["planted_by_attacker"] = "x"
+        planted["lang"] = "fr"
+    client.post("/login", data={"identifier": person.phone, "password": factories.PASSWORD})
+    with client.session_transaction() as after:
+        assert "planted_by_attacker" not in after and after["lang"] == "fr"
+        assert after["_user_id"] == f"{person.id}:0"
+
+
+def test_a_forged_or_odd_session_user_id_opens_nothing(app, client, places):
+    person = factories.user()
+    for forged in (str(person.id), f"{person.id}:1", f"{person.id}:-1", "²:0", "9" * 40 + ":0", f"{person.id}:0:0"):
+        with client.session_transaction() as session:
+            session["_user_id"] = forged
+        assert client.get("/profile").status_code == 302, forged
+
+
+# --- a phone nobody can borrow: confirmation, presence, PINs, secrets ---------------------------
+
+def _code_in(delivered, kind: str) -> str:
+    import re
+
+    bodies = [m["body"] for m in delivered if m["kind"] == kind]
+    assert bodies, f"no {kind} SMS was delivered"
+    return re.search(r"\b(\d{6})\b", bodies[-1]).group(1)
+
+
+def test_a_new_account_confirms_its_phone_by_code_before_it_can_sell(client, places, db, delivered):
+    from marketplace.accounts.codes import PhoneNotConfirmed
+    from marketplace.catalog import services as catalog
+
+    response = client.post("/register", data={"name": "New Farmer", "phone": "0722555111", "password": "long-enough-1",
+                                              "preferred_locale": "en"})
+    assert response.headers["Location"].startswith("/profile/phone")
+    person = services.find_user_by_identifier("0722555111")
+    assert not person.phone_confirmed
+    services.become_farmer(person, "New Farm", places["villages"]["Mbeu"].id, "Gate")
+    cats = factories.categories()
+    with pytest.raises(PhoneNotConfirmed):
+        catalog.create_listing(person, person, factories.listing_input(places["villages"]["Mbeu"], cats["maize"]))
+    assert client.get("/sell/new").headers["Location"].startswith("/profile/phone")  # told before typing a listing
+    page = client.post("/profile/phone", data={"code": "000000"})
+    assert page.status_code == 422 and "This is not the code that was sent" in page.get_data(as_text=True)
+    code = _code_in(delivered, "security_code_confirm_phone")
+    assert client.post("/profile/phone", data={"code": code}).status_code == 302
+    db.session.refresh(person)
+    assert person.phone_confirmed
+    assert catalog.create_listing(person, person, factories.listing_input(places["villages"]["Mbeu"], cats["maize"])).id
+
+
+def test_a_code_is_tried_five_times_at_most_and_three_are_sent_an_hour(client, places, db, delivered):
+    person = factories.user("Unconfirmed", phone_confirmed=False)
+    from marketplace.accounts import codes
+    from marketplace.core.errors import DomainError
+
+    services.send_phone_confirmation(person)
+    right = _code_in(delivered, "security_code_confirm_phone")
+    wrong = "111111" if right != "111111" else "222222"
+    for _ in range(5):
+        with pytest.raises(DomainError, match="not the code"):
+            codes.redeem(person, codes.CONFIRM_PHONE, person, wrong)
+    with pytest.raises(DomainError, match="tried too often"):
+        codes.redeem(person, codes.CONFIRM_PHONE, person, right)  # the sixth try fails even when right
+    services.send_phone_confirmation(person)
+    services.send_phone_confirmation(person)
+    with pytest.raises(DomainError, match="Three codes"):
+        services.send_phone_confirmation(person)
+    assert not person.phone_confirmed
+
+
+def test_an_agents_presence_lasts_two_hours_and_a_code_for_one_agent_is_not_for_another(places, db, delivered, app):
+    from datetime import timedelta
+
+    from marketplace.accounts import presence
+    from marketplace.accounts.models import PresenceCheck
+    from marketplace.core.errors import DomainError
+
+    agent, other_agent, resident = factories.with_role(Role.AGENT), factories.with_role(Role.AGENT), factories.user("Resident")
+    presence.send_code(agent, resident)
+    code = _code_in(delivered, "security_code_presence")
+    with pytest.raises(DomainError):
+        presence.confirm_with_code(other_agent, resident, code)  # the code was asked for by the first agent
+    presence.confirm_with_code(agent, resident, code)
+    assert presence.is_present(agent, resident) and not presence.is_present(other_agent, resident)
+    check = db.session.scalar(db.select(PresenceCheck))
+    assert (check.agent_id, check.person_id, check.method) == (agent.id, resident.id, "code")
+    check.expires_at = check.confirmed_at + timedelta(minutes=app.config["PRESENCE_MINUTES"]) - timedelta(hours=3)
+    db.session.commit()
+    with pytest.raises(presence.PresenceRequired):
+        presence.require_presence(agent, resident)
+
+
+def test_presence_by_pin_counts_wrong_tries_towards_the_lockout(places, db):
+    from marketplace.accounts import pins, presence
+    from marketplace.core.errors import DomainError
+
+    agent, resident = factories.with_role(Role.AGENT), factories.user("Resident")
+    pins.set_pin(resident, resident, "4826")
+    for _ in range(2):
+        with pytest.raises(DomainError):
+            presence.confirm_with_pin(agent, resident, "9999")
+    with pytest.raises(pins.PinLocked):
+        presence.confirm_with_pin(agent, resident, "9999")
+    with pytest.raises(pins.PinLocked):
+        presence.confirm_with_pin(agent, resident, "4826")  # locked: even the right PIN waits
+    assert not presence.is_present(agent, resident)
+
+
+def test_nobody_but_an_agent_asks_for_presence(client, login, places, db):
+    buyer, resident = factories.user("Buyer"), factories.user("Resident")
+    login(buyer)
+    assert client.post(f"/agent/people/{resident.id}/presence", data={"send": "1"}).status_code == 403
+    assert db.session.scalar(db.select(db.func.count()).select_from(db.metadata.tables["one_time_codes"])) == 0
+
+
+def test_reset_links_and_codes_are_never_shown_to_admins_nor_logged(client, login, places, db, caplog):
+    import logging
+
+    from marketplace.notifications.models import OutboxMessage
+
+    person, admin = factories.user("Forgetful"), factories.with_role(Role.ADMIN)
+    with caplog.at_level(logging.INFO):
+        services.request_password_reset(person.phone)
+    assert "/password/reset/" not in caplog.text and "not logged" in caplog.text
+    message = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.kind == "password_reset"))
+    assert message.holds_secret and "/password/reset/" not in message.body
+    login(admin)
+    page = client.get("/admin/outbox").get_data(as_text=True)
+    assert "/password/reset/" not in page and "its text is not shown" in page
+
+
+def test_a_secret_waiting_to_be_sent_is_not_shown_either(client, login, places, db, app, monkeypatch):
+    from marketplace.notifications import channels
+    from marketplace.notifications.models import OutboxMessage
+
+    class Refusing:
+        def deliver(self, message):
+            raise RuntimeError("gateway down")
+
+    monkeypatch.setitem(channels.BACKENDS, "refusing", Refusing)
+    monkeypatch.setitem(app.config, "NOTIFICATION_CHANNEL_BACKEND", "refusing")
+    person, admin = factories.user("Forgetful"), factories.with_role(Role.ADMIN)
+    services.request_password_reset(person.phone)
+    message = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.kind == "password_reset"))
+    assert message.status.value == "failed" and "/password/reset/" in message.body  # kept, to be sent again
+    login(admin)
+    page = client.get("/admin/outbox?show=problems").get_data(as_text=True)
+    assert "/password/reset/" not in page and "Send again" in page
