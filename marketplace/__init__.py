@@ -57,6 +57,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from marketplace.core import params
 
     params.init_app(app)  # bounded <int:…> in every route, before the blueprints add theirs
+    from marketplace.core import proxies
+
+    proxies.init_app(app)  # the client's address behind TRUSTED_PROXIES, and nobody else's word for it
     _register_blueprints(app)
     _register_error_pages(app)
     app.before_request(_refuse_nul_bytes)
@@ -240,6 +243,7 @@ def _register_template_helpers(app: Flask) -> None:
     from marketplace.catalog import presentation
     from marketplace.opendata import presentation as opendata_presentation
     from marketplace.core.phone import display_phone
+    from marketplace.core.urls import public_url
     from marketplace.core.storage import get_storage
     from marketplace.notifications.labels import channel_name, status_name, topic_name
     from marketplace.orders.labels import order_status_name
@@ -254,7 +258,7 @@ def _register_template_helpers(app: Flask) -> None:
         ledger_kind_name=ledger_kind_name, payment_status_name=payment_status_name,
         submission_status_name=submission_status_name, audit_action_name=audit_action_name,
         report_category_name=report_category_name, report_status_name=report_status_name,
-        media_url=lambda key: get_storage().url(key), **presentation.TEMPLATE_GLOBALS,
+        media_url=lambda key: get_storage().url(key), public_url=public_url, **presentation.TEMPLATE_GLOBALS,
         **opendata_presentation.TEMPLATE_GLOBALS,
     )
     app.jinja_env.filters["phone"] = display_phone

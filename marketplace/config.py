@@ -50,8 +50,14 @@ class BaseConfig:
     PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays valid
     PRESENCE_MINUTES = 120  # how long a person's code or PIN lets an agent beside them act for them
     PASSWORD_HASH_METHOD = "scrypt"  # Werkzeug's default cost (n=2**15); tests lower it
-    RATELIMIT_LOGIN = "10 per minute;50 per hour"
+    RATELIMIT_LOGIN = "10 per minute;50 per hour"  # per address (behind TRUSTED_PROXIES, the client's)
+    # Per account, failed tries only, in widening windows: 5 a minute, 10 an hour, 20 a day.
+    RATELIMIT_LOGIN_ACCOUNT = "5 per minute;10 per hour;20 per day"
     RATELIMIT_RESET = "5 per minute;20 per hour"
+    RATELIMIT_RESET_ACCOUNT = "3 per hour;6 per day"  # reset SMS to one number
+    # Addresses of the proxies in front (haproxy, a load balancer): only their X-Forwarded-For and
+    # X-Forwarded-Proto are believed, one hop each (werkzeug's ProxyFix). Empty: no proxy is trusted.
+    TRUSTED_PROXIES: tuple[str, ...] = ()
     RATELIMIT_ENABLED = True
     WTF_CSRF_ENABLED = True
     SESSION_COOKIE_HTTPONLY = True
@@ -183,6 +189,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     settings["SESSION_COOKIE_SECURE"] = secure_cookies
     settings["REMEMBER_COOKIE_SECURE"] = secure_cookies
     settings["RATELIMIT_LOGIN"] = _env("RATELIMIT_LOGIN", cls.RATELIMIT_LOGIN, environ)
+    settings["RATELIMIT_LOGIN_ACCOUNT"] = _env("RATELIMIT_LOGIN_ACCOUNT", cls.RATELIMIT_LOGIN_ACCOUNT, environ)
+    settings["TRUSTED_PROXIES"] = tuple(a.strip() for a in (_env("TRUSTED_PROXIES", "", environ) or "").split(",") if a.strip())
     settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"
     settings["FRAGMENT_CACHE_SECONDS"] = int(_env("FRAGMENT_CACHE_SECONDS", str(cls.FRAGMENT_CACHE_SECONDS), environ))
     settings["PUBLIC_PAGE_CACHE_SECONDS"] = int(_env("PUBLIC_PAGE_CACHE_SECONDS", str(cls.PUBLIC_PAGE_CACHE_SECONDS), environ))

@@ -6,6 +6,7 @@ the DomainError messages raised back.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from dataclasses import dataclass
 from typing import Optional
 
@@ -114,10 +115,37 @@ def find_user_by_identifier(identifier: str) -> Optional[User]:
     return db.session.scalar(select(User).where(User.phone == phone))
 
 
+def identifier_key(identifier: str) -> str:
+    """One spelling per account for limits: E.164 for a phone, lower case for an email, else the text."""
+    identifier = (identifier or "").strip()[:254]
+    if "@" in identifier:
+        return _normalise_email(identifier)
+    try:
+        return normalise_phone(identifier)
+    except DomainError:
+        return identifier.lower()
+
+
+_unknown_account_hash: dict[str, str] = {}
+
+
+def _hash_for_unknown_accounts() -> str:
+    """A hash of nothing, at the configured cost: checking a password against it for an unknown
+    account takes as long as for a real one, so timing does not tell who is registered."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    if method not in _unknown_account_hash:
+        _unknown_account_hash[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    return _unknown_account_hash[method]
+
+
 def authenticate(identifier: str, password: str) -> User:
     user = find_user_by_identifier(identifier)
-    # The same message whether the account exists or not, so sign-in does not reveal who is registered.
-    if user is None or not check_password_hash(user.password_hash, password):
+    # The same message, and the same work, whether the account exists or not, so sign-in does not
+    # reveal who is registered.
+    if user is None:
+        check_password_hash(_hash_for_unknown_accounts(), password)
+        raise DomainError(_l("The phone number, email or password is not right."))
+    if not check_password_hash(user.password_hash, password):
         raise DomainError(_l("The phone number, email or password is not right."))
     if not user.active:
         raise DomainError(_l("This account has been closed. Contact the service centre."))

@@ -17,30 +17,51 @@ from marketplace.accounts.models import Role
 from marketplace.core.auth import role_required
 from marketplace.core.errors import DomainError, InvalidInput, NotFound
 from marketplace.core.views import is_safe_next, show_domain_error
+from marketplace.i18n import SESSION_KEY as SESSION_LANGUAGE
 from marketplace.extensions import limiter
-from marketplace.i18n import requested_language
 
 bp = Blueprint("accounts", __name__)
 
 
-@bp.before_app_request
-def save_language_choice():
-    """A signed-in person who switches language keeps it on every device, and in SMS."""
-    requested = requested_language()
-    if requested and current_user.is_authenticated:
-        services.set_preferred_locale(current_user, requested)
+@bp.post("/profile/language")
+@login_required
+def save_language():
+    """The banner after a switch: keep this language on every device and in SMS (a POST with a
+    token; a link with ?lang= changes only this browser)."""
+    services.set_preferred_locale(current_user, request.form.get("lang", ""))
+    session[SESSION_LANGUAGE] = current_user.preferred_locale
+    target = request.form.get("next", "")
+    return redirect(target if is_safe_next(target) else url_for("public.home"))
 
 
 def _login_limit() -> str:
     return current_app.config["RATELIMIT_LOGIN"]
 
 
+def _account_login_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN_ACCOUNT"]
+
+
 def _reset_limit() -> str:
     return current_app.config["RATELIMIT_RESET"]
 
 
+def _reset_per_number_limit() -> str:
+    return current_app.config["RATELIMIT_RESET_ACCOUNT"]
+
+
 def _post_only() -> bool:
     return request.method != "POST"
+
+
+def _account_key() -> str:
+    """The account a sign-in or reset names, however it was typed (known or not: the limit must
+    not tell which accounts exist). Behind a shared address every person keeps their own limit."""
+    return "account:" + services.identifier_key(request.form.get("identifier", ""))
+
+
+def _failed_sign_in(response) -> bool:
+    return response.status_code != 302  # a success redirects; only failures count towards the back-off
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -75,6 +96,7 @@ def register():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, exempt_when=_post_only)
+@limiter.limit(_account_login_limit, key_func=_account_key, exempt_when=_post_only, deduct_when=_failed_sign_in)
 def login():
     form = LoginForm()
     if request.method == "GET":
@@ -117,6 +139,7 @@ def logout():
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(_reset_limit, exempt_when=_post_only)
+@limiter.limit(_reset_per_number_limit, key_func=_account_key, exempt_when=_post_only)
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -157,6 +180,7 @@ def profile():
         except DomainError as error:
             show_domain_error(form, error)
         else:
+            session[SESSION_LANGUAGE] = current_user.preferred_locale  # this browser follows the saved choice
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form, villages=services.village_choices())

@@ -147,7 +147,7 @@ def reports(as_csv: bool):
 
 @bp.get("/api/v1/openapi.json")
 def openapi_json():
-    response = jsonify(openapi_document(request.host_url.rstrip("/")))
+    response = jsonify(openapi_document(current_app.config["PUBLIC_BASE_URL"].rstrip("/")))  # cached: never the Host header
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
 

@@ -37,6 +37,21 @@ def init_app(app: Flask) -> None:
         else {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000}
     config["CACHE_DEFAULT_TIMEOUT"] = app.config.get("PUBLIC_PAGE_CACHE_SECONDS", 30)
     cache.init_app(app, config=config)
+    app.after_request(_no_store_for_signed_in_people)
+
+
+#: Served the same to everyone, fingerprinted, and read without a session.
+_SHARED_ENDPOINTS = frozenset({"static", "media.serve"})
+
+
+def _no_store_for_signed_in_people(response):
+    """A signed-in person's page (their orders, their applications, their name in the header) must
+    not stay in a shared computer's cache or a proxy: `no-store`, whatever the view said."""
+    if request.endpoint in _SHARED_ENDPOINTS or not getattr(current_user, "is_authenticated", False):
+        return response
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers.pop("Expires", None)
+    return response
 
 
 def _cacheable_request() -> bool:

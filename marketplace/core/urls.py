@@ -14,6 +14,14 @@ def external_url(endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
+def public_url(path_or_url: str) -> str:
+    """An absolute address for a path on this site (from PUBLIC_BASE_URL, never the Host header, so
+    a cached page cannot carry an attacker's host to the next visitor); full URLs stay as they are."""
+    if path_or_url.startswith(("http://", "https://")):
+        return path_or_url
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/" + path_or_url.lstrip("/")
+
+
 def site_path(endpoint: str, **values) -> str:
     """A path on this site (no host) that works outside a request too: jobs and commands
     write links into messages the person reads on the site later."""

@@ -25,7 +25,7 @@ from marketplace.egov.forms import (
 )
 from marketplace.egov.models import EService, SubmissionStatus
 from marketplace.egov.prefill import shared_facts
-from marketplace.extensions import db
+from marketplace.extensions import db, talisman
 from marketplace.voice import services as voice
 from marketplace.core import params
 
@@ -297,15 +297,24 @@ def hand_back(key: str):
     return _act(key, lambda s: services.hand_back(current_user, s), _("The resident can now finish the application."))
 
 
+#: An uploaded PDF is the uploader's bytes (it may carry script or links): it is downloaded, never
+#: opened inside our origin, and even if a browser renders it, it runs sandboxed with nothing allowed.
+UPLOAD_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+
+
 @bp.get("/applications/<key>/files/<int:attachment_id>")
 @login_required
+@talisman(content_security_policy=UPLOAD_CSP, frame_options="DENY")
 def attachment(key: str, attachment_id: int):
     submission = _submission(key)
     found = next((a for a in submission.attachments if a.id == attachment_id), None)
     if found is None:
         abort(404)
+    extension = found.storage_key.rsplit(".", 1)[1]
+    # Photos were redrawn by the image pipeline and may show inline; PDFs are as they were sent.
+    disposition = "attachment" if extension == "pdf" else "inline"
     return Response(attachments.read(found), mimetype=found.content_type, headers={
-        "Content-Disposition": f"inline; filename=document-{found.id}.{found.storage_key.rsplit('.', 1)[1]}",
+        "Content-Disposition": f"{disposition}; filename=document-{found.id}.{extension}",
         "Cache-Control": "private, no-store"})
 
 

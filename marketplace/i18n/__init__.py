@@ -1,9 +1,10 @@
 """Which language a request is served in, and the only place money and dates are formatted.
 
-Order of precedence: a `?lang=` on this request (remembered in the session and,
-for a signed-in person, saved as their preference), then the person's saved
-preference, then the session's earlier choice, then Accept-Language, then the
-default locale.
+Order of precedence: a `?lang=` on this request (remembered in this browser's
+session), then that session's choice, then the signed-in person's saved preference,
+then Accept-Language, then the default locale. A GET never changes the account's
+preference (a link could do that for anyone): the person saves it with a POST from
+the banner the switch shows, or on their profile.
 """
 from __future__ import annotations
 
@@ -33,10 +34,10 @@ def select_locale() -> str:
     requested = request.args.get("lang")
     if requested in languages:
         return requested
-    if current_user and getattr(current_user, "is_authenticated", False) and current_user.preferred_locale in languages:
-        return current_user.preferred_locale
     if session.get(SESSION_KEY) in languages:
         return session[SESSION_KEY]
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.preferred_locale in languages:
+        return current_user.preferred_locale
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
@@ -49,7 +50,7 @@ def requested_language() -> str | None:
 def remember_requested_language() -> None:
     """before_request: `?lang=xx` is an explicit choice, so keep it for the next pages too.
 
-    For a signed-in person, accounts saves it as their preference (accounts.views).
+    Only this browser's session: the account's preference changes by a POST (accounts.views).
     """
     requested = requested_language()
     if requested:

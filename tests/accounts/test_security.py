@@ -234,3 +234,108 @@ def test_a_secret_waiting_to_be_sent_is_not_shown_either(client, login, places, 
     login(admin)
     page = client.get("/admin/outbox?show=problems").get_data(as_text=True)
     assert "/password/reset/" not in page and "Send again" in page
+
+
+# --- sign-in limits per account, behind a proxy, without telling who exists ---------------------
+
+@pytest.fixture
+def limited_app(database_url):
+    from marketplace import create_app
+
+    return create_app({
+        "TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://", "RATELIMIT_LOGIN": "100 per minute",
+        "RATELIMIT_LOGIN_ACCOUNT": "3 per minute", "RATELIMIT_RESET": "100 per minute", "RATELIMIT_RESET_ACCOUNT": "2 per hour",
+        "TRUSTED_PROXIES": ("127.0.0.1",), "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+    })
+
+
+def _sign_in(client, identifier, password, address):
+    return client.post("/login", data={"identifier": identifier, "password": password},
+                       environ_base={"REMOTE_ADDR": address}).status_code
+
+
+def test_failed_sign_ins_are_limited_per_account_whatever_the_address(limited_app, places):
+    target, bystander = factories.user("Target"), factories.user("Bystander")
+    client = limited_app.test_client()
+    tries = [_sign_in(client, target.phone, "wrong", f"198.51.100.{n}") for n in range(5)]
+    assert tries == [200, 200, 200, 429, 429]  # new addresses do not buy new guesses
+    assert _sign_in(client, target.phone.replace("+254", "0"), "wrong", "198.51.100.99") == 429  # nor another spelling
+    assert _sign_in(client, bystander.phone, factories.PASSWORD, "198.51.100.1") == 302  # others are not locked out
+
+
+def test_successful_sign_ins_do_not_count_towards_the_account_limit(limited_app, places):
+    person = factories.user()
+    client = limited_app.test_client()
+    assert [_sign_in(client, person.phone, factories.PASSWORD, "198.51.100.7") for _ in range(5)] == [302] * 5
+
+
+def test_an_unknown_account_is_limited_and_answered_exactly_like_a_known_one(limited_app, places, monkeypatch):
+    from werkzeug import security
+
+    person = factories.user()
+    client = limited_app.test_client()
+    known = client.post("/login", data={"identifier": person.phone, "password": "wrong"}).get_data(as_text=True)
+    unknown = client.post("/login", data={"identifier": "0799123456", "password": "wrong"}).get_data(as_text=True)
+    assert "The phone number, email or password is not right." in known and "The phone number, email or password is not right." in unknown
+    checked = []
+    real = security.check_password_hash
+    monkeypatch.setattr(services, "check_password_hash", lambda h, p: checked.append(h) or real(h, p))
+    client.post("/login", data={"identifier": "0799123457", "password": "wrong"})
+    assert len(checked) == 1 and checked[0].startswith("scrypt:")  # the same work as for a real account
+    assert [_sign_in(client, "0799123458", "x", "198.51.100.3") for _ in range(4)][-1] == 429
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_address_limit(database_url, places):
+    from marketplace import create_app
+
+    app = create_app({
+        "TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://", "RATELIMIT_LOGIN": "2 per minute",
+        "RATELIMIT_LOGIN_ACCOUNT": "100 per minute", "TRUSTED_PROXIES": ("127.0.0.1",),
+    })
+    client = app.test_client()
+
+    def through(proxy, client_address, n):
+        return client.post("/login", data={"identifier": f"07991000{n:02d}", "password": "x"},
+                           environ_base={"REMOTE_ADDR": proxy}, headers={"X-Forwarded-For": client_address}).status_code
+
+    # Through our proxy, two people are two addresses: one locked out does not lock out the other.
+    assert [through("127.0.0.1", "203.0.113.1", n) for n in range(3)] == [200, 200, 429]
+    assert through("127.0.0.1", "203.0.113.2", 9) == 200
+    # From anywhere else X-Forwarded-For is not believed: changing it buys nothing.
+    assert [through("192.0.2.50", f"203.0.113.{10 + n}", 20 + n) for n in range(3)] == [200, 200, 429]
+
+
+def test_reset_sms_to_one_number_are_limited(limited_app, places, db):
+    from marketplace.notifications.models import OutboxMessage
+
+    person = factories.user()
+    client = limited_app.test_client()
+    codes = [client.post("/password/forgot", data={"identifier": person.phone}, environ_base={"REMOTE_ADDR": f"198.51.100.{n}"}).status_code
+             for n in range(4)]
+    assert codes == [302, 302, 429, 429]
+    assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "password_reset")) == 2
+
+
+# --- what the browser keeps, and what a link may change ------------------------------------------
+
+def test_signed_in_pages_are_never_stored_and_anonymous_ones_may_be(client, login, places):
+    assert "no-store" not in client.get("/").headers.get("Cache-Control", "")
+    login(factories.user())
+    for path in ("/", "/profile", "/produce", "/activity"):
+        assert client.get(path).headers["Cache-Control"] == "private, no-store", path
+    assert "no-store" not in client.get("/static/css/app.css").headers.get("Cache-Control", "")  # shared, fingerprinted
+
+
+def test_a_language_link_changes_this_browser_but_never_the_account(client, login, places, db):
+    person = factories.user(locale="sw")
+    login(person)
+    page = client.get("/?lang=ar").get_data(as_text=True)
+    assert '<html lang="ar"' in page and "Yes, keep it" not in page  # the banner speaks the new language
+    db.session.refresh(person)
+    assert person.preferred_locale == "sw"  # a link (which anyone can send) changed nothing stored
+    assert '<html lang="ar"' in client.get("/profile").get_data(as_text=True)  # this browser keeps its choice
+    assert client.post("/profile/language", data={"lang": "ar", "next": "/profile"}).status_code == 302
+    db.session.refresh(person)
+    assert person.preferred_locale == "ar"

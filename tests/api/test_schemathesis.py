@@ -12,8 +12,10 @@ from marketplace.api.openapi import openapi_document
 schema = schemathesis.openapi.from_dict(openapi_document("http://localhost"))
 
 
-def test_the_served_description_is_the_one_tested(client):
-    assert client.get("/api/v1/openapi.json").get_json() == openapi_document("http://localhost")
+def test_the_served_description_is_the_one_tested(client, app):
+    served = client.get("/api/v1/openapi.json", headers={"Host": "attacker.example"}).get_json()
+    assert served == openapi_document(app.config["PUBLIC_BASE_URL"])  # the public address, never the Host header
+    assert {**served, "servers": None} == {**openapi_document("http://localhost"), "servers": None}
 
 
 @schema.parametrize()

@@ -88,6 +88,9 @@ def test_the_switcher_saves_a_signed_in_persons_language(phone_page, places):
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("link", name="Español").click()
+    # The link changed only this browser; the account's language changes when she says so (a POST).
+    page.get_by_role("button", name="Sí, mantenerlo").click()
+    expect(page.get_by_role("button", name="Sí, mantenerlo")).to_have_count(0)
     page.get_by_role("button", name="Cerrar sesión").click()
     page.context.clear_cookies()
     page.goto("/login")

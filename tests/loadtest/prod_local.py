@@ -137,7 +137,7 @@ class ProdLocal:
             "DATABASE_URL": self.database_url, "REDIS_URL": REDIS_URL, "PUBLIC_BASE_URL": f"http://127.0.0.1:{PROXY_PORT}",
             # Plain HTTP on loopback: no TLS to force, cookies without the Secure flag; every load-test
             # user comes from 127.0.0.1, so the per-address sign-in limit is raised (still counted in Redis).
-            "FORCE_HTTPS": "0", "COOKIE_SECURE": "0", "RATELIMIT_LOGIN": "100000 per minute",
+            "FORCE_HTTPS": "0", "COOKIE_SECURE": "0", "RATELIMIT_LOGIN": "100000 per minute", "TRUSTED_PROXIES": "127.0.0.1",
             "MEDIA_STORAGE": "s3", "S3_ENDPOINT_URL": f"http://127.0.0.1:{S3_PORT}", "S3_ACCESS_KEY_ID": "prodlocal",
             "S3_SECRET_ACCESS_KEY": "prodlocal", "NOTIFICATION_SMS_BACKEND": "africastalking", "AT_SMS_URL": self.gateway.url,
             "AT_API_KEY": "prodlocal", "LOG_FORMAT": "json", "PHONE_CALLBACK_SECRET": secrets.token_hex(8),
