@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # The suite runs on every core (pytest-xdist); PYTEST_ARGS="-n0" runs it in one process.
 PYTEST_ARGS ?= -n auto
 
-.PHONY: prod-local loadtest proxy-deps audit screenshots bench bench-deps node-deps run test install i18n-extract i18n-update i18n-compile i18n-check browser-deps db-upgrade seed clean
+.PHONY: security-scan scan-deps prod-local loadtest proxy-deps audit screenshots bench bench-deps node-deps run test install i18n-extract i18n-update i18n-compile i18n-check browser-deps db-upgrade seed clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -104,6 +104,17 @@ proxy-deps:
 
 prod-local: $(STAMP) i18n-compile proxy-deps
 	$(PY) -m tests.loadtest.prod_local
+
+# wapiti and sqlmap (PyPI, pinned) in a venv of their own, against prod-local on loopback; build/scan/summary.json.
+SCAN_VENV := build/scan-venv
+$(SCAN_VENV)/bin/sqlmap:
+	$(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/pip install --quiet wapiti3==3.2.3 sqlmap==1.10.10
+
+scan-deps: $(SCAN_VENV)/bin/sqlmap
+
+security-scan: $(STAMP) i18n-compile proxy-deps scan-deps
+	$(PY) -m tests.loadtest.scan
 
 # 50 users for 5 minutes (LOADTEST_USERS=… LOADTEST_TIME=2m to change); writes build/loadtest.json.
 loadtest: $(STAMP) i18n-compile proxy-deps

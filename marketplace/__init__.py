@@ -223,6 +223,17 @@ def _register_error_pages(app: Flask) -> None:
     for code in (400, 403, 404, 405, 429):
         app.register_error_handler(code, render_error)
 
+    from flask import flash, redirect
+    from marketplace.accounts.presence import PresenceRequired
+
+    @app.errorhandler(PresenceRequired)
+    def prove_presence(error: PresenceRequired):
+        """An agent acting for someone not (or no longer) proved beside them: to the page where
+        the person shows they are here, then back to work."""
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("egov.agent_residents", person=error.person_id))
+
     @app.errorhandler(500)
     def internal_error(error):
         db.session.rollback()

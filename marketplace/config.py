@@ -55,6 +55,7 @@ class BaseConfig:
     RATELIMIT_LOGIN_ACCOUNT = "5 per minute;10 per hour;20 per day"
     RATELIMIT_RESET = "5 per minute;20 per hour"
     RATELIMIT_RESET_ACCOUNT = "3 per hour;6 per day"  # reset SMS to one number
+    RATELIMIT_REGISTER = "5 per hour;20 per day"  # per address: every registration texts a code, SMS cost money
     # Addresses of the proxies in front (haproxy, a load balancer): only their X-Forwarded-For and
     # X-Forwarded-Proto are believed, one hop each (werkzeug's ProxyFix). Empty: no proxy is trusted.
     TRUSTED_PROXIES: tuple[str, ...] = ()

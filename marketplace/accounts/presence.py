@@ -26,7 +26,12 @@ from marketplace.extensions import db
 
 
 class PresenceRequired(PermissionDenied):
-    """The agent has not shown that the person is with them (or the proof has expired)."""
+    """The agent has not shown that the person is with them (or the proof has expired). Views let
+    it through to the app's handler, which sends the agent to prove it (create_app)."""
+
+    def __init__(self, message: object, person_id: int) -> None:
+        super().__init__(message)
+        self.person_id = person_id
 
 
 def _lasts() -> timedelta:
@@ -86,4 +91,4 @@ def is_present(agent: User, person: User) -> bool:
 def require_presence(agent: User, person: User) -> None:
     """Raise unless `person` proved, recently, that they are with `agent`."""
     if not is_present(agent, person):
-        raise PresenceRequired(_l("The person must be with you: send them a code, or ask them to type their PIN."))
+        raise PresenceRequired(_l("The person must be with you: send them a code, or ask them to type their PIN."), person.id)

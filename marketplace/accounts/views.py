@@ -65,6 +65,7 @@ def _failed_sign_in(response) -> bool:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER"], exempt_when=_post_only)
 def register():
     form = RegisterForm()
     form.preferred_locale.choices = language_choices(current_app.config["LANGUAGES"])

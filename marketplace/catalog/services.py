@@ -91,8 +91,11 @@ def can_manage(actor: Optional[User], listing: Listing) -> bool:
 
 
 def require_manage(actor: Optional[User], listing: Listing) -> None:
+    """Before any change: the farmer, or the agent who listed it while the farmer is beside them."""
     if not can_manage(actor, listing):
         raise PermissionDenied(_l("Only the farmer, or the agent who listed it for them, can change this listing."))
+    if actor.id != listing.farmer_id:
+        presence.require_presence(actor, listing.farmer)
 
 
 def _require_can_list_for(actor: User, farmer: User) -> None:

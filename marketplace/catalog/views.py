@@ -204,9 +204,8 @@ def new_listing():
         return redirect(url_for("catalog.find_farmer"))  # an agent starts by finding the farmer
     try:
         farmer = services.farmer_to_list_for(current_user, farmer_id)
-    except PresenceRequired as error:  # the agent first shows the farmer is with them
-        flash(str(error.message), "error")
-        return redirect(url_for("egov.agent_residents", person=farmer_id))
+    except PresenceRequired:
+        raise  # the agent first shows the farmer is with them
     except DomainError:
         abort(403)
     try:
@@ -238,6 +237,8 @@ def edit_listing(listing_id: int):
         listing = services.get_listing_to_manage(current_user, listing_id)
     except NotFound:
         abort(404)
+    except PresenceRequired:
+        raise  # the agent is sent to prove the person is here
     except PermissionDenied:
         abort(403)
     if request.method == "GET":
@@ -257,6 +258,8 @@ def _manage_action(listing_id: int, action):
         action(listing)
     except NotFound:
         abort(404)
+    except PresenceRequired:
+        raise  # the agent is sent to prove the person is here
     except PermissionDenied:
         abort(403)
     except DomainError as error:

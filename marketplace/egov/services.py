@@ -153,7 +153,10 @@ def get_submission_for(actor: User, key: str) -> Submission:
 
 def _require_editor(actor: User, submission: Submission) -> None:
     role = role_of(actor, submission)
-    if role == "applicant" or (role == "agent" and not submission.agent_handed_back):
+    if role == "applicant":
+        return
+    if role == "agent" and not submission.agent_handed_back:
+        presence.require_presence(actor, submission.applicant)  # the draft, too, is changed only with them
         return
     raise PermissionDenied(_l("Only the applicant, or the agent filing with them, can change this application."))
 

@@ -86,9 +86,8 @@ def start(slug: str):
         submission = services.start_application(current_user, service, _resident_for_agent())
     except NotFound:
         abort(404)
-    except PresenceRequired as error:
-        flash(str(error.message), "error")
-        return redirect(url_for("egov.agent_residents", person=params.id_arg("for")))
+    except PresenceRequired:
+        raise  # the agent is sent to prove the person is here
     except PermissionDenied:
         abort(403)
     return redirect(url_for("egov.step", key=submission.key, number=_first_step(submission)))
@@ -121,6 +120,8 @@ def step(key: str, number: int):
             form_files = {}
         try:
             result = services.save_step(current_user, submission, index, form, form_files)
+        except PresenceRequired:
+            raise
         except PermissionDenied:
             abort(403)
         except DomainError as error:
@@ -148,6 +149,8 @@ def prefill(key: str):
     agree = request.form.get("agree") == "yes"
     try:
         consent.answer(current_user, submission, agree)
+    except PresenceRequired:
+        raise  # the agent is sent to prove the person is here
     except PermissionDenied:
         abort(403)
     except DomainError as error:
@@ -197,6 +200,8 @@ def submit(key: str):
     try:
         services.submit_application(current_user, submission, declared=bool(form.declared.data),
                                     pay_at_office=form.payment.data == "office")
+    except PresenceRequired:
+        raise  # the agent is sent to prove the person is here
     except PermissionDenied:
         abort(403)
     except InvalidInput as error:
@@ -255,6 +260,8 @@ def _apply(submission, action, success: str, back: str):
     """Run one service action on a submission the person may see; say how it went; go back."""
     try:
         action(submission)
+    except PresenceRequired:
+        raise  # the agent is sent to prove the person is here
     except PermissionDenied:
         abort(403)
     except DomainError as error:
@@ -383,6 +390,8 @@ def official_queue():
     )
     try:
         rows = review.queue(current_user, filters)
+    except PresenceRequired:
+        raise  # the agent is sent to prove the person is here
     except PermissionDenied:
         abort(403)
     department_services = [s for s in versions.all_services() if s.department_id == current_user.department_id]

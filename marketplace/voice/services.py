@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from marketplace.accounts import presence
 from marketplace.accounts.labels import department_name
 from marketplace.accounts.models import District, Role, User, Village
 from marketplace.core.auth import require_role
@@ -122,6 +123,7 @@ def file_report(actor: User, data: ReportInput, reporter: Optional[User] = None)
     """`actor` files for themselves, or an agent files for `reporter`."""
     if reporter is not None and reporter.id != actor.id:
         require_role(actor, Role.AGENT)
+        presence.require_presence(actor, reporter)  # a report in someone's name only with them beside the agent
     reporter = reporter or actor
     errors: dict[str, object] = {}
     try:

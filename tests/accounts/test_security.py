@@ -339,3 +339,17 @@ def test_a_language_link_changes_this_browser_but_never_the_account(client, logi
     assert client.post("/profile/language", data={"lang": "ar", "next": "/profile"}).status_code == 302
     db.session.refresh(person)
     assert person.preferred_locale == "ar"
+
+
+def test_registrations_from_one_address_are_limited_because_each_texts_a_code(database_url, places, db):
+    from marketplace import create_app
+    from marketplace.notifications.models import OutboxMessage
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False,
+                      "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://", "RATELIMIT_REGISTER": "2 per hour",
+                      "PASSWORD_HASH_METHOD": "scrypt:1024:8:1"})
+    client = app.test_client()
+    statuses = [client.post("/register", data={"name": f"Bot {n}", "phone": f"07225550{n:02d}", "password": "long-enough-1",
+                                               "preferred_locale": "en"}).status_code for n in range(4)]
+    assert statuses == [302, 302, 429, 429]
+    assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage)) == 2  # two codes, not four

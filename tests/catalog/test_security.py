@@ -21,3 +21,20 @@ def test_a_forged_host_header_never_reaches_the_listings_json_ld(client, app, pl
     assert _json_ld(poisoned)["offers"]["url"] == f"{app.config['PUBLIC_BASE_URL']}/listing/{listing.id}"
     later = client.get(f"/listing/{listing.id}").get_data(as_text=True)  # the next visitor, from the cache
     assert "attacker.example" not in later
+
+
+def test_an_agent_changes_a_listing_they_entered_only_with_the_farmer_beside_them(client, login, places, db):
+    from marketplace.accounts.models import PresenceCheck, Role
+    from marketplace.catalog.models import Listing
+
+    cats = factories.categories()
+    farmer, agent = factories.farmer(places["villages"]["Mbeu"]), factories.with_role(Role.AGENT)
+    factories.present(agent, farmer)
+    listing = factories.listing(farmer, cats["maize"], actor=agent, stock="10")
+    db.session.execute(db.delete(PresenceCheck))  # the farmer has left the service centre
+    db.session.commit()
+    login(agent)
+    response = client.post(f"/sell/{listing.id}/stock", data={"stock": "0"})
+    assert response.headers["Location"].endswith(f"/agent/residents?person={farmer.id}")
+    db.session.expire_all()
+    assert db.session.get(Listing, listing.id).stock_milli == 10_000

@@ -37,3 +37,23 @@ def test_a_photo_of_a_document_still_shows_inline(client, login, egov, db):
     attachment = db.session.scalar(select(Submission).where(Submission.key == key)).attachments[0]
     served = client.get(f"/applications/{key}/files/{attachment.id}")
     assert served.headers["Content-Disposition"].startswith("inline;") and "sandbox" in served.headers["Content-Security-Policy"]
+
+
+def test_an_agent_whose_presence_proof_expired_cannot_go_on_with_the_draft(client, login, egov, db):
+    from marketplace.accounts.models import PresenceCheck
+    from tests import factories
+
+    resident, agent = egov["resident"], egov["agent"]
+    factories.present(agent, resident)
+    login(agent)
+    key, _ = _start(client, SUBSIDY, **{"for": str(resident.id)})
+    check = db.session.scalar(select(PresenceCheck))
+    check.expires_at = check.confirmed_at  # two hours later, the resident has gone home
+    db.session.commit()
+    response = client.post(f"/applications/{key}/step/1", data={"full_name": "Someone Else"})
+    assert response.headers["Location"].endswith(f"/agent/residents?person={resident.id}")
+    assert client.post(f"/applications/{key}/submit", data={"declared": "y"}).headers["Location"].endswith(
+        f"/agent/residents?person={resident.id}")
+    db.session.expire_all()
+    submission = db.session.scalar(select(Submission).where(Submission.key == key))
+    assert submission.answers.get("full_name") != "Someone Else" and submission.reference is None

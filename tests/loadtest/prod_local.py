@@ -1,10 +1,12 @@
 """`make prod-local`: the production topology on one machine.
 
-Two gunicorn app servers (loopback ports 8101 and 8102), one RQ worker and the job scheduler, on
-the local PostgreSQL (a fresh `village_prodlocal` database, migrated by Alembic as a deploy would),
-Redis (database 14, emptied first), moto's S3 server for media (8110) and a fake SMS gateway (8111).
-In front, haproxy round-robin on 8100 when Debian's haproxy is installed (`make proxy-deps`);
-without it the load test spreads its users over the two servers itself.
+Two gunicorn app servers, one RQ worker and the job scheduler, on the local PostgreSQL (a database
+of this run's own, `village_prodlocal_<random>`, migrated by Alembic as a deploy would), Redis (a
+database number that was empty, claimed for this run), moto's S3 server for media and a fake SMS
+gateway; haproxy round-robin in front when Debian's haproxy is installed (`make proxy-deps`);
+without it the load test spreads its users over the two servers itself. Every port is a free one
+asked of the system. The PostgreSQL and Redis servers are shared: a run touches only what it made,
+and on exit drops its database and empties its Redis database (both were made or found empty by it).
 
     python -m tests.loadtest.prod_local      # runs until Ctrl-C
 """
@@ -14,6 +16,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -25,18 +28,31 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BUILD = PROJECT_ROOT / "build" / "prodlocal"
 LOADTEST = PROJECT_ROOT / "build" / "loadtest"
 PG_ADMIN_URL = os.environ.get("PRODLOCAL_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-DATABASE = "village_prodlocal"
-REDIS_URL = os.environ.get("PRODLOCAL_REDIS", "redis://127.0.0.1:6379/14")
-APP_PORTS = (8101, 8102)
-PROXY_PORT, S3_PORT, SMS_PORT = 8100, 8110, 8111
+REDIS_SERVER = os.environ.get("PRODLOCAL_REDIS", "redis://127.0.0.1:6379")
+#: Redis databases a run may claim (0 and 15 are left to others: the default, and the test suite's).
+REDIS_DATABASES = range(1, 15)
+CLAIM_KEY = "village:prodlocal:claimed-by"
 HAPROXY = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 class ProdLocal:
-    def __init__(self) -> None:
+    def __init__(self, extra_env: dict[str, str] | None = None) -> None:
+        self.extra_env = extra_env or {}
         self.processes: dict[str, subprocess.Popen] = {}
         self.gateway = None
         self._gateway_server = None
+        self.run_id = secrets.token_hex(4)
+        self.database = f"village_prodlocal_{self.run_id}"
+        self.redis_url: str | None = None
+        self._made_database = False
+        self.app_ports = (free_port(), free_port())
+        self.proxy_port, self.s3_port = free_port(), free_port()
 
     # --- lifecycle ------------------------------------------------------------------------------
     def __enter__(self) -> "ProdLocal":
@@ -53,12 +69,12 @@ class ProdLocal:
             self._run(["-m", "flask", "db", "upgrade"], "migrate")
             self._run(["-m", "flask", "seed-demo"], "seed-demo")
             self._run(["-m", "tests.loadtest.seed", str(LOADTEST / "seed.json")], "seed-load")
-            for number, port in enumerate(APP_PORTS, start=1):
+            for number, port in enumerate(self.app_ports, start=1):
                 self._spawn(f"app-{number}", [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "1",
                                                "-k", "gthread", "--threads", "8", "--timeout", "60", "wsgi:app"])
             self._spawn("worker", [sys.executable, "-m", "flask", "worker"])
             self._spawn("scheduler", [sys.executable, "-m", "flask", "jobs", "scheduler"])
-            for port in APP_PORTS:
+            for port in self.app_ports:
                 self._wait_ready(f"http://127.0.0.1:{port}")
             if HAPROXY:
                 self._start_haproxy()
@@ -79,19 +95,20 @@ class ProdLocal:
                 process.kill()
         if self._gateway_server is not None:
             self._gateway_server.shutdown()
+        self._drop_what_this_run_made()
 
     @property
     def app_urls(self) -> list[str]:
-        return [f"http://127.0.0.1:{port}" for port in APP_PORTS]
+        return [f"http://127.0.0.1:{port}" for port in self.app_ports]
 
     @property
     def proxy_url(self) -> str | None:
-        return f"http://127.0.0.1:{PROXY_PORT}" if HAPROXY else None
+        return f"http://127.0.0.1:{self.proxy_port}" if HAPROXY else None
 
     @property
     def database_url(self) -> str:
         base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-        return f"{base}/{DATABASE}"
+        return f"{base}/{self.database}"
 
     def pid_of(self, name: str) -> int:
         return self.processes[name].pid
@@ -101,19 +118,41 @@ class ProdLocal:
         import psycopg
 
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-            connection.execute(f'CREATE DATABASE "{DATABASE}"')
+            connection.execute(f'CREATE DATABASE "{self.database}"')  # a new name: fails rather than reuse one
+        self._made_database = True
 
     def _fresh_redis(self) -> None:
+        """Claim a Redis database nobody uses (empty, then our claim key set only if absent)."""
         import redis
 
-        redis.Redis.from_url(REDIS_URL).flushdb()
+        for number in REDIS_DATABASES:
+            client = redis.Redis.from_url(f"{REDIS_SERVER}/{number}")
+            if client.dbsize() == 0 and client.set(CLAIM_KEY, self.run_id, nx=True):
+                if client.dbsize() == 1:
+                    self.redis_url = f"{REDIS_SERVER}/{number}"
+                    return
+                client.delete(CLAIM_KEY)  # someone else wrote in the meantime: not ours
+        raise RuntimeError(f"no empty Redis database among {list(REDIS_DATABASES)} on {REDIS_SERVER}")
+
+    def _drop_what_this_run_made(self) -> None:
+        import psycopg
+        import redis
+
+        if self.redis_url is not None:
+            client = redis.Redis.from_url(self.redis_url)
+            if client.get(CLAIM_KEY) == self.run_id.encode():
+                client.flushdb()  # it was empty when claimed, and only this run wrote to it
+            self.redis_url = None
+        if self._made_database:
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+            self._made_database = False
 
     def _start_s3(self) -> None:
         import boto3
 
-        self._spawn("s3", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(S3_PORT)], env=os.environ.copy())
-        client = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{S3_PORT}", region_name="us-east-1",
+        self._spawn("s3", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.s3_port)], env=os.environ.copy())
+        client = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{self.s3_port}", region_name="us-east-1",
                               aws_access_key_id="prodlocal", aws_secret_access_key="prodlocal")
         deadline = time.monotonic() + 30
         while True:
@@ -134,13 +173,14 @@ class ProdLocal:
     def _environment(self) -> dict[str, str]:
         return {
             **os.environ, "APP_MODE": "production", "SECRET_KEY": secrets.token_hex(32), "FLASK_APP": "wsgi",
-            "DATABASE_URL": self.database_url, "REDIS_URL": REDIS_URL, "PUBLIC_BASE_URL": f"http://127.0.0.1:{PROXY_PORT}",
+            "DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url, "PUBLIC_BASE_URL": f"http://127.0.0.1:{self.proxy_port}",
             # Plain HTTP on loopback: no TLS to force, cookies without the Secure flag; every load-test
             # user comes from 127.0.0.1, so the per-address sign-in limit is raised (still counted in Redis).
             "FORCE_HTTPS": "0", "COOKIE_SECURE": "0", "RATELIMIT_LOGIN": "100000 per minute", "TRUSTED_PROXIES": "127.0.0.1",
-            "MEDIA_STORAGE": "s3", "S3_ENDPOINT_URL": f"http://127.0.0.1:{S3_PORT}", "S3_ACCESS_KEY_ID": "prodlocal",
+            "MEDIA_STORAGE": "s3", "S3_ENDPOINT_URL": f"http://127.0.0.1:{self.s3_port}", "S3_ACCESS_KEY_ID": "prodlocal",
             "S3_SECRET_ACCESS_KEY": "prodlocal", "NOTIFICATION_SMS_BACKEND": "africastalking", "AT_SMS_URL": self.gateway.url,
             "AT_API_KEY": "prodlocal", "LOG_FORMAT": "json", "PHONE_CALLBACK_SECRET": secrets.token_hex(8),
+            **self.extra_env,
         }
 
     def _run(self, args: list[str], name: str) -> None:
@@ -153,7 +193,7 @@ class ProdLocal:
 
     def _start_haproxy(self) -> None:
         config = BUILD / "haproxy.cfg"
-        servers = "\n".join(f"    server app{n} 127.0.0.1:{port} check" for n, port in enumerate(APP_PORTS, start=1))
+        servers = "\n".join(f"    server app{n} 127.0.0.1:{port} check" for n, port in enumerate(self.app_ports, start=1))
         config.write_text(f"""global
     maxconn 2000
 defaults
@@ -163,7 +203,7 @@ defaults
     timeout server 60s
     option forwardfor
 frontend village
-    bind 127.0.0.1:{PROXY_PORT}
+    bind 127.0.0.1:{self.proxy_port}
     default_backend apps
 backend apps
     balance roundrobin
@@ -192,7 +232,8 @@ def main() -> None:
         for url in topology.app_urls:
             print(f"  app server   {url}")
         print(f"  front        {topology.proxy_url or 'none (haproxy is not installed: make proxy-deps)'}")
-        print(f"  worker, scheduler; PostgreSQL {DATABASE}; Redis {REDIS_URL}; S3 :{S3_PORT}; SMS gateway {topology.gateway.url}")
+        print(f"  worker, scheduler; PostgreSQL {topology.database}; Redis {topology.redis_url}; S3 :{topology.s3_port}; "
+              f"SMS gateway {topology.gateway.url}")
         print(f"  logs in {BUILD}; demo and load-test passwords in {LOADTEST / 'seed.json'}. Ctrl-C stops everything.")
         try:
             while all(process.poll() is None for process in topology.processes.values()):

@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from tests.loadtest.invariants import check, load_seed, load_submitted
-from tests.loadtest.prod_local import LOADTEST, PROJECT_ROOT, REDIS_URL, ProdLocal
+from tests.loadtest.prod_local import LOADTEST, PROJECT_ROOT, ProdLocal
 
 USERS = int(os.environ.get("LOADTEST_USERS", "50"))
 DURATION = os.environ.get("LOADTEST_TIME", "5m")
@@ -32,7 +32,7 @@ def _drain(topology: ProdLocal, seconds: int = 120) -> None:
     import redis
     from rq import Queue
 
-    queue = Queue("village", connection=redis.Redis.from_url(REDIS_URL))
+    queue = Queue("village", connection=redis.Redis.from_url(topology.redis_url))
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if queue.count == 0 and queue.started_job_registry.count == 0 and queue.scheduled_job_registry.count == 0:

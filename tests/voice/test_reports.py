@@ -64,6 +64,11 @@ def test_photos_go_through_the_pipeline_and_lose_their_location(voice, db):
 
 
 def test_an_agent_files_for_a_resident_and_others_cannot(voice, db):
+    from marketplace.accounts.presence import PresenceRequired
+
+    with pytest.raises(PresenceRequired):  # not in the resident's name without the resident
+        _file(voice["resident"], voice, actor=voice["agent"], reporter=voice["resident"])
+    factories.present(voice["agent"], voice["resident"])
     report = _file(voice["resident"], voice, actor=voice["agent"], reporter=voice["resident"])
     assert report.reporter_id == voice["resident"].id and report.filed_by_id == voice["agent"].id
     with pytest.raises(PermissionDenied):

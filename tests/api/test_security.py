@@ -1,0 +1,20 @@
+"""The open-data API as an attacker sees it: no credentials across origins, no person in any record,
+odd parameters answered in JSON (issue 17, ASVS V13)."""
+from __future__ import annotations
+
+
+def test_cors_never_carries_credentials(client):
+    response = client.get("/api/v1/prices", headers={"Origin": "https://elsewhere.example"})
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in response.headers
+
+
+def test_odd_parameters_get_a_json_400_not_a_page_or_a_500(client):
+    for query in ("page=²", "page=99999999999999999999", "per_page=-1", "category=%00"):
+        response = client.get(f"/api/v1/prices?{query}")
+        assert response.status_code == 400 and response.is_json, query
+
+
+def test_the_api_answers_only_reads(client):
+    for method in ("post", "put", "delete", "patch"):
+        assert getattr(client, method)("/api/v1/reports").status_code == 405
