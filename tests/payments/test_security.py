@@ -17,7 +17,7 @@ from marketplace.orders.models import OrderStatus
 from marketplace.payments import ledger
 from marketplace.payments.models import LedgerKind, PaymentEvent, PaymentStatus, StripeEvent
 from tests import factories
-from tests.payments.test_webhooks import URL, _intent, _post
+from tests.payments.test_webhooks import _intent, _post
 from tests.support.stripe_fakes import WEBHOOK_SECRET, signed_event
 
 
