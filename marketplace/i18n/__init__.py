@@ -95,6 +95,9 @@ def init_app(app: Flask) -> None:
     # A name people typed (a farm, a village) keeps its own direction inside a sentence of the other
     # direction: "من Green Valley Farm" in Arabic, "Kutoka شركة" in Swahili.
     app.jinja_env.filters["bdi"] = lambda value: Markup("<bdi>%s</bdi>") % value
+    # A phone number or reference has no letter to tell its direction: inside an Arabic sentence
+    # "+254 711 000003" would read "711 +254 000003" without this.
+    app.jinja_env.filters["ltr"] = lambda value: Markup('<bdi dir="ltr">%s</bdi>') % value
     app.jinja_env.filters.update(
         money=money,
         date=lambda value, fmt="medium": format_date(value, fmt) if isinstance(value, (date, datetime)) else "",

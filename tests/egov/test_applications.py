@@ -141,6 +141,7 @@ def test_an_agent_files_for_a_resident_found_by_phone_who_then_sees_it(client, l
     found = client.post("/agent/residents", data={"find-phone": resident.phone}, follow_redirects=True).get_data(as_text=True)
     # Nothing of the resident's is shown until they prove they are here, with the code texted to them.
     assert "Achieng Resident" not in found and f"for={resident.id}" not in found and "Is the resident with you?" in found
+    assert '<bdi dir="ltr">+254' in found  # the number keeps its order inside an Arabic sentence too
     client.post(f"/agent/people/{resident.id}/presence", data={"send": "1"})
     (sms,) = [m for m in delivered if m["kind"] == "security_code_presence"]
     assert sms["recipient"] == resident.phone and egov["agent"].name in sms["body"]
