@@ -12,7 +12,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from marketplace.accounts.models import PhonePin, Role, User
+from marketplace.accounts import presence
+from marketplace.accounts.models import PhonePin, PresenceCheck, Role, User
 from marketplace.core.errors import DomainError, PermissionDenied
 from marketplace.core.timeutils import as_utc, utcnow
 from marketplace.extensions import db
@@ -38,9 +39,7 @@ def set_pin(actor: User, person: User, pin: str) -> PhonePin:
     if actor.id != person.id:
         if not actor.has_role(Role.AGENT):
             raise PermissionDenied(_l("Only the person or a service-centre agent beside them can set a PIN."))
-        from marketplace.accounts.presence import require_presence  # presence checks PINs too
-
-        require_presence(actor, person)
+        presence.require_presence(actor, person)
     pin = pin.strip()
     if not re.fullmatch(r"[0-9]{4}", pin):  # ASCII digits: a phone keypad types no others
         raise DomainError(_l("The PIN is 4 digits."), field="pin")
@@ -79,3 +78,18 @@ def check_pin(person: User, pin: str) -> None:
         raise PinLocked(_l("Too many wrong PINs. Try again in 30 minutes."))
     db.session.commit()
     raise DomainError(_l("Wrong PIN."))
+
+
+def confirm_presence(agent: User, person: User, pin: str) -> PresenceCheck:
+    """The person beside an agent types their PIN on the agent's device to prove they are there
+    (accounts.presence); wrong tries count towards the same lockout as on a basic phone."""
+    if not agent.has_role(Role.AGENT):
+        raise PermissionDenied(_l("Only a service-centre agent can look people up."))
+    if agent.id == person.id:
+        raise DomainError(_l("You do not need a code to act for yourself."), field="pin")
+    try:
+        check_pin(person, pin)
+    except DomainError as error:
+        error.field = "pin"  # shown on the PIN field; a lockout stays a PinLocked
+        raise
+    return presence.record_presence(agent, person, "pin")

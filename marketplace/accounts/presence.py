@@ -3,7 +3,8 @@
 An agent (a service-centre clerk) files applications, lists produce and sets basic-phone PINs
 for people who cannot do it alone. None of that may happen on behalf of someone who is not
 there: before it, the person proves they are present with a one-time code sent to their own
-phone (accounts.codes; the agent types it back) or by typing their PIN on the agent's device.
+phone (accounts.codes; the agent types it back) or by typing their PIN on the agent's device
+(accounts.pins.confirm_presence, which knows PINs and records the proof here).
 The proof lasts PRESENCE_MINUTES and is recorded (PresenceCheck), so every act has who vouched
 for it and how.
 """
@@ -17,7 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from marketplace.accounts import codes, pins
+from marketplace.accounts import codes
 from marketplace.accounts.models import PresenceCheck, Role, User
 from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, PermissionDenied
@@ -51,7 +52,8 @@ def send_code(agent: User, person: User) -> None:
     ))
 
 
-def _record(agent: User, person: User, method: str) -> PresenceCheck:
+def record_presence(agent: User, person: User, method: str) -> PresenceCheck:
+    """The person proved they are with the agent (by `method`: "code", or "pin" from accounts.pins)."""
     now = utcnow()
     check = PresenceCheck(agent_id=agent.id, person_id=person.id, method=method, confirmed_at=now, expires_at=now + _lasts())
     db.session.add(check)
@@ -62,20 +64,7 @@ def _record(agent: User, person: User, method: str) -> PresenceCheck:
 def confirm_with_code(agent: User, person: User, code: str) -> PresenceCheck:
     require_role(agent, Role.AGENT)
     codes.redeem(person, codes.PRESENCE, agent, code)
-    return _record(agent, person, "code")
-
-
-def confirm_with_pin(agent: User, person: User, pin: str) -> PresenceCheck:
-    """The person types their PIN on the agent's device (wrong tries count towards its lockout)."""
-    require_role(agent, Role.AGENT)
-    if agent.id == person.id:
-        raise DomainError(_l("You do not need a code to act for yourself."), field="pin")
-    try:
-        pins.check_pin(person, pin)
-    except DomainError as error:
-        error.field = "pin"  # shown on the PIN field; a lockout stays a PinLocked
-        raise
-    return _record(agent, person, "pin")
+    return record_presence(agent, person, "code")
 
 
 def current_check(agent: User, person: User) -> Optional[PresenceCheck]:

@@ -251,7 +251,7 @@ def agent_presence(person_id: int):
                 presence.send_code(current_user, person)
                 flash(_("A code was sent to their phone. Ask them to read it to you."), "success")
             elif form.pin.data:
-                presence.confirm_with_pin(current_user, person, form.pin.data)
+                pins.confirm_presence(current_user, person, form.pin.data)
                 flash(_("Thank you: you may act for them for the next %(minutes)d minutes.", minutes=current_app.config["PRESENCE_MINUTES"]), "success")
             else:
                 presence.confirm_with_code(current_user, person, form.code.data or "")

@@ -186,11 +186,11 @@ def test_presence_by_pin_counts_wrong_tries_towards_the_lockout(places, db):
     pins.set_pin(resident, resident, "4826")
     for _ in range(2):
         with pytest.raises(DomainError):
-            presence.confirm_with_pin(agent, resident, "9999")
+            pins.confirm_presence(agent, resident, "9999")
     with pytest.raises(pins.PinLocked):
-        presence.confirm_with_pin(agent, resident, "9999")
+        pins.confirm_presence(agent, resident, "9999")
     with pytest.raises(pins.PinLocked):
-        presence.confirm_with_pin(agent, resident, "4826")  # locked: even the right PIN waits
+        pins.confirm_presence(agent, resident, "4826")  # locked: even the right PIN waits
     assert not presence.is_present(agent, resident)
 
 
