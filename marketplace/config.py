@@ -105,6 +105,8 @@ class BaseConfig:
     JOB_RETRY_INTERVALS: tuple[int, ...] = (30, 120, 600, 1800)  # seconds before each new try of a failed job
     JOB_TIMEOUT_SECONDS = 120
     OUTBOX_LEASE_SECONDS = 300  # a message claimed longer ago than this was abandoned by a dead worker
+    SWEEP_AFTER_SECONDS = 120  # work waiting longer than this for its job is queued again by the sweep
+    JOB_SCHEDULE_SECONDS: dict[str, int] = {}  # job name -> seconds, overriding core.jobs.SCHEDULE
 
 
 class DevelopmentConfig(BaseConfig):
@@ -169,6 +171,10 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         settings[key] = _env(key, getattr(cls, key), environ)
     settings["AT_USERNAME"] = _env("AT_USERNAME", cls.AT_USERNAME, environ)
     settings["LOG_FORMAT"] = _env("LOG_FORMAT", cls.LOG_FORMAT, environ)
+    settings["SWEEP_AFTER_SECONDS"] = int(_env("SWEEP_AFTER_SECONDS", str(cls.SWEEP_AFTER_SECONDS), environ))
+    # "jobs.sweep=60,orders.expire_unpaid=300"
+    settings["JOB_SCHEDULE_SECONDS"] = {name.strip(): int(seconds) for name, _, seconds in (
+        part.partition("=") for part in (_env("JOB_SCHEDULE_SECONDS", "", environ) or "").split(",") if "=" in part)}
     metrics_from = _env("METRICS_ALLOWED_ADDRESSES", "", environ) or ""
     if metrics_from:
         settings["METRICS_ALLOWED_ADDRESSES"] = tuple(a.strip() for a in metrics_from.split(",") if a.strip())

@@ -20,7 +20,9 @@ power this project does not use.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from datetime import timedelta
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -191,22 +193,55 @@ def sweeper(function: Callable[[], int]) -> Callable[[], int]:
     return function
 
 
-@job("jobs.sweep")
+SWEEP_JOB = "jobs.sweep"
+
+
+@job(SWEEP_JOB)
 def sweep() -> int:
     """Queue again what waited too long: an enqueue that failed because Redis was down is not lost."""
-    return sum(function() for function in _sweepers)
+    older_than = timedelta(seconds=current_app.config["SWEEP_AFTER_SECONDS"])
+    return sum(function(older_than) for function in _sweepers)
+
+
+every(60, SWEEP_JOB)  # what README and docs/deploy.md promise: nobody runs `flask jobs sweep` by hand
 
 
 def run_scheduler(app: Flask) -> None:
-    """`flask jobs scheduler`: RQ's cron scheduler enqueues SCHEDULE's jobs. Run one per deployment;
-    a second would only enqueue idempotent jobs twice."""
+    """`flask jobs scheduler`: RQ's cron scheduler enqueues SCHEDULE's jobs, and the same process
+    moves retries whose back-off is over from RQ's scheduled registry back to the queue. Run one
+    per deployment; a second would only enqueue idempotent jobs twice. `JOB_SCHEDULE_SECONDS`
+    (name -> seconds) overrides an interval (tests run the sweep every few seconds)."""
     from rq.cron import CronScheduler
 
     scheduler = CronScheduler(connection=redis_connection(), logging_level="INFO")
+    overrides = app.config.get("JOB_SCHEDULE_SECONDS") or {}
     for name, seconds in SCHEDULE.items():
-        scheduler.register(perform, app.config["JOB_QUEUE"], args=(name,), interval=seconds,
+        scheduler.register(perform, app.config["JOB_QUEUE"], args=(name,), interval=overrides.get(name, seconds),
                            job_timeout=app.config["JOB_TIMEOUT_SECONDS"], name=name)
-    scheduler.start()
+    stop = threading.Event()
+    mover = threading.Thread(target=_move_due_retries, args=(app.config["JOB_QUEUE"], stop), name="retries", daemon=True)
+    mover.start()
+    try:
+        scheduler.start()
+    finally:
+        stop.set()
+
+
+def _move_due_retries(queue_name: str, stop: threading.Event, every_seconds: float = 1.0) -> None:
+    """RQ's scheduler loop without its fork: a worker's `with_scheduler` forks a child that outlived a
+    worker killed with SIGKILL (holding the scheduler lock for 17 minutes), so workers run without
+    one and this thread, which dies with the scheduler process, does the child's work."""
+    from rq.scheduler import RQScheduler
+
+    mover = RQScheduler([queue_name], connection=redis_connection())
+    while not stop.is_set():
+        try:
+            if mover.acquire_locks():
+                mover.enqueue_scheduled_jobs()
+        except Exception:  # Redis away for a moment: try again on the next tick
+            log.exception("could not move due retries of %s", queue_name)
+        stop.wait(every_seconds)
+    mover.release_locks()
 
 
 _observers: list[Callable[[str, str, float], None]] = []
@@ -233,7 +268,7 @@ def run_worker(app: Flask, burst: bool = False) -> None:
     if not app.config.get("REDIS_URL"):
         raise RuntimeError("REDIS_URL is not set: jobs run inline in the app, there is nothing for a worker to do.")
     worker = SimpleWorker([queue()], connection=redis_connection())
-    # with_scheduler: retries wait out their back-off in RQ's scheduled registry, and a worker
-    # moves them back to the queue when due.
-    worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    # No scheduler child (it would outlive a killed worker): retries waiting out their back-off are
+    # moved back to the queue by `flask jobs scheduler` (run_scheduler).
+    worker.work(burst=burst, with_scheduler=False, logging_level="INFO")
 

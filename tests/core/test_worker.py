@@ -160,3 +160,70 @@ def test_a_worker_killed_mid_job_leaves_the_job_to_run_exactly_once(db, on_redis
     queue().enqueue(jobs.perform, notifications.DELIVER_JOB, message.id)
     worker()
     assert gateway.messages_to(person.phone) == ["Your order is ready"]
+
+
+def test_the_scheduler_sweeps_what_was_recorded_while_redis_was_down_with_nobody_acting(app, db, own_redis, monkeypatch,
+                                                                                      database_url, tmp_path):
+    """Issue 18: the sweep is scheduled. Redis (the test's own) is down when the request commits: the
+    message is recorded, not lost; Redis returns; the scheduler and a worker deliver it, and nobody
+    runs `flask jobs sweep`."""
+    gateway, server = start_fake_gateway()
+    queue_name = f"test-{uuid.uuid4().hex[:12]}"
+    settings = {"REDIS_URL": own_redis.url, "JOB_QUEUE": queue_name, "NOTIFICATION_SMS_BACKEND": "africastalking",
+                "AT_SMS_URL": gateway.url, "AT_API_KEY": "test-key"}
+    for key, value in settings.items():
+        monkeypatch.setitem(app.config, key, value)
+    own_redis.stop()
+    person = factories.user("Recorded While Down")
+    message = _tell(db, person, "Your order is ready")
+    assert message.status is OutboxStatus.PENDING  # the request succeeded; its job could not be queued
+    own_redis.start()
+    env = {**os.environ, **settings, "APP_MODE": "testing", "SECRET_KEY": "test-secret", "DATABASE_URL": database_url,
+           "FLASK_APP": "wsgi", "PYTHONUNBUFFERED": "1", "SWEEP_AFTER_SECONDS": "0", "JOB_SCHEDULE_SECONDS": "jobs.sweep=1",
+           "MEDIA_ROOT": app.config["MEDIA_ROOT"], "PRIVATE_MEDIA_ROOT": app.config["PRIVATE_MEDIA_ROOT"]}
+    processes = []
+    try:
+        for name, command in (("scheduler", ["jobs", "scheduler"]), ("worker", ["worker"])):
+            with (tmp_path / f"{name}.log").open("w") as output:
+                processes.append(subprocess.Popen([sys.executable, "-m", "flask", *command], cwd=PROJECT_ROOT, env=env,
+                                                  stdout=output, stderr=subprocess.STDOUT, start_new_session=True))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not gateway.messages_to(person.phone):
+            time.sleep(0.3)
+        assert gateway.messages_to(person.phone) == ["Your order is ready"], (tmp_path / "scheduler.log").read_text()[-2000:]
+        time.sleep(2.5)  # more sweeps run: none sends it again
+        db.session.rollback()
+        db.session.refresh(message)
+        assert message.status is OutboxStatus.SENT and gateway.messages_to(person.phone) == ["Your order is ready"]
+    finally:
+        for process in processes:
+            _kill_group(process)
+        server.shutdown()
+
+
+def test_a_worker_runs_no_scheduler_child_that_could_outlive_it(app, own_redis, monkeypatch, database_url, tmp_path):
+    """Issue 18: RQ's `with_scheduler` forks a child that outlived a worker killed with SIGKILL and kept
+    the scheduler lock. Workers now run without it; the scheduler process moves due retries."""
+    import psutil
+    import redis
+
+    queue_name = f"test-{uuid.uuid4().hex[:12]}"
+    env = {**os.environ, "REDIS_URL": own_redis.url, "JOB_QUEUE": queue_name, "APP_MODE": "testing", "SECRET_KEY": "x",
+           "DATABASE_URL": database_url, "FLASK_APP": "wsgi", "PYTHONUNBUFFERED": "1"}
+    with (tmp_path / "worker.log").open("w") as output:
+        worker = subprocess.Popen([sys.executable, "-m", "flask", "worker"], cwd=PROJECT_ROOT, env=env, stdout=output,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        connection = redis.Redis.from_url(own_redis.url)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not connection.keys("rq:worker:*"):
+            time.sleep(0.2)
+        assert connection.keys("rq:worker:*"), (tmp_path / "worker.log").read_text()
+        time.sleep(1.5)  # long enough for a scheduler child to have started
+        assert psutil.Process(worker.pid).children(recursive=True) == []
+        assert connection.keys("rq:scheduler-lock:*") == []
+        worker.kill()
+        worker.wait()
+        assert connection.keys("rq:scheduler-lock:*") == []  # nothing left holding it
+    finally:
+        _kill_group(worker)
