@@ -9,7 +9,7 @@ here under their own names.
 from __future__ import annotations
 
 import logging
-from typing import Callable, Protocol
+from typing import Callable, Optional, Protocol
 
 from flask import current_app
 
@@ -19,8 +19,9 @@ log = logging.getLogger("marketplace.notifications")
 
 
 class ChannelBackend(Protocol):
-    def deliver(self, message: OutboxMessage) -> None:
-        """Send the message or raise; the outbox records the outcome."""
+    def deliver(self, message: OutboxMessage) -> Optional[str]:
+        """Send the message or raise; the outbox records the outcome (and the provider's message id,
+        when the backend returns one)."""
 
 
 class LogBackend:

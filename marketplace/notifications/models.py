@@ -45,6 +45,8 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[Optional[datetime]] = mapped_column()
     claimed_at: Mapped[Optional[datetime]] = mapped_column()  # when a delivery job took it
+    # The gateway's id for what it accepted (Africa's Talking's messageId): proof that it went out.
+    provider_message_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class InboxMessage(db.Model):

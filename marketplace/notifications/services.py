@@ -132,7 +132,7 @@ def deliver_job(message_id: int) -> None:
     # when it is not set, through NOTIFICATION_CHANNEL_BACKEND.
     name = current_app.config.get("NOTIFICATION_SMS_BACKEND") if message.channel is Channel.SMS else None
     try:
-        get_backend(name or current_app.config["NOTIFICATION_CHANNEL_BACKEND"]).deliver(message)
+        provider_id = get_backend(name or current_app.config["NOTIFICATION_CHANNEL_BACKEND"]).deliver(message)
     except Exception as exc:  # any backend failure must leave the message visible and retryable
         message.status = OutboxStatus.FAILED
         message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -141,6 +141,7 @@ def deliver_job(message_id: int) -> None:
         raise RetryLater(message.last_error) from exc
     message.status = OutboxStatus.SENT
     message.sent_at = utcnow()
+    message.provider_message_id = str(provider_id or "")[:64]
     if message.holds_secret:
         message.body = ""  # delivered: the secret now lives only on the person's phone or in their mailbox
     db.session.commit()  # last_error stays: the history of a message sent at the second try
@@ -156,14 +157,26 @@ def interrupted(message: OutboxMessage) -> bool:
 ADMIN = "admin"  # accounts' Role.ADMIN, named by value: notifications sit below accounts
 
 
-def retry(actor: Actor, message_id: int) -> OutboxMessage:
-    """An admin sends a failed or interrupted message again (recorded on the row's error line)."""
+class MayHaveArrived(DomainError):
+    """An interrupted message was perhaps delivered: sending it again may send it twice."""
+
+
+def retry(actor: Actor, message_id: int, *, checked_with_recipient: bool = False) -> OutboxMessage:
+    """An admin sends a failed or interrupted message again (recorded on the row's error line).
+
+    An interrupted message was handed to the gateway by a worker that died before it heard back: it
+    may have arrived. It is sent again only when the admin says they checked with the recipient, and
+    never when the gateway's id shows it was accepted."""
     require_role(actor, ADMIN)
     message = db.session.get(OutboxMessage, message_id)
     if message is None:
         raise NotFound(_l("This message does not exist."))
     if not (message.status is OutboxStatus.FAILED or interrupted(message)):
         raise DomainError(_l("Only a failed or interrupted message can be sent again."))
+    if message.provider_message_id:
+        raise DomainError(_l("The gateway accepted this message (its id is recorded): it is not sent again."))
+    if interrupted(message) and not checked_with_recipient:
+        raise MayHaveArrived(_l("This message may have arrived. Ask the recipient first; send it again only if it did not."))
     message.status = OutboxStatus.PENDING
     message.last_error = f"{message.last_error} [sent again by user {actor.id} at {utcnow():%Y-%m-%d %H:%M} UTC]".strip()[:2000]
     enqueue(DELIVER_JOB, message.id)

@@ -36,7 +36,7 @@ def admin_outbox():
 @role_required(Role.ADMIN)
 def retry_message(message_id: int):
     try:
-        services.retry(current_user, message_id)
+        services.retry(current_user, message_id, checked_with_recipient=request.form.get("checked") == "yes")
     except NotFound:
         abort(404)
     except DomainError as error:

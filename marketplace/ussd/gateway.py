@@ -120,5 +120,5 @@ def get_gateway() -> Gateway:
 class GatewaySmsBackend:
     """The outbox's SMS backend (NOTIFICATION_SMS_BACKEND=africastalking)."""
 
-    def deliver(self, message: OutboxMessage) -> None:
-        get_gateway().send_sms(message.recipient, message.body)  # bodies are whole sentences; subjects are for email
+    def deliver(self, message: OutboxMessage) -> str:
+        return get_gateway().send_sms(message.recipient, message.body)  # bodies are whole sentences; subjects are for email

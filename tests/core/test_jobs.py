@@ -136,7 +136,10 @@ def test_a_message_whose_worker_died_while_sending_is_not_sent_again_by_itself(d
     admin = factories.with_role(Role.ADMIN)
     login(admin)
     assert "it may have arrived" in client.get("/admin/outbox").get_data(as_text=True)
-    notifications.retry(admin, message.id)
+    # Issue 18: one click does not send it twice: the admin is asked, and says they checked first.
+    page = client.post(f"/admin/outbox/{message.id}/retry", follow_redirects=True).get_data(as_text=True)
+    assert "This message may have arrived. Ask the recipient first" in page and recording.sent == []
+    assert client.post(f"/admin/outbox/{message.id}/retry", data={"checked": "yes"}).status_code == 302
     assert recording.sent == [message.id]
     fresh = OutboxMessage(user_id=person.id, kind="order_ready", channel="sms", recipient=person.phone, locale="en", body="Hi",
                           status=OutboxStatus.SENDING, attempts=1, claimed_at=utcnow())
@@ -216,3 +219,24 @@ def test_a_job_logs_with_the_id_of_the_request_that_queued_it(app, db, monkeypat
     monkeypatch.setattr(rq, "get_current_job", lambda: CurrentJob())
     jobs.perform("tests.log_line")
     assert seen == ["req-42"]
+
+
+def test_a_message_the_gateway_accepted_keeps_its_id_and_is_never_sent_again(db, app, monkeypatch):
+    """Issue 18: where the gateway gives a message id, it is recorded, and it settles any doubt."""
+    from marketplace.notifications import channels
+
+    class Gateway:
+        def deliver(self, message):
+            return "ATXid_42"
+
+    monkeypatch.setitem(channels.BACKENDS, "ids", Gateway)
+    monkeypatch.setitem(app.config, "NOTIFICATION_CHANNEL_BACKEND", "ids")
+    person, admin = factories.user("Gathoni"), factories.with_role(Role.ADMIN)
+    notifications.notify_user(person, "order_ready", lambda: ("", "Ready"))
+    db.session.commit()
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.user_id == person.id))
+    assert message.status is OutboxStatus.SENT and message.provider_message_id == "ATXid_42"
+    message.status, message.claimed_at = OutboxStatus.SENDING, utcnow() - timedelta(hours=1)  # as if interrupted after
+    db.session.commit()
+    with pytest.raises(DomainError, match="accepted"):
+        notifications.retry(admin, message.id, checked_with_recipient=True)
