@@ -60,6 +60,10 @@ class BaseConfig:
     # X-Forwarded-Proto are believed, one hop each (werkzeug's ProxyFix). Empty: no proxy is trusted.
     TRUSTED_PROXIES: tuple[str, ...] = ()
     RATELIMIT_ENABLED = True
+    # With Redis away, limits are counted in each process instead (Flask-Limiter's fallback), and a
+    # limit check that cannot reach Redis is given up quickly.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     WTF_CSRF_ENABLED = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -32,8 +32,9 @@ cache = Cache()
 
 def init_app(app: Flask) -> None:
     redis_url = app.config.get("REDIS_URL")
-    config = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url,
-                                                                "CACHE_KEY_PREFIX": app.config.get("CACHE_KEY_PREFIX", "vs:")} if redis_url \
+    # Short timeouts: a cache that does not answer at once is skipped, not waited for.
+    config = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url, "CACHE_OPTIONS": dict(REDIS_TIMEOUTS),
+              "CACHE_KEY_PREFIX": app.config.get("CACHE_KEY_PREFIX", "vs:")} if redis_url \
         else {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000}
     config["CACHE_DEFAULT_TIMEOUT"] = app.config.get("PUBLIC_PAGE_CACHE_SECONDS", 30)
     cache.init_app(app, config=config)
@@ -52,6 +53,27 @@ def _no_store_for_signed_in_people(response):
     response.headers["Cache-Control"] = "private, no-store"
     response.headers.pop("Expires", None)
     return response
+
+
+#: Redis is an accelerator here, never a dependency of reading: an operation that takes longer
+#: than this is given up and the page is built as if the cache were empty.
+REDIS_TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+
+
+def _get(key: str) -> object:
+    """The cached value, or None when it is absent or the cache cannot be reached."""
+    try:
+        return cache.get(key)
+    except Exception as error:  # redis' ConnectionError, TimeoutError…: the cache is down, the site is not
+        current_app.logger.warning("cache unreachable, reading %s without it: %s", key.split(":", 1)[0], error)
+        return None
+
+
+def _set(key: str, value: object, timeout: int) -> None:
+    try:
+        cache.set(key, value, timeout=timeout)
+    except Exception as error:
+        current_app.logger.warning("cache unreachable, %s not kept: %s", key.split(":", 1)[0], error)
 
 
 def _cacheable_request() -> bool:
@@ -73,14 +95,14 @@ def public_page(version: Callable[[], object], on_hit: Optional[Callable[..., No
             if not _cacheable_request():
                 return view(*args, **kwargs)
             key = f"page:{request.endpoint}:{version()}:{get_locale()}:{request.full_path}"
-            body = cache.get(key)
+            body = _get(key)
             if body is not None:
                 if on_hit is not None:
                     on_hit(**kwargs)
                 return Response(body, mimetype="text/html")
             response = make_response(view(*args, **kwargs))
             if response.status_code == 200 and not session.modified:
-                cache.set(key, response.get_data(), timeout=current_app.config["PUBLIC_PAGE_CACHE_SECONDS"])
+                _set(key, response.get_data(), current_app.config["PUBLIC_PAGE_CACHE_SECONDS"])
             return response
 
         return wrapped
@@ -94,12 +116,12 @@ def fragment(namespace: str, key: str, build: Callable[[], object]) -> object:
     seconds = current_app.config.get("FRAGMENT_CACHE_SECONDS", 0)
     if seconds <= 0:
         return build()
-    full_key = f"fragment:{namespace}:{cache.get(f'generation:{namespace}') or 0}:{key}"
-    hit = cache.get(full_key)
+    full_key = f"fragment:{namespace}:{_get(f'generation:{namespace}') or 0}:{key}"
+    hit = _get(full_key)
     if hit is not None:
         return hit[0]  # wrapped, so a cached None is a hit too
     value = build()
-    cache.set(full_key, (value,), timeout=seconds)
+    _set(full_key, (value,), seconds)
     return value
 
 

@@ -133,20 +133,25 @@ def _send_to_queue(pending: PendingJob) -> None:
             meta={"request_id": pending.request_id},
             description=f"{pending.name}{pending.args!r}",
         )
-    except Exception:
+    except Exception as error:
         # Redis is unreachable: the work is recorded in the database (an outbox row, a certificate
-        # without its file) and the sweep command (`flask jobs sweep`, from cron) queues it again.
-        log.exception("could not queue job %s%r; the sweep will pick it up", pending.name, pending.args)
+        # without its file) and the scheduled sweep queues it again. One line, not a traceback per
+        # request for as long as Redis is away.
+        log.warning("could not queue job %s%r (%s: %s); the sweep will pick it up", pending.name, pending.args,
+                    type(error).__name__, error)
 
 
-def redis_connection():
+def redis_connection(*, for_worker: bool = False):
+    """The app's connection gives up quickly (a request must not wait on a Redis that is away: the
+    work is recorded for the sweep); a worker's waits on its blocking dequeue as RQ expects."""
     from redis import Redis
 
     connections = current_app.extensions.setdefault("job_redis", {})
     url = current_app.config["REDIS_URL"]
-    if url not in connections:
-        connections[url] = Redis.from_url(url)
-    return connections[url]
+    if (url, for_worker) not in connections:
+        options = {} if for_worker else {"socket_connect_timeout": 1, "socket_timeout": 2}
+        connections[(url, for_worker)] = Redis.from_url(url, **options)
+    return connections[(url, for_worker)]
 
 
 def queue():
@@ -213,7 +218,7 @@ def run_scheduler(app: Flask) -> None:
     (name -> seconds) overrides an interval (tests run the sweep every few seconds)."""
     from rq.cron import CronScheduler
 
-    scheduler = CronScheduler(connection=redis_connection(), logging_level="INFO")
+    scheduler = CronScheduler(connection=redis_connection(for_worker=True), logging_level="INFO")
     overrides = app.config.get("JOB_SCHEDULE_SECONDS") or {}
     for name, seconds in SCHEDULE.items():
         scheduler.register(perform, app.config["JOB_QUEUE"], args=(name,), interval=overrides.get(name, seconds),
@@ -233,7 +238,7 @@ def _move_due_retries(queue_name: str, stop: threading.Event, every_seconds: flo
     one and this thread, which dies with the scheduler process, does the child's work."""
     from rq.scheduler import RQScheduler
 
-    mover = RQScheduler([queue_name], connection=redis_connection())
+    mover = RQScheduler([queue_name], connection=redis_connection(for_worker=True))
     while not stop.is_set():
         try:
             if mover.acquire_locks():
@@ -263,11 +268,12 @@ def _observe(name: str, outcome: str, seconds: float) -> None:
 
 def run_worker(app: Flask, burst: bool = False) -> None:
     """`flask worker`: take jobs from JOB_QUEUE until stopped (or, with burst, until it is empty)."""
-    from rq import SimpleWorker
+    from rq import Queue, SimpleWorker
 
     if not app.config.get("REDIS_URL"):
         raise RuntimeError("REDIS_URL is not set: jobs run inline in the app, there is nothing for a worker to do.")
-    worker = SimpleWorker([queue()], connection=redis_connection())
+    connection = redis_connection(for_worker=True)
+    worker = SimpleWorker([Queue(app.config["JOB_QUEUE"], connection=connection)], connection=connection)
     # No scheduler child (it would outlive a killed worker): retries waiting out their back-off are
     # moved back to the queue by `flask jobs scheduler` (run_scheduler).
     worker.work(burst=burst, with_scheduler=False, logging_level="INFO")

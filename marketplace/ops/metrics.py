@@ -65,15 +65,18 @@ class JobMetrics:
         waiting = GaugeMetricFamily("village_job_queue", "Jobs waiting, running, scheduled for a retry and failed for good",
                                     labels=["state"])
         if current_app.config.get("REDIS_URL"):
-            for field, value in jobs.redis_connection().hgetall(JOB_COUNTS_KEY).items():
-                name, outcome = field.decode().rsplit("|", 1)
-                if outcome != "seconds":
-                    finished.add_metric([name, outcome], float(value))
-            queue = jobs.queue()
-            waiting.add_metric(["queued"], queue.count)
-            waiting.add_metric(["started"], queue.started_job_registry.count)
-            waiting.add_metric(["scheduled"], queue.scheduled_job_registry.count)
-            waiting.add_metric(["failed"], queue.failed_job_registry.count)
+            try:
+                for field, value in jobs.redis_connection().hgetall(JOB_COUNTS_KEY).items():
+                    name, outcome = field.decode().rsplit("|", 1)
+                    if outcome != "seconds":
+                        finished.add_metric([name, outcome], float(value))
+                queue = jobs.queue()
+                waiting.add_metric(["queued"], queue.count)
+                waiting.add_metric(["started"], queue.started_job_registry.count)
+                waiting.add_metric(["scheduled"], queue.scheduled_job_registry.count)
+                waiting.add_metric(["failed"], queue.failed_job_registry.count)
+            except Exception as error:  # Redis away: the scrape still answers, without the job figures
+                current_app.logger.warning("job metrics unavailable: %s", error)
         yield finished
         yield waiting
 
