@@ -12,6 +12,9 @@ from marketplace.opendata import services
 from marketplace.opendata.chart import trend_chart
 from marketplace.opendata.presentation import typical_price_hint
 from marketplace.core import params
+from marketplace.catalog.units import Unit
+
+UNIT_VALUES = frozenset(unit.value for unit in Unit)
 
 bp = Blueprint("opendata", __name__)
 
@@ -30,7 +33,7 @@ def price_trend():
     unit = request.args.get("unit", "")
     district = db.session.get(District, params.id_arg("district") or 0)
     region = db.session.get(Region, params.id_arg("region") or 0) if district is None else district.region
-    if category is None or region is None or not unit:
+    if category is None or region is None or unit not in UNIT_VALUES:  # "kg", not any text (the scan sent URLs)
         abort(404)
     cells = services.trend(category.id, unit, district.id if district else None, region.id)
     chart = trend_chart(cells, utcnow().date(), services.TREND_DAYS)
