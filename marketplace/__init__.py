@@ -93,6 +93,7 @@ def _import_models() -> None:
     """Every domain's tables must be known before Alembic compares them with the database."""
     from marketplace.accounts import models as _accounts  # noqa: F401
     from marketplace.catalog import models as _catalog  # noqa: F401
+    from marketplace.core import idempotency as _idempotency  # noqa: F401  (form_submissions)
     from marketplace.catalog import search as _search  # noqa: F401  (its table events create the search index)
     from marketplace.egov import models as _egov  # noqa: F401
     from marketplace.notifications import models as _notifications  # noqa: F401
@@ -236,8 +237,22 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(500)
     def internal_error(error):
-        db.session.rollback()
-        return render_template("errors/500.html", error=error), 500
+        """Rendered without the database, which may be what failed: the page is drawn for an
+        anonymous visitor (no user to load), and if even that fails, a plain page still answers."""
+        from flask import g
+        from flask_login import AnonymousUserMixin
+
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001  (the connection itself may be gone)
+            pass
+        g._login_user = AnonymousUserMixin()
+        try:
+            return render_template("errors/500.html", error=error), 500
+        except Exception:  # noqa: BLE001
+            app.logger.exception("the error page itself failed")
+            return ("<!doctype html><title>Village Square</title><h1>Something went wrong</h1>"
+                    "<p>Please try again in a moment.</p>"), 500
 
 
 def _register_template_helpers(app: Flask) -> None:

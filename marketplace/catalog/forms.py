@@ -3,7 +3,7 @@ parses them exactly (no floats) and explains what is wrong."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marketplace.core.forms import Form
+from marketplace.core.forms import Form, OnceForm
 from wtforms import BooleanField, DateField, HiddenField, MultipleFileField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -12,7 +12,7 @@ from marketplace.accounts.forms import optional_int
 DECIMAL_KEYPAD = {"inputmode": "decimal", "autocomplete": "off"}
 
 
-class ListingForm(Form):
+class ListingForm(OnceForm):
     photos = MultipleFileField(
         _l("Photos (up to 5)"), description=_l("Take them with your phone's camera. Good light sells."),
         render_kw={"accept": "image/*", "capture": "environment", "multiple": True},

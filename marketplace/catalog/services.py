@@ -35,6 +35,7 @@ from marketplace.core.urls import external_url, site_path
 from marketplace.extensions import db
 from marketplace.notifications.services import notify_user
 from marketplace.accounts import codes, presence
+from marketplace.core import idempotency
 
 MAX_PHOTOS = 5
 MAX_PRICE_MINOR = 10_000_000_00  # a sanity bound that catches a farmer typing the phone number into the price
@@ -263,9 +264,14 @@ def require_may_sell(farmer: User) -> None:
     codes.require_confirmed_phone(farmer)
 
 
-def create_listing(actor: User, farmer: User, data: ListingInput) -> Listing:
+def create_listing(actor: User, farmer: User, data: ListingInput, submission_key: str | None = None) -> Listing:
+    """One listing per submission of the form (`submission_key`, core.idempotency)."""
     _require_can_list_for(actor, farmer)
     require_may_sell(farmer)
+    actor_id = actor.id
+    earlier = idempotency.claim(actor_id, "listing", submission_key)
+    if earlier:
+        return db.session.get(Listing, int(earlier))
     # An agent's uploads stay theirs until attached to the farmer's listing.
     clean = _clean(data, photo_owner_ids={farmer.id, actor.id})
     if data.publish and clean["stock"] == 0:
@@ -279,6 +285,7 @@ def create_listing(actor: User, farmer: User, data: ListingInput) -> Listing:
     if data.publish:
         _transition(listing, actor, ListingStatus.ACTIVE)
     search.index_listing(listing)
+    idempotency.done(actor_id, "listing", submission_key, listing.id)
     if actor.id != farmer.id:
         _tell_farmer_an_agent_listed(listing, actor)
     db.session.commit()

@@ -223,7 +223,7 @@ def new_listing():
         return _render_listing_form(_form_from_input(data), farmer)
     form = ListingForm()
     _populate_choices(form)
-    listing = _save_listing_form(form, lambda data: services.create_listing(current_user, farmer, data))
+    listing = _save_listing_form(form, lambda data: services.create_listing(current_user, farmer, data, form.submission_key.data))
     if listing is not None:
         flash(_("Your listing is on sale.") if listing.status is ListingStatus.ACTIVE else _("Your listing is saved."), "success")
         return redirect(url_for("catalog.listing_detail", listing_id=listing.id))

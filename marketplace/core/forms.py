@@ -10,6 +10,9 @@ from flask import current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms.i18n import messages_path
+from wtforms import HiddenField
+
+from marketplace.core.idempotency import new_key
 
 
 def _translations():
@@ -48,3 +51,11 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return FORM_MESSAGES
+
+
+class OnceForm(Form):
+    """A form that creates something: it carries a key issued with the form, so the service makes
+    one thing however often the form is sent (core.idempotency). The key survives a re-render with
+    errors, because it is posted back."""
+
+    submission_key = HiddenField(default=new_key)

@@ -80,6 +80,17 @@ class JobSession(Session):
         if self.info.get(_PENDING) and not self.info.get(_DISPATCHING):
             _dispatch(self)
 
+    def commit_for_response(self) -> None:
+        """The last commit of a request whose answer must not fail once its work is committed (a
+        placed order): what is loaded stays loaded, so building the response (the signed-in person,
+        their language) reads nothing from a database that may have gone away meanwhile."""
+        expiring = self.expire_on_commit
+        self.expire_on_commit = False
+        try:
+            self.commit()
+        finally:
+            self.expire_on_commit = expiring
+
     def rollback(self) -> None:
         self.info.pop(_PENDING, None)
         super().rollback()
@@ -107,19 +118,23 @@ def _dispatch(session: JobSession) -> None:
 
 
 def _run_inline(session: JobSession, pending: PendingJob) -> None:
-    try:
-        JOBS[pending.name](*pending.args)
-    except RetryLater as exc:
-        # Inline there is no one to retry later: the job has recorded the failure for people to see.
-        session.rollback()
-        log.warning("job %s%r will not be retried inline: %s", pending.name, pending.args, exc)
-    except Exception:
-        session.rollback()
-        if current_app.testing:
-            raise
-        # The request that asked for the job has committed its work; a job's failure must not undo
-        # the page. The error goes to the log with the request id.
-        log.exception("inline job %s%r failed", pending.name, pending.args)
+    # A session of the job's own (a fresh app context), as on a worker: its commits and rollbacks
+    # never expire what the request has loaded, and jobs it asks for run when it commits.
+    with current_app.app_context():
+        job_session = _scoped_session()
+        try:
+            JOBS[pending.name](*pending.args)
+        except RetryLater as exc:
+            # Inline there is no one to retry later: the job has recorded the failure for people to see.
+            job_session.rollback()
+            log.warning("job %s%r will not be retried inline: %s", pending.name, pending.args, exc)
+        except Exception:
+            job_session.rollback()
+            if current_app.testing:
+                raise
+            # The request that asked for the job has committed its work; a job's failure must not undo
+            # the page. The error goes to the log with the request id.
+            log.exception("inline job %s%r failed", pending.name, pending.args)
 
 
 def _send_to_queue(pending: PendingJob) -> None:

@@ -211,6 +211,8 @@ def submit_application(actor: User, submission: Submission, *, declared: bool, p
     """Declaration made, every required answer given: the application gets its reference and goes to
     the department (or waits for its card fee)."""
     _require_editor(actor, submission)
+    if submission.status is not S.DRAFT and submission.reference:
+        raise AlreadySent(_l("This application was already sent; here it is."))
     _require_draft(submission)
     codes.require_confirmed_phone(submission.applicant)
     errors: dict[str, object] = {}
@@ -225,7 +227,16 @@ def submit_application(actor: User, submission: Submission, *, declared: bool, p
         errors["payment"] = _l("This service must be paid by card.")
     if errors:
         raise InvalidInput(errors)
-    submission.declared_at = utcnow()
+    # One send, however many tabs: claim the draft with a conditional UPDATE before taking a
+    # reference. A second send waits for the first's commit, then finds nothing to claim.
+    declared_at = utcnow()
+    claimed = db.session.execute(update(Submission).where(
+        Submission.id == submission.id, Submission.status == S.DRAFT, Submission.declared_at.is_(None),
+    ).values(declared_at=declared_at).execution_options(synchronize_session=False)).rowcount
+    if not claimed:
+        db.session.rollback()
+        raise AlreadySent(_l("This application was already sent; here it is."))
+    submission.declared_at = declared_at
     submission.reference = _next_reference(submission.eservice.department.code)
     submission.filed_by_id = actor.id
     submission.pays_at_office = bool(submission.fee_minor and pay_at_office)
@@ -233,8 +244,12 @@ def submit_application(actor: User, submission: Submission, *, declared: bool, p
         record(submission, actor, "declared", to=S.AWAITING_PAYMENT)
     else:
         _mark_submitted(submission, actor, "submitted")
-    db.session.commit()
+    db.session().commit_for_response()  # the page after it reads the reference and status already loaded
     return submission
+
+
+class AlreadySent(DomainError):
+    """A second send of the same application (another tab, a double tap): the first one counts."""
 
 
 def _mark_submitted(submission: Submission, actor: Optional[User], action: str) -> None:

@@ -206,6 +206,9 @@ def submit(key: str):
         abort(403)
     except InvalidInput as error:
         return _check_page(submission, form, {k: str(v) for k, v in error.errors.items()}, 422)
+    except services.AlreadySent as error:
+        flash(str(error.message), "info")
+        return redirect(url_for("egov.application", key=key))
     except DomainError as error:
         flash(str(error.message), "error")
         return redirect(url_for("egov.application", key=key))

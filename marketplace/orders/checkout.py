@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import User
 from marketplace.catalog.stock import reserve_stock
+from marketplace.core import idempotency
 from marketplace.core.errors import DomainError, InvalidInput
 from marketplace.core.urls import site_path
 from marketplace.extensions import db
@@ -106,13 +107,45 @@ def _validate_choices(view: cart.CartView, choices: dict[int, FarmerChoice]) -> 
     return clean
 
 
-def place_checkout(buyer: User, session: MutableMapping, choices: dict[int, FarmerChoice]) -> Checkout:
+CHECKOUT_FORM = "checkout"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the page after placing needs, computed before the commit: once the orders are committed,
+    nothing may fail the buyer's response (a reload after the commit could meet a database gone)."""
+
+    reference: str
+    card_payment_due: bool
+
+
+def outcome_of(checkout: Checkout) -> Outcome:
+    return getattr(checkout, "outcome", None) or Outcome(checkout.reference, needs_card_payment(checkout))
+
+
+def earlier_checkout(buyer: User, submission_key: str | None) -> Checkout | None:
+    """The checkout this form already made (a second tab, a double tap, a retried POST)."""
+    reference = idempotency.earlier_result(buyer.id, CHECKOUT_FORM, submission_key)
+    return db.session.scalar(select(Checkout).where(Checkout.reference == reference, Checkout.buyer_id == buyer.id)) \
+        if reference else None
+
+
+def place_checkout(buyer: User, session: MutableMapping, choices: dict[int, FarmerChoice],
+                   submission_key: str | None = None) -> Checkout:
+    """One submission of the checkout form (`submission_key`) places at most one checkout: a second
+    one gets the first one's checkout back, and no stock is taken twice."""
+    earlier = earlier_checkout(buyer, submission_key)
+    if earlier is not None:
+        return earlier
     view = cart.view_cart(buyer, session)
     if view.is_empty:
         raise DomainError(_l("Your cart is empty."))
     if view.has_problems:
         raise DomainError(_l("Some amounts in your cart need your attention first."))
     clean = _validate_choices(view, choices)
+    buyer_id = buyer.id
+    if idempotency.claim(buyer_id, CHECKOUT_FORM, submission_key) is not None:  # the other tab placed it meanwhile
+        return earlier_checkout(db.session.get(User, buyer_id), submission_key)
 
     # Every listing's row is locked in id order, as everywhere stock moves (catalog.stock), so two
     # checkouts sharing listings wait for each other instead of deadlocking.
@@ -151,13 +184,16 @@ def place_checkout(buyer: User, session: MutableMapping, choices: dict[int, Farm
         checkout.total_minor += order.total_minor
         db.session.add(order)
     db.session.flush()
+    idempotency.done(buyer.id, CHECKOUT_FORM, submission_key, checkout.reference)
     if not any(order.payment_method is PaymentMethod.CARD for order in checkout.orders):
         db.session.execute(db.delete(CartItem).where(CartItem.user_id == buyer.id))
         session.pop(cart.SESSION_KEY, None)
     for order in checkout.orders:
         if order.payment_method is PaymentMethod.ON_PICKUP:
             tell_farmer(order)  # card orders are announced when paid
-    db.session.commit()
+    # A plain attribute, not a column: it outlives the commit's expiry of the checkout's columns.
+    checkout.outcome = Outcome(checkout.reference, needs_card_payment(checkout))
+    db.session().commit_for_response()
     return checkout
 
 

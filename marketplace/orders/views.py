@@ -11,7 +11,10 @@ from marketplace.core.auth import role_required
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from marketplace.extensions import csrf
 from marketplace.orders import card_payments, cart, services
-from marketplace.orders.checkout import FarmerChoice, card_payments_enabled, needs_card_payment, pickup_slots_of, place_checkout
+from marketplace.core.idempotency import new_key
+from marketplace.orders.checkout import (
+    FarmerChoice, card_payments_enabled, earlier_checkout, outcome_of, pickup_slots_of, place_checkout,
+)
 from marketplace.orders.forms import QuantityForm
 from marketplace.orders.models import OrderStatus
 
@@ -69,6 +72,11 @@ def update_line(listing_id: int):
 @login_required
 def checkout():
     """One page: per farmer, pickup or delivery and how to pay; then place the order."""
+    submission_key = request.form.get("submission_key") or new_key()
+    if request.method == "POST":
+        earlier = earlier_checkout(current_user, submission_key)
+        if earlier is not None:  # this form was already sent (another tab, a second tap): show what it made
+            return _after_placing(earlier)
     view = cart.view_cart(current_user, session)
     if view.is_empty:
         return redirect(url_for("orders.view_cart"))
@@ -83,20 +91,26 @@ def checkout():
             ) for group in view.groups
         }
         try:
-            placed = place_checkout(current_user, session, choices)
+            placed = place_checkout(current_user, session, choices, submission_key)
         except InvalidInput as error:
             errors = {name: str(message) for name, message in error.errors.items()}
         except DomainError as error:
             flash(str(error.message), "error")
             return redirect(url_for("orders.view_cart"))
         else:
-            if needs_card_payment(placed):
-                return redirect(url_for("orders.pay", reference=placed.reference))
-            flash(_("Thank you! Your order is placed. The farmers have been told."), "success")
-            return redirect(url_for("orders.checkout_done", reference=placed.reference))
+            return _after_placing(placed)
     slots = {group.farmer.id: pickup_slots_of(group.farmer) for group in view.groups}
     return render_template("orders/checkout.html", cart=view, errors=errors, form=request.form, pickup_slots=slots,
-                           card_enabled=card_payments_enabled()), (422 if errors else 200)
+                           card_enabled=card_payments_enabled(), submission_key=submission_key), (422 if errors else 200)
+
+
+def _after_placing(placed):
+    # From what the service computed before its commit: no database read can fail this response.
+    outcome = outcome_of(placed)
+    if outcome.card_payment_due:
+        return redirect(url_for("orders.pay", reference=outcome.reference))
+    flash(_("Thank you! Your order is placed. The farmers have been told."), "success")
+    return redirect(url_for("orders.checkout_done", reference=outcome.reference))
 
 
 @bp.get("/checkout/<reference>/pay")

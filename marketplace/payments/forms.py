@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from marketplace.core.forms import Form
+from marketplace.core.forms import Form, OnceForm
 from wtforms import DateField, DecimalField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
-class ManualPayoutForm(Form):
+class ManualPayoutForm(OnceForm):
     amount = DecimalField(_l("Amount paid"), places=None, validators=[DataRequired(), NumberRange(min=0)])
     reference = StringField(_l("Mobile-money or bank reference"), validators=[DataRequired(), Length(max=64)])
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])

@@ -15,9 +15,11 @@ import stripe
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts import codes
 from marketplace.accounts.models import Role, User
+from marketplace.core import idempotency
 from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, InvalidInput
 from marketplace.core.money import Money
@@ -116,10 +118,17 @@ def reverse_transfer(farmer_id: int, reference: str) -> Optional[LedgerEntry]:
                          payment_id=transfer.payment_id, external_id=reversal.id, note=f"Stripe reversal {reversal.id}")
 
 
-def record_manual_payout(admin: User, farmer: User, amount: Money, payout_reference: str, note: str = "") -> LedgerEntry:
-    """An admin paid the farmer outside Stripe (mobile money, bank): the balance goes down by that much."""
+def record_manual_payout(admin: User, farmer: User, amount: Money, payout_reference: str, note: str = "",
+                         submission_key: str | None = None) -> LedgerEntry:
+    """An admin paid the farmer outside Stripe (mobile money, bank): the balance goes down by that much.
+    One entry per submission of the form, and per reference (the ledger's unique key)."""
     require_role(admin, Role.ADMIN)
     codes.require_confirmed_phone(farmer)
+    admin_id, farmer_id = admin.id, farmer.id
+    earlier = idempotency.claim(admin_id, "payout", submission_key)
+    if earlier:
+        return db.session.get(LedgerEntry, int(earlier))
+    farmer = db.session.get(User, farmer_id)
     errors: dict[str, object] = {}
     owed = ledger.balance(farmer.id, amount.currency)
     if amount.minor_units <= 0:
@@ -133,8 +142,13 @@ def record_manual_payout(admin: User, farmer: User, amount: Money, payout_refere
         errors["reference"] = _l("A payout with this reference is already recorded.")
     if errors:
         raise InvalidInput(errors)
-    entry = ledger.record(farmer.id, LedgerKind.MANUAL_PAYOUT, -amount.minor_units, amount.currency, payout_reference[:64],
-                          note=note.strip(), actor_id=admin.id)
+    try:
+        entry = ledger.record(farmer.id, LedgerKind.MANUAL_PAYOUT, -amount.minor_units, amount.currency, payout_reference[:64],
+                              note=note.strip(), actor_id=admin_id)
+    except IntegrityError:  # the same reference from another form at the same moment: it is recorded once
+        db.session.rollback()
+        raise InvalidInput({"reference": _l("A payout with this reference is already recorded.")}) from None
+    idempotency.done(admin_id, "payout", submission_key, entry.id)
     db.session.commit()
     return entry
 

@@ -112,7 +112,8 @@ def admin_farmer_payout(farmer_id: int):
             form.amount.errors = [_("Enter the amount with at most the currency's decimal places.")]
         else:
             try:
-                payouts.record_manual_payout(current_user, farmer, amount, form.reference.data, form.note.data or "")
+                payouts.record_manual_payout(current_user, farmer, amount, form.reference.data, form.note.data or "",
+                                             submission_key=form.submission_key.data)
             except InvalidInput as error:
                 for name, message in error.errors.items():
                     getattr(form, name).errors = [str(message)]

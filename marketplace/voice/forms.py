@@ -6,12 +6,12 @@ from wtforms import HiddenField, MultipleFileField, SelectField, StringField, Te
 from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.accounts.forms import optional_int
-from marketplace.core.forms import Form
+from marketplace.core.forms import Form, OnceForm
 from marketplace.voice.labels import CATEGORY_LABELS, STATUS_LABELS
 from marketplace.voice.services import MAX_COMMENT, MAX_DESCRIPTION
 
 
-class ReportForm(Form):
+class ReportForm(OnceForm):
     resident_phone = TelField(_l("Resident's phone number (when you file for someone)"), validators=[Optional(), Length(max=32)],
                               render_kw={"autocomplete": "off", "inputmode": "tel"})
     category = SelectField(_l("What is it about?"), validators=[DataRequired()])

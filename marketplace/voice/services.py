@@ -22,6 +22,7 @@ from marketplace.accounts.models import District, Role, User, Village
 from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from marketplace.core.images import process_photo
+from marketplace.core import idempotency
 from marketplace.core.storage import get_storage
 from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import site_path
@@ -119,7 +120,7 @@ def process_photos(files: list[bytes]) -> list[dict]:
     return processed
 
 
-def file_report(actor: User, data: ReportInput, reporter: Optional[User] = None) -> Report:
+def file_report(actor: User, data: ReportInput, reporter: Optional[User] = None, submission_key: Optional[str] = None) -> Report:
     """`actor` files for themselves, or an agent files for `reporter`."""
     if reporter is not None and reporter.id != actor.id:
         require_role(actor, Role.AGENT)
@@ -143,6 +144,10 @@ def file_report(actor: User, data: ReportInput, reporter: Optional[User] = None)
         errors["photos"] = _l("Add at most %(n)d photos.", n=MAX_PHOTOS)
     if errors:
         raise InvalidInput(errors)
+    actor_id = actor.id
+    earlier = idempotency.claim(actor_id, "report", submission_key)  # one report per submission of the form
+    if earlier:
+        return db.session.get(Report, int(earlier))
     report = Report(
         reporter_id=reporter.id, filed_by_id=actor.id, category=category, village_id=village.id,
         district_id=village.district_id, region_id=village.district.region_id, description=description,
@@ -157,6 +162,7 @@ def file_report(actor: User, data: ReportInput, reporter: Optional[User] = None)
     db.session.flush()
     db.session.add(ReportEvent(report_id=report.id, actor_id=actor.id, action="filed", to_status=R.RECEIVED.value,
                                reason="agent" if actor.id != reporter.id else ""))
+    idempotency.done(actor_id, "report", submission_key, report.id)
     db.session.commit()
     return report
 

@@ -72,7 +72,8 @@ def new_report():
                 reporter = _reporter(form)
                 report = services.file_report(current_user, services.ReportInput(
                     category=form.category.data, village_id=form.village_id.data,
-                    description=form.description.data or "", photos=photos), reporter=reporter)
+                    description=form.description.data or "", photos=photos), reporter=reporter,
+                    submission_key=form.submission_key.data)
             except DomainError as error:
                 db.session.rollback()
                 show_domain_error(form, error)

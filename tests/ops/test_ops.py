@@ -13,8 +13,12 @@ def test_liveness_and_readiness(client, app, monkeypatch, tmp_path):
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.get_json()["checks"] == {"database": "ok", "storage": "ok"}
     monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens there
+    degraded = client.get("/readyz")  # Redis only accelerates: the server still serves, and says so
+    assert degraded.status_code == 200 and degraded.get_json()["status"] == "degraded"
+    assert degraded.get_json()["checks"]["redis"].startswith("degraded")
+    monkeypatch.setattr("marketplace.ops.views._database", lambda: (_ for _ in ()).throw(ConnectionError("db down")))
     not_ready = client.get("/readyz")
-    assert not_ready.status_code == 503 and not_ready.get_json()["checks"]["redis"].startswith("unreachable")
+    assert not_ready.status_code == 503 and not_ready.get_json()["checks"]["database"].startswith("unreachable")
 
 
 def test_readiness_sees_redis_when_it_is_configured(client, app, monkeypatch, redis_url):

@@ -1,0 +1,80 @@
+"""One submission of a form makes at most one thing, however often it arrives.
+
+A form that creates something (a checkout, a listing, a report, a payout) carries a key issued with
+the form (`new_key`; Flask-WTF forms get it from `OnceForm`). The service claims the key inside its
+own transaction before creating anything: a unique constraint on (actor, kind, key) lets one
+transaction through; a second tab, a double tap or a retried POST waits for the first to commit,
+then finds its result and shows that instead of making another. A submission without a key (the
+USSD channel, tests of the rules) is not guarded this way.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketplace.core.timeutils import utcnow
+from marketplace.extensions import db
+
+_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+class FormSubmission(db.Model):
+    """A form's key, once used: what it made (`result`: a reference or id the owner domain reads)."""
+
+    __tablename__ = "form_submissions"
+    __table_args__ = (UniqueConstraint("actor_id", "kind", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(64))
+    result: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def new_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def usable(key: Optional[str]) -> bool:
+    return bool(key) and bool(_KEY.fullmatch(key))
+
+
+def earlier_result(actor_id: int, kind: str, key: Optional[str]) -> Optional[str]:
+    """What this form's earlier submission made, if it was submitted (and committed) before."""
+    if not usable(key):
+        return None
+    return db.session.scalar(select(FormSubmission.result).where(
+        FormSubmission.actor_id == actor_id, FormSubmission.kind == kind, FormSubmission.key == key))
+
+
+def claim(actor_id: int, kind: str, key: Optional[str]) -> Optional[str]:
+    """Call first in the transaction that creates the thing. None: go on and create it (then call
+    `done`). A string: this form was already handled, here is what it made; the transaction was
+    rolled back and nothing must be created."""
+    if not usable(key):
+        return None
+    found = earlier_result(actor_id, kind, key)
+    if found is not None:
+        return found
+    row = FormSubmission(actor_id=actor_id, kind=kind, key=key)
+    db.session.add(row)
+    try:
+        db.session.flush()  # a concurrent submission of the same form waits here until the first commits
+    except IntegrityError:
+        db.session.rollback()
+        return earlier_result(actor_id, kind, key) or ""
+    return None
+
+
+def done(actor_id: int, kind: str, key: Optional[str], result: object) -> None:
+    """Record what the claimed submission made; committed with it."""
+    if not usable(key):
+        return
+    db.session.execute(db.update(FormSubmission).where(
+        FormSubmission.actor_id == actor_id, FormSubmission.kind == kind, FormSubmission.key == key).values(result=str(result)[:64]))
