@@ -5,8 +5,6 @@ says "degraded" with 200, so a balancer keeps the server."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 
 import pytest
@@ -16,32 +14,16 @@ from sqlalchemy import select
 from marketplace.notifications.models import OutboxMessage, OutboxStatus
 from marketplace.orders.models import Order
 from tests import factories
-from tests.ops.test_shared_cache import PROJECT_ROOT, _free_port
+from tests.support.servers import gunicorn
 
 
 @pytest.fixture
 def server_on_own_redis(app, own_redis, database_url, tmp_path):
-    port = _free_port()
     env = {**os.environ, "REDIS_URL": own_redis.url, "PUBLIC_PAGE_CACHE_SECONDS": "30", "FRAGMENT_CACHE_SECONDS": "300",
            "RATELIMIT_ENABLED": "1", "APP_MODE": "testing", "SECRET_KEY": "test-secret", "DATABASE_URL": database_url,
            "MEDIA_ROOT": app.config["MEDIA_ROOT"], "PRIVATE_MEDIA_ROOT": app.config["PRIVATE_MEDIA_ROOT"]}
-    log = (tmp_path / "gunicorn.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "1", "-k", "gthread",
-                               "--threads", "4", "wsgi:app"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if requests.get(base + "/healthz", timeout=5).status_code == 200:
-                break
-        except requests.RequestException:
-            pass
-        assert time.monotonic() < deadline and server.poll() is None, (tmp_path / "gunicorn.log").read_text()
-        time.sleep(0.2)
-    yield base, tmp_path / "gunicorn.log"
-    server.terminate()
-    server.wait(timeout=10)
-    log.close()
+    with gunicorn(env, tmp_path / "gunicorn.log", threads=4) as base:
+        yield base, tmp_path / "gunicorn.log"
 
 
 def test_with_redis_down_pages_serve_people_sign_in_and_orders_are_taken(server_on_own_redis, own_redis, places, db):

@@ -3,10 +3,6 @@ request to another (a real gunicorn process here), for cached pages, cached frag
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -18,17 +14,12 @@ from marketplace.extensions import db as _db
 from marketplace.core.timeutils import utcnow
 from marketplace.opendata.aggregate import aggregate
 from tests import factories
+from tests.support.servers import gunicorn
 from tests.opendata.conftest import market  # noqa: F401  (a fixture)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -40,30 +31,14 @@ def two_servers(app, redis_url, database_url, tmp_path):
     shared = {"REDIS_URL": redis_url, "PUBLIC_PAGE_CACHE_SECONDS": "30", "FRAGMENT_CACHE_SECONDS": "300",
               # A cache prefix per test keeps parallel tests apart in the one Redis.
               "CACHE_KEY_PREFIX": f"vs-test-{uuid.uuid4().hex[:8]}:"}
-    port = _free_port()
     env = {**os.environ, **shared, "APP_MODE": "testing", "SECRET_KEY": "test-secret", "DATABASE_URL": database_url,
            "MEDIA_ROOT": app.config["MEDIA_ROOT"], "PRIVATE_MEDIA_ROOT": app.config["PRIVATE_MEDIA_ROOT"]}
-    log = (tmp_path / "gunicorn.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "1", "wsgi:app"],
-                              cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if requests.get(base + "/healthz", timeout=5).status_code == 200:
-                break
-        except requests.RequestException:  # not listening yet, or still importing the app
-            pass
-        assert time.monotonic() < deadline and server.poll() is None, (tmp_path / "gunicorn.log").read_text()
-        time.sleep(0.2)
     writer = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": database_url,
                          "REDIS_URL": redis_url, "CACHE_KEY_PREFIX": shared["CACHE_KEY_PREFIX"],
                          "FRAGMENT_CACHE_SECONDS": 300, "PUBLIC_PAGE_CACHE_SECONDS": 30,
                          "MEDIA_ROOT": app.config["MEDIA_ROOT"], "PRIVATE_MEDIA_ROOT": app.config["PRIVATE_MEDIA_ROOT"]})
-    yield base, writer
-    server.terminate()
-    server.wait(timeout=10)
-    log.close()
+    with gunicorn(env, tmp_path / "gunicorn.log") as base:
+        yield base, writer
     with writer.app_context():
         _db.engine.dispose()
     import redis

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import threading
-import time
 
 import pytest
 import requests
@@ -20,31 +17,15 @@ from marketplace.catalog.models import Listing
 from marketplace.extensions import db as _db
 from marketplace.orders.models import Checkout, Order
 from tests import factories
-from tests.ops.test_shared_cache import PROJECT_ROOT, _free_port
+from tests.support.servers import gunicorn
 
 
 @pytest.fixture
 def gunicorn_server(app, database_url, tmp_path):
-    port = _free_port()
     env = {**os.environ, "APP_MODE": "testing", "SECRET_KEY": "test-secret", "DATABASE_URL": database_url,
            "MEDIA_ROOT": app.config["MEDIA_ROOT"], "PRIVATE_MEDIA_ROOT": app.config["PRIVATE_MEDIA_ROOT"]}
-    log = (tmp_path / "gunicorn.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "1", "-k", "gthread",
-                               "--threads", "8", "wsgi:app"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if requests.get(base + "/healthz", timeout=5).status_code == 200:
-                break
-        except requests.RequestException:
-            pass
-        assert time.monotonic() < deadline and server.poll() is None, (tmp_path / "gunicorn.log").read_text()
-        time.sleep(0.2)
-    yield base
-    server.terminate()
-    server.wait(timeout=10)
-    log.close()
+    with gunicorn(env, tmp_path / "gunicorn.log", threads=8) as base:
+        yield base
 
 
 def _buyer_with_a_cart(base, places, stock="50"):

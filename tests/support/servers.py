@@ -1,0 +1,46 @@
+"""Real app servers for tests that go over HTTP: gunicorn on a free loopback port."""
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import requests
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], log_path: Path, *, threads: int = 1) -> Iterator[str]:
+    """A gunicorn app server (one process, `threads` threads) with `env`; yields its base URL once
+    /healthz answers, and stops it afterwards. Its output goes to `log_path`."""
+    port = free_port()
+    worker = ["-k", "gthread", "--threads", str(threads)] if threads > 1 else []
+    with log_path.open("w") as log:
+        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "1", *worker, "wsgi:app"],
+                                  cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if requests.get(base + "/healthz", timeout=5).status_code == 200:
+                        break
+                except requests.RequestException:  # not listening yet, or still importing the app
+                    pass
+                assert time.monotonic() < deadline and server.poll() is None, log_path.read_text()
+                time.sleep(0.2)
+            yield base
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
