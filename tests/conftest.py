@@ -246,51 +246,14 @@ def delivered(app, monkeypatch):
     return received
 
 
-class OwnRedis:
-    """A redis-server of the test's own, on a free loopback port: it can be stopped and started
-    again without touching the shared one."""
-
-    def __init__(self, tmp_path) -> None:
-        import socket
-
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.dir = tmp_path
-        self.process = None
-
-    def start(self) -> None:
-        import subprocess
-        import time
-
-        import redis
-
-        self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                         "--appendonly", "no", "--dir", str(self.dir)],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                redis.Redis.from_url(self.url, socket_connect_timeout=0.2).ping()
-                return
-            except redis.exceptions.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-
-
 @pytest.fixture
 def own_redis(tmp_path):
     import shutil
 
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server is not installed (Debian's redis-server; CI's machine has it)")
+    from tests.support.servers import OwnRedis
+
     server = OwnRedis(tmp_path)
     server.start()
     yield server
