@@ -231,18 +231,27 @@ def run_scheduler(app: Flask) -> None:
     moves retries whose back-off is over from RQ's scheduled registry back to the queue. Run one
     per deployment; a second would only enqueue idempotent jobs twice. `JOB_SCHEDULE_SECONDS`
     (name -> seconds) overrides an interval (tests run the sweep every few seconds)."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
     from rq.cron import CronScheduler
 
-    scheduler = CronScheduler(connection=redis_connection(for_worker=True), logging_level="INFO")
     overrides = app.config.get("JOB_SCHEDULE_SECONDS") or {}
-    for name, seconds in SCHEDULE.items():
-        scheduler.register(perform, app.config["JOB_QUEUE"], args=(name,), interval=overrides.get(name, seconds),
-                           job_timeout=app.config["JOB_TIMEOUT_SECONDS"], name=name)
     stop = threading.Event()
     mover = threading.Thread(target=_move_due_retries, args=(app.config["JOB_QUEUE"], stop), name="retries", daemon=True)
     mover.start()
     try:
-        scheduler.start()
+        while True:
+            scheduler = CronScheduler(connection=redis_connection(for_worker=True), logging_level="INFO")
+            for name, seconds in SCHEDULE.items():
+                scheduler.register(perform, app.config["JOB_QUEUE"], args=(name,), interval=overrides.get(name, seconds),
+                                   job_timeout=app.config["JOB_TIMEOUT_SECONDS"], name=name)
+            try:
+                scheduler.start()  # returns when asked to stop
+                return
+            except (RedisConnectionError, RedisTimeoutError) as error:
+                # RQ's loop ends when Redis goes away; the sweep must come back with it, by itself.
+                log.warning("scheduler lost Redis (%s); starting again in 2 s", error)
+                time.sleep(2)
     finally:
         stop.set()
 

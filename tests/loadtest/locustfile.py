@@ -130,6 +130,9 @@ class Buyer(Person):
                 page.failure(f"checkout page {page.status_code}")
                 return
         data = {"csrf_token": token.group(1)}
+        once = re.search(r'name="submission_key" value="([^"]+)"', page.text)
+        if once:  # as a browser sends it: a retried "place order" then makes no second order
+            data["submission_key"] = once.group(1)
         for farmer in set(re.findall(r'name="fulfilment-(\d+)"', page.text)):
             data[f"fulfilment-{farmer}"] = "pickup"
             data[f"payment-{farmer}"] = "on_pickup"

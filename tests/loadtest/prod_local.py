@@ -1,12 +1,12 @@
 """`make prod-local`: the production topology on one machine.
 
 Two gunicorn app servers, one RQ worker and the job scheduler, on the local PostgreSQL (a database
-of this run's own, `village_prodlocal_<random>`, migrated by Alembic as a deploy would), Redis (a
-database number that was empty, claimed for this run), moto's S3 server for media and a fake SMS
-gateway; haproxy round-robin in front when Debian's haproxy is installed (`make proxy-deps`);
-without it the load test spreads its users over the two servers itself. Every port is a free one
-asked of the system. The PostgreSQL and Redis servers are shared: a run touches only what it made,
-and on exit drops its database and empties its Redis database (both were made or found empty by it).
+of this run's own, `village_prodlocal_<random>`, migrated by Alembic as a deploy would), a
+redis-server of its own (so the load test can stop it without touching anyone's), moto's S3 server
+for media and a fake SMS gateway; haproxy round-robin in front when Debian's haproxy is installed
+(`make proxy-deps`); without it the load test spreads its users over the two servers itself. Every
+port is a free one asked of the system. The PostgreSQL server is shared: a run touches only the
+database it made, and drops it on exit.
 
     python -m tests.loadtest.prod_local      # runs until Ctrl-C
 """
@@ -28,10 +28,6 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BUILD = PROJECT_ROOT / "build" / "prodlocal"
 LOADTEST = PROJECT_ROOT / "build" / "loadtest"
 PG_ADMIN_URL = os.environ.get("PRODLOCAL_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_SERVER = os.environ.get("PRODLOCAL_REDIS", "redis://127.0.0.1:6379")
-#: Redis databases a run may claim (0 and 15 are left to others: the default, and the test suite's).
-REDIS_DATABASES = range(1, 15)
-CLAIM_KEY = "village:prodlocal:claimed-by"
 HAPROXY = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
 
 
@@ -49,7 +45,7 @@ class ProdLocal:
         self._gateway_server = None
         self.run_id = secrets.token_hex(4)
         self.database = f"village_prodlocal_{self.run_id}"
-        self.redis_url: str | None = None
+        self.redis = None  # tests.support.servers.OwnRedis, started in __enter__
         self._made_database = False
         self.app_ports = (free_port(), free_port())
         self.proxy_port, self.s3_port = free_port(), free_port()
@@ -70,8 +66,11 @@ class ProdLocal:
             self._run(["-m", "flask", "seed-demo"], "seed-demo")
             self._run(["-m", "tests.loadtest.seed", str(LOADTEST / "seed.json")], "seed-load")
             for number, port in enumerate(self.app_ports, start=1):
+                # --keep-alive longer than any idle time of haproxy's pooled connections: gunicorn's 2 s
+                # default closed connections haproxy was just reusing (requests closed with no answer).
                 self._spawn(f"app-{number}", [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "1",
-                                               "-k", "gthread", "--threads", "8", "--timeout", "60", "wsgi:app"])
+                                               "-k", "gthread", "--threads", "8", "--timeout", "60", "--keep-alive", "75",
+                                               "wsgi:app"])
             self._spawn("worker", [sys.executable, "-m", "flask", "worker"])
             self._spawn("scheduler", [sys.executable, "-m", "flask", "jobs", "scheduler"])
             for port in self.app_ports:
@@ -122,27 +121,38 @@ class ProdLocal:
         self._made_database = True
 
     def _fresh_redis(self) -> None:
-        """Claim a Redis database nobody uses (empty, then our claim key set only if absent)."""
-        import redis
+        from tests.support.servers import OwnRedis
 
-        for number in REDIS_DATABASES:
-            client = redis.Redis.from_url(f"{REDIS_SERVER}/{number}")
-            if client.dbsize() == 0 and client.set(CLAIM_KEY, self.run_id, nx=True):
-                if client.dbsize() == 1:
-                    self.redis_url = f"{REDIS_SERVER}/{number}"
-                    return
-                client.delete(CLAIM_KEY)  # someone else wrote in the meantime: not ours
-        raise RuntimeError(f"no empty Redis database among {list(REDIS_DATABASES)} on {REDIS_SERVER}")
+        (BUILD / "redis").mkdir(exist_ok=True)
+        self.redis = OwnRedis(BUILD / "redis")
+        self.redis.start()
+
+    @property
+    def redis_url(self) -> str | None:
+        return self.redis.url if self.redis else None
+
+    # --- faults the load test makes ---------------------------------------------------------------
+    def kill_worker(self) -> None:
+        """SIGKILL, as a machine that loses power: no chance to finish or give back its job."""
+        process = self.processes["worker"]
+        process.kill()
+        process.wait()
+
+    def start_worker(self) -> None:
+        self._spawn("worker", [sys.executable, "-m", "flask", "worker"], log_name=f"worker-{time.monotonic_ns()}")
+
+    def stop_redis(self) -> None:
+        self.redis.stop()
+
+    def start_redis(self) -> None:
+        self.redis.start()
 
     def _drop_what_this_run_made(self) -> None:
         import psycopg
-        import redis
 
-        if self.redis_url is not None:
-            client = redis.Redis.from_url(self.redis_url)
-            if client.get(CLAIM_KEY) == self.run_id.encode():
-                client.flushdb()  # it was empty when claimed, and only this run wrote to it
-            self.redis_url = None
+        if self.redis is not None:
+            self.redis.stop()  # its own server, keeping nothing on disk
+            self.redis = None
         if self._made_database:
             with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
                 connection.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
@@ -187,8 +197,8 @@ class ProdLocal:
         with (BUILD / f"{name}.log").open("w") as log:
             subprocess.run([sys.executable, *args], cwd=PROJECT_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, check=True)
 
-    def _spawn(self, name: str, command: list[str], env: dict | None = None) -> None:
-        log = (BUILD / f"{name}.log").open("w")
+    def _spawn(self, name: str, command: list[str], env: dict | None = None, log_name: str | None = None) -> None:
+        log = (BUILD / f"{log_name or name}.log").open("w")
         self.processes[name] = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env or self.env, stdout=log, stderr=subprocess.STDOUT)
 
     def _start_haproxy(self) -> None:
@@ -201,6 +211,13 @@ defaults
     timeout connect 5s
     timeout client 60s
     timeout server 60s
+    # Idle connections: towards the app servers haproxy gives them up (5 s) well before gunicorn's
+    # keep-alive (75 s) would close one under it; a request whose connection failed before it was sent
+    # is tried again on another server, never a POST that may have reached one.
+    timeout http-keep-alive 30s
+    retries 2
+    retry-on conn-failure empty-response
+    option redispatch
     option forwardfor
 frontend village
     bind 127.0.0.1:{self.proxy_port}
@@ -208,6 +225,8 @@ frontend village
 backend apps
     balance roundrobin
     option httpchk GET /readyz
+    default-server pool-purge-delay 5s
+    http-request disable-l7-retry unless METH_GET || METH_HEAD
 {servers}
 """)
         self._spawn("haproxy", [HAPROXY, "-f", str(config), "-db"], env=os.environ.copy())

@@ -27,17 +27,53 @@ def _seconds(duration: str) -> int:
     return int(duration[:-1]) * {"s": 1, "m": 60, "h": 3600}[unit] if unit in "smh" else int(duration)
 
 
-def _drain(topology: ProdLocal, seconds: int = 120) -> None:
-    """Wait until the worker has run every job the load queued (notifications, photo sizes…)."""
+def _drain(topology: ProdLocal, seconds: int = 240) -> None:
+    """Wait until the worker has run every job the load queued (notifications, photo sizes…), and the
+    sweep has queued again what was recorded while Redis was down (nothing waits in the database)."""
     import redis
     from rq import Queue
+    from sqlalchemy import create_engine, text
 
     queue = Queue("village", connection=redis.Redis.from_url(topology.redis_url))
-    deadline = time.monotonic() + seconds
+    engine = create_engine(topology.database_url)
+    deadline, quiet = time.monotonic() + seconds, 0
     while time.monotonic() < deadline:
-        if queue.count == 0 and queue.started_job_registry.count == 0 and queue.scheduled_job_registry.count == 0:
-            return
+        with engine.connect() as db:
+            waiting = db.execute(text("SELECT count(*) FROM outbox_messages WHERE status IN ('pending', 'failed')")).scalar()
+        # A killed worker's job stays in the started registry until its lease ends: not waited for.
+        idle = queue.count == 0 and queue.scheduled_job_registry.count == 0 and waiting == 0
+        quiet = quiet + 1 if idle else 0
+        if quiet >= 3:
+            break
         time.sleep(1)
+    engine.dispose()
+
+
+FAULTS = os.environ.get("LOADTEST_FAULTS", "1") != "0"
+REDIS_DOWN_SECONDS = 20
+
+
+def _faults(topology: ProdLocal, duration: int, events: list, started: float) -> None:
+    """During the load: at 30% of it the worker is killed (SIGKILL) and a new one started 5 s later; at
+    55% the topology's own Redis is stopped for 20 s and started again (empty: it keeps nothing)."""
+    def at(share: float) -> None:
+        time.sleep(max(0, started + duration * share - time.monotonic()))
+
+    def note(what: str) -> None:
+        events.append({"at_s": round(time.monotonic() - started, 1), "event": what})
+
+    at(0.30)
+    topology.kill_worker()
+    note("worker killed (SIGKILL)")
+    time.sleep(5)
+    topology.start_worker()
+    note("a new worker started")
+    at(0.55)
+    topology.stop_redis()
+    note("Redis stopped")
+    time.sleep(REDIS_DOWN_SECONDS)
+    topology.start_redis()
+    note("Redis started again (empty)")
 
 
 def _cpu_groups(topology: ProdLocal, locust_pid: int) -> dict[str, list]:
@@ -137,7 +173,9 @@ def _top_of_profile(path: Path, limit: int = 12) -> dict[str, list[tuple[str, fl
 
 
 def main() -> int:
-    with ProdLocal() as topology:
+    # The sweep looks for work Redis lost every 10 s, for work older than 30 s (production: every
+    # minute, two minutes), so that a short run sees it come back.
+    with ProdLocal(extra_env={"SWEEP_AFTER_SECONDS": "30", "JOB_SCHEDULE_SECONDS": "jobs.sweep=10"}) as topology:
         env = {**os.environ, "LOADTEST_DIR": str(LOADTEST)}
         host = topology.proxy_url or topology.app_urls[0]
         if topology.proxy_url is None:
@@ -149,6 +187,12 @@ def main() -> int:
              "--only-summary", "--stop-timeout", "30"],
             cwd=PROJECT_ROOT, env=env, stdout=(LOADTEST / "locust.log").open("w"), stderr=subprocess.STDOUT)
         launched = time.monotonic()
+        events: list = []
+        if FAULTS:
+            import threading
+
+            faults = threading.Thread(target=_faults, args=(topology, _seconds(DURATION), events, launched), daemon=True)
+            faults.start()
         time.sleep(15)  # all users started
         cpu_before, started = _cpu_seconds(_cpu_groups(topology, locust.pid)), time.monotonic()
         time.sleep(max(0, _seconds(DURATION) // 2 - PROFILE_SECONDS // 2 - 15))
@@ -161,7 +205,7 @@ def main() -> int:
             spy.wait(timeout=PROFILE_SECONDS + 30)
         _drain(topology)
         invariants = check(topology.database_url, load_seed(LOADTEST / "seed.json"), load_submitted(LOADTEST / "submitted.txt"),
-                           list(topology.gateway.sent))
+                           list(topology.gateway.sent), workers_killed=sum("killed" in e["event"] for e in events))
     steps = []
     with (LOADTEST / "locust_stats.csv").open() as stats:
         for row in csv.DictReader(stats):
@@ -169,17 +213,25 @@ def main() -> int:
                           "requests_per_s": round(float(row["Requests/s"]), 2), "p50_ms": int(float(row["50%"] or 0)),
                           "p95_ms": int(float(row["95%"] or 0))})
     outcomes = json.loads((LOADTEST / "outcomes.json").read_text()) if (LOADTEST / "outcomes.json").exists() else {}
+    failures_by_kind: Counter = Counter()
+    if (LOADTEST / "locust_failures.csv").exists():
+        with (LOADTEST / "locust_failures.csv").open() as failures:
+            for row in csv.DictReader(failures):
+                failures_by_kind[f"{row['Method']} {row['Name']}: {row['Error'][:120]}"] += int(row["Occurrences"])
     profile = _top_of_profile(LOADTEST / "profile.txt")
     report = {"users": USERS, "duration": DURATION, "front": "haproxy round-robin" if topology.proxy_url else "users spread by locust",
               "app_servers": len(topology.app_urls), "think_seconds": os.environ.get("LOADTEST_THINK", "1,3"),
               "cpu_percent_of_one_core": cpu, "cores": os.cpu_count(), "steps": steps, "outcomes": outcomes, "invariants": invariants,
-              "profile_app_1_percent_of_cpu_samples": profile}
+              "profile_app_1_percent_of_cpu_samples": profile, "faults": events,
+              "failed_requests_by_kind": dict(failures_by_kind.most_common())}
     (PROJECT_ROOT / "build").mkdir(exist_ok=True)
     (PROJECT_ROOT / "build" / os.environ.get("LOADTEST_REPORT", "loadtest.json")).write_text(json.dumps(report, indent=1))
     print(f"\n{'step':<28}{'requests':>9}{'failures':>9}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}")
     for step in steps:
         print(f"{step['step'][:27]:<28}{step['requests']:>9}{step['failures']:>9}{step['requests_per_s']:>8}{step['p50_ms']:>8}{step['p95_ms']:>8}")
     print(f"\noutcomes: {outcomes}")
+    print(f"faults during the load: {events or 'none (LOADTEST_FAULTS=0)'}")
+    print(f"failed requests by kind: {dict(failures_by_kind.most_common()) or 'none'}")
     print(f"CPU during the load, % of one core (this machine has {os.cpu_count()}): {cpu}")
     for name, verdict in invariants.items():
         print(f"invariant: {name}: {verdict}")
