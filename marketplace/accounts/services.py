@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -94,7 +95,15 @@ def register_user(data: Registration) -> User:
         preferred_locale=data.preferred_locale, village=village,
     )
     db.session.add(user)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The same phone or email registered by another request between our check and our insert
+        # (a double tap, a scanner's parallel posts): the same answer as the check's, not a 500.
+        db.session.rollback()
+        if phone and db.session.scalar(select(User.id).where(User.phone == phone)):
+            raise DomainError(_l("An account with this phone number already exists. Try signing in."), field="phone") from None
+        raise DomainError(_l("An account with this email already exists. Try signing in."), field="email") from None
     for role in (Role.BUYER, Role.RESIDENT):
         _add_grant(user, role, actor=user, reason="registration")
     db.session.commit()

@@ -353,3 +353,27 @@ def test_registrations_from_one_address_are_limited_because_each_texts_a_code(da
                                                "preferred_locale": "en"}).status_code for n in range(4)]
     assert statuses == [302, 302, 429, 429]
     assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage)) == 2  # two codes, not four
+
+
+def test_a_registration_racing_another_for_the_same_email_gets_the_same_answer_not_a_500(app, places, db, monkeypatch, database_url):
+    """Found by make security-scan: wapiti's parallel posts registered one email twice at once."""
+    from sqlalchemy import create_engine, text
+
+    from marketplace.core.errors import DomainError
+
+    other_request = create_engine(database_url)
+    real_hash = services._hash_password
+
+    def meanwhile(password):  # the other request commits between our check and our insert
+        with other_request.begin() as connection:
+            connection.execute(text("INSERT INTO users (name, email, password_hash, preferred_locale, active, session_generation, "
+                                    "created_at, updated_at) VALUES ('Twin', 'twin@example.org', 'x', 'en', true, 0, "
+                                    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        return real_hash(password)
+
+    monkeypatch.setattr(services, "_hash_password", meanwhile)
+    with pytest.raises(DomainError) as refused:
+        services.register_user(services.Registration(name="Twin", email="twin@example.org", password="long-enough-1",
+                                                     preferred_locale="en", village_id=None))
+    assert refused.value.field == "email"
+    other_request.dispose()
