@@ -14,17 +14,23 @@ import secrets
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from flask import current_app
+from sqlalchemy import ForeignKey, String, UniqueConstraint, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from marketplace.core.db import Base
 from marketplace.core.timeutils import utcnow
-from marketplace.extensions import db
 
 _KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
-class FormSubmission(db.Model):
+def _session():
+    """The app's scoped session (core sits below extensions.py, as in core.jobs)."""
+    return current_app.extensions["sqlalchemy"].session
+
+
+class FormSubmission(Base):
     """A form's key, once used: what it made (`result`: a reference or id the owner domain reads)."""
 
     __tablename__ = "form_submissions"
@@ -49,7 +55,7 @@ def earlier_result(actor_id: int, kind: str, key: Optional[str]) -> Optional[str
     """What this form's earlier submission made, if it was submitted (and committed) before."""
     if not usable(key):
         return None
-    return db.session.scalar(select(FormSubmission.result).where(
+    return _session().scalar(select(FormSubmission.result).where(
         FormSubmission.actor_id == actor_id, FormSubmission.kind == kind, FormSubmission.key == key))
 
 
@@ -63,11 +69,11 @@ def claim(actor_id: int, kind: str, key: Optional[str]) -> Optional[str]:
     if found is not None:
         return found
     row = FormSubmission(actor_id=actor_id, kind=kind, key=key)
-    db.session.add(row)
+    _session().add(row)
     try:
-        db.session.flush()  # a concurrent submission of the same form waits here until the first commits
+        _session().flush()  # a concurrent submission of the same form waits here until the first commits
     except IntegrityError:
-        db.session.rollback()
+        _session().rollback()
         return earlier_result(actor_id, kind, key) or ""
     return None
 
@@ -76,5 +82,5 @@ def done(actor_id: int, kind: str, key: Optional[str], result: object) -> None:
     """Record what the claimed submission made; committed with it."""
     if not usable(key):
         return
-    db.session.execute(db.update(FormSubmission).where(
+    _session().execute(update(FormSubmission).where(
         FormSubmission.actor_id == actor_id, FormSubmission.kind == kind, FormSubmission.key == key).values(result=str(result)[:64]))
