@@ -15,11 +15,13 @@ from datetime import datetime
 from typing import Optional
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketplace.core.db import Base
+from marketplace.core.errors import DomainError
 from marketplace.core.timeutils import utcnow
 
 _KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -62,7 +64,8 @@ def earlier_result(actor_id: int, kind: str, key: Optional[str]) -> Optional[str
 def claim(actor_id: int, kind: str, key: Optional[str]) -> Optional[str]:
     """Call first in the transaction that creates the thing. None: go on and create it (then call
     `done`). A string: this form was already handled, here is what it made; the transaction was
-    rolled back and nothing must be created."""
+    rolled back and nothing must be created. Raises DomainError when the other submission holds
+    the key but has not finished."""
     if not usable(key):
         return None
     found = earlier_result(actor_id, kind, key)
@@ -74,7 +77,10 @@ def claim(actor_id: int, kind: str, key: Optional[str]) -> Optional[str]:
         _session().flush()  # a concurrent submission of the same form waits here until the first commits
     except IntegrityError:
         _session().rollback()
-        return earlier_result(actor_id, kind, key) or ""
+        found = earlier_result(actor_id, kind, key)
+        if not found:  # the other submission is not committed yet: never create a second one meanwhile
+            raise DomainError(_l("This form is being sent already. Wait a moment, then look at what it made.")) from None
+        return found
     return None
 
 

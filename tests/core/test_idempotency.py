@@ -106,3 +106,18 @@ def test_an_application_sent_from_two_tabs_at_once_is_sent_once(gunicorn_server,
         assert submission.reference and submission.reference.endswith(f"{trial + 1:06d}")  # one reference taken, not two
         sent = [e for e in submission.audit if e.action == "submitted"]
         assert len(sent) == 1
+
+
+def test_a_claim_that_loses_the_race_to_an_unfinished_submission_creates_nothing(places, db, monkeypatch):
+    """The other tab holds the key but its result is not there yet: refused, never a second thing."""
+    import pytest
+
+    from marketplace.core import idempotency
+    from marketplace.core.errors import DomainError
+
+    person = factories.user("Racer")
+    db.session.add(idempotency.FormSubmission(actor_id=person.id, kind="listing", key="k" * 24, result=""))
+    db.session.commit()
+    monkeypatch.setattr(idempotency, "earlier_result", lambda *args: None)  # as seen just before the other commits
+    with pytest.raises(DomainError, match="being sent already"):
+        idempotency.claim(person.id, "listing", "k" * 24)
