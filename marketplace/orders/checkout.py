@@ -137,12 +137,20 @@ def place_checkout(buyer: User, session: MutableMapping, choices: dict[int, Farm
     earlier = earlier_checkout(buyer, submission_key)
     if earlier is not None:
         return earlier
-    view = cart.view_cart(buyer, session)
-    if view.is_empty:
-        raise DomainError(_l("Your cart is empty."))
-    if view.has_problems:
-        raise DomainError(_l("Some amounts in your cart need your attention first."))
-    clean = _validate_choices(view, choices)
+    try:
+        view = cart.view_cart(buyer, session)
+        if view.is_empty:
+            raise DomainError(_l("Your cart is empty."))
+        if view.has_problems:
+            raise DomainError(_l("Some amounts in your cart need your attention first."))
+        clean = _validate_choices(view, choices)
+    except DomainError:
+        # Another tab may have placed this very form between the look above and the cart's read
+        # (its commit empties the cart): that tab's checkout is the answer, not "your cart is empty".
+        earlier = earlier_checkout(buyer, submission_key)
+        if earlier is not None:
+            return earlier
+        raise
     buyer_id = buyer.id
     if idempotency.claim(buyer_id, CHECKOUT_FORM, submission_key) is not None:  # the other tab placed it meanwhile
         return earlier_checkout(db.session.get(User, buyer_id), submission_key)

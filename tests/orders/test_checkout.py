@@ -54,6 +54,27 @@ def test_one_checkout_makes_one_order_per_farmer_with_snapshots_and_reserves_sto
     assert farmers_told == {market["wanjiru"].id, market["otieno"].id}
 
 
+def test_a_tab_that_finds_the_cart_emptied_by_the_same_form_is_shown_that_checkout(market, db, monkeypatch):
+    """The other tab committed between this one's first look and its read of the cart (CI saw it on
+    PostgreSQL with five tabs): the answer is that tab's checkout, not "your cart is empty"."""
+    from marketplace.core import idempotency
+
+    buyer = _fill(market)
+    key = idempotency.new_key()
+    first = place_checkout(buyer, {}, {}, key)
+    looks = []
+    real = idempotency.earlier_result
+
+    def as_before_the_commit(*args):
+        looks.append(args)
+        return None if len(looks) == 1 else real(*args)
+
+    monkeypatch.setattr(idempotency, "earlier_result", as_before_the_commit)
+    again = place_checkout(db.session.get(type(buyer), buyer.id), {}, {}, key)
+    assert len(looks) == 2 and again.reference == first.reference
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 2  # nothing more was placed
+
+
 def test_delivery_adds_the_fee_and_needs_an_address(market):
     buyer = _fill(market, maize="")
     with pytest.raises(InvalidInput) as caught:
