@@ -16,7 +16,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,17 +23,13 @@ from pathlib import Path
 
 import requests
 
+from tests.support.servers import free_port
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BUILD = PROJECT_ROOT / "build" / "prodlocal"
 LOADTEST = PROJECT_ROOT / "build" / "loadtest"
 PG_ADMIN_URL = os.environ.get("PRODLOCAL_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 HAPROXY = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class ProdLocal:
