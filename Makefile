@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # The suite runs on every core (pytest-xdist); PYTEST_ARGS="-n0" runs it in one process.
 PYTEST_ARGS ?= -n auto
 
-.PHONY: security-scan scan-deps prod-local loadtest proxy-deps audit screenshots bench bench-deps node-deps run test install i18n-extract i18n-update i18n-compile i18n-check browser-deps db-upgrade seed clean
+.PHONY: security-scan scan-deps prod-local loadtest loadtest-connections proxy-deps audit screenshots bench bench-deps node-deps run test install i18n-extract i18n-update i18n-compile i18n-check browser-deps db-upgrade seed clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -119,3 +119,7 @@ security-scan: $(STAMP) i18n-compile proxy-deps scan-deps
 # 50 users for 5 minutes (LOADTEST_USERS=… LOADTEST_TIME=2m to change); writes build/loadtest.json.
 loadtest: $(STAMP) i18n-compile proxy-deps
 	$(PY) -m tests.loadtest.run
+
+# The same 3-minute load with the keep-alive settings of before and after issue 18's item 8, side by side.
+loadtest-connections: $(STAMP) i18n-compile proxy-deps
+	$(PY) -m tests.loadtest.connections

@@ -39,6 +39,9 @@ class ProdLocal:
         self.gateway = None
         self._gateway_server = None
         self.run_id = secrets.token_hex(4)
+        # PRODLOCAL_CONNECTIONS=before: gunicorn's and haproxy's keep-alive and retry settings as they
+        # were before issue 18 (item 8), so `make loadtest-connections` can show the difference in one run.
+        self.connections = os.environ.get("PRODLOCAL_CONNECTIONS", "after")
         self.database = f"village_prodlocal_{self.run_id}"
         self.redis = None  # tests.support.servers.OwnRedis, started in __enter__
         self._made_database = False
@@ -60,11 +63,12 @@ class ProdLocal:
             self._run(["-m", "flask", "db", "upgrade"], "migrate")
             self._run(["-m", "flask", "seed-demo"], "seed-demo")
             self._run(["-m", "tests.loadtest.seed", str(LOADTEST / "seed.json")], "seed-load")
+            # --keep-alive longer than any idle time of haproxy's pooled connections: gunicorn's 2 s
+            # default closed connections haproxy was just reusing (requests closed with no answer).
+            keep_alive = [] if self.connections == "before" else ["--keep-alive", "75"]
             for number, port in enumerate(self.app_ports, start=1):
-                # --keep-alive longer than any idle time of haproxy's pooled connections: gunicorn's 2 s
-                # default closed connections haproxy was just reusing (requests closed with no answer).
                 self._spawn(f"app-{number}", [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "1",
-                                               "-k", "gthread", "--threads", "8", "--timeout", "60", "--keep-alive", "75",
+                                               "-k", "gthread", "--threads", "8", "--timeout", "60", *keep_alive,
                                                "wsgi:app"])
             self._spawn("worker", [sys.executable, "-m", "flask", "worker"])
             self._spawn("scheduler", [sys.executable, "-m", "flask", "jobs", "scheduler"])
@@ -199,6 +203,17 @@ class ProdLocal:
     def _start_haproxy(self) -> None:
         config = BUILD / "haproxy.cfg"
         servers = "\n".join(f"    server app{n} 127.0.0.1:{port} check" for n, port in enumerate(self.app_ports, start=1))
+        # Idle connections: towards the app servers haproxy gives them up (5 s) well before gunicorn's
+        # keep-alive (75 s) would close one under it; a request whose connection failed before it was sent
+        # is tried again on another server, never a POST that may have reached one.
+        after = self.connections != "before"
+        defaults = """    timeout http-keep-alive 30s
+    retries 2
+    retry-on conn-failure empty-response
+""" if after else "    retries 2\n"
+        backend = """    default-server pool-purge-delay 5s
+    http-request disable-l7-retry unless METH_GET || METH_HEAD
+""" if after else ""
         config.write_text(f"""global
     maxconn 2000
 defaults
@@ -206,13 +221,7 @@ defaults
     timeout connect 5s
     timeout client 60s
     timeout server 60s
-    # Idle connections: towards the app servers haproxy gives them up (5 s) well before gunicorn's
-    # keep-alive (75 s) would close one under it; a request whose connection failed before it was sent
-    # is tried again on another server, never a POST that may have reached one.
-    timeout http-keep-alive 30s
-    retries 2
-    retry-on conn-failure empty-response
-    option redispatch
+{defaults}    option redispatch
     option forwardfor
 frontend village
     bind 127.0.0.1:{self.proxy_port}
@@ -220,9 +229,7 @@ frontend village
 backend apps
     balance roundrobin
     option httpchk GET /readyz
-    default-server pool-purge-delay 5s
-    http-request disable-l7-retry unless METH_GET || METH_HEAD
-{servers}
+{backend}{servers}
 """)
         self._spawn("haproxy", [HAPROXY, "-f", str(config), "-db"], env=os.environ.copy())
 
