@@ -60,7 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from marketplace.core import proxies
 
     proxies.init_app(app)  # the client's address behind TRUSTED_PROXIES, and nobody else's word for it
-    _register_blueprints(app)
+    _init_domains(app)
     _register_error_pages(app)
     app.before_request(_refuse_nul_bytes)
     _register_template_helpers(app)
@@ -162,40 +162,30 @@ def _init_extensions(app: Flask) -> None:
         return user
 
 
-def _register_blueprints(app: Flask) -> None:
-    from marketplace.accounts.views import bp as accounts_bp
-    from marketplace.activity.views import bp as activity_bp
-    from marketplace.api.views import bp as api_bp
-    from marketplace.catalog.views import bp as catalog_bp
-    from marketplace.egov.views import bp as egov_bp
-    from marketplace.notifications.views import bp as notifications_bp
-    from marketplace.orders.views import bp as orders_bp
-    from marketplace.payments.views import bp as payments_bp
-    from marketplace.opendata.views import bp as opendata_bp
-    from marketplace.public.views import bp as public_bp
-    from marketplace.notifications.channels import register_backend
-    from marketplace.ussd.gateway import GatewaySmsBackend
-    from marketplace.ussd.views import bp as ussd_bp
-    from marketplace.voice.views import bp as voice_bp
+#: The domains, in the order their blueprints are registered. Each one's `init_app` adds its
+#: blueprint and fills the registries (jobs, payment owners and providers, channels).
+DOMAINS = ("public", "accounts", "catalog", "notifications", "orders", "payments", "egov", "activity", "voice",
+           "opendata", "api", "ussd", "ops")
 
-    app.register_blueprint(public_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(catalog_bp)
-    app.register_blueprint(notifications_bp)
-    app.register_blueprint(orders_bp)
-    app.register_blueprint(payments_bp)
-    app.register_blueprint(egov_bp)
-    app.register_blueprint(activity_bp)
-    app.register_blueprint(voice_bp)
-    app.register_blueprint(opendata_bp)
-    app.register_blueprint(api_bp)
-    app.register_blueprint(ussd_bp)
-    from marketplace.ops import metrics
-    from marketplace.ops.views import bp as ops_bp
 
-    app.register_blueprint(ops_bp)
-    metrics.init_app(app)
-    register_backend("africastalking", GatewaySmsBackend)  # NOTIFICATION_SMS_BACKEND=africastalking
+def _init_domains(app: Flask) -> None:
+    from importlib import import_module
+
+    from marketplace.core import jobs
+
+    jobs.init_app(app)
+    for name in DOMAINS:
+        import_module(f"marketplace.{name}").init_app(app)
+    _check_wiring(app)
+
+
+def _check_wiring(app: Flask) -> None:
+    """What a deployment names must exist, or the app does not start (not a silent skip at run time)."""
+    from marketplace.core import jobs
+
+    unknown = sorted(set(app.config.get("JOB_SCHEDULE_SECONDS") or {}) - set(jobs.registry(app).jobs))
+    if unknown:
+        raise RuntimeError(f"JOB_SCHEDULE_SECONDS names jobs nobody registered: {unknown}")
 
 
 def _refuse_nul_bytes() -> None:

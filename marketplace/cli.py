@@ -96,7 +96,7 @@ def register_commands(app: Flask) -> None:
         """Enqueue the scheduled jobs (expiry, open-data figures, the sweep) on time; run one per deployment."""
         if not app.config.get("REDIS_URL"):
             raise click.ClickException("REDIS_URL is not set: use the cron lines in the README instead.")
-        for name, seconds in sorted(jobs.SCHEDULE.items()):
+        for name, seconds in sorted(jobs.registry(app).schedule.items()):
             click.echo(f"{name}: every {seconds} s")
         jobs.run_scheduler(app)
 

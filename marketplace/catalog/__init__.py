@@ -1,1 +1,17 @@
 """Produce for sale: categories, units, listings, photos, search. The blueprint is in views.py."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def init_app(app: "Flask") -> None:
+    """Called by create_app: what this domain adds to the app (blueprint, jobs, owners, providers)."""
+    from marketplace.catalog import services
+    from marketplace.catalog.views import bp
+    from marketplace.core import jobs
+
+    app.register_blueprint(bp)
+    jobs.register(app, services.PHOTO_VARIANTS_JOB, services.make_photo_variants, sweeper=services.sweep_photos)

@@ -28,7 +28,7 @@ from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from marketplace.core.money import Money
 from marketplace.core.phone import normalise_phone
-from marketplace.core.jobs import enqueue, job, sweeper
+from marketplace.core.jobs import enqueue
 from marketplace.core.storage import get_private_storage, get_storage
 from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import external_url, site_path
@@ -335,7 +335,6 @@ def upload_photos(actor: User, files: list[bytes]) -> list[Photo]:
     return photos
 
 
-@job(PHOTO_VARIANTS_JOB)
 def make_photo_variants(photo_id: int) -> None:
     """Resize, strip and store the two sizes, then forget the original (it holds the phone's EXIF
     and GPS). Idempotent: a photo with its sizes is left alone."""
@@ -370,7 +369,6 @@ def _set_variants(photo_id: int, thumb_key: str, display_key: str, thumb_size: t
     db.session.commit()
 
 
-@sweeper
 def sweep_photos(older_than: timedelta = timedelta(minutes=2)) -> int:
     """Queue again the photos still without their sizes (their job was lost)."""
     ids = list(db.session.scalars(select(Photo.id).where(Photo.thumb_key == "", Photo.created_at < utcnow() - older_than)))

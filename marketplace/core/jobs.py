@@ -1,7 +1,8 @@
 """Background jobs: RQ on Redis when REDIS_URL is set, inline after the commit without it.
 
-A domain registers a job by name (`@job("notifications.deliver")`) and asks for it with
-`enqueue(name, *args)` inside its transaction. Nothing leaves before the transaction commits, so
+A domain registers its jobs by name in its `init_app` (`register(app, "notifications.deliver",
+deliver_job, sweeper=sweep)`), never at import, and asks for one with `enqueue(name, *args)`
+inside its transaction. Nothing leaves before the transaction commits, so
 a worker never looks for a row the request has not written, and a rolled-back request starts
 no job. The request's id travels with the job into the worker's log lines.
 
@@ -23,7 +24,7 @@ import logging
 import threading
 import time
 from datetime import timedelta
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from flask import Flask, current_app, g, has_app_context, has_request_context
@@ -31,7 +32,6 @@ from flask_sqlalchemy.session import Session
 
 log = logging.getLogger("marketplace.jobs")
 
-JOBS: dict[str, Callable[..., Any]] = {}
 _PENDING = "pending_jobs"
 _DISPATCHING = "dispatching_jobs"
 
@@ -41,14 +41,41 @@ class RetryLater(Exception):
     The job has already recorded why, where people can see it."""
 
 
-def job(name: str):
-    """Register a function as the job `name`; its arguments must be plain values (ids, strings)."""
+@dataclass
+class Registry:
+    """One app's jobs (name -> function), schedule (name -> seconds), sweepers and observers: filled
+    by the domains' `init_app`, so a job exists because create_app said so, not because a module
+    happened to be imported."""
 
-    def register(function: Callable[..., Any]) -> Callable[..., Any]:
-        JOBS[name] = function
-        return function
+    jobs: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    schedule: dict[str, int] = field(default_factory=dict)
+    sweepers: list[Callable[[timedelta], int]] = field(default_factory=list)
+    observers: list[Callable[[str, str, float], None]] = field(default_factory=list)
 
-    return register
+
+def registry(app: Flask | None = None) -> Registry:
+    return (app or current_app).extensions["jobs"]
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["jobs"] = Registry()
+    # What README and docs/deploy.md promise: nobody runs `flask jobs sweep` by hand.
+    register(app, SWEEP_JOB, sweep, every=60)
+
+
+def register(app: Flask, name: str, function: Callable[..., Any], *, every: int | None = None,
+             sweeper: Callable[[timedelta], int] | None = None) -> None:
+    """`function` is the job `name` (its arguments plain values: ids, strings); with `every`, the
+    scheduler runs it every that many seconds; `sweeper(older_than)` queues again the work whose
+    job was lost and returns how many it queued."""
+    jobs = registry(app)
+    if name in jobs.jobs and jobs.jobs[name] is not function:
+        raise RuntimeError(f"two jobs named {name!r}")
+    jobs.jobs[name] = function
+    if every is not None:
+        jobs.schedule[name] = every
+    if sweeper is not None and sweeper not in jobs.sweepers:
+        jobs.sweepers.append(sweeper)
 
 
 @dataclass
@@ -60,8 +87,9 @@ class PendingJob:
 
 def enqueue(name: str, *args: Any) -> None:
     """Run job `name(*args)` once the current transaction commits (dropped if it rolls back)."""
-    if name not in JOBS:
-        raise LookupError(f"no job named {name!r}; known: {sorted(JOBS)}")
+    known = registry().jobs
+    if name not in known:
+        raise LookupError(f"no job named {name!r}; known: {sorted(known)}")
     request_id = getattr(g, "request_id", "-") if has_request_context() else getattr(g, "job_request_id", "-") \
         if has_app_context() else "-"
     _scoped_session().info.setdefault(_PENDING, []).append(PendingJob(name, args, request_id))
@@ -123,7 +151,7 @@ def _run_inline(session: JobSession, pending: PendingJob) -> None:
     with current_app.app_context():
         job_session = _scoped_session()
         try:
-            JOBS[pending.name](*pending.args)
+            registry().jobs[pending.name](*pending.args)
         except RetryLater as exc:
             # Inline there is no one to retry later: the job has recorded the failure for people to see.
             job_session.rollback()
@@ -184,7 +212,7 @@ def perform(name: str, *args: Any) -> Any:
     started = time.perf_counter()
     outcome = "ok"
     try:
-        return JOBS[name](*args)
+        return registry().jobs[name](*args)
     except RetryLater:
         outcome = "retry"
         raise
@@ -197,37 +225,17 @@ def perform(name: str, *args: Any) -> Any:
         g.pop("job_request_id", None)
 
 
-#: Scheduled work: job name -> seconds between runs. Each is idempotent, so a run too many is harmless.
-SCHEDULE: dict[str, int] = {}
-_sweepers: list[Callable[[], int]] = []
-
-
-def every(seconds: int, name: str) -> None:
-    """Run the (already registered) job `name` every `seconds` under `flask jobs scheduler`."""
-    SCHEDULE[name] = seconds
-
-
-def sweeper(function: Callable[[], int]) -> Callable[[], int]:
-    """Register a function that queues again the work whose job was lost; returns how many it queued."""
-    _sweepers.append(function)
-    return function
-
-
 SWEEP_JOB = "jobs.sweep"
 
 
-@job(SWEEP_JOB)
 def sweep() -> int:
     """Queue again what waited too long: an enqueue that failed because Redis was down is not lost."""
     older_than = timedelta(seconds=current_app.config["SWEEP_AFTER_SECONDS"])
-    return sum(function(older_than) for function in _sweepers)
-
-
-every(60, SWEEP_JOB)  # what README and docs/deploy.md promise: nobody runs `flask jobs sweep` by hand
+    return sum(function(older_than) for function in registry().sweepers)
 
 
 def run_scheduler(app: Flask) -> None:
-    """`flask jobs scheduler`: RQ's cron scheduler enqueues SCHEDULE's jobs, and the same process
+    """`flask jobs scheduler`: RQ's cron scheduler enqueues the registry's scheduled jobs, and the same process
     moves retries whose back-off is over from RQ's scheduled registry back to the queue. Run one
     per deployment; a second would only enqueue idempotent jobs twice. `JOB_SCHEDULE_SECONDS`
     (name -> seconds) overrides an interval (tests run the sweep every few seconds)."""
@@ -242,7 +250,7 @@ def run_scheduler(app: Flask) -> None:
     try:
         while True:
             scheduler = CronScheduler(connection=redis_connection(for_worker=True), logging_level="INFO")
-            for name, seconds in SCHEDULE.items():
+            for name, seconds in registry(app).schedule.items():
                 scheduler.register(perform, app.config["JOB_QUEUE"], args=(name,), interval=overrides.get(name, seconds),
                                    job_timeout=app.config["JOB_TIMEOUT_SECONDS"], name=name)
             try:
@@ -273,17 +281,15 @@ def _move_due_retries(queue_name: str, stop: threading.Event, every_seconds: flo
     mover.release_locks()
 
 
-_observers: list[Callable[[str, str, float], None]] = []
-
-
-def on_job_done(observer: Callable[[str, str, float], None]) -> None:
+def on_job_done(app: Flask, observer: Callable[[str, str, float], None]) -> None:
     """`observer(name, outcome, seconds)` hears every job the worker ran (the metrics count them)."""
-    if observer not in _observers:
-        _observers.append(observer)
+    observers = registry(app).observers
+    if observer not in observers:
+        observers.append(observer)
 
 
 def _observe(name: str, outcome: str, seconds: float) -> None:
-    for observer in _observers:
+    for observer in registry().observers:
         try:
             observer(name, outcome, seconds)
         except Exception:  # counting must never fail the job it counts

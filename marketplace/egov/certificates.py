@@ -16,7 +16,7 @@ from fpdf import FPDF
 from sqlalchemy import select, update
 
 from marketplace.accounts.labels import department_name
-from marketplace.core.jobs import enqueue, job, sweeper
+from marketplace.core.jobs import enqueue
 from marketplace.core.storage import get_private_storage
 from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import external_url
@@ -78,7 +78,6 @@ def issue(submission: Submission) -> Certificate:
     return certificate
 
 
-@job(RENDER_JOB)
 def render_job(certificate_id: int) -> None:
     """Render and store the PDF unless it is there already (a second run changes nothing)."""
     certificate = db.session.get(Certificate, certificate_id)
@@ -97,7 +96,6 @@ def is_ready(certificate: Certificate) -> bool:
     return bool(certificate.storage_key)
 
 
-@sweeper
 def sweep(older_than: timedelta = timedelta(minutes=2)) -> int:
     """Queue again the certificates still without their PDF (their job was lost)."""
     ids = list(db.session.scalars(select(Certificate.id).where(Certificate.storage_key == "",

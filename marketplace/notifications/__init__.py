@@ -1,1 +1,17 @@
 """One outbox for every message the product sends, and the channels that deliver it."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def init_app(app: "Flask") -> None:
+    """Called by create_app: what this domain adds to the app (blueprint, jobs, owners, providers)."""
+    from marketplace.core import jobs
+    from marketplace.notifications import services
+    from marketplace.notifications.views import bp
+
+    app.register_blueprint(bp)
+    jobs.register(app, services.DELIVER_JOB, services.deliver_job, sweeper=services.sweep)

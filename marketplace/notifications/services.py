@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from marketplace.core.auth import Actor, require_role
 from marketplace.core.errors import DomainError, NotFound
-from marketplace.core.jobs import RetryLater, enqueue, job, sweeper
+from marketplace.core.jobs import RetryLater, enqueue
 from marketplace.core.timeutils import as_utc, utcnow
 from marketplace.extensions import db
 from marketplace.notifications import preferences
@@ -108,7 +108,6 @@ def send_to_number(phone: str, locale: str, kind: str, body: str) -> OutboxMessa
 DELIVER_JOB = "notifications.deliver"
 
 
-@job(DELIVER_JOB)
 def deliver_job(message_id: int) -> None:
     """Send one outbox message at most once, however often this job runs.
 
@@ -184,7 +183,6 @@ def retry(actor: Actor, message_id: int, *, checked_with_recipient: bool = False
     return message
 
 
-@sweeper
 def sweep(older_than: timedelta = timedelta(minutes=2)) -> int:
     """Queue again the messages that have waited too long (their job was lost, e.g. Redis was down
     when the request committed). Safe to run often: delivery claims each message once."""

@@ -18,7 +18,6 @@ from flask import current_app
 from sqlalchemy import DateTime, bindparam, delete, text
 
 from marketplace.core.cache import invalidate
-from marketplace.core.jobs import every, job
 from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
 from marketplace.opendata.models import PriceCell, ServiceMonth
@@ -197,10 +196,10 @@ def aggregate(day: date) -> AggregateResult:
     return AggregateResult(day=day, price_cells=cells, service_months=months)
 
 
-@job("opendata.aggregate")
+AGGREGATE_JOB = "opendata.aggregate"
+
+
 def aggregate_today() -> None:
     """The scheduler's form of `flask opendata aggregate`: today so far, replaced each hour."""
     aggregate(utcnow().date())
 
-
-every(3600, "opendata.aggregate")

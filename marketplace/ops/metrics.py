@@ -86,7 +86,7 @@ def init_app(app: Flask) -> None:
     registry = CollectorRegistry(auto_describe=True)
     registry.register(StateGauges())
     registry.register(JobMetrics())
-    jobs.on_job_done(count_job)
+    jobs.on_job_done(app, count_job)
     PrometheusMetrics(app, registry=registry, group_by="endpoint", path="/metrics",
                       excluded_paths=["/healthz", "/readyz", "/static", "/media"])
 

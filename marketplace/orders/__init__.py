@@ -1,1 +1,19 @@
-"""Carts, checkout and orders. For now: the cart. The blueprint is in views.py."""
+"""Carts, checkout and orders: stock taken at checkout, one order per farmer, the orders' state machine."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def init_app(app: "Flask") -> None:
+    """Called by create_app: what this domain adds to the app (blueprint, jobs, owners, providers)."""
+    from marketplace.core import jobs
+    from marketplace.orders import card_payments, services
+    from marketplace.orders.views import bp
+    from marketplace.payments import api as payments
+
+    app.register_blueprint(bp)
+    payments.register_owner(app, card_payments.PURPOSE, card_payments.CheckoutPayments())
+    jobs.register(app, services.EXPIRE_JOB, services.expire_unpaid_orders_job, every=300)

@@ -4,3 +4,19 @@ This domain knows nothing of orders or government fees. It takes an amount, a
 currency, a purpose and a reference, and reports paid / failed / refunded to
 the domain that registered that purpose (see `owners.py`).
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def init_app(app: "Flask") -> None:
+    """Called by create_app: what this domain adds to the app (blueprint, jobs, owners, providers)."""
+    from marketplace.payments import providers
+    from marketplace.payments.stripe_provider import StripeProvider
+    from marketplace.payments.views import bp
+
+    app.register_blueprint(bp)
+    providers.register(app, providers.CARD, StripeProvider())

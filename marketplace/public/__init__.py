@@ -1,1 +1,14 @@
 """Pages for everyone, signed in or not: the home page."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def init_app(app: "Flask") -> None:
+    """Called by create_app: what this domain adds to the app (blueprint, jobs, owners, providers)."""
+    from marketplace.public.views import bp
+
+    app.register_blueprint(bp)

@@ -1,1 +1,17 @@
 """Basic phones: USSD menus and SMS commands over the same services the web pages use."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def init_app(app: "Flask") -> None:
+    """Called by create_app: what this domain adds to the app (blueprint, jobs, owners, providers)."""
+    from marketplace.notifications.channels import register_backend
+    from marketplace.ussd.gateway import GatewaySmsBackend
+    from marketplace.ussd.views import bp
+
+    app.register_blueprint(bp)
+    register_backend("africastalking", GatewaySmsBackend)  # NOTIFICATION_SMS_BACKEND=africastalking

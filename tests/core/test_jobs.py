@@ -19,12 +19,10 @@ from tests import factories
 ran: list[tuple] = []
 
 
-@jobs.job("tests.record")
 def _record(value: str) -> None:
     ran.append(("record", value))
 
 
-@jobs.job("tests.chain")
 def _chain(value: str) -> None:
     ran.append(("chain", value))
     jobs.enqueue("tests.record", value + "+next")
@@ -34,7 +32,9 @@ def _chain(value: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _clear():
+def _clear(app):
+    jobs.register(app, "tests.record", _record)
+    jobs.register(app, "tests.chain", _chain)
     ran.clear()
     yield
     ran.clear()
@@ -205,11 +205,12 @@ def test_a_job_logs_with_the_id_of_the_request_that_queued_it(app, db, monkeypat
 
     seen = []
 
-    @jobs.job("tests.log_line")
     def _log_line():
         record = logging.LogRecord("marketplace", logging.INFO, __file__, 1, "working", None, None)
         RequestIdFilter().filter(record)
         seen.append(record.request_id)
+
+    jobs.register(app, "tests.log_line", _log_line)
 
     class CurrentJob:  # what RQ's worker hands the job: its meta carries the id
         meta = {"request_id": pending.request_id}
