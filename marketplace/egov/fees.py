@@ -12,9 +12,8 @@ from marketplace.core.money import Money
 from marketplace.egov.models import Submission, SubmissionStatus
 from marketplace.egov.services import mark_fee_paid
 from marketplace.extensions import db
-from marketplace.payments import owners
-from marketplace.payments import services as payments
-from marketplace.payments.models import Payment
+from marketplace.payments import api as payments
+from marketplace.payments.api import Payment
 
 PURPOSE = "egov_fee"
 
@@ -48,6 +47,3 @@ class FeePayments:
 
     def on_refunded(self, payment: Payment, amount_minor: int) -> None:
         """Refunds of fees are decided by the department outside the app; the payment keeps the record."""
-
-
-owners.register(PURPOSE, FeePayments())

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import stripe
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -17,6 +16,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.accounts.presence import PresenceRequired
 from marketplace.core.auth import role_required
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from marketplace.payments.api import ProviderUnavailable
 from marketplace.core.views import show_domain_error
 from marketplace.egov import attachments, certificates, consent, fees, form_engine, review, services, versions
 from marketplace.egov.forms import (
@@ -224,11 +224,11 @@ def pay_fee(key: str):
     submission = _submission(key)
     try:
         payment, client_secret = fees.start_fee_payment(submission)
+    except ProviderUnavailable as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("egov.application", key=key))
     except DomainError as error:
         flash(str(error.message), "info")
-        return redirect(url_for("egov.application", key=key))
-    except stripe.StripeError:
-        flash(_("Card payment cannot be reached just now. Please try again in a minute."), "error")
         return redirect(url_for("egov.application", key=key))
     return render_template("egov/pay.html", submission=submission, payment=payment, client_secret=client_secret,
                            title=services.service_title(submission))
@@ -250,7 +250,7 @@ def application(key: str):
     if submission.status is S.AWAITING_PAYMENT:
         try:
             fees.fee_payment(submission, refresh=True)  # back from the card page: ask Stripe
-        except stripe.StripeError:
+        except ProviderUnavailable:
             pass
     rows = form_engine.answer_rows(submission.version.definition, submission.answers, _locale(), services.build_context(),
                                    submission.attachments, submission.prefilled)

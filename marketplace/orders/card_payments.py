@@ -23,9 +23,8 @@ from marketplace.i18n import money
 from marketplace.notifications.services import notify_user
 from marketplace.orders.checkout import tell_farmer
 from marketplace.orders.models import CartItem, Checkout, Order, OrderEvent, OrderStatus, PaymentMethod
-from marketplace.payments import ledger, owners, payouts
-from marketplace.payments import services as payments
-from marketplace.payments.models import LedgerKind, Payment
+from marketplace.payments import api as payments
+from marketplace.payments.api import LedgerKind, Payment
 
 PURPOSE = "checkout"
 
@@ -78,28 +77,26 @@ def refund_cancelled_order(order: Order, actor_id: int | None, reason: str) -> N
         return
     refund_id = payments.refund(payment, order.total_minor, idempotency_key=f"refund-order-{order.number}",
                                 reason=reason or "order cancelled", actor_id=actor_id)
-    ledger.record(order.farmer_id, LedgerKind.REFUND, -order.total_minor, order.currency, order.number,
+    payments.record(order.farmer_id, LedgerKind.REFUND, -order.total_minor, order.currency, order.number,
                   payment_id=payment.id, external_id=refund_id, note=reason, actor_id=actor_id)
-    fee = ledger.entry_for(order.farmer_id, LedgerKind.PLATFORM_FEE, order.number)
+    fee = payments.entry_for(order.farmer_id, LedgerKind.PLATFORM_FEE, order.number)
     if fee is not None:
-        ledger.record(order.farmer_id, LedgerKind.FEE_RETURNED, -fee.amount_minor, order.currency, order.number,
+        payments.record(order.farmer_id, LedgerKind.FEE_RETURNED, -fee.amount_minor, order.currency, order.number,
                       payment_id=payment.id, actor_id=actor_id)
-    payouts.reverse_transfer(order.farmer_id, order.number)
+    payments.reverse_transfer(order.farmer_id, order.number)
 
 
 def pay_farmer_for(order: Order) -> None:
     """A completed card order: transfer the farmer's share now if they have a ready Stripe account."""
     if order.payment_method is not PaymentMethod.CARD:
         return
-    sale = ledger.entry_for(order.farmer_id, LedgerKind.SALE, order.number)
+    sale = payments.entry_for(order.farmer_id, LedgerKind.SALE, order.number)
     if sale is None:
         return
-    fee = ledger.entry_for(order.farmer_id, LedgerKind.PLATFORM_FEE, order.number)
+    fee = payments.entry_for(order.farmer_id, LedgerKind.PLATFORM_FEE, order.number)
     share = sale.amount_minor + (fee.amount_minor if fee else 0)
-    payment = db.session.get(Payment, sale.payment_id) if sale.payment_id else None
-    payouts.transfer_to_farmer(order.farmer_id, Money(order.currency, share), reference=order.number,
-                               transfer_group=order.checkout.reference,
-                               source_charge=payment.stripe_charge_id if payment else None, payment_id=sale.payment_id)
+    payments.transfer_to_farmer(order.farmer_id, Money(order.currency, share), reference=order.number,
+                                transfer_group=order.checkout.reference, payment_id=sale.payment_id)
 
 
 # --- what the payments domain reports -----------------------------------------------------
@@ -134,11 +131,11 @@ class CheckoutPayments:
         order.status = OrderStatus.PAID
         db.session.add(OrderEvent(order_id=order.id, actor_id=None, from_status=OrderStatus.PLACED.value,
                                   to_status=OrderStatus.PAID.value, reason=f"card payment {payment.stripe_payment_intent_id}"))
-        ledger.record(order.farmer_id, LedgerKind.SALE, order.total_minor, order.currency, order.number,
+        payments.record(order.farmer_id, LedgerKind.SALE, order.total_minor, order.currency, order.number,
                       payment_id=payment.id, external_id=payment.stripe_charge_id or "")
-        fee = ledger.platform_fee(order.total_minor)
+        fee = payments.platform_fee(order.total_minor)
         if fee:
-            ledger.record(order.farmer_id, LedgerKind.PLATFORM_FEE, -fee, order.currency, order.number, payment_id=payment.id)
+            payments.record(order.farmer_id, LedgerKind.PLATFORM_FEE, -fee, order.currency, order.number, payment_id=payment.id)
         tell_farmer(order)
 
     def on_failed(self, payment: Payment) -> None:
@@ -155,6 +152,3 @@ class CheckoutPayments:
                   amount=money(Money(payment.currency, amount_minor)),
                   reference=payment.reference),
             ), link=site_path("orders.checkout_done", reference=payment.reference))
-
-
-owners.register(PURPOSE, CheckoutPayments())

@@ -29,7 +29,7 @@ from marketplace.i18n import money
 from marketplace.notifications.services import notify_user
 from marketplace.orders import cart
 from marketplace.orders.pickup import PickupSlot, next_slots, slot_from_key
-from marketplace.payments import gateway
+from marketplace.payments import api as payments
 from marketplace.orders.models import (
     CartItem, Checkout, Fulfilment, Order, OrderEvent, OrderItem, OrderStatus, PaymentMethod,
 )
@@ -55,7 +55,7 @@ class CleanChoice:
 
 
 def card_payments_enabled() -> bool:
-    return gateway.enabled()
+    return payments.card_payments_enabled()
 
 
 def pickup_slots_of(farmer: User) -> list[PickupSlot]:

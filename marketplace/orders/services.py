@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Optional
 
-import stripe
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -24,7 +23,6 @@ from sqlalchemy.orm import selectinload
 from marketplace.accounts.models import User
 from marketplace.catalog.stock import release_stock
 from marketplace.core.errors import DomainError, NotFound, PermissionDenied
-from marketplace.core.jobs import every, job
 from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import site_path
 from marketplace.extensions import db
@@ -32,7 +30,7 @@ from marketplace.notifications.services import notify_user
 from marketplace.orders import card_payments
 from marketplace.orders.labels import order_status_name
 from marketplace.orders.models import Fulfilment, Order, OrderEvent, OrderStatus, PaymentMethod
-from marketplace.payments.gateway import CardPaymentsOff
+from marketplace.payments.api import CardPaymentsOff, ProviderUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +138,7 @@ def expire_unpaid_orders(older_than: timedelta) -> list[str]:
         try:  # so a card entered late is refused; if Stripe cannot be reached, a late payment is refunded
             card_payments.cancel_payment_if_nothing_due(checkout, "orders expired")
             db.session.commit()
-        except (stripe.StripeError, CardPaymentsOff) as error:
+        except (ProviderUnavailable, CardPaymentsOff) as error:
             db.session.rollback()
             log.warning("could not cancel the payment of checkout %s: %s", checkout.reference, error)
     return [order.number for order in expired]
@@ -149,13 +147,13 @@ def expire_unpaid_orders(older_than: timedelta) -> list[str]:
 UNPAID_ORDER_LIFETIME = timedelta(minutes=30)
 
 
-@job("orders.expire_unpaid")
+EXPIRE_JOB = "orders.expire_unpaid"
+
+
 def expire_unpaid_orders_job() -> int:
     """The scheduler's form of `flask orders expire`."""
     return len(expire_unpaid_orders(UNPAID_ORDER_LIFETIME))
 
-
-every(300, "orders.expire_unpaid")
 
 
 def stop_paying(buyer: User, reference: str) -> None:

@@ -1,7 +1,6 @@
 """Cart, checkout, card payment page, orders for buyers and farmers, and the packing list."""
 from __future__ import annotations
 
-import stripe
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, user_logged_in
@@ -9,6 +8,7 @@ from flask_login import current_user, login_required, user_logged_in
 from marketplace.accounts.models import Role
 from marketplace.core.auth import role_required
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from marketplace.payments.api import ProviderUnavailable
 from marketplace.extensions import csrf
 from marketplace.orders import card_payments, cart, services
 from marketplace.core.idempotency import new_key
@@ -121,11 +121,11 @@ def pay(reference: str):
         checkout, payment, client_secret = card_payments.start_payment(current_user, reference)
     except NotFound:
         abort(404)
+    except ProviderUnavailable as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("orders.checkout_done", reference=reference))
     except DomainError as error:
         flash(str(error.message), "info")
-        return redirect(url_for("orders.checkout_done", reference=reference))
-    except stripe.StripeError:
-        flash(_("Card payment cannot be reached just now. Please try again in a minute."), "error")
         return redirect(url_for("orders.checkout_done", reference=reference))
     return render_template("orders/pay.html", checkout=checkout, payment=payment, client_secret=client_secret,
                            due=card_payments.card_orders_due(checkout))
@@ -151,7 +151,7 @@ def checkout_done(reference: str):
         abort(404)
     try:
         payment = card_payments.payment_of(checkout, refresh=True)  # Stripe's word, not the browser's
-    except stripe.StripeError:
+    except ProviderUnavailable:
         payment = card_payments.payment_of(checkout)
     return render_template("orders/checkout_done.html", orders=checkout.orders, reference=checkout.reference,
                            payment=payment, due=card_payments.card_orders_due(checkout))

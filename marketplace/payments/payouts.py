@@ -11,8 +11,6 @@ from __future__ import annotations
 import logging
 from typing import Any, Optional
 
-import stripe
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -24,8 +22,9 @@ from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, InvalidInput
 from marketplace.core.money import Money
 from marketplace.extensions import db
-from marketplace.payments import gateway, ledger
-from marketplace.payments.models import LedgerEntry, LedgerKind, PayoutAccount
+from marketplace.payments import ledger, providers
+from marketplace.payments.providers import ProviderUnavailable
+from marketplace.payments.models import LedgerEntry, LedgerKind, Payment, PayoutAccount
 
 log = logging.getLogger(__name__)
 
@@ -38,41 +37,27 @@ def start_onboarding(farmer: User, *, refresh_url: str, return_url: str) -> str:
     """The Stripe-hosted onboarding link for the farmer's Express account (created the first time)."""
     require_role(farmer, Role.FARMER)
     codes.require_confirmed_phone(farmer)  # money goes only to someone whose number is proved theirs
-    stripe_client = gateway.client()
+    card = providers.provider(providers.CARD)
     account = account_of(farmer.id)
     if account is None:
-        created = stripe_client.v1.accounts.create(
-            params={
-                "type": "express",
-                "country": current_app.config["STRIPE_CONNECT_COUNTRY"],
-                **({"email": farmer.email} if farmer.email else {}),
-                "capabilities": {"transfers": {"requested": True}},
-                "business_type": "individual",
-                "metadata": {"user_id": str(farmer.id)},
-            },
-            options={"idempotency_key": f"connect-account-{farmer.id}"},
-        )
-        account = PayoutAccount(farmer_id=farmer.id, stripe_account_id=created.id)
+        created = card.create_payee(payee_id=farmer.id, email=farmer.email, idempotency_key=f"connect-account-{farmer.id}")
+        account = PayoutAccount(farmer_id=farmer.id, stripe_account_id=created)
         db.session.add(account)
         db.session.commit()
-    link = stripe_client.v1.account_links.create(params={
-        "account": account.stripe_account_id, "refresh_url": refresh_url, "return_url": return_url,
-        "type": "account_onboarding",
-    })
-    return link.url
+    return card.onboarding_link(account.stripe_account_id, refresh_url=refresh_url, return_url=return_url)
 
 
 def refresh_account(farmer: User) -> Optional[PayoutAccount]:
-    """After onboarding returns: ask Stripe (the account.updated webhook does the same later)."""
+    """After onboarding returns: ask the provider (the account webhook does the same later)."""
     account = account_of(farmer.id)
     if account is not None:
-        sync_account(gateway.client().v1.accounts.retrieve(account.stripe_account_id))
+        sync_account(providers.provider(providers.CARD).retrieve_payee(account.stripe_account_id))
         db.session.commit()
     return account
 
 
-def sync_account(remote: Any) -> Optional[PayoutAccount]:
-    remote = gateway.as_dict(remote)
+def sync_account(remote: dict[str, Any]) -> Optional[PayoutAccount]:
+    """`remote`: the provider's word on a payee's account (id, payouts_enabled, details_submitted)."""
     account = db.session.scalar(select(PayoutAccount).where(PayoutAccount.stripe_account_id == remote["id"]))
     if account is not None:
         account.payouts_enabled = bool(remote.get("payouts_enabled"))
@@ -81,7 +66,7 @@ def sync_account(remote: Any) -> Optional[PayoutAccount]:
 
 
 def transfer_to_farmer(farmer_id: int, amount: Money, *, reference: str, transfer_group: str,
-                       source_charge: str | None, payment_id: int | None) -> Optional[LedgerEntry]:
+                       payment_id: int | None) -> Optional[LedgerEntry]:
     """Send a completed sale's share to the farmer's Stripe account, once. None when the farmer has
     no ready account or Stripe refused (the balance then stays owed, for an admin to settle)."""
     account = account_of(farmer_id)
@@ -90,19 +75,17 @@ def transfer_to_farmer(farmer_id: int, amount: Money, *, reference: str, transfe
     existing = ledger.entry_for(farmer_id, LedgerKind.TRANSFER, reference)
     if existing is not None:
         return existing
-    params: dict[str, Any] = {
-        "amount": amount.minor_units, "currency": amount.currency.lower(), "destination": account.stripe_account_id,
-        "transfer_group": transfer_group, "metadata": {"reference": reference},
-    }
-    if source_charge:
-        params["source_transaction"] = source_charge
+    payment = db.session.get(Payment, payment_id) if payment_id else None
+    source_charge = payment.stripe_charge_id if payment else None  # paid from the buyer's charge
     try:
-        transfer = gateway.client().v1.transfers.create(params=params, options={"idempotency_key": f"transfer-{reference}"})
-    except stripe.StripeError as error:
-        log.warning("transfer for %s to %s failed: %s", reference, account.stripe_account_id, error)
+        transfer_id = providers.provider(providers.CARD).transfer(
+            amount, account_id=account.stripe_account_id, transfer_group=transfer_group, source_charge=source_charge,
+            metadata={"reference": reference}, idempotency_key=f"transfer-{reference}")
+    except ProviderUnavailable as error:
+        log.warning("transfer for %s to %s failed: %s", reference, account.stripe_account_id, error.detail)
         return None
     return ledger.record(farmer_id, LedgerKind.TRANSFER, -amount.minor_units, amount.currency, reference,
-                         payment_id=payment_id, external_id=transfer.id, note=f"Stripe transfer {transfer.id}")
+                         payment_id=payment_id, external_id=transfer_id, note=f"Stripe transfer {transfer_id}")
 
 
 def reverse_transfer(farmer_id: int, reference: str) -> Optional[LedgerEntry]:
@@ -110,12 +93,10 @@ def reverse_transfer(farmer_id: int, reference: str) -> Optional[LedgerEntry]:
     transfer = ledger.entry_for(farmer_id, LedgerKind.TRANSFER, reference)
     if transfer is None:
         return None
-    reversal = gateway.client().v1.transfers.reversals.create(
-        transfer.external_id, params={"amount": -transfer.amount_minor, "metadata": {"reference": reference}},
-        options={"idempotency_key": f"reversal-{reference}"},
-    )
+    reversal_id = providers.provider(providers.CARD).reverse_transfer(
+        transfer.external_id, -transfer.amount_minor, metadata={"reference": reference}, idempotency_key=f"reversal-{reference}")
     return ledger.record(farmer_id, LedgerKind.REVERSAL, -transfer.amount_minor, transfer.currency, reference,
-                         payment_id=transfer.payment_id, external_id=reversal.id, note=f"Stripe reversal {reversal.id}")
+                         payment_id=transfer.payment_id, external_id=reversal_id, note=f"Stripe reversal {reversal_id}")
 
 
 def record_manual_payout(admin: User, farmer: User, amount: Money, payout_reference: str, note: str = "",

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
-import stripe
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,7 +13,7 @@ from marketplace.core.errors import DomainError, InvalidInput
 from marketplace.core.money import Money
 from marketplace.core.urls import external_url
 from marketplace.extensions import csrf, limiter
-from marketplace.payments import gateway, ledger, payouts
+from marketplace.payments import ledger, payouts, providers
 from marketplace.payments import services as payments
 from marketplace.payments.forms import ManualPayoutForm, ReportPeriodForm
 from marketplace.payments.models import LedgerKind
@@ -41,7 +40,7 @@ def stripe_webhook():
 def farmer_money():
     return render_template(
         "payments/farmer_money.html", balances=ledger.balances(current_user.id), entries=ledger.entries(current_user.id),
-        account=payouts.account_of(current_user.id), connect_enabled=gateway.enabled(),
+        account=payouts.account_of(current_user.id), connect_enabled=providers.provider(providers.CARD).payouts_enabled(),
     )
 
 
@@ -53,7 +52,7 @@ def start_stripe_onboarding():
             current_user, refresh_url=external_url("payments.farmer_money"),
             return_url=external_url("payments.stripe_onboarding_return"),
         )
-    except (DomainError, stripe.StripeError):
+    except DomainError:  # CardPaymentsOff, ProviderUnavailable
         flash(_("Stripe cannot be reached just now. Please try again later."), "error")
         return redirect(url_for("payments.farmer_money"))
     return redirect(link)
@@ -64,7 +63,7 @@ def start_stripe_onboarding():
 def stripe_onboarding_return():
     try:
         account = payouts.refresh_account(current_user)
-    except (DomainError, stripe.StripeError):
+    except DomainError:  # CardPaymentsOff, ProviderUnavailable
         account = payouts.account_of(current_user.id)
     if account is not None and account.payouts_enabled:
         flash(_("Your Stripe account is ready: completed card orders are paid into it."), "success")

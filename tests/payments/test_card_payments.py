@@ -11,7 +11,7 @@ from marketplace.core.timeutils import utcnow
 from marketplace.notifications.models import OutboxMessage
 from marketplace.orders import card_payments, cart, services
 from marketplace.orders.models import Order, OrderStatus
-from marketplace.payments import gateway, ledger
+from marketplace.payments import ledger, providers, stripe_provider
 from marketplace.payments.models import LedgerKind, PaymentStatus
 from tests.support.stripe_fakes import CARD_DECLINED, CARD_OK, confirm_card_as_browser
 
@@ -22,7 +22,7 @@ def _statuses(checkout):
 
 def test_the_intent_carries_reference_transfer_group_and_a_stable_idempotency_key(market, card_checkout):
     checkout, payment, secret = card_payments.start_payment(market["buyer"], card_checkout.reference)
-    intent = gateway.client().v1.payment_intents.retrieve(payment.stripe_payment_intent_id)
+    intent = stripe_provider.client().v1.payment_intents.retrieve(payment.stripe_payment_intent_id)
     assert (intent.amount, intent.currency, intent.transfer_group) == (4500_00, "kes", checkout.reference)
     assert intent.metadata["reference"] == checkout.reference and intent.metadata["purpose"] == "checkout"
     assert secret.startswith(intent.id + "_secret_")
@@ -34,7 +34,7 @@ def test_the_intent_carries_reference_transfer_group_and_a_stable_idempotency_ke
 def test_paid_card_marks_every_card_order_paid_records_the_ledger_and_empties_the_cart(market, card_checkout, db):
     buyer = market["buyer"]
     _, payment, secret = card_payments.start_payment(buyer, card_checkout.reference)
-    assert confirm_card_as_browser(gateway.current_app.config["STRIPE_API_BASE"], secret, CARD_OK)[0] == 200
+    assert confirm_card_as_browser(stripe_provider.current_app.config["STRIPE_API_BASE"], secret, CARD_OK)[0] == 200
     assert not cart.view_cart(buyer, {}).is_empty  # the browser's word alone changes nothing
     card_payments.payment_of(card_checkout, refresh=True)  # the server asks Stripe
     db.session.expire_all()
@@ -76,7 +76,7 @@ def test_cancelling_a_paid_order_refunds_it_through_stripe_and_evens_the_ledger(
     payment = _paid(market, card_checkout, stripe_on)
     maize = next(o for o in card_checkout.orders if o.farmer_id == market["otieno"].id)
     services.move(market["otieno"], maize, OrderStatus.CANCELLED, "Weevils in the last sacks")
-    charge = gateway.client().v1.charges.retrieve(payment.stripe_charge_id)
+    charge = stripe_provider.client().v1.charges.retrieve(payment.stripe_charge_id)
     assert charge.amount_refunded == 4200_00
     assert payment.refunded_minor == 4200_00 and payment.status is PaymentStatus.PAID  # the tomatoes are still paid
     entries = {e.kind: e.amount_minor for e in ledger.entries(market["otieno"].id)}
@@ -86,13 +86,13 @@ def test_cancelling_a_paid_order_refunds_it_through_stripe_and_evens_the_ledger(
     assert db.session.get(Listing, market["maize"].id).stock_milli == 3000  # stock back
     tomatoes = next(o for o in card_checkout.orders if o.farmer_id == market["wanjiru"].id)
     services.move(market["buyer"], tomatoes, OrderStatus.CANCELLED, "")
-    assert payment.status is PaymentStatus.REFUNDED and charge.amount == gateway.client().v1.charges.retrieve(payment.stripe_charge_id).amount_refunded
+    assert payment.status is PaymentStatus.REFUNDED and charge.amount == stripe_provider.client().v1.charges.retrieve(payment.stripe_charge_id).amount_refunded
 
 
 def test_a_refund_that_stripe_refuses_cancels_nothing(market, card_checkout, db, stripe_on, monkeypatch):
     _paid(market, card_checkout, stripe_on)
     maize = next(o for o in card_checkout.orders if o.farmer_id == market["otieno"].id)
-    monkeypatch.setitem(gateway.current_app.config, "STRIPE_API_BASE", "http://127.0.0.1:9")  # nothing listens
+    monkeypatch.setitem(stripe_provider.current_app.config, "STRIPE_API_BASE", "http://127.0.0.1:9")  # nothing listens
     with pytest.raises(services.DomainError):
         services.move(market["otieno"], maize, OrderStatus.CANCELLED, "No more maize")
     db.session.rollback()
@@ -109,7 +109,7 @@ def test_unpaid_card_orders_expire_and_the_intent_is_cancelled(market, card_chec
     assert sorted(expired) == sorted(o.number for o in card_checkout.orders)
     db.session.expire_all()
     assert payment.status is PaymentStatus.CANCELLED
-    assert gateway.client().v1.payment_intents.retrieve(payment.stripe_payment_intent_id).status == "canceled"
+    assert stripe_provider.client().v1.payment_intents.retrieve(payment.stripe_payment_intent_id).status == "canceled"
     assert db.session.get(Listing, market["tomatoes"].id).stock_milli == 10_000
     assert services.expire_unpaid_orders(timedelta(minutes=30)) == []  # a rerun finds nothing
 
@@ -123,7 +123,7 @@ def test_money_arriving_after_the_orders_expired_is_refunded(market, card_checko
     db.session.expire_all()
     assert payment.status is PaymentStatus.REFUNDED and payment.refunded_minor == 4500_00
     assert set(_statuses(card_checkout).values()) == {OrderStatus.CANCELLED}
-    assert gateway.client().v1.charges.retrieve(payment.stripe_charge_id).amount_refunded == 4500_00
+    assert stripe_provider.client().v1.charges.retrieve(payment.stripe_charge_id).amount_refunded == 4500_00
     assert ledger.entries(market["wanjiru"].id) == []  # the farmer was never owed anything
 
 
@@ -148,9 +148,11 @@ def test_another_buyer_cannot_pay_or_see_a_checkout(market, card_checkout):
 
 
 def test_without_stripe_keys_nothing_calls_stripe(app, market):
-    assert not gateway.enabled()
-    with pytest.raises(gateway.CardPaymentsOff):
-        gateway.client()
+    assert not providers.enabled()
+    with pytest.raises(providers.CardPaymentsOff):
+        stripe_provider.client()
+    with pytest.raises(providers.CardPaymentsOff):  # every call of the provider, not only the client
+        providers.provider(providers.CARD).retrieve_intent("pi_anything")
 
 
 def test_3d_secure_waits_for_the_bank_and_a_failed_check_is_a_failure_not_a_payment(market, card_checkout, db, stripe_on):

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from marketplace.orders import card_payments
 from marketplace.orders.models import OrderEvent, OrderStatus
-from marketplace.payments import gateway
+from marketplace.payments import stripe_provider
 from marketplace.payments.models import PaymentStatus, PayoutAccount, StripeEvent
 from tests.support.stripe_fakes import signed_event
 
@@ -89,9 +89,9 @@ def test_localstripe_signs_its_own_events_and_our_verifier_accepts_them(app, cli
     import json
 
     _, payment, _ = card_payments.start_payment(market["buyer"], card_checkout.reference)
-    intent = gateway.client().v1.payment_intents.retrieve(payment.stripe_payment_intent_id)
+    intent = stripe_provider.client().v1.payment_intents.retrieve(payment.stripe_payment_intent_id)
     payload = json.dumps({"id": "evt_ls", "object": "event", "type": "payment_intent.payment_failed", "created": int(time.time()),
-                          "data": {"object": gateway.as_dict(intent)}}, indent=2, sort_keys=True).encode()
+                          "data": {"object": stripe_provider.as_dict(intent)}}, indent=2, sort_keys=True).encode()
     at = int(time.time())
     signature = hmac.new(b"whsec_test_village", b"%d.%s" % (at, payload), hashlib.sha256).hexdigest()  # localstripe's webhooks.py
     response = client.post(URL, data=payload, headers={"Stripe-Signature": f"t={at},v1={signature}"})

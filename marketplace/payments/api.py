@@ -1,0 +1,36 @@
+"""Payments' public face: what other domains may use. Nothing outside payments imports its models,
+services or providers directly.
+
+Payments knows no orders or forms: an owner domain asks for money by (purpose, reference), hears
+paid / failed / refunded through the `PaymentOwner` it registered (`owners.register` in its
+init_app), and records its farmers' money in the ledger by kind.
+"""
+from __future__ import annotations
+
+from marketplace.payments.ledger import balance, balances, entries, entry_for, platform_fee, record
+from marketplace.payments.models import LedgerEntry, LedgerKind, Payment, PaymentStatus
+from marketplace.payments.owners import PaymentOwner, register as register_owner
+from marketplace.payments.payouts import reverse_transfer, transfer_to_farmer
+from marketplace.payments.providers import CARD, CardPaymentsOff, ProviderUnavailable, enabled
+from marketplace.payments.services import cancel, payment_for, refresh, refund, start_card_payment
+
+#: Ledger kinds that are money paid out to a farmer.
+PAYOUT_KINDS = (LedgerKind.TRANSFER, LedgerKind.MANUAL_PAYOUT)
+
+
+def card_payments_enabled() -> bool:
+    """Whether paying by card is offered (the card provider has its keys)."""
+    return enabled(CARD)
+
+
+def paid_out(farmer_id: int, limit: int = 3) -> list[LedgerEntry]:
+    """The farmer's latest payouts, newest first."""
+    return [e for e in entries(farmer_id, limit=50) if e.kind in PAYOUT_KINDS][:limit]
+
+
+__all__ = [
+    "PAYOUT_KINDS", "CardPaymentsOff", "LedgerEntry", "LedgerKind", "Payment", "PaymentOwner", "PaymentStatus",
+    "ProviderUnavailable", "balance", "balances", "cancel", "card_payments_enabled", "entries", "entry_for", "paid_out",
+    "payment_for", "platform_fee", "record", "refresh", "refund", "register_owner", "reverse_transfer",
+    "start_card_payment", "transfer_to_farmer",
+]

@@ -1,0 +1,131 @@
+"""The seam between payments and whoever moves the money: one `PaymentProvider` protocol.
+
+Payments' services speak only this protocol and its plain values (`ProviderIntent`, `ProviderEvent`);
+Stripe is the first implementation (`stripe_provider.py`, the only module that imports `stripe`), and
+a mobile-money provider is one more class registered here. The registry is filled by
+`payments.init_app` from the app's config, never by an import.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional, Protocol
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from marketplace.core.errors import DomainError
+from marketplace.core.money import Money
+
+
+class CardPaymentsOff(DomainError):
+    """The provider is not configured: the site works, that way to pay is simply not offered."""
+
+
+class ProviderUnavailable(DomainError):
+    """The provider refused or could not be reached; nothing was changed on our side. What the
+    payer is told is the same whichever provider it was; `detail` is for the log."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(_l("Card payment cannot be reached just now. Please try again in a minute."))
+        self.detail = detail
+
+
+class InvalidSignature(Exception):
+    """A callback was not signed by the provider with our secret (or is not an event at all)."""
+
+
+class MalformedEvent(Exception):
+    """Signed by the provider, but missing what an event of its type carries."""
+
+
+# What a payment at the provider is, in our words (not the provider's status names).
+PENDING, PAID, FAILED, CANCELLED = "pending", "paid", "failed", "cancelled"
+
+
+@dataclass(frozen=True)
+class ProviderIntent:
+    """One payment as the provider holds it."""
+
+    id: str
+    state: str  # PENDING, PAID, FAILED or CANCELLED
+    amount_minor: int
+    currency: str  # ISO 4217, upper case
+    client_secret: Optional[str] = None  # what the payer's browser confirms it with, where there is one
+    charge_id: Optional[str] = None  # the provider's id of the money actually taken (refunds, transfers)
+    failure_code: str = ""
+
+
+@dataclass(frozen=True)
+class ProviderEvent:
+    """A verified callback. `kind`: "intent" (a payment moved), "refund" (money given back, perhaps
+    from the provider's dashboard), "account" (a payee's account changed), or "other" (ignored)."""
+
+    id: str
+    kind: str
+    type: str = ""  # the provider's own name of the event, kept with its id
+    intent: Optional[ProviderIntent] = None
+    intent_id: Optional[str] = None  # for a refund: the payment it belongs to
+    refunded_minor: int = 0  # for a refund: the total given back so far
+    account: dict[str, Any] = field(default_factory=dict)  # for an account: id, payouts_enabled, details_submitted
+
+
+class PaymentProvider(Protocol):
+    """What payments needs of a provider. Every call is safe to retry with the same idempotency key;
+    a refusal or an unreachable provider raises ProviderUnavailable."""
+
+    name: str
+
+    def enabled(self) -> bool: ...
+
+    # Collecting money.
+    def create_intent(self, amount: Money, *, description: str, metadata: dict[str, str], idempotency_key: str,
+                      transfer_group: Optional[str] = None) -> ProviderIntent: ...
+
+    def retrieve_intent(self, intent_id: str) -> ProviderIntent: ...
+
+    def change_amount(self, intent_id: str, amount_minor: int) -> ProviderIntent: ...
+
+    def cancel_intent(self, intent_id: str) -> None: ...
+
+    def refund(self, intent_id: str, amount_minor: int, *, metadata: dict[str, str], idempotency_key: str) -> str: ...
+
+    def verify_event(self, payload: bytes, signature: Optional[str]) -> ProviderEvent: ...
+
+    # Paying farmers out.
+    def payouts_enabled(self) -> bool: ...
+
+    def create_payee(self, *, payee_id: int, email: Optional[str], idempotency_key: str) -> str: ...
+
+    def onboarding_link(self, account_id: str, *, refresh_url: str, return_url: str) -> str: ...
+
+    def retrieve_payee(self, account_id: str) -> dict[str, Any]: ...
+
+    def transfer(self, amount: Money, *, account_id: str, transfer_group: str, source_charge: Optional[str],
+                 metadata: dict[str, str], idempotency_key: str) -> str: ...
+
+    def reverse_transfer(self, transfer_id: str, amount_minor: int, *, metadata: dict[str, str],
+                         idempotency_key: str) -> str: ...
+
+
+CARD = "card"  # the way to pay by card; Stripe provides it
+
+
+def register(app: Any, way: str, made: PaymentProvider) -> None:
+    """Called by `payments.init_app`: `way` (CARD, later "mobile_money") is paid through `made`."""
+    app.extensions.setdefault("payment_providers", {})[way] = made
+
+
+def provider(way: str = CARD) -> PaymentProvider:
+    """The provider of `way` in the current app. Its calls raise CardPaymentsOff while it lacks its keys."""
+    try:
+        return current_app.extensions["payment_providers"][way]
+    except KeyError:
+        raise CardPaymentsOff(_l("Card payment is not available yet.")) from None
+
+
+def enabled(way: str = CARD) -> bool:
+    """Whether `way` is offered to people (its keys are configured)."""
+    try:
+        return provider(way).enabled()
+    except CardPaymentsOff:
+        return False
