@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from marketplace.accounts.models import Role, User
 from marketplace.catalog.models import Listing, ListingReport
-from marketplace.catalog.services import record_change
+from marketplace.catalog import states
 from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, PermissionDenied
 from marketplace.core.timeutils import utcnow
@@ -23,7 +23,7 @@ def hide_listing(actor: User, listing: Listing, reason: str) -> None:
     listing.hidden_at = utcnow()
     listing.hidden_by_id = actor.id
     listing.hidden_reason = reason.strip()[:500]
-    record_change(listing, actor, "hide", listing.status, listing.status, listing.hidden_reason)
+    states.record(listing, actor.id, "hide", listing.hidden_reason, role="admin")
     notify_user(listing.farmer, "listing_hidden", lambda: (
         _("Your listing was hidden"),
         _("Your listing \"%(title)s\" was hidden by Village Square: %(reason)s", title=listing.title, reason=listing.hidden_reason),
@@ -36,7 +36,7 @@ def unhide_listing(actor: User, listing: Listing, reason: str = "") -> None:
     listing.hidden_at = None
     listing.hidden_by_id = None
     listing.hidden_reason = None
-    record_change(listing, actor, "unhide", listing.status, listing.status, reason)
+    states.record(listing, actor.id, "unhide", reason, role="admin")
     db.session.commit()
 
 

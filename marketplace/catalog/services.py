@@ -17,11 +17,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import Role, User, Village
-from marketplace.catalog import search
+from marketplace.catalog import search, states
 from marketplace.core.images import check_photo, process_photo
 from marketplace.catalog.labels import listing_status_name
 from marketplace.catalog.models import (
-    Category, Listing, ListingChange, ListingPhoto, ListingStatus, Photo,
+    Category, Listing, ListingPhoto, ListingStatus, Photo,
 )
 from marketplace.catalog.units import ORDER_STEP, Unit, parse_quantity, quantity_decimal
 from marketplace.core.auth import require_role
@@ -40,23 +40,6 @@ from marketplace.core import idempotency
 MAX_PHOTOS = 5
 MAX_PRICE_MINOR = 10_000_000_00  # a sanity bound that catches a farmer typing the phone number into the price
 MAX_STOCK_MILLI = 1_000_000_000
-
-#: The listing state machine: (from, to) pairs a person may ask for. Stock changes
-#: move between ACTIVE and SOLD_OUT by themselves (see set_stock).
-TRANSITIONS: set[tuple[ListingStatus, ListingStatus]] = {
-    (ListingStatus.DRAFT, ListingStatus.ACTIVE),
-    (ListingStatus.ACTIVE, ListingStatus.PAUSED),
-    (ListingStatus.PAUSED, ListingStatus.ACTIVE),
-    (ListingStatus.ACTIVE, ListingStatus.SOLD_OUT),
-    (ListingStatus.PAUSED, ListingStatus.SOLD_OUT),
-    (ListingStatus.SOLD_OUT, ListingStatus.ACTIVE),
-    (ListingStatus.SOLD_OUT, ListingStatus.PAUSED),
-    (ListingStatus.DRAFT, ListingStatus.ARCHIVED),
-    (ListingStatus.ACTIVE, ListingStatus.ARCHIVED),
-    (ListingStatus.PAUSED, ListingStatus.ARCHIVED),
-    (ListingStatus.SOLD_OUT, ListingStatus.ARCHIVED),
-}
-
 
 @dataclass
 class ListingInput:
@@ -250,13 +233,6 @@ def _apply(listing: Listing, clean: dict) -> None:
         if [lp.photo_id for lp in listing.photos] != wanted else listing.photos
 
 
-def record_change(listing: Listing, actor: Optional[User], action: str, old: Optional[ListingStatus], new: ListingStatus, reason: str = "") -> None:
-    db.session.add(ListingChange(
-        listing_id=listing.id, actor_id=actor.id if actor else None, action=action,
-        from_status=old.value if old else None, to_status=new.value, reason=reason,
-    ))
-
-
 # --- creating and editing ----------------------------------------------------------------
 
 def require_may_sell(farmer: User) -> None:
@@ -276,14 +252,13 @@ def create_listing(actor: User, farmer: User, data: ListingInput, submission_key
     clean = _clean(data, photo_owner_ids={farmer.id, actor.id})
     if data.publish and clean["stock"] == 0:
         raise InvalidInput({"stock": _l("Add stock before putting this listing on sale, or save it as a draft.")})
-    listing = Listing(farmer=farmer, entered_by=actor)
+    listing = Listing(farmer=farmer, entered_by=actor, status=ListingStatus.DRAFT)  # the machine's (None, DRAFT)
     _apply(listing, clean)
-    listing.status = ListingStatus.DRAFT
     db.session.add(listing)
     db.session.flush()
-    record_change(listing, actor, "create", None, ListingStatus.DRAFT)
+    states.record(listing, actor.id, "create")
     if data.publish:
-        _transition(listing, actor, ListingStatus.ACTIVE)
+        states.transition(listing, ListingStatus.ACTIVE, actor_id=actor.id)
     search.index_listing(listing)
     idempotency.done(actor_id, "listing", submission_key, listing.id)
     if actor.id != farmer.id:
@@ -304,11 +279,8 @@ def update_listing(actor: User, listing: Listing, data: ListingInput) -> Listing
     require_manage(actor, listing)
     clean = _clean(data, photo_owner_ids={listing.farmer_id, actor.id})
     _apply(listing, clean)
-    if listing.stock_milli == 0 and listing.status is ListingStatus.ACTIVE:
-        _transition(listing, actor, ListingStatus.SOLD_OUT)
-    elif listing.stock_milli > 0 and listing.status is ListingStatus.SOLD_OUT:
-        _transition(listing, actor, ListingStatus.ACTIVE)
-    record_change(listing, actor, "edit", listing.status, listing.status)
+    _follow_stock(listing, actor)
+    states.record(listing, actor.id, "edit")
     search.index_listing(listing)
     db.session.commit()
     return listing
@@ -388,21 +360,17 @@ def photos_by_ids(actor: User, ids: list[int]) -> list[Photo]:
 
 # --- status and stock ------------------------------------------------------------------------
 
-def _transition(listing: Listing, actor: Optional[User], new: ListingStatus, reason: str = "") -> None:
-    old = listing.status
-    if old is new:
-        return
-    if (old, new) not in TRANSITIONS:
-        raise DomainError(_l("A listing that is %(old)s cannot become %(new)s.", old=listing_status_name(old), new=listing_status_name(new)))
-    if new in (ListingStatus.ACTIVE,) and listing.stock_milli == 0:
-        raise DomainError(_l("Add stock before putting this listing on sale."), field="stock")
-    listing.status = new
-    record_change(listing, actor, "status", old, new, reason)
+def _follow_stock(listing: Listing, actor: User) -> None:
+    """No stock is sold out, stock again is back on sale: whoever changed the amount."""
+    if listing.stock_milli == 0 and listing.status is ListingStatus.ACTIVE:
+        states.transition(listing, ListingStatus.SOLD_OUT, actor_id=actor.id)
+    elif listing.stock_milli > 0 and listing.status is ListingStatus.SOLD_OUT:
+        states.transition(listing, ListingStatus.ACTIVE, actor_id=actor.id)
 
 
 def change_status(actor: User, listing: Listing, new: ListingStatus, reason: str = "") -> Listing:
     require_manage(actor, listing)
-    _transition(listing, actor, new, reason)
+    states.transition(listing, new, actor_id=actor.id, reason=reason)
     db.session.commit()
     return listing
 
@@ -420,11 +388,8 @@ def set_stock(actor: User, listing: Listing, quantity: str) -> Listing:
         raise DomainError(_l("Use steps of %(step)s for this unit.", step=_format_step(ORDER_STEP[listing.unit])), field="stock")
     old_stock = listing.stock_milli
     listing.stock_milli = milli
-    if milli == 0 and listing.status is ListingStatus.ACTIVE:
-        _transition(listing, actor, ListingStatus.SOLD_OUT)
-    elif milli > 0 and listing.status is ListingStatus.SOLD_OUT:
-        _transition(listing, actor, ListingStatus.ACTIVE)
-    record_change(listing, actor, "stock", listing.status, listing.status, f"{old_stock} -> {milli}")
+    _follow_stock(listing, actor)
+    states.record(listing, actor.id, "stock", f"{old_stock} -> {milli}")
     db.session.commit()
     return listing
 

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from marketplace.accounts.models import Role, User
 from marketplace.accounts.services import village_choices
-from marketplace.catalog import browse, moderation, prefill, services, view_counts
+from marketplace.catalog import browse, moderation, prefill, services, states, view_counts
 from marketplace.catalog.forms import FindFarmerForm, ListingForm, ReasonForm, StatusForm, StockForm
 from marketplace.catalog.models import ListingStatus
 from marketplace.catalog.units import UNIT_LABELS, Unit
@@ -121,7 +121,7 @@ def report_listing(listing_id: int):
 @role_required(Role.FARMER, Role.AGENT)
 def dashboard():
     listings = services.listings_to_manage(current_user)
-    return render_template("catalog/dashboard.html", listings=listings, Status=ListingStatus, transitions=services.TRANSITIONS)
+    return render_template("catalog/dashboard.html", listings=listings, Status=ListingStatus, may_become=states.may_become)
 
 
 def _populate_choices(form: ListingForm) -> None:

@@ -32,11 +32,21 @@ class Base(DeclarativeBase):
     )
 
 
+def _channel() -> str:
+    from marketplace.core.states import channel
+
+    return channel()
+
+
 class StatusHistoryMixin:
     """The one shape of an append-only history row: who moved a thing, when, from what, to what, why.
     Each domain's history table adds the column naming what moved (listing_id, order_id…)."""
 
     actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))  # None: the system (expiry, CLI)
+    # The part the actor played in the move ("farmer", "buyer", "official", "system"…), and how
+    # they reached us ("web", "ussd", "sms", "api", "job": core.states.channel).
+    actor_role: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    channel: Mapped[str] = mapped_column(String(8), default=_channel, server_default="")  # "": before it was recorded
     from_status: Mapped[Optional[str]] = mapped_column(String(32))
     to_status: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(String(500), default="")

@@ -21,8 +21,10 @@ from marketplace.core.urls import site_path
 from marketplace.extensions import db
 from marketplace.i18n import money
 from marketplace.notifications.services import notify_user
+from marketplace.orders import states
 from marketplace.orders.checkout import tell_farmer
-from marketplace.orders.models import CartItem, Checkout, Order, OrderEvent, OrderStatus, PaymentMethod
+from marketplace.core.states import SYSTEM
+from marketplace.orders.models import CartItem, Checkout, Order, OrderStatus, PaymentMethod
 from marketplace.payments import api as payments
 from marketplace.payments.api import LedgerKind, Payment
 
@@ -128,9 +130,7 @@ class CheckoutPayments:
 
     @staticmethod
     def _mark_paid(order: Order, payment: Payment) -> None:
-        order.status = OrderStatus.PAID
-        db.session.add(OrderEvent(order_id=order.id, actor_id=None, from_status=OrderStatus.PLACED.value,
-                                  to_status=OrderStatus.PAID.value, reason=f"card payment {payment.stripe_payment_intent_id}"))
+        states.transition(order, OrderStatus.PAID, party=SYSTEM, reason=f"card payment {payment.stripe_payment_intent_id}")
         payments.record(order.farmer_id, LedgerKind.SALE, order.total_minor, order.currency, order.number,
                       payment_id=payment.id, external_id=payment.stripe_charge_id or "")
         fee = payments.platform_fee(order.total_minor)

@@ -1,9 +1,9 @@
-"""Orders after checkout: who may see them, and the state machine with its history.
+"""Orders after checkout: who may see them, and what follows a move.
 
-TRANSITIONS says which moves exist and who may make each: the farmer prepares
+orders.states says which moves exist and who may make each: the farmer prepares
 and hands over, the buyer may cancel until the order is ready, and the farmer
-may cancel with a reason. Every move writes an OrderEvent (who, when, why) and
-tells the other party through the outbox in their language. Cancelling gives the
+may cancel with a reason. Every move writes an OrderEvent (who, their role, the
+channel, when, why) and tells the other party through the outbox in their language. Cancelling gives the
 stock back and refunds a card payment; completing pays the farmer their share
 (orders.card_payments).
 """
@@ -27,44 +27,21 @@ from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import site_path
 from marketplace.extensions import db
 from marketplace.notifications.services import notify_user
-from marketplace.orders import card_payments
+from marketplace.core.states import SYSTEM
+from marketplace.orders import card_payments, states
 from marketplace.orders.labels import order_status_name
-from marketplace.orders.models import Fulfilment, Order, OrderEvent, OrderStatus, PaymentMethod
+from marketplace.orders.models import Order, OrderStatus, PaymentMethod
 from marketplace.payments.api import CardPaymentsOff, ProviderUnavailable
 
 log = logging.getLogger(__name__)
 
 S = OrderStatus
-FARMER, BUYER = "farmer", "buyer"
-
-#: (from, to) -> who may make the move.
-TRANSITIONS: dict[tuple[OrderStatus, OrderStatus], frozenset[str]] = {
-    (S.PAID, S.READY_FOR_PICKUP): frozenset({FARMER}),
-    (S.AWAITING_PAYMENT_AT_PICKUP, S.READY_FOR_PICKUP): frozenset({FARMER}),
-    (S.PAID, S.OUT_FOR_DELIVERY): frozenset({FARMER}),
-    (S.AWAITING_PAYMENT_AT_PICKUP, S.OUT_FOR_DELIVERY): frozenset({FARMER}),
-    (S.READY_FOR_PICKUP, S.COLLECTED): frozenset({FARMER}),
-    (S.OUT_FOR_DELIVERY, S.DELIVERED): frozenset({FARMER}),
-    (S.COLLECTED, S.COMPLETED): frozenset({FARMER, BUYER}),
-    (S.DELIVERED, S.COMPLETED): frozenset({FARMER, BUYER}),
-    (S.PLACED, S.CANCELLED): frozenset({FARMER, BUYER}),
-    (S.PAID, S.CANCELLED): frozenset({FARMER, BUYER}),
-    (S.AWAITING_PAYMENT_AT_PICKUP, S.CANCELLED): frozenset({FARMER, BUYER}),
-    (S.READY_FOR_PICKUP, S.CANCELLED): frozenset({FARMER}),
-    (S.OUT_FOR_DELIVERY, S.CANCELLED): frozenset({FARMER}),
-}
-FULFILMENT_OF = {S.READY_FOR_PICKUP: Fulfilment.PICKUP, S.COLLECTED: Fulfilment.PICKUP,
-                 S.OUT_FOR_DELIVERY: Fulfilment.DELIVERY, S.DELIVERED: Fulfilment.DELIVERY}
 
 
 def _party(actor: Optional[User], order: Order) -> Optional[str]:
     if actor is None or not actor.is_authenticated:
         return None
-    if actor.id == order.farmer_id:
-        return FARMER
-    if actor.id == order.buyer_id:
-        return BUYER
-    return None
+    return states.party_of(actor.id, order)
 
 
 def get_order_for(actor: User, number: str) -> Order:
@@ -77,34 +54,32 @@ def get_order_for(actor: User, number: str) -> Order:
 
 
 def allowed_moves(actor: User, order: Order) -> list[OrderStatus]:
-    party = _party(actor, order)
-    return [to for (old, to), who in TRANSITIONS.items()
-            if old is order.status and party in who and FULFILMENT_OF.get(to, order.fulfilment) is order.fulfilment]
+    return states.targets(order, _party(actor, order))
 
 
 def move(actor: User, order: Order, to: OrderStatus, reason: str = "") -> Order:
+    """A person moves their order (orders.states says which moves exist and whose they are); the
+    money, the stock and the other party follow."""
     party = _party(actor, order)
     if party is None:
         raise PermissionDenied(_l("This is not your order."))
-    who = TRANSITIONS.get((order.status, to))
-    if who is None or FULFILMENT_OF.get(to, order.fulfilment) is not order.fulfilment:
+    if not states.possible(order, to):
         raise DomainError(_l("An order that is %(old)s cannot become %(new)s.",
                              old=order_status_name(order.status), new=order_status_name(to)))
-    if party not in who:
+    if not states.ORDER_MOVES.allows(order.status, to, party):
         raise PermissionDenied(_l("Only the farmer can do this."))
-    if to is S.CANCELLED and party == FARMER and not reason.strip():
+    if to is S.CANCELLED and party == states.FARMER and not reason.strip():
         raise DomainError(_l("Tell the buyer why you cancel."), field="reason")
     old = order.status
     if to is S.CANCELLED and old is S.PAID and order.payment_method is PaymentMethod.CARD:
         card_payments.refund_cancelled_order(order, actor.id, reason.strip())  # raises, changing nothing, if Stripe fails
-    order.status = to
-    db.session.add(OrderEvent(order_id=order.id, actor_id=actor.id, from_status=old.value, to_status=to.value, reason=reason.strip()[:500]))
+    states.transition(order, to, party=party, actor_id=actor.id, reason=reason)
     if to is S.CANCELLED:
         for item in sorted(order.items, key=lambda item: item.listing_id):  # listing rows locked in id order
             release_stock(item.listing_id, item.quantity_milli)
     if to is S.COMPLETED:
         card_payments.pay_farmer_for(order)
-    other = order.buyer if party == FARMER else order.farmer
+    other = order.buyer if party == states.FARMER else order.farmer
     notify_user(other, f"order_{to.value}", lambda: (
         _("Order %(number)s", number=order.number),
         _("Order %(number)s is now: %(status)s.", number=order.number, status=order_status_name(to))
@@ -123,9 +98,7 @@ def expire_unpaid_orders(older_than: timedelta) -> list[str]:
     expired = []
     for order in db.session.scalars(select(Order).where(Order.status == S.PLACED, Order.created_at < cutoff)
                                     .options(selectinload(Order.items)).with_for_update(skip_locked=True)):
-        order.status = S.CANCELLED
-        db.session.add(OrderEvent(order_id=order.id, actor_id=None, from_status=S.PLACED.value,
-                                  to_status=S.CANCELLED.value, reason="payment not received in time"))
+        states.transition(order, S.CANCELLED, party=SYSTEM, reason="payment not received in time")
         expired.append(order)
     # Stock goes back listing by listing in id order (the order every stock change locks rows in).
     released: dict[int, int] = {}

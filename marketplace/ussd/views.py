@@ -4,7 +4,7 @@ from __future__ import annotations
 import hmac
 import secrets
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, g, render_template, request
 from flask_login import current_user, login_required
 
 from marketplace.core.errors import PermissionDenied
@@ -42,6 +42,7 @@ def _known(phone: str):
 @limiter.limit(lambda: current_app.config["USSD_RATE_LIMIT"], key_func=_caller_number)
 def ussd_callback(secret: str):
     _gateway_only(secret)
+    g.channel = "ussd"  # on every history row this request writes (core.states.channel)
     gateway = get_gateway()
     try:
         ussd = gateway.ussd_request(request.form)
@@ -56,6 +57,7 @@ def ussd_callback(secret: str):
 @limiter.limit(lambda: current_app.config["USSD_RATE_LIMIT"], key_func=_caller_number)
 def sms_callback(secret: str):
     _gateway_only(secret)
+    g.channel = "sms"
     try:
         sms = get_gateway().inbound_sms(request.form)
     except BadCallback:

@@ -11,7 +11,7 @@ from marketplace.catalog.models import Listing, ListingStatus
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from marketplace.extensions import db as _db
 from marketplace.notifications.models import OutboxMessage
-from marketplace.orders import cart, services
+from marketplace.orders import cart, services, states
 from marketplace.orders.checkout import FarmerChoice, place_checkout
 from marketplace.orders.models import Order, OrderEvent, OrderStatus
 from tests import factories
@@ -119,6 +119,12 @@ def test_reserving_the_last_units_marks_the_listing_sold_out_and_cancelling_brin
     db.session.expire_all()
     listing = db.session.get(Listing, market["maize"].id)
     assert (listing.stock_milli, listing.status) == (3000, ListingStatus.ACTIVE)
+    from marketplace.catalog.models import ListingChange
+
+    moves = db.session.execute(select(ListingChange.from_status, ListingChange.to_status, ListingChange.actor_id, ListingChange.actor_role)
+                               .where(ListingChange.listing_id == listing.id, ListingChange.action == "status")
+                               .order_by(ListingChange.id)).all()
+    assert moves[-2:] == [("active", "sold_out", None, "system"), ("sold_out", "active", None, "system")]  # the orders' doing, on the history
 
 
 ALL = list(OrderStatus)
@@ -132,13 +138,14 @@ def test_every_order_move_is_allowed_or_refused_as_the_table_says(market, db, pa
     order.status = old
     db.session.commit()
     actor = market["wanjiru"] if party == "farmer" else buyer
-    who = services.TRANSITIONS.get((old, new))
-    fits = services.FULFILMENT_OF.get(new, order.fulfilment) is order.fulfilment
-    if who and fits and party in who:
+    move = states.ORDER_MOVES.move(old, new)
+    fits = states.FULFILMENT_OF.get(new, order.fulfilment) is order.fulfilment
+    if move and fits and party in move.by:
         services.move(actor, order, new, reason="because")
         assert order.status is new
         event = db.session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id.desc())).first()
-        assert (event.from_status, event.to_status, event.actor_id, event.reason) == (old.value, new.value, actor.id, "because")
+        assert (event.from_status, event.to_status, event.actor_id, event.actor_role, event.channel, event.reason) == \
+            (old.value, new.value, actor.id, party, "job", "because")  # no request here: the channel says so
     else:
         with pytest.raises((DomainError, PermissionDenied)):
             services.move(actor, order, new, reason="because")

@@ -1,0 +1,80 @@
+"""The orders' state machine: every move an order can make, people's and the system's, and the one
+`transition()` that makes it (core.states).
+
+The farmer prepares and hands over, the buyer may cancel until the order is ready, the farmer may
+cancel with a reason; the system marks a card order paid when the provider says so and cancels
+one left unpaid too long. What a move does besides (refund, stock back, the other party told) is
+orders.services' `move`, which people's moves go through.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from flask_babel import lazy_gettext as _l
+
+from marketplace.core.errors import DomainError
+from marketplace.core.states import SYSTEM, Machine, emit
+from marketplace.extensions import db
+from marketplace.orders.labels import order_status_name
+from marketplace.orders.models import Fulfilment, Order, OrderEvent, OrderStatus
+
+S = OrderStatus
+FARMER, BUYER = "farmer", "buyer"
+PEOPLE = (FARMER, BUYER)
+
+ORDER_MOVES: Machine[OrderStatus] = Machine("order", [
+    (None, S.PLACED, [BUYER], "placed"),
+    (S.PLACED, S.AWAITING_PAYMENT_AT_PICKUP, [BUYER], "to_pay_at_pickup"),
+    (S.PLACED, S.PAID, [SYSTEM], "paid"),
+    (S.PAID, S.READY_FOR_PICKUP, [FARMER], "ready"),
+    (S.AWAITING_PAYMENT_AT_PICKUP, S.READY_FOR_PICKUP, [FARMER], "ready"),
+    (S.PAID, S.OUT_FOR_DELIVERY, [FARMER], "out_for_delivery"),
+    (S.AWAITING_PAYMENT_AT_PICKUP, S.OUT_FOR_DELIVERY, [FARMER], "out_for_delivery"),
+    (S.READY_FOR_PICKUP, S.COLLECTED, [FARMER], "collected"),
+    (S.OUT_FOR_DELIVERY, S.DELIVERED, [FARMER], "delivered"),
+    (S.COLLECTED, S.COMPLETED, PEOPLE, "completed"),
+    (S.DELIVERED, S.COMPLETED, PEOPLE, "completed"),
+    (S.PLACED, S.CANCELLED, [FARMER, BUYER, SYSTEM], "cancelled"),  # the system: not paid in time
+    (S.PAID, S.CANCELLED, PEOPLE, "cancelled"),
+    (S.AWAITING_PAYMENT_AT_PICKUP, S.CANCELLED, PEOPLE, "cancelled"),
+    (S.READY_FOR_PICKUP, S.CANCELLED, [FARMER], "cancelled"),
+    (S.OUT_FOR_DELIVERY, S.CANCELLED, [FARMER], "cancelled"),
+])
+
+#: A move that only one way of handing over has.
+FULFILMENT_OF = {S.READY_FOR_PICKUP: Fulfilment.PICKUP, S.COLLECTED: Fulfilment.PICKUP,
+                 S.OUT_FOR_DELIVERY: Fulfilment.DELIVERY, S.DELIVERED: Fulfilment.DELIVERY}
+
+
+def party_of(actor_id: Optional[int], order: Order) -> Optional[str]:
+    if actor_id is None:
+        return None
+    if actor_id == order.farmer_id:
+        return FARMER
+    if actor_id == order.buyer_id:
+        return BUYER
+    return None
+
+
+def possible(order: Order, to: OrderStatus) -> bool:
+    return ORDER_MOVES.move(order.status, to) is not None and FULFILMENT_OF.get(to, order.fulfilment) is order.fulfilment
+
+
+def targets(order: Order, party: Optional[str]) -> list[OrderStatus]:
+    return [to for to in ORDER_MOVES.targets(order.status, party) if possible(order, to)]
+
+
+def transition(order: Order, to: OrderStatus, *, party: str, actor_id: Optional[int] = None, reason: str = "") -> OrderEvent:
+    """Move `order` to `to` as `party` (FARMER, BUYER or SYSTEM), writing its history row; the only
+    place an order's status is written after checkout."""
+    refused = _l("An order that is %(old)s cannot become %(new)s.", old=order_status_name(order.status), new=order_status_name(to))
+    move = ORDER_MOVES.check(order.status, to, party, refused, _l("Only the farmer can do this."))
+    if FULFILMENT_OF.get(to, order.fulfilment) is not order.fulfilment:
+        raise DomainError(refused)
+    old = order.status
+    order.status = to
+    event = OrderEvent(order_id=order.id, actor_id=actor_id, actor_role=party, from_status=old.value, to_status=to.value,
+                       reason=reason.strip()[:500])
+    db.session.add(event)
+    emit(f"order.{move.event}", order)
+    return event
