@@ -1,24 +1,24 @@
 """Card payments: start one, learn its outcome (signed webhook or server-side retrieval), refund it.
 
-A payment becomes paid only from a verified Stripe event or from retrieving the
-PaymentIntent from Stripe, never from what a browser says. Every status change
-is a conditional UPDATE, so a webhook and a page reload arriving together make
-one change, and the owner hears of it once.
+A payment becomes paid only from the provider's verified word or from asking the
+provider ourselves, never from what a browser says. Every status change goes
+through payments.states (one conditional UPDATE each), so a webhook and a page
+reload arriving together make one change, and the owner hears of it once.
 """
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from typing import Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.core.errors import DomainError
 from marketplace.core.money import Money
-from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
-from marketplace.payments import owners, providers
+from marketplace.core.states import SYSTEM
+from marketplace.payments import owners, providers, states
 from marketplace.payments.providers import InvalidSignature, MalformedEvent, ProviderEvent, ProviderIntent, ProviderUnavailable
 from marketplace.payments.models import Payment, PaymentEvent, PaymentStatus, StripeEvent
 
@@ -44,8 +44,9 @@ def start_card_payment(*, purpose: str, reference: str, amount: Money, payer_id:
         raise DomainError(_l("This is already paid."))
     if payment is None:
         payment = Payment(purpose=purpose, reference=reference, payer_id=payer_id, amount_minor=amount.minor_units,
-                          currency=amount.currency, status=P.PENDING)
-        payment.events = [PaymentEvent(actor_id=payer_id, from_status=None, to_status=P.PENDING.value, reason="started")]
+                          currency=amount.currency, status=P.PENDING)  # the machine's (None, PENDING)
+        payment.events = [PaymentEvent(actor_id=payer_id, actor_role=states.PERSON, from_status=None, to_status=P.PENDING.value,
+                                       reason="started")]
         db.session.add(payment)
         db.session.flush()
     card = providers.provider(providers.CARD)
@@ -85,7 +86,7 @@ def cancel(payment: Payment, reason: str) -> None:
         refresh(payment)
         if payment.status is P.PAID:
             return
-    _change(payment, (P.PENDING, P.FAILED), P.CANCELLED, reason)
+    states.transition(payment, P.CANCELLED, reason, party=SYSTEM)
 
 
 def refund(payment: Payment, amount_minor: int, *, idempotency_key: str, reason: str, actor_id: int | None) -> str:
@@ -102,11 +103,12 @@ def refund(payment: Payment, amount_minor: int, *, idempotency_key: str, reason:
         log.warning("refund of payment %s failed: %s", payment.id, error.detail)
         raise DomainError(_l("The card refund could not be made just now. Nothing has changed; please try again.")) from error
     payment.refunded_minor += amount_minor
-    fully = payment.refunded_minor >= payment.amount_minor
-    db.session.add(PaymentEvent(payment_id=payment.id, actor_id=actor_id, from_status=payment.status.value,
-                                to_status=(P.REFUNDED if fully else P.PAID).value, reason=f"refund {refund_id}: {reason}"[:500]))
-    if fully:
-        payment.status = P.REFUNDED
+    party = states.PERSON if actor_id else SYSTEM
+    if payment.refunded_minor >= payment.amount_minor:
+        states.transition(payment, P.REFUNDED, f"refund {refund_id}: {reason}", party=party, actor_id=actor_id,
+                          refunded_minor=payment.refunded_minor)
+    else:
+        states.record(payment, f"refund {refund_id} of {amount_minor}: {reason}", party=party, actor_id=actor_id)
     return refund_id
 
 
@@ -155,11 +157,10 @@ def _on_refund(event: ProviderEvent, reason: str) -> None:
     if refunded > payment.refunded_minor:
         extra = refunded - payment.refunded_minor
         payment.refunded_minor = refunded
-        fully = refunded >= payment.amount_minor
-        db.session.add(PaymentEvent(payment_id=payment.id, actor_id=None, from_status=payment.status.value,
-                                    to_status=(P.REFUNDED if fully else payment.status).value, reason=f"refund seen: {reason}"))
-        if fully:
-            payment.status = P.REFUNDED
+        if refunded >= payment.amount_minor:
+            states.transition(payment, P.REFUNDED, f"refund seen: {reason}", party=states.PROVIDER, refunded_minor=refunded)
+        else:
+            states.record(payment, f"refund of {extra} seen: {reason}", party=states.PROVIDER)
         owner = owners.owner_of(payment.purpose)
         if owner is not None:
             owner.on_refunded(payment, extra)
@@ -181,7 +182,8 @@ def _apply_intent(payment: Payment, intent: ProviderIntent, reason: str) -> None
         _mark_paid(payment, intent.charge_id, reason)
     elif intent.state == providers.FAILED:
         payment.failure_code = intent.failure_code
-        if _change(payment, (P.PENDING, P.FAILED), P.FAILED, f"{reason}: {payment.failure_code}"):
+        if states.transition(payment, P.FAILED, f"{reason}: {payment.failure_code}", party=states.PROVIDER,
+                             failure_code=intent.failure_code):
             owner = owners.owner_of(payment.purpose)
             if owner is not None:
                 owner.on_failed(payment)
@@ -195,8 +197,8 @@ def _amount_matches(payment: Payment, intent: ProviderIntent, reason: str) -> bo
         return True
     log.error("payment %s: Stripe says %s %s, we asked %s %s; flagged", payment.id, amount, currency,
               payment.amount_minor, payment.currency)
-    _change(payment, (P.PENDING, P.FAILED, P.CANCELLED), P.FLAGGED,
-            f"{reason}: Stripe reported {amount} {currency}, expected {payment.amount_minor} {payment.currency}")
+    states.transition(payment, P.FLAGGED, f"{reason}: the provider reported {amount} {currency}, expected "
+                      f"{payment.amount_minor} {payment.currency}", party=states.PROVIDER)
     return False
 
 
@@ -206,20 +208,7 @@ def flagged_payments() -> list[Payment]:
 
 
 def _mark_paid(payment: Payment, charge_id: str | None, reason: str) -> None:
-    if _change(payment, (P.PENDING, P.FAILED, P.CANCELLED), P.PAID, reason, stripe_charge_id=charge_id, failure_code=""):
+    if states.transition(payment, P.PAID, reason, party=states.PROVIDER, stripe_charge_id=charge_id, failure_code=""):
         owner = owners.owner_of(payment.purpose)
         if owner is not None:
             owner.on_paid(payment)
-
-
-def _change(payment: Payment, from_: tuple[PaymentStatus, ...], to: PaymentStatus, reason: str, **values: Any) -> bool:
-    """Move the payment only if it is still in one of `from_`; True if this call made the move."""
-    old = payment.status
-    moved = db.session.execute(
-        update(Payment).where(Payment.id == payment.id, Payment.status.in_(from_))
-        .values(status=to, updated_at=utcnow(), **values).execution_options(synchronize_session=False)
-    ).rowcount == 1
-    db.session.refresh(payment)
-    if moved and old is not to:
-        db.session.add(PaymentEvent(payment_id=payment.id, actor_id=None, from_status=old.value, to_status=to.value, reason=reason[:500]))
-    return moved and old is not to
