@@ -1,8 +1,8 @@
 """Officials' side: the department's queue, claiming and assigning, asking for more information,
 deciding with a reason, internal notes. Officials see their own department's submissions only.
 
-The state machine is TRANSITIONS below (who may move a submission from what to what); the
-resident's moves (submit, withdraw, answer) are in egov.services and write the same audit trail.
+The state machine is egov.states (who may move a submission from what to what): the officials'
+moves here, the resident's (submit, withdraw, answer) in egov.services, on the same audit trail.
 """
 from __future__ import annotations
 
@@ -23,19 +23,11 @@ from marketplace.core.timeutils import as_utc, utcnow
 from marketplace.core.urls import site_path
 from marketplace.egov import certificates
 from marketplace.egov.models import InternalNote, Submission, SubmissionStatus
-from marketplace.egov.services import OPEN, record, service_title
+from marketplace.egov.services import OPEN, record, service_title, transition
 from marketplace.extensions import db
 from marketplace.notifications.services import notify_user
 
 S = SubmissionStatus
-
-#: (from, to) -> the action's name in the audit trail. Officials make every move listed here.
-TRANSITIONS: dict[tuple[SubmissionStatus, SubmissionStatus], str] = {
-    (S.SUBMITTED, S.IN_REVIEW): "claimed",
-    (S.IN_REVIEW, S.MORE_INFO_REQUESTED): "requested_info",
-    (S.IN_REVIEW, S.APPROVED): "approved",
-    (S.IN_REVIEW, S.REJECTED): "rejected",
-}
 
 
 def _official(actor: User, submission: Optional[Submission] = None) -> User:
@@ -108,11 +100,7 @@ def colleagues(actor: User) -> list[User]:
 def _move(actor: User, submission: Submission, to: SubmissionStatus, reason: str = "") -> None:
     if actor.id == submission.applicant_id:
         raise PermissionDenied(_l("You cannot review your own application."))
-    action = TRANSITIONS.get((submission.status, to))
-    if action is None:
-        raise DomainError(_l("This application cannot go from “%(old)s” to “%(new)s”.",
-                             old=status_name(submission.status), new=status_name(to)))
-    record(submission, actor, action, to=to, reason=reason)
+    transition(submission, actor, to, reason=reason)
 
 
 def claim(actor: User, submission: Submission) -> Submission:

@@ -28,7 +28,7 @@ from marketplace.core.errors import DomainError, InvalidInput, NotFound, Permiss
 from marketplace.core.money import Money
 from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import site_path
-from marketplace.egov import attachments, form_engine
+from marketplace.egov import attachments, form_engine, states
 from marketplace.egov.models import (
     AuditEvent, EService, ReferenceSequence, Submission, SubmissionStatus,
 )
@@ -41,33 +41,8 @@ OPEN = (S.SUBMITTED, S.AWAITING_PAYMENT, S.IN_REVIEW, S.MORE_INFO_REQUESTED)
 DECIDED = (S.APPROVED, S.REJECTED)
 
 
-# --- the audit writer (the one place audit rows are made) ------------------------------------
-
-def role_of(actor: Optional[User], submission: Submission) -> str:
-    if actor is None:
-        return "system"
-    if actor.id == submission.applicant_id:
-        return "applicant"
-    if actor.id == submission.agent_id:
-        return "agent"
-    if actor.has_role(Role.OFFICIAL) and actor.department_id == submission.department_id \
-            and actor.jurisdiction_district_id in (None, submission.district_id):
-        return "official"
-    if actor.has_role(Role.ADMIN):
-        return "admin"
-    return "other"
-
-
-def record(submission: Submission, actor: Optional[User], action: str, *, to: Optional[SubmissionStatus] = None,
-           reason: str = "") -> AuditEvent:
-    """Write the audit row; with `to`, also move the submission's status (the only place it moves)."""
-    old = submission.status
-    if to is not None:
-        submission.status = to
-    event = AuditEvent(submission_id=submission.id, actor_id=actor.id if actor else None, actor_role=role_of(actor, submission),
-                       action=action, from_status=old.value if old else None, to_status=(to or old).value, reason=reason[:500])
-    db.session.add(event)
-    return event
+# The audit writer and the state machine live in egov.states; kept here for the views and review.
+role_of, record, transition = states.role_of, states.record, states.transition
 
 
 # --- catalogue -------------------------------------------------------------------------------
@@ -130,7 +105,7 @@ def start_application(actor: User, service: EService, applicant: Optional[User] 
     submission.answers, submission.prefilled = dict(prefilled), dict(prefilled)
     db.session.add(submission)
     db.session.flush()
-    record(submission, actor, "started", to=S.DRAFT)
+    record(submission, actor, "started")
     db.session.commit()
     return submission
 
@@ -241,7 +216,7 @@ def submit_application(actor: User, submission: Submission, *, declared: bool, p
     submission.filed_by_id = actor.id
     submission.pays_at_office = bool(submission.fee_minor and pay_at_office)
     if submission.fee_minor and not pay_at_office:
-        record(submission, actor, "declared", to=S.AWAITING_PAYMENT)
+        transition(submission, actor, S.AWAITING_PAYMENT)
     else:
         _mark_submitted(submission, actor, "submitted")
     db.session().commit_for_response()  # the page after it reads the reference and status already loaded
@@ -254,7 +229,7 @@ class AlreadySent(DomainError):
 
 def _mark_submitted(submission: Submission, actor: Optional[User], action: str) -> None:
     submission.submitted_at = utcnow()
-    record(submission, actor, action, to=S.SUBMITTED)
+    transition(submission, actor, S.SUBMITTED, action=action)
     _tell_applicant(submission, "application_submitted", lambda: (
         _("Application %(reference)s received", reference=submission.reference),
         _("Village Square: your application %(reference)s (%(service)s) is received. We will tell you when it is decided.",
@@ -293,9 +268,9 @@ def _tell_applicant(submission: Submission, kind: str, render) -> None:
 
 def withdraw(actor: User, submission: Submission, reason: str = "") -> Submission:
     _require_editor(actor, submission)
-    if submission.status not in (S.DRAFT, *OPEN):
+    if submission.status not in states.BEFORE_DECISION:
         raise DomainError(_l("A decided application cannot be withdrawn."))
-    record(submission, actor, "withdrawn", to=S.WITHDRAWN, reason=reason.strip())
+    transition(submission, actor, S.WITHDRAWN, reason=reason.strip())
     db.session.commit()
     return submission
 
@@ -309,7 +284,7 @@ def answer_info_request(actor: User, submission: Submission, answer: str, upload
         raise DomainError(_l("Write an answer or attach a document."), field="answer")
     if upload and upload.filename:
         attachments.attach(submission, "info_response", upload, actor)
-    record(submission, actor, "answered_info_request", to=S.IN_REVIEW, reason=answer.strip())
+    transition(submission, actor, S.IN_REVIEW, reason=answer.strip())
     submission.info_request = ""
     db.session.commit()
     return submission

@@ -16,6 +16,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, NotFound
 from marketplace.core.timeutils import utcnow
+from marketplace.egov import states
 from marketplace.egov.form_engine import DefinitionError, validate_definition
 from marketplace.accounts.models import Department
 from marketplace.egov.models import EService, FormVersion, VersionStatus
@@ -95,8 +96,8 @@ def publish(admin: User, version: FormVersion) -> FormVersion:
     validate_definition(version.definition)
     service = version.eservice
     if service.published_version is not None:
-        service.published_version.status = VersionStatus.RETIRED
-    version.status = VersionStatus.PUBLISHED
+        states.transition_version(service.published_version, VersionStatus.RETIRED)
+    states.transition_version(version, VersionStatus.PUBLISHED)
     version.published_at = utcnow()
     service.published_version_id = version.id
     db.session.commit()
