@@ -8,14 +8,14 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from marketplace.core.auth import Actor, require_role
 from marketplace.core.errors import DomainError, NotFound
 from marketplace.core.jobs import RetryLater, enqueue
 from marketplace.core.timeutils import as_utc, utcnow
 from marketplace.extensions import db
-from marketplace.notifications import preferences
+from marketplace.notifications import preferences, states
 from marketplace.notifications.channels import get_backend
 from marketplace.notifications.models import Channel, InboxMessage, OutboxMessage, OutboxStatus
 
@@ -118,31 +118,26 @@ def deliver_job(message_id: int) -> None:
     as interrupted on /admin/outbox, where a person can send it again.
     """
     now = utcnow()
-    claimed = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.FAILED]))
-        .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
-    ).rowcount
+    claimed = states.transition(message_id, OutboxStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
     db.session.commit()
     if not claimed:
         return
-    message = db.session.get(OutboxMessage, message_id)
+    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
     # SMS may go through their own gateway (NOTIFICATION_SMS_BACKEND); everything else, and SMS
     # when it is not set, through NOTIFICATION_CHANNEL_BACKEND.
     name = current_app.config.get("NOTIFICATION_SMS_BACKEND") if message.channel is Channel.SMS else None
     try:
         provider_id = get_backend(name or current_app.config["NOTIFICATION_CHANNEL_BACKEND"]).deliver(message)
     except Exception as exc:  # any backend failure must leave the message visible and retryable
-        message.status = OutboxStatus.FAILED
-        message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        states.transition(message_id, OutboxStatus.FAILED, last_error=last_error)
         db.session.commit()
+        message = db.session.get(OutboxMessage, message_id, populate_existing=True)
         current_app.logger.warning("outbox message %s failed (attempt %s): %s", message_id, message.attempts, message.last_error)
         raise RetryLater(message.last_error) from exc
-    message.status = OutboxStatus.SENT
-    message.sent_at = utcnow()
-    message.provider_message_id = str(provider_id or "")[:64]
-    if message.holds_secret:
-        message.body = ""  # delivered: the secret now lives only on the person's phone or in their mailbox
+    # delivered: a secret now lives only on the person's phone or in their mailbox, not in our body column
+    states.transition(message_id, OutboxStatus.SENT, sent_at=utcnow(), provider_message_id=str(provider_id or "")[:64],
+                      **({"body": ""} if message.holds_secret else {}))
     db.session.commit()  # last_error stays: the history of a message sent at the second try
 
 
@@ -176,11 +171,12 @@ def retry(actor: Actor, message_id: int, *, checked_with_recipient: bool = False
         raise DomainError(_l("The gateway accepted this message (its id is recorded): it is not sent again."))
     if interrupted(message) and not checked_with_recipient:
         raise MayHaveArrived(_l("This message may have arrived. Ask the recipient first; send it again only if it did not."))
-    message.status = OutboxStatus.PENDING
-    message.last_error = f"{message.last_error} [sent again by user {actor.id} at {utcnow():%Y-%m-%d %H:%M} UTC]".strip()[:2000]
+    note = f"{message.last_error} [sent again by user {actor.id} at {utcnow():%Y-%m-%d %H:%M} UTC]".strip()[:2000]
+    if not states.transition(message.id, OutboxStatus.PENDING, party=states.ADMIN, last_error=note):
+        raise DomainError(_l("Only a failed or interrupted message can be sent again."))  # a job moved it meanwhile
     enqueue(DELIVER_JOB, message.id)
     db.session.commit()
-    return message
+    return db.session.get(OutboxMessage, message.id, populate_existing=True)
 
 
 def sweep(older_than: timedelta = timedelta(minutes=2)) -> int:

@@ -28,6 +28,7 @@ from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import site_path
 from marketplace.extensions import db
 from marketplace.notifications.services import notify_user
+from marketplace.voice import states
 from marketplace.voice.labels import category_name, report_status_name
 from marketplace.voice.models import (
     Report, ReportCategory, ReportComment, ReportEvent, ReportPhoto, ReportStatus, ReportSupport, RoutingRule,
@@ -38,15 +39,6 @@ MAX_DESCRIPTION = 2000
 MAX_COMMENT = 1000
 PAGE_SIZE = 20
 R = ReportStatus
-
-#: The moves a department makes; a report can be reopened (fixed → in progress) if it was not.
-TRANSITIONS = {
-    R.RECEIVED: {R.IN_PROGRESS, R.FIXED, R.WONT_FIX},
-    R.IN_PROGRESS: {R.FIXED, R.WONT_FIX},
-    R.FIXED: {R.IN_PROGRESS},
-    R.WONT_FIX: {R.IN_PROGRESS},
-}
-
 
 @dataclass
 class ReportInput:
@@ -160,7 +152,7 @@ def file_report(actor: User, data: ReportInput, reporter: Optional[User] = None,
     ]
     db.session.add(report)
     db.session.flush()
-    db.session.add(ReportEvent(report_id=report.id, actor_id=actor.id, action="filed", to_status=R.RECEIVED.value,
+    db.session.add(ReportEvent(report_id=report.id, actor_id=actor.id, actor_role=states.RESIDENT, action="filed", to_status=R.RECEIVED.value,
                                reason="agent" if actor.id != reporter.id else ""))
     idempotency.done(actor_id, "report", submission_key, report.id)
     db.session.commit()
@@ -320,17 +312,9 @@ def set_status(actor: User, report: Report, to: ReportStatus, reason: str = "") 
     if not is_department_official(actor, report):
         raise PermissionDenied(_l("Only the department handling this report can change its status."))
     reason = reason.strip()
-    if to not in TRANSITIONS[report.status]:
-        raise DomainError(_l("A report that is %(status)s cannot become %(to)s.",
-                             status=report_status_name(report.status), to=report_status_name(to)))
     if to is R.WONT_FIX and not reason:
         raise DomainError(_l("Say why it will not be fixed: the residents will read it."), field="reason")
-    old = report.status
-    report.status = to
-    report.status_reason = reason[:1000]
-    report.resolved_at = utcnow() if to in (R.FIXED, R.WONT_FIX) else None
-    db.session.add(ReportEvent(report_id=report.id, actor_id=actor.id, action="status", from_status=old.value,
-                               to_status=to.value, reason=reason[:500]))
+    states.transition(report, actor, to, reason)
     _tell_followers(report, "report_status", lambda: (
         _("Report %(number)d: %(status)s", number=report.id, status=report_status_name(to)),
         _("Village Square: the report about %(category)s in %(village)s is now %(status)s.",
