@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # The suite runs on every core (pytest-xdist); PYTEST_ARGS="-n0" runs it in one process.
 PYTEST_ARGS ?= -n auto
 
-.PHONY: security-scan scan-deps prod-local loadtest loadtest-connections proxy-deps audit screenshots bench bench-deps node-deps run test install i18n-extract i18n-update i18n-compile i18n-check browser-deps db-upgrade seed clean
+.PHONY: security-scan scan-deps prod-local loadtest loadtest-connections keepalive-race proxy-deps audit screenshots bench bench-deps node-deps run test install i18n-extract i18n-update i18n-compile i18n-check browser-deps db-upgrade seed clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -120,6 +120,10 @@ security-scan: $(STAMP) i18n-compile proxy-deps scan-deps
 loadtest: $(STAMP) i18n-compile proxy-deps
 	$(PY) -m tests.loadtest.run
 
-# The same 3-minute load with the keep-alive settings of before and after issue 18's item 8, side by side.
+# The same 3-minute load with the keep-alive settings of before and after issue 18's item 8, side by side;
+# keepalive-race: only the race itself (clients pausing about gunicorn's old 2 s keep-alive), before and after.
 loadtest-connections: $(STAMP) i18n-compile proxy-deps
 	$(PY) -m tests.loadtest.connections
+
+keepalive-race: $(STAMP) proxy-deps
+	$(PY) -m tests.loadtest.keepalive

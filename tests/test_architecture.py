@@ -51,3 +51,47 @@ def test_a_schedule_naming_a_job_nobody_registered_stops_the_start():
     with pytest.raises(RuntimeError, match="orders.expire_unpaidd"):
         create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://",
                     "JOB_SCHEDULE_SECONDS": {"orders.expire_unpaidd": 10}})
+
+
+def _status_writes(tree: ast.AST, function: str = "<module>"):
+    """Every `x.status = …` and every `update(…).values(status=…)`, with the function it is in."""
+    for node in ast.iter_child_nodes(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
+        if any(isinstance(t, ast.Attribute) and t.attr == "status" for t in targets):
+            yield node.lineno, function
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "values" \
+                and any(k.arg == "status" for k in node.keywords):
+            yield node.lineno, function
+        inner = node.name if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
+        yield from _status_writes(node, inner)
+
+
+def test_only_a_transition_writes_a_status():
+    """A status column is written only by its domain's `transition()` (or `transition_version`),
+    which checks the machine's table and writes the history row. Creating a thing in its first
+    state is the table's (None, state) row, set in the constructor."""
+    found = [f"{path.relative_to(PACKAGE.parent)}:{line} in {function}()" for path, tree in _modules()
+             for line, function in _status_writes(tree) if not function.startswith("transition")]
+    assert found == []
+
+
+def test_the_check_sees_a_status_written_elsewhere():
+    tree = ast.parse("def mark(order):\n    order.status = 'paid'\n\ndef transition(order):\n    order.status = 'paid'\n"
+                     "def sneak(q):\n    q.values(status='x')\n")
+    assert [function for _, function in _status_writes(tree)] == ["mark", "transition", "sneak"]
+
+
+def test_every_machine_knows_each_of_its_states():
+    """No state without a way in: each machine's table reaches every value of its enum."""
+    from marketplace.catalog.states import LISTING_MOVES
+    from marketplace.egov.states import SUBMISSION_MOVES, VERSION_MOVES
+    from marketplace.notifications.states import OUTBOX_MOVES
+    from marketplace.orders.states import ORDER_MOVES
+    from marketplace.payments.states import PAYMENT_MOVES
+    from marketplace.voice.states import REPORT_MOVES
+
+    for machine in (LISTING_MOVES, SUBMISSION_MOVES, VERSION_MOVES, OUTBOX_MOVES, ORDER_MOVES, PAYMENT_MOVES, REPORT_MOVES):
+        states = {move.new for move in machine.moves.values()}
+        kind = type(next(iter(states)))
+        assert states == set(kind), f"{machine.name}: {set(kind) - states} cannot be reached"
+        assert any(move.old is None for move in machine.moves.values()), f"{machine.name} has no first state"

@@ -32,6 +32,43 @@ PG_ADMIN_URL = os.environ.get("PRODLOCAL_PG", "postgresql://postgres@127.0.0.1:5
 HAPROXY = shutil.which("haproxy") or ("/usr/sbin/haproxy" if Path("/usr/sbin/haproxy").exists() else None)
 
 
+def gunicorn_command(port: int, connections: str = "after") -> list[str]:
+    """One app server as production runs it. --keep-alive longer than any idle time of haproxy's
+    pooled connections: gunicorn's 2 s default closed connections haproxy was just reusing
+    (requests closed with no answer). connections="before" leaves gunicorn's default."""
+    keep_alive = [] if connections == "before" else ["--keep-alive", "75"]
+    return [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "1", "-k", "gthread", "--threads", "8",
+            "--timeout", "60", *keep_alive, "wsgi:app"]
+
+
+def haproxy_config(proxy_port: int, app_ports, connections: str = "after") -> str:
+    """haproxy round-robin over the app servers. Idle connections: towards the app servers haproxy
+    gives them up (5 s) well before gunicorn's keep-alive (75 s) would close one under it; a request
+    whose connection failed before it was sent is tried again on another server, never a POST that
+    may have reached one. connections="before": the settings of before issue 18 (item 8)."""
+    servers = "\n".join(f"    server app{n} 127.0.0.1:{port} check" for n, port in enumerate(app_ports, start=1))
+    after = connections != "before"
+    defaults = "    timeout http-keep-alive 30s\n    retries 2\n    retry-on conn-failure empty-response\n" if after else "    retries 2\n"
+    backend = "    default-server pool-purge-delay 5s\n    http-request disable-l7-retry unless METH_GET || METH_HEAD\n" if after else ""
+    return f"""global
+    maxconn 2000
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+{defaults}    option redispatch
+    option forwardfor
+frontend village
+    bind 127.0.0.1:{proxy_port}
+    default_backend apps
+backend apps
+    balance roundrobin
+    option httpchk GET /readyz
+{backend}{servers}
+"""
+
+
 class ProdLocal:
     def __init__(self, extra_env: dict[str, str] | None = None) -> None:
         self.extra_env = extra_env or {}
@@ -63,13 +100,8 @@ class ProdLocal:
             self._run(["-m", "flask", "db", "upgrade"], "migrate")
             self._run(["-m", "flask", "seed-demo"], "seed-demo")
             self._run(["-m", "tests.loadtest.seed", str(LOADTEST / "seed.json")], "seed-load")
-            # --keep-alive longer than any idle time of haproxy's pooled connections: gunicorn's 2 s
-            # default closed connections haproxy was just reusing (requests closed with no answer).
-            keep_alive = [] if self.connections == "before" else ["--keep-alive", "75"]
             for number, port in enumerate(self.app_ports, start=1):
-                self._spawn(f"app-{number}", [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "1",
-                                               "-k", "gthread", "--threads", "8", "--timeout", "60", *keep_alive,
-                                               "wsgi:app"])
+                self._spawn(f"app-{number}", gunicorn_command(port, self.connections))
             self._spawn("worker", [sys.executable, "-m", "flask", "worker"])
             self._spawn("scheduler", [sys.executable, "-m", "flask", "jobs", "scheduler"])
             for port in self.app_ports:
@@ -202,35 +234,7 @@ class ProdLocal:
 
     def _start_haproxy(self) -> None:
         config = BUILD / "haproxy.cfg"
-        servers = "\n".join(f"    server app{n} 127.0.0.1:{port} check" for n, port in enumerate(self.app_ports, start=1))
-        # Idle connections: towards the app servers haproxy gives them up (5 s) well before gunicorn's
-        # keep-alive (75 s) would close one under it; a request whose connection failed before it was sent
-        # is tried again on another server, never a POST that may have reached one.
-        after = self.connections != "before"
-        defaults = """    timeout http-keep-alive 30s
-    retries 2
-    retry-on conn-failure empty-response
-""" if after else "    retries 2\n"
-        backend = """    default-server pool-purge-delay 5s
-    http-request disable-l7-retry unless METH_GET || METH_HEAD
-""" if after else ""
-        config.write_text(f"""global
-    maxconn 2000
-defaults
-    mode http
-    timeout connect 5s
-    timeout client 60s
-    timeout server 60s
-{defaults}    option redispatch
-    option forwardfor
-frontend village
-    bind 127.0.0.1:{self.proxy_port}
-    default_backend apps
-backend apps
-    balance roundrobin
-    option httpchk GET /readyz
-{backend}{servers}
-""")
+        config.write_text(haproxy_config(self.proxy_port, self.app_ports, self.connections))
         self._spawn("haproxy", [HAPROXY, "-f", str(config), "-db"], env=os.environ.copy())
 
     def _wait_ready(self, url: str, seconds: int = 60) -> None:
