@@ -95,3 +95,23 @@ def test_every_machine_knows_each_of_its_states():
         kind = type(next(iter(states)))
         assert states == set(kind), f"{machine.name}: {set(kind) - states} cannot be reached"
         assert any(move.old is None for move in machine.moves.values()), f"{machine.name} has no first state"
+
+
+DOMAINS = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists() and p.name not in ("core", "i18n"))
+
+
+def test_a_domain_reaches_another_only_through_its_public_face():
+    """`marketplace.<other>.api`, never its models, services or other modules. The composition root
+    (marketplace/__init__.py, cli.py) wires every domain and may import any of them."""
+    found = []
+    for path, tree in _modules():
+        parts = path.relative_to(PACKAGE).parts
+        if len(parts) < 2:
+            continue
+        for name, line in _imported(tree):
+            module = name.split(".")
+            if module[0] != "marketplace" or len(module) < 3 or module[1] not in DOMAINS or module[1] == parts[0]:
+                continue
+            if module[2] != "api":
+                found.append(f"{path.relative_to(PACKAGE.parent)}:{line} imports {name}")
+    assert found == []

@@ -23,7 +23,7 @@ from marketplace.accounts.models import OneTimeCode, User
 from marketplace.core.errors import DomainError
 from marketplace.core.timeutils import as_utc, utcnow
 from marketplace.extensions import db
-from marketplace.notifications.services import notify_user
+from marketplace.notifications.api import notify_user
 
 CONFIRM_PHONE, PRESENCE = "confirm_phone", "presence"
 CODE_VALID = timedelta(minutes=10)

@@ -17,7 +17,7 @@ from marketplace.accounts.models import PhonePin, PresenceCheck, Role, User
 from marketplace.core.errors import DomainError, PermissionDenied
 from marketplace.core.timeutils import as_utc, utcnow
 from marketplace.extensions import db
-from marketplace.notifications.services import notify_user
+from marketplace.notifications.api import notify_user
 
 MAX_TRIES = 3
 LOCKED_FOR = timedelta(minutes=30)

@@ -30,7 +30,7 @@ from marketplace.core.phone import normalise_phone
 from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import external_url
 from marketplace.extensions import db
-from marketplace.notifications.services import notify_user
+from marketplace.notifications.api import notify_user
 
 MIN_PASSWORD_LENGTH = 8
 _RESET_SALT = "password-reset"

@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy import literal, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
-from marketplace.accounts.models import User
-from marketplace.catalog.models import Listing, ListingStatus
-from marketplace.egov.fees import PURPOSE as FEE_PURPOSE
-from marketplace.egov.models import Submission
+from marketplace.accounts.api import User
+from marketplace.catalog.api import Listing, ListingStatus
+from marketplace.egov.api import FEE_PURPOSE
+from marketplace.egov.api import Submission
 from marketplace.extensions import db
-from marketplace.orders.models import Order
-from marketplace.payments.models import LedgerEntry, LedgerKind, Payment
+from marketplace.orders.api import Order
+from marketplace.payments.api import LedgerEntry, LedgerKind, Payment
 
 PAGE_SIZE = 25
 

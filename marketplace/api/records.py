@@ -2,8 +2,8 @@
 the same for JSON and CSV. Nothing here can name a person: reports carry no reporter, no text."""
 from __future__ import annotations
 
-from marketplace.opendata.models import PriceCell, ServiceMonth
-from marketplace.voice.models import Report
+from marketplace.opendata.api import PriceCell, ServiceMonth
+from marketplace.voice.api import Report
 
 PRICE_FIELDS = ["day", "category", "unit", "currency", "region", "district", "listings", "listing_farmers",
                 "ask_p10_minor", "ask_median_minor", "ask_p90_minor", "paid_orders", "paid_farmers",

@@ -9,13 +9,13 @@ from typing import Callable
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from sqlalchemy import select
 
-from marketplace.accounts.models import Department, District, Region
+from marketplace.accounts.api import Department, District, Region
 from marketplace.api import records
 from marketplace.api.openapi import LICENCE, openapi_document
-from marketplace.catalog.models import Category
+from marketplace.catalog.api import Category
 from marketplace.extensions import db, limiter
-from marketplace.opendata import services as opendata
-from marketplace.voice import services as voice
+from marketplace.opendata import api as opendata
+from marketplace.voice import api as voice
 from marketplace.core import csv_export
 
 bp = Blueprint("api", __name__)

@@ -20,7 +20,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from marketplace.accounts.models import District, FarmerProfile, Region, User, Village
+from marketplace.accounts.api import District, FarmerProfile, Region, User, Village
 from marketplace.catalog import search
 from marketplace.catalog.models import Category, Listing, ListingPhoto, ListingStatus
 from marketplace.catalog.services import can_manage

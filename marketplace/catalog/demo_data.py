@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from marketplace.accounts.models import User
+from marketplace.accounts.api import User
 from marketplace.catalog.models import Category, Listing
 from marketplace.catalog.services import ListingInput, create_listing
 from marketplace.extensions import db

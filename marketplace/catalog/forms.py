@@ -7,7 +7,7 @@ from marketplace.core.forms import Form, OnceForm
 from wtforms import BooleanField, DateField, HiddenField, MultipleFileField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from marketplace.accounts.forms import optional_int
+from marketplace.accounts.api import optional_int
 
 DECIMAL_KEYPAD = {"inputmode": "decimal", "autocomplete": "off"}
 

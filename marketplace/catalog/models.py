@@ -8,7 +8,7 @@ from typing import Optional
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.accounts.models import User, Village
+from marketplace.accounts.api import User, Village
 from marketplace.catalog.units import Unit
 from marketplace.core.db import StatusHistoryMixin, TimestampMixin, string_enum
 from marketplace.core.money import Money

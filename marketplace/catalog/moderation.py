@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.api import Role, User
 from marketplace.catalog.models import Listing, ListingReport
 from marketplace.catalog import states
 from marketplace.core.auth import require_role
@@ -13,7 +13,7 @@ from marketplace.core.errors import DomainError, PermissionDenied
 from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import site_path
 from marketplace.extensions import db
-from marketplace.notifications.services import notify_user
+from marketplace.notifications.api import notify_user
 
 
 def hide_listing(actor: User, listing: Listing, reason: str) -> None:

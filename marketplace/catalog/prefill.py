@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from marketplace.accounts.models import User
+from marketplace.accounts.api import User
 from marketplace.catalog.models import Listing
 from marketplace.catalog.services import ListingInput, require_manage
 from marketplace.catalog.units import quantity_decimal

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from marketplace.accounts.models import Role, User, Village
+from marketplace.accounts.api import Role, User, Village
 from marketplace.catalog import search, states
 from marketplace.core.images import check_photo, process_photo
 from marketplace.catalog.labels import listing_status_name
@@ -33,8 +33,8 @@ from marketplace.core.storage import get_private_storage, get_storage
 from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import external_url, site_path
 from marketplace.extensions import db
-from marketplace.notifications.services import notify_user
-from marketplace.accounts import codes, presence
+from marketplace.notifications.api import notify_user
+from marketplace.accounts import api as codes, api as presence
 from marketplace.core import idempotency
 
 MAX_PHOTOS = 5

@@ -10,7 +10,7 @@ import filetype
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
-from marketplace.accounts.models import User
+from marketplace.accounts.api import User
 from marketplace.core.errors import DomainError
 from marketplace.core.images import process_document_photo
 from marketplace.core.storage import get_private_storage

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 from sqlalchemy import select, update
 
-from marketplace.accounts.labels import department_name
+from marketplace.accounts.api import department_name
 from marketplace.core.jobs import enqueue
 from marketplace.core.storage import get_private_storage
 from marketplace.core.timeutils import utcnow

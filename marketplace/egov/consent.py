@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from marketplace.accounts.models import User
+from marketplace.accounts.api import User
 from marketplace.core.errors import DomainError, PermissionDenied
 from marketplace.core.timeutils import utcnow
 from marketplace.egov.models import PrefillConsent, Submission, SubmissionStatus

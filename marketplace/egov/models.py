@@ -13,7 +13,7 @@ from marketplace.core.db import StatusHistoryMixin, TimestampMixin, string_enum
 from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
 
-from marketplace.accounts.models import Department, User
+from marketplace.accounts.api import Department, User
 
 
 class EService(TimestampMixin, db.Model):

@@ -16,15 +16,15 @@ from typing import Any, Callable, Optional
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from marketplace.accounts.models import User, Village
-from marketplace.catalog.models import Category, Listing
-from marketplace.catalog.presentation import category_name, quantity
+from marketplace.accounts.api import User, Village
+from marketplace.catalog.api import Category, Listing
+from marketplace.catalog.api import category_name, quantity
 from marketplace.core.money import Money
 from marketplace.core.timeutils import utcnow
 from marketplace.egov.models import PrefillConsent
 from marketplace.extensions import db
 from marketplace.i18n import LANGUAGE_NAMES, money
-from marketplace.orders.services import SalesSummary, sales_summary
+from marketplace.orders.api import SalesSummary, sales_summary
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from marketplace.accounts import services as accounts
-from marketplace.accounts.models import Role, RoleGrant, User
+from marketplace.accounts import api as accounts
+from marketplace.accounts.api import Role, RoleGrant, User
 from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, NotFound, PermissionDenied
 from marketplace.core.timeutils import as_utc, utcnow
@@ -25,7 +25,7 @@ from marketplace.egov import certificates
 from marketplace.egov.models import InternalNote, Submission, SubmissionStatus
 from marketplace.egov.services import OPEN, record, service_title, transition
 from marketplace.extensions import db
-from marketplace.notifications.services import notify_user
+from marketplace.notifications.api import notify_user
 
 S = SubmissionStatus
 

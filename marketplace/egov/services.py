@@ -21,9 +21,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage
 
-from marketplace.accounts import codes, presence
-from marketplace.accounts import services as accounts
-from marketplace.accounts.models import Department, Role, User, Village
+from marketplace.accounts import api as codes, api as presence
+from marketplace.accounts import api as accounts
+from marketplace.accounts.api import Department, Role, User, Village
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from marketplace.core.money import Money
 from marketplace.core.timeutils import utcnow
@@ -34,7 +34,7 @@ from marketplace.egov.models import (
 )
 from marketplace.egov.prefill import active_consent, prefill_answers
 from marketplace.extensions import db
-from marketplace.notifications.services import notify_user
+from marketplace.notifications.api import notify_user
 
 S = SubmissionStatus
 OPEN = (S.SUBMITTED, S.AWAITING_PAYMENT, S.IN_REVIEW, S.MORE_INFO_REQUESTED)

@@ -12,7 +12,7 @@ from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.api import Role, User
 from marketplace.core.states import SYSTEM, Machine, emit
 from marketplace.egov.labels import submission_status_name as status_name
 from marketplace.egov.models import AuditEvent, FormVersion, Submission, SubmissionStatus, VersionStatus

@@ -10,10 +10,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.accounts import services as accounts
-from marketplace.accounts.forms import language_choices
-from marketplace.accounts.models import Role, User
-from marketplace.accounts.presence import PresenceRequired
+from marketplace.accounts import api as accounts
+from marketplace.accounts.api import language_choices
+from marketplace.accounts.api import Role, User
+from marketplace.accounts.api import PresenceRequired
 from marketplace.core.auth import role_required
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from marketplace.payments.api import ProviderUnavailable
@@ -26,7 +26,7 @@ from marketplace.egov.forms import (
 from marketplace.egov.models import EService, SubmissionStatus
 from marketplace.egov.prefill import shared_facts
 from marketplace.extensions import db, talisman
-from marketplace.voice import services as voice
+from marketplace.voice import api as voice
 from marketplace.core import params
 
 bp = Blueprint("egov", __name__)
@@ -405,7 +405,7 @@ def official_queue():
 
 
 def _districts():
-    from marketplace.accounts.models import District
+    from marketplace.accounts.api import District
 
     return list(db.session.scalars(db.select(District).order_by(District.name)))
 

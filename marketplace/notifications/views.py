@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.accounts.models import Role
+from marketplace.accounts.api import Role
 from marketplace.core.auth import role_required
 from marketplace.core.errors import DomainError, NotFound
 from marketplace.notifications import inbox, preferences, services

@@ -6,11 +6,11 @@ from typing import Optional
 from sqlalchemy import Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.accounts.models import Department, District, Region
-from marketplace.catalog.models import Category
+from marketplace.accounts.api import Department, District, Region
+from marketplace.catalog.api import Category
 from marketplace.core.money import Money
 from marketplace.core.timeutils import utcnow
-from marketplace.egov.models import EService
+from marketplace.egov.api import EService
 from marketplace.extensions import db
 
 

@@ -6,9 +6,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from flask_babel import format_decimal, format_percent, get_locale, ngettext
 from flask_babel import gettext as _
 
-from marketplace.catalog.units import PER_UNIT, Unit
+from marketplace.catalog.api import PER_UNIT, Unit
 from marketplace.core.money import Money
-from marketplace.egov import form_engine
+from marketplace.egov import api as form_engine
 from marketplace.i18n import money
 from marketplace.opendata import services
 
@@ -58,7 +58,7 @@ def price_comparison(typed: str, typical: "services.TypicalPrice") -> str:
 
 def typical_price_hint(category_id, unit: str, village_id, currency: str, typed: str = "") -> str:
     """The sentence under the price field of the listing form ("" when nothing is known yet)."""
-    from marketplace.accounts.models import Village
+    from marketplace.accounts.api import Village
     from marketplace.extensions import db
 
     village = db.session.get(Village, village_id) if village_id else None

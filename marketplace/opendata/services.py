@@ -12,12 +12,12 @@ from typing import Optional
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from marketplace.accounts.models import District, Region
-from marketplace.catalog.models import Category
+from marketplace.accounts.api import District, Region
+from marketplace.catalog.api import Category
 from marketplace.core.cache import fragment
 from marketplace.core.money import Money
 from marketplace.core.timeutils import utcnow
-from marketplace.egov.models import EService
+from marketplace.egov.api import EService
 from marketplace.extensions import db
 from marketplace.opendata.aggregate import PRICES
 from marketplace.opendata.models import PriceCell, ServiceMonth

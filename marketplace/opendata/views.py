@@ -4,15 +4,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from sqlalchemy import select
 
-from marketplace.accounts.models import District, Region
-from marketplace.catalog.models import Category
+from marketplace.accounts.api import District, Region
+from marketplace.catalog.api import Category
 from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
 from marketplace.opendata import services
 from marketplace.opendata.chart import trend_chart
 from marketplace.opendata.presentation import typical_price_hint
 from marketplace.core import params
-from marketplace.catalog.units import Unit
+from marketplace.catalog.api import Unit
 
 UNIT_VALUES = frozenset(unit.value for unit in Unit)
 

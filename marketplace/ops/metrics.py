@@ -11,10 +11,10 @@ from prometheus_flask_exporter import PrometheusMetrics
 from sqlalchemy import func, select
 
 from marketplace.core import jobs
-from marketplace.egov.models import Submission
+from marketplace.egov.api import Submission
 from marketplace.extensions import db
-from marketplace.notifications.models import OutboxMessage
-from marketplace.orders.models import Order
+from marketplace.notifications.api import OutboxMessage
+from marketplace.orders.api import Order
 
 
 class StateGauges:

@@ -14,13 +14,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from marketplace.accounts.models import User
+from marketplace.accounts.api import User
 from marketplace.core.errors import DomainError, NotFound
 from marketplace.core.money import Money
 from marketplace.core.urls import site_path
 from marketplace.extensions import db
 from marketplace.i18n import money
-from marketplace.notifications.services import notify_user
+from marketplace.notifications.api import notify_user
 from marketplace.orders import states
 from marketplace.orders.checkout import tell_farmer
 from marketplace.core.states import SYSTEM

@@ -18,9 +18,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from marketplace.accounts.models import User, Village
-from marketplace.catalog.models import Listing
-from marketplace.catalog.units import ORDER_STEP, parse_quantity, quantity_decimal
+from marketplace.accounts.api import User, Village
+from marketplace.catalog.api import Listing
+from marketplace.catalog.api import ORDER_STEP, parse_quantity, quantity_decimal
 from marketplace.core.errors import DomainError
 from marketplace.core.money import Money
 from marketplace.extensions import db

@@ -19,14 +19,14 @@ from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from marketplace.accounts.models import User
-from marketplace.catalog.stock import reserve_stock
+from marketplace.accounts.api import User
+from marketplace.catalog.api import reserve_stock
 from marketplace.core import idempotency
 from marketplace.core.errors import DomainError, InvalidInput
 from marketplace.core.urls import site_path
 from marketplace.extensions import db
 from marketplace.i18n import money
-from marketplace.notifications.services import notify_user
+from marketplace.notifications.api import notify_user
 from marketplace.orders import cart
 from marketplace.orders.pickup import PickupSlot, next_slots, slot_from_key
 from marketplace.payments import api as payments

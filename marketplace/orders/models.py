@@ -9,8 +9,8 @@ from typing import Optional
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.accounts.models import User
-from marketplace.catalog.models import Listing
+from marketplace.accounts.api import User
+from marketplace.catalog.api import Listing
 from marketplace.core.db import StatusHistoryMixin, TimestampMixin, string_enum
 from marketplace.core.money import Money
 from marketplace.core.timeutils import utcnow

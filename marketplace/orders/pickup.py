@@ -8,7 +8,7 @@ from typing import Iterable, Optional
 from flask import current_app
 from zoneinfo import ZoneInfo
 
-from marketplace.accounts.models import PickupWindow
+from marketplace.accounts.api import PickupWindow
 from marketplace.core.timeutils import utcnow
 
 

@@ -20,13 +20,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from marketplace.accounts.models import User
-from marketplace.catalog.stock import release_stock
+from marketplace.accounts.api import User
+from marketplace.catalog.api import release_stock
 from marketplace.core.errors import DomainError, NotFound, PermissionDenied
 from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import site_path
 from marketplace.extensions import db
-from marketplace.notifications.services import notify_user
+from marketplace.notifications.api import notify_user
 from marketplace.core.states import SYSTEM
 from marketplace.orders import card_payments, states
 from marketplace.orders.labels import order_status_name
@@ -202,7 +202,7 @@ def sales_summary(farmer_id: int, since: datetime) -> SalesSummary:
     """Completed orders since `since`, summed in SQL: how many, their value, and per category and unit."""
     from sqlalchemy import func
 
-    from marketplace.catalog.models import Category, Listing
+    from marketplace.catalog.api import Category, Listing
     from marketplace.orders.models import OrderItem
 
     completed = (Order.farmer_id == farmer_id) & (Order.status == S.COMPLETED) & (Order.updated_at >= since)

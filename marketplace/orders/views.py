@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, user_logged_in
 
-from marketplace.accounts.models import Role
+from marketplace.accounts.api import Role
 from marketplace.core.auth import role_required
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from marketplace.payments.api import ProviderUnavailable

@@ -8,7 +8,7 @@ from typing import Optional
 from flask import current_app
 from sqlalchemy import func, select
 
-from marketplace.accounts.models import User
+from marketplace.accounts.api import User
 from marketplace.core.money import Money
 from marketplace.extensions import db
 from marketplace.payments.models import LedgerEntry, LedgerKind

@@ -15,8 +15,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from marketplace.accounts import codes
-from marketplace.accounts.models import Role, User
+from marketplace.accounts import api as codes
+from marketplace.accounts.api import Role, User
 from marketplace.core import idempotency
 from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, InvalidInput

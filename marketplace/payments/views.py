@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from marketplace.accounts.models import Role
+from marketplace.accounts.api import Role
 from marketplace.core.auth import role_required
 from marketplace.core.errors import DomainError, InvalidInput
 from marketplace.core.money import Money

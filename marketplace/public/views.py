@@ -3,8 +3,8 @@ from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
-from marketplace.catalog import browse
-from marketplace.catalog.services import catalog_version
+from marketplace.catalog import api as browse
+from marketplace.catalog.api import catalog_version
 from marketplace.core.cache import fragment, public_page
 
 bp = Blueprint("public", __name__)

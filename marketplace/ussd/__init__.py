@@ -9,7 +9,7 @@ if TYPE_CHECKING:
 
 def init_app(app: "Flask") -> None:
     """Called by create_app: what this domain adds to the app (blueprint, jobs, owners, providers)."""
-    from marketplace.notifications.channels import register_backend
+    from marketplace.notifications.api import register_backend
     from marketplace.ussd.gateway import GatewaySmsBackend
     from marketplace.ussd.views import bp
 

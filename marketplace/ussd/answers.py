@@ -8,10 +8,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from marketplace.accounts.models import User
-from marketplace.egov.labels import submission_status_name
-from marketplace.egov.models import Submission, SubmissionStatus
-from marketplace.egov.services import service_title
+from marketplace.accounts.api import User
+from marketplace.egov.api import submission_status_name
+from marketplace.egov.api import Submission, SubmissionStatus
+from marketplace.egov.api import service_title
 from marketplace.extensions import db
 from marketplace.ussd.keywords import keyword
 

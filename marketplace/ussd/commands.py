@@ -14,13 +14,13 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from marketplace.accounts.models import User
+from marketplace.accounts.api import User
 from marketplace.core.errors import DomainError, NotFound, PermissionDenied
-from marketplace.egov.services import answer_info_request
+from marketplace.egov.api import answer_info_request
 from marketplace.extensions import db
-from marketplace.notifications.services import send_to_number
-from marketplace.orders import services as orders
-from marketplace.orders.models import Order, OrderStatus
+from marketplace.notifications.api import send_to_number
+from marketplace.orders import api as orders
+from marketplace.orders.api import Order, OrderStatus
 from marketplace.ussd.gateway import InboundSms
 from marketplace.ussd.answers import find_by_reference, status_text
 from marketplace.ussd.keywords import KEYWORDS, keyword, recognise

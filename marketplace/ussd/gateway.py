@@ -15,7 +15,7 @@ from flask import current_app
 
 from marketplace.core.errors import DomainError
 from marketplace.core.phone import normalise_phone
-from marketplace.notifications.models import OutboxMessage
+from marketplace.notifications.api import OutboxMessage
 
 #: A USSD screen holds at most this many characters (GSM 03.38, most networks).
 SCREEN_LIMIT = 182

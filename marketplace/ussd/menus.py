@@ -18,27 +18,27 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from marketplace.accounts import pins
-from marketplace.accounts.models import District, User
-from marketplace.catalog import prefill as listing_prefill
-from marketplace.catalog import services as catalog
-from marketplace.catalog.models import Category, Listing, ListingStatus
-from marketplace.catalog.presentation import category_name, price_per_unit, quantity, unit_name
+from marketplace.accounts import api as pins
+from marketplace.accounts.api import District, User
+from marketplace.catalog import api as listing_prefill
+from marketplace.catalog import api as catalog
+from marketplace.catalog.api import Category, Listing, ListingStatus
+from marketplace.catalog.api import category_name, price_per_unit, quantity, unit_name
 from marketplace.core.errors import DomainError
 from marketplace.core.money import Money
 from marketplace.core.timeutils import as_utc, utcnow
-from marketplace.egov.labels import submission_status_name
-from marketplace.egov.models import Submission
-from marketplace.egov.services import my_applications
+from marketplace.egov.api import submission_status_name
+from marketplace.egov.api import Submission
+from marketplace.egov.api import my_applications
 from marketplace.extensions import db
 from marketplace.i18n import LANGUAGE_NAMES, money
-from marketplace.opendata.presentation import price_per_unit_label
-from marketplace.opendata.services import typical_prices_in
-from marketplace.orders import services as orders
-from marketplace.orders.labels import order_status_name
-from marketplace.orders.models import Order, OrderStatus
-from marketplace.payments import ledger
-from marketplace.payments.models import LedgerKind
+from marketplace.opendata.api import price_per_unit_label
+from marketplace.opendata.api import typical_prices_in
+from marketplace.orders import api as orders
+from marketplace.orders.api import order_status_name
+from marketplace.orders.api import Order, OrderStatus
+from marketplace.payments import api as ledger
+from marketplace.payments.api import LedgerKind
 from marketplace.ussd.answers import find_by_reference, status_text
 from marketplace.ussd.gateway import SCREEN_LIMIT, Screen, UssdRequest
 from marketplace.ussd.models import UssdSession

@@ -12,7 +12,7 @@ from typing import Optional
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from marketplace.accounts.models import Role, User
+from marketplace.accounts.api import Role, User
 from marketplace.core.errors import PermissionDenied
 
 #: A number no account can hold: phonenumbers refuses +999 as unassigned, so registration does.

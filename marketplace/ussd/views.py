@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, current_app, g, render_template, r
 from flask_login import current_user, login_required
 
 from marketplace.core.errors import PermissionDenied
-from marketplace.accounts.services import find_user_by_identifier
+from marketplace.accounts.api import find_user_by_identifier
 from marketplace.extensions import csrf, limiter
 from marketplace.ussd import commands, menus
 from marketplace.ussd import simulator as simulator_rules

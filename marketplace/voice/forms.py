@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, MultipleFileField, SelectField, StringField, TextAreaField, TelField
 from wtforms.validators import DataRequired, Length, Optional
 
-from marketplace.accounts.forms import optional_int
+from marketplace.accounts.api import optional_int
 from marketplace.core.forms import Form, OnceForm
 from marketplace.voice.labels import CATEGORY_LABELS, STATUS_LABELS
 from marketplace.voice.services import MAX_COMMENT, MAX_DESCRIPTION

@@ -7,7 +7,7 @@ from typing import Optional
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.accounts.models import Department, District, Village
+from marketplace.accounts.api import Department, District, Village
 from marketplace.core.db import StatusHistoryMixin, TimestampMixin, string_enum
 from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from marketplace.accounts.models import Department
+from marketplace.accounts.api import Department
 from marketplace.extensions import db
 from marketplace.voice.models import ReportCategory, RoutingRule
 

@@ -16,9 +16,9 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from marketplace.accounts import presence
-from marketplace.accounts.labels import department_name
-from marketplace.accounts.models import District, Role, User, Village
+from marketplace.accounts import api as presence
+from marketplace.accounts.api import department_name
+from marketplace.accounts.api import District, Role, User, Village
 from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from marketplace.core.images import process_photo
@@ -27,7 +27,7 @@ from marketplace.core.storage import get_storage
 from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import site_path
 from marketplace.extensions import db
-from marketplace.notifications.services import notify_user
+from marketplace.notifications.api import notify_user
 from marketplace.voice import states
 from marketplace.voice.labels import category_name, report_status_name
 from marketplace.voice.models import (

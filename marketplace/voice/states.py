@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from marketplace.accounts.models import User
+from marketplace.accounts.api import User
 from marketplace.core.states import Machine, emit
 from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db

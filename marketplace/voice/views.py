@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from marketplace.accounts.models import Department, Role
-from marketplace.accounts.services import find_user_by_identifier, list_districts, village_choices
+from marketplace.accounts.api import Department, Role
+from marketplace.accounts.api import find_user_by_identifier, list_districts, village_choices
 from marketplace.core.auth import role_required
 from marketplace.core.errors import DomainError, NotFound, PermissionDenied
 from marketplace.core.views import show_domain_error

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from marketplace.accounts.models import PhonePin
-from marketplace.catalog import services as catalog
+from marketplace.catalog import api as catalog  # the face the menus call
 from marketplace.catalog.models import Listing, ListingStatus
 from marketplace.egov.models import SubmissionStatus
 from marketplace.egov.services import start_application

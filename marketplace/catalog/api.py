@@ -1,0 +1,24 @@
+"""Catalog's public face: what other domains may use.
+
+Categories, units and listings: reading them, the farmer's own changes, and the stock orders take
+and give back.
+
+Another domain imports `marketplace.catalog.api`, never catalog's models, services or other modules
+(tests/test_architecture.py holds it to that), so what catalog exposes is listed here and nowhere else.
+"""
+from __future__ import annotations
+
+from marketplace.catalog.browse import category_tree, home_sections
+from marketplace.catalog.models import Category, Listing, ListingStatus
+from marketplace.catalog.prefill import listing_again
+from marketplace.catalog.presentation import category_name, price_per_unit, quantity, unit_name
+from marketplace.catalog.services import catalog_version, change_status, create_listing, require_manage, set_stock
+from marketplace.catalog.stock import release_stock, reserve_stock
+from marketplace.catalog.units import ORDER_STEP, PER_UNIT, Unit, parse_quantity, quantity_decimal
+
+__all__ = [
+    "Category", "Listing", "ListingStatus", "ORDER_STEP", "PER_UNIT", "Unit", "catalog_version", "category_name",
+    "category_tree", "change_status", "create_listing", "home_sections", "listing_again", "parse_quantity",
+    "price_per_unit", "quantity", "quantity_decimal", "release_stock", "require_manage", "reserve_stock",
+    "set_stock", "unit_name",
+]

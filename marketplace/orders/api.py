@@ -1,0 +1,17 @@
+"""Orders's public face: what other domains may use.
+
+Orders as other domains see them: the parties' moves, and the sales figures a farmer may share.
+
+Another domain imports `marketplace.orders.api`, never orders's models, services or other modules
+(tests/test_architecture.py holds it to that), so what orders exposes is listed here and nowhere else.
+"""
+from __future__ import annotations
+
+from marketplace.orders.labels import order_status_name
+from marketplace.orders.models import Order, OrderStatus
+from marketplace.orders.services import SalesSummary, allowed_moves, get_order_for, move, sales_summary
+
+__all__ = [
+    "Order", "OrderStatus", "SalesSummary", "allowed_moves", "get_order_for", "move", "order_status_name",
+    "sales_summary",
+]
