@@ -115,3 +115,17 @@ def test_a_domain_reaches_another_only_through_its_public_face():
             if module[2] != "api":
                 found.append(f"{path.relative_to(PACKAGE.parent)}:{line} imports {name}")
     assert found == []
+
+
+def test_open_data_names_no_other_domains_status_in_its_sql():
+    """The index's SQL takes statuses from the owning domains (their figures sources), so a renamed
+    status changes the query with it instead of silently emptying the price index."""
+    from marketplace.catalog.models import ListingStatus
+    from marketplace.egov.models import SubmissionStatus
+    from marketplace.orders.models import OrderStatus
+
+    quoted = {f"'{status.value}'" for kind in (ListingStatus, OrderStatus, SubmissionStatus) for status in kind}
+    found = [f"{path.name}:{node.lineno} {literal}" for path, tree in _modules() if path.parent.name == "opendata"
+             for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
+             for literal in quoted if literal in node.value]
+    assert found == []

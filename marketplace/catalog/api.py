@@ -9,6 +9,7 @@ Another domain imports `marketplace.catalog.api`, never catalog's models, servic
 from __future__ import annotations
 
 from marketplace.catalog.browse import category_tree, home_sections
+from marketplace.catalog.figures import asking_prices_source
 from marketplace.catalog.models import Category, Listing, ListingStatus
 from marketplace.catalog.prefill import listing_again
 from marketplace.catalog.presentation import category_name, price_per_unit, quantity, unit_name
@@ -17,6 +18,7 @@ from marketplace.catalog.stock import release_stock, reserve_stock
 from marketplace.catalog.units import ORDER_STEP, PER_UNIT, Unit, parse_quantity, quantity_decimal
 
 __all__ = [
+    "asking_prices_source",
     "Category", "Listing", "ListingStatus", "ORDER_STEP", "PER_UNIT", "Unit", "catalog_version", "category_name",
     "category_tree", "change_status", "create_listing", "home_sections", "listing_again", "parse_quantity",
     "price_per_unit", "quantity", "quantity_decimal", "release_stock", "require_manage", "reserve_stock",

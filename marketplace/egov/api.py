@@ -8,6 +8,7 @@ Another domain imports `marketplace.egov.api`, never egov's models, services or 
 """
 from __future__ import annotations
 
+from marketplace.egov.figures import decided_source, received_source
 from marketplace.egov.fees import PURPOSE as FEE_PURPOSE
 from marketplace.egov.form_engine import text
 from marketplace.egov.labels import submission_status_name
@@ -15,6 +16,7 @@ from marketplace.egov.models import EService, Submission, SubmissionStatus
 from marketplace.egov.services import answer_info_request, my_applications, service_title
 
 __all__ = [
+    "decided_source", "received_source",
     "EService", "FEE_PURPOSE", "Submission", "SubmissionStatus", "answer_info_request", "my_applications",
     "service_title", "submission_status_name", "text",
 ]

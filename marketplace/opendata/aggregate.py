@@ -17,7 +17,10 @@ from datetime import date, datetime, time, timedelta, timezone
 from flask import current_app
 from sqlalchemy import DateTime, bindparam, delete, text
 
+from marketplace.catalog import api as catalog
 from marketplace.core.cache import invalidate
+from marketplace.egov import api as egov
+from marketplace.orders import api as orders
 from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
 from marketplace.opendata.models import PriceCell, ServiceMonth
@@ -66,26 +69,6 @@ def percentile_cells_sql(source: str, value: str, area: str, sums: str = "") -> 
     """
 
 
-ASKING = """
-    SELECT category_id, unit, currency, region_id, district_id, farmer_id, price_minor
-    FROM listings
-    WHERE status = 'active' AND hidden_at IS NULL AND created_at < :day_end
-"""
-
-PAID = """
-    SELECT l.category_id AS category_id, oi.unit AS unit, o.currency AS currency, l.region_id AS region_id,
-           l.district_id AS district_id, o.farmer_id AS farmer_id, oi.unit_price_minor AS price_minor,
-           oi.quantity_milli AS quantity_milli
-    FROM order_items oi
-    JOIN orders o ON o.id = oi.order_id
-    JOIN listings l ON l.id = oi.listing_id
-    WHERE o.status = 'completed' AND EXISTS (
-        SELECT 1 FROM order_events e
-        WHERE e.order_id = o.id AND e.to_status = 'completed' AND e.at >= :day_start AND e.at < :day_end
-    )
-"""
-
-
 @dataclass
 class AggregateResult:
     day: date
@@ -107,15 +90,17 @@ def run_sql(sql: str, params: dict):
 
 def aggregate_prices(day: date) -> int:
     """Replace the day's price cells. Returns how many cells were published."""
-    params = {**_day_bounds(day), "min_farmers": current_app.config.get("OPENDATA_MIN_FARMERS", 3)}
+    asking, asking_params = catalog.asking_prices_source()
+    paid, paid_params = orders.completed_sales_source()
+    params = {**_day_bounds(day), "min_farmers": current_app.config.get("OPENDATA_MIN_FARMERS", 3), **asking_params, **paid_params}
     cells: dict[tuple, PriceCell] = {}
     for area in ("region_id, district_id", "region_id"):
         level_district = "district_id" in area
-        for row in run_sql(percentile_cells_sql(ASKING, "price_minor", area, ""), params):
+        for row in run_sql(percentile_cells_sql(asking, "price_minor", area, ""), params):
             cell = _cell(cells, day, row, level_district)
             cell.listings, cell.listing_farmers = row["cnt"], row["farmers"]
             cell.ask_p10_minor, cell.ask_median_minor, cell.ask_p90_minor = row["p10"], row["p50"], row["p90"]
-        for row in run_sql(percentile_cells_sql(PAID, "price_minor", area, "SUM(quantity_milli) AS quantity_sum,"), params):
+        for row in run_sql(percentile_cells_sql(paid, "price_minor", area, "SUM(quantity_milli) AS quantity_sum,"), params):
             cell = _cell(cells, day, row, level_district)
             cell.paid_orders, cell.paid_farmers = row["cnt"], row["farmers"]
             cell.paid_median_minor, cell.paid_quantity_milli = row["p50"], row["quantity_sum"]
@@ -145,25 +130,15 @@ def aggregate_services(month_start: date) -> int:
     month_end = (month_start.replace(day=28) + timedelta(days=4)).replace(day=1)
     params = {"month_start": datetime.combine(month_start, time.min, tzinfo=timezone.utc),
               "month_end": datetime.combine(month_end, time.min, tzinfo=timezone.utc)}
-    target = ("CAST(fv.definition ->> 'target_days' AS INTEGER)" if db.engine.dialect.name == "postgresql"
-              else "CAST(json_extract(fv.definition, '$.target_days') AS INTEGER)")
-    hours = _hours_between("s.decided_at", "s.submitted_at")
-    received = {(r["eservice_id"], r["department_id"]): r for r in run_sql("""
-        SELECT eservice_id, department_id, COUNT(*) AS received FROM submissions
-        WHERE submitted_at >= :month_start AND submitted_at < :month_end GROUP BY eservice_id, department_id
-    """, params)}
-    decided_source = f"""
-        SELECT s.eservice_id AS eservice_id, s.department_id AS department_id, s.status AS status, s.rating AS rating,
-               {hours} AS hours, {target} AS target_days
-        FROM submissions s JOIN form_versions fv ON fv.id = s.version_id
-        WHERE s.decided_at >= :month_start AND s.decided_at < :month_end AND s.submitted_at IS NOT NULL
-          AND s.status IN ('approved', 'rejected')
-    """
+    received_sql, received_params = egov.received_source()
+    decided_source, decided_params = egov.decided_source(_hours_between)
+    params.update(received_params, **decided_params)
+    received = {(r["eservice_id"], r["department_id"]): r for r in run_sql(received_sql, params)}
     decided = {(r["eservice_id"], r["department_id"]): r for r in run_sql(f"""
         SELECT agg.*, {_interpolated('p50')} AS median_hours, {_interpolated('p90')} AS p90_hours
         FROM (
             SELECT eservice_id, department_id, COUNT(*) AS decided,
-                   SUM(CASE WHEN status = 'approved' THEN 1 ELSE 0 END) AS approved,
+                   SUM(CASE WHEN status = :approved THEN 1 ELSE 0 END) AS approved,
                    SUM(CASE WHEN target_days IS NOT NULL AND hours <= target_days * 24 THEN 1 ELSE 0 END) AS within_target,
                    COUNT(rating) AS rating_count, COALESCE(SUM(rating), 0) AS rating_sum,
                    {_percentile_columns('hours', 'p50', P50)}, {_percentile_columns('hours', 'p90', P90)}

@@ -7,11 +7,13 @@ Another domain imports `marketplace.orders.api`, never orders's models, services
 """
 from __future__ import annotations
 
+from marketplace.orders.figures import completed_sales_source
 from marketplace.orders.labels import order_status_name
 from marketplace.orders.models import Order, OrderStatus
 from marketplace.orders.services import SalesSummary, allowed_moves, get_order_for, move, sales_summary
 
 __all__ = [
+    "completed_sales_source",
     "Order", "OrderStatus", "SalesSummary", "allowed_moves", "get_order_for", "move", "order_status_name",
     "sales_summary",
 ]
