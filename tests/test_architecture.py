@@ -129,3 +129,14 @@ def test_open_data_names_no_other_domains_status_in_its_sql():
              for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
              for literal in quoted if literal in node.value]
     assert found == []
+
+
+def test_the_phone_engine_knows_no_domain_but_the_pin():
+    """ussd/engine.py walks screens; what a screen shows and does is in ussd/screens.py, over the
+    domains' faces (issue 19: the menus had re-implemented payout, stock and listing rules)."""
+    tree = ast.parse((PACKAGE / "ussd" / "engine.py").read_text())
+    domains = {name.split(".")[1] for name, _ in _imported(tree) if name.startswith("marketplace.")
+               and name.split(".")[1] in DOMAINS and name.split(".")[1] != "ussd"}
+    assert domains == {"accounts"}  # check_pin, PinLocked and User only
+    screens = ast.parse((PACKAGE / "ussd" / "screens.py").read_text())
+    assert not [n for n in ast.walk(screens) if isinstance(n, ast.Attribute) and n.attr in ("scalars", "scalar", "execute")]

@@ -14,17 +14,17 @@ from marketplace.accounts.labels import department_name
 from marketplace.accounts.models import (
     Department, District, FarmerProfile, PickupWindow, Region, Role, RoleGrant, User, Village,
 )
-from marketplace.accounts.pins import PinLocked, check_pin
-from marketplace.accounts.presence import PresenceRequired, is_present, require_presence, send_code
+from marketplace.accounts.pins import check_pin, PinLocked
+from marketplace.accounts.presence import is_present, PresenceRequired, require_presence, send_code
 from marketplace.accounts.services import (
-    Registration, find_user_by_identifier, get_user, list_districts, register_user, revoke_producer_verification,
-    verification_for, verify_producer, village_choices,
+    find_user_by_identifier, get_district, get_user, list_districts, register_user, Registration,
+    revoke_producer_verification, verification_for, verify_producer, village_choices,
 )
 
 __all__ = [
-    "Department", "District", "FarmerProfile", "PickupWindow", "PinLocked", "PresenceRequired", "Region",
-    "Registration", "Role", "RoleGrant", "User", "Village", "check_pin", "department_name",
-    "find_user_by_identifier", "get_user", "is_present", "language_choices", "list_districts", "optional_int",
-    "register_user", "require_confirmed_phone", "require_presence", "revoke_producer_verification", "send_code",
-    "verification_for", "verify_producer", "village_choices",
+    "check_pin", "Department", "department_name", "District", "FarmerProfile", "find_user_by_identifier",
+    "get_district", "get_user", "is_present", "language_choices", "list_districts", "optional_int", "PickupWindow",
+    "PinLocked", "PresenceRequired", "Region", "register_user", "Registration", "require_confirmed_phone",
+    "require_presence", "revoke_producer_verification", "Role", "RoleGrant", "send_code", "User",
+    "verification_for", "verify_producer", "Village", "village_choices",
 ]

@@ -441,6 +441,10 @@ def list_districts() -> list[District]:
     return list(db.session.scalars(select(District).order_by(District.name)))
 
 
+def get_district(district_id: int) -> Optional[District]:
+    return db.session.get(District, district_id)
+
+
 def village_choices() -> list[tuple[str, list[tuple[int, str]]]]:
     """Villages grouped as (\"Region — District\", [(id, village)]) for one no-JavaScript picker."""
     regions = db.session.scalars(

@@ -13,14 +13,17 @@ from marketplace.catalog.figures import asking_prices_source
 from marketplace.catalog.models import Category, Listing, ListingStatus
 from marketplace.catalog.prefill import listing_again
 from marketplace.catalog.presentation import category_name, price_per_unit, quantity, unit_name
-from marketplace.catalog.services import catalog_version, change_status, create_listing, require_manage, set_stock
+from marketplace.catalog.services import (
+    catalog_version, change_status, create_listing, get_category, listing_to_manage, live_listings_of, price_amount,
+    produce_categories, require_manage, set_stock, stock_amount,
+)
 from marketplace.catalog.stock import release_stock, reserve_stock
-from marketplace.catalog.units import ORDER_STEP, PER_UNIT, Unit, parse_quantity, quantity_decimal
+from marketplace.catalog.units import ORDER_STEP, parse_quantity, PER_UNIT, quantity_decimal, Unit
 
 __all__ = [
-    "asking_prices_source",
-    "Category", "Listing", "ListingStatus", "ORDER_STEP", "PER_UNIT", "Unit", "catalog_version", "category_name",
-    "category_tree", "change_status", "create_listing", "home_sections", "listing_again", "parse_quantity",
-    "price_per_unit", "quantity", "quantity_decimal", "release_stock", "require_manage", "reserve_stock",
-    "set_stock", "unit_name",
+    "asking_prices_source", "catalog_version", "Category", "category_name", "category_tree", "change_status",
+    "create_listing", "get_category", "home_sections", "Listing", "listing_again", "listing_to_manage",
+    "ListingStatus", "live_listings_of", "ORDER_STEP", "parse_quantity", "PER_UNIT", "price_amount",
+    "price_per_unit", "produce_categories", "quantity", "quantity_decimal", "release_stock", "require_manage",
+    "reserve_stock", "set_stock", "stock_amount", "Unit", "unit_name",
 ]

@@ -74,6 +74,37 @@ def can_manage(actor: Optional[User], listing: Listing) -> bool:
     return actor.has_role(Role.AGENT) and listing.entered_by_id == actor.id
 
 
+def listing_to_manage(actor: User, listing_id: int) -> Listing:
+    """The listing `actor` may change (require_manage), or NotFound."""
+    listing = db.session.get(Listing, listing_id)
+    if listing is None:
+        raise NotFound(_l("This listing does not exist."))
+    require_manage(actor, listing)
+    return listing
+
+
+#: What a farmer handles from a basic phone: listings not archived and not drafts.
+LIVE = (ListingStatus.ACTIVE, ListingStatus.PAUSED, ListingStatus.SOLD_OUT)
+
+
+def live_listings_of(farmer: User, limit: int = 30) -> list[Listing]:
+    """The farmer's listings on sale, paused or sold out, newest first."""
+    return list(db.session.scalars(select(Listing).where(Listing.farmer_id == farmer.id, Listing.status.in_(LIVE))
+                                   .order_by(Listing.id.desc()).limit(limit)))
+
+
+def produce_categories() -> list[Category]:
+    """The kinds a farmer sells: categories without subcategories (Tomatoes and peppers, Eggs…),
+    in the tree's order."""
+    parents = select(Category.parent_id).where(Category.parent_id.is_not(None))
+    return list(db.session.scalars(select(Category).where(Category.id.not_in(parents)).order_by(
+        Category.parent_id.is_(None), Category.parent_id, Category.position, Category.id)))
+
+
+def get_category(category_id: int) -> Optional[Category]:
+    return db.session.get(Category, category_id)
+
+
 def require_manage(actor: Optional[User], listing: Listing) -> None:
     """Before any change: the farmer, or the agent who listed it while the farmer is beside them."""
     if not can_manage(actor, listing):
@@ -142,14 +173,9 @@ def _clean(data: ListingInput, photo_owner_ids: set[int]) -> dict:
     clean["unit"] = unit
 
     try:
-        price = Money.from_decimal(data.price.strip().replace(",", "."), currency)
-        if price.minor_units <= 0:
-            errors["price"] = _l("The price must be more than zero.")
-        elif price.minor_units > MAX_PRICE_MINOR:
-            errors["price"] = _l("This price looks too high. Check the number.")
-        clean["price_minor"] = price.minor_units
-    except (ValueError, ArithmeticError):
-        errors["price"] = _l("Write the price as a number, e.g. 120 or 120.50.")
+        clean["price_minor"] = price_amount(data.price, currency).minor_units
+    except DomainError as error:
+        errors["price"] = error.message
 
     step = ORDER_STEP[unit] if unit else 1
     for name, text_value, required in (("stock", data.stock, True), ("min_order", data.min_order, False)):
@@ -375,17 +401,37 @@ def change_status(actor: User, listing: Listing, new: ListingStatus, reason: str
     return listing
 
 
-def set_stock(actor: User, listing: Listing, quantity: str) -> Listing:
-    """One-tap stock update from the dashboard; zero marks it sold out, stock brings it back."""
-    require_manage(actor, listing)
+def price_amount(text: str, currency: str) -> Money:
+    """The price a farmer typed, per unit; DomainError with the reason otherwise (the web form and
+    the phone menus read prices by this one rule)."""
+    try:
+        price = Money.from_decimal(text.strip().replace(",", "."), currency)
+    except (ValueError, ArithmeticError):
+        raise DomainError(_l("Write the price as a number, e.g. 120 or 120.50."), field="price") from None
+    if price.minor_units <= 0:
+        raise DomainError(_l("The price must be more than zero."), field="price")
+    if price.minor_units > MAX_PRICE_MINOR:
+        raise DomainError(_l("This price looks too high. Check the number."), field="price")
+    return price
+
+
+def stock_amount(unit: Unit, quantity: str) -> int:
+    """The stock a farmer typed, in milli-units of `unit`; DomainError with the reason otherwise."""
     try:
         milli = parse_quantity(quantity)
     except ValueError:
         raise DomainError(_l("Write the amount as a number, e.g. 20 or 2.5."), field="stock") from None
     if milli < 0 or milli > MAX_STOCK_MILLI:
         raise DomainError(_l("This amount is not possible. Check the number."), field="stock")
-    if milli % ORDER_STEP[listing.unit]:
-        raise DomainError(_l("Use steps of %(step)s for this unit.", step=_format_step(ORDER_STEP[listing.unit])), field="stock")
+    if milli % ORDER_STEP[unit]:
+        raise DomainError(_l("Use steps of %(step)s for this unit.", step=_format_step(ORDER_STEP[unit])), field="stock")
+    return milli
+
+
+def set_stock(actor: User, listing: Listing, quantity: str) -> Listing:
+    """One-tap stock update from the dashboard; zero marks it sold out, stock brings it back."""
+    require_manage(actor, listing)
+    milli = stock_amount(listing.unit, quantity)
     old_stock = listing.stock_milli
     listing.stock_milli = milli
     _follow_stock(listing, actor)

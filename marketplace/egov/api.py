@@ -8,15 +8,17 @@ Another domain imports `marketplace.egov.api`, never egov's models, services or 
 """
 from __future__ import annotations
 
-from marketplace.egov.figures import decided_source, received_source
 from marketplace.egov.fees import PURPOSE as FEE_PURPOSE
+from marketplace.egov.figures import decided_source, received_source
 from marketplace.egov.form_engine import text
 from marketplace.egov.labels import submission_status_name
 from marketplace.egov.models import EService, Submission, SubmissionStatus
-from marketplace.egov.services import answer_info_request, my_applications, service_title
+from marketplace.egov.services import (
+    answer_info_request, my_applications, own_application, own_sent_applications, service_title,
+)
 
 __all__ = [
-    "decided_source", "received_source",
-    "EService", "FEE_PURPOSE", "Submission", "SubmissionStatus", "answer_info_request", "my_applications",
-    "service_title", "submission_status_name", "text",
+    "answer_info_request", "decided_source", "EService", "FEE_PURPOSE", "my_applications", "own_application",
+    "own_sent_applications", "received_source", "service_title", "Submission", "submission_status_name",
+    "SubmissionStatus", "text",
 ]

@@ -313,6 +313,17 @@ def my_applications(actor: User) -> list[Submission]:
     ))
 
 
+def own_sent_applications(actor: User, limit: int = 20) -> list[Submission]:
+    """The applications the person sent for themselves (with a reference), newest first."""
+    return [s for s in my_applications(actor) if s.reference and s.applicant_id == actor.id][:limit]
+
+
+def own_application(actor: User, submission_id: int) -> Optional[Submission]:
+    """One of the person's own applications by id; None when it is not theirs."""
+    submission = db.session.get(Submission, submission_id)
+    return submission if submission is not None and submission.applicant_id == actor.id else None
+
+
 def hand_back(actor: User, submission: Submission) -> Submission:
     """The agent leaves the draft to the resident, who finishes it from their own account."""
     if role_of(actor, submission) != "agent":

@@ -12,5 +12,5 @@ from marketplace.notifications.models import OutboxMessage
 from marketplace.notifications.services import notify_user, send_to_number
 
 __all__ = [
-    "OutboxMessage", "notify_user", "register_backend", "send_to_number",
+    "notify_user", "OutboxMessage", "register_backend", "send_to_number",
 ]

@@ -169,11 +169,14 @@ def typical_prices_in(category_id: int, district_id: int, region_id: int, curren
     if latest:
         return [(unit, Money(currency, c.ask_median_minor), Money(currency, c.ask_p10_minor), Money(currency, c.ask_p90_minor))
                 for unit, c in sorted(latest.items())]
-    from marketplace.opendata.aggregate import ASKING, percentile_cells_sql, run_sql
+    from marketplace.catalog.api import asking_prices_source
+    from marketplace.opendata.aggregate import percentile_cells_sql, run_sql
 
-    source = ASKING + " AND category_id = :category_id AND district_id = :district_id AND currency = :currency"
+    asking, asking_params = asking_prices_source()
+    source = asking + " AND category_id = :category_id AND district_id = :district_id AND currency = :currency"
     tomorrow = datetime.combine(utcnow().date() + timedelta(days=1), time.min, tzinfo=timezone.utc)
     rows = run_sql(percentile_cells_sql(source, "price_minor", "region_id, district_id"),
-                {"day_end": tomorrow, "min_farmers": 1, "category_id": category_id, "district_id": district_id, "currency": currency})
+                   {"day_end": tomorrow, "min_farmers": 1, "category_id": category_id, "district_id": district_id,
+                    "currency": currency, **asking_params})
     return [(r["unit"], Money(currency, r["p50"]), Money(currency, r["p10"]), Money(currency, r["p90"]))
             for r in sorted(rows, key=lambda r: r["unit"])]

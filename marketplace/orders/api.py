@@ -10,10 +10,11 @@ from __future__ import annotations
 from marketplace.orders.figures import completed_sales_source
 from marketplace.orders.labels import order_status_name
 from marketplace.orders.models import Order, OrderStatus
-from marketplace.orders.services import SalesSummary, allowed_moves, get_order_for, move, sales_summary
+from marketplace.orders.services import (
+    allowed_moves, get_order_for, move, orders_to_hand_over, sales_summary, SalesSummary,
+)
 
 __all__ = [
-    "completed_sales_source",
-    "Order", "OrderStatus", "SalesSummary", "allowed_moves", "get_order_for", "move", "order_status_name",
-    "sales_summary",
+    "allowed_moves", "completed_sales_source", "get_order_for", "move", "Order", "order_status_name",
+    "orders_to_hand_over", "OrderStatus", "sales_summary", "SalesSummary",
 ]

@@ -161,6 +161,12 @@ class PackingList:
     totals: list[tuple[str, str, int]]  # (title, unit, quantity in milli-units), by title
 
 
+def orders_to_hand_over(farmer: User, limit: int = 30) -> list[Order]:
+    """The farmer's orders still to prepare or hand over, soonest pickup first."""
+    return list(db.session.scalars(select(Order).where(Order.farmer_id == farmer.id, Order.status.in_(TO_HAND_OVER))
+                                   .options(selectinload(Order.items)).order_by(Order.pickup_on, Order.id).limit(limit)))
+
+
 def pickup_days(farmer: User) -> list[date]:
     """Days with orders still to hand over, soonest first."""
     return list(db.session.scalars(

@@ -11,7 +11,7 @@ from marketplace.payments.ledger import balance, balances, entries, entry_for, p
 from marketplace.payments.models import LedgerEntry, LedgerKind, Payment, PaymentStatus
 from marketplace.payments.owners import PaymentOwner, register as register_owner
 from marketplace.payments.payouts import reverse_transfer, transfer_to_farmer
-from marketplace.payments.providers import CARD, CardPaymentsOff, ProviderUnavailable, enabled
+from marketplace.payments.providers import CARD, CardPaymentsOff, enabled, ProviderUnavailable
 from marketplace.payments.services import cancel, payment_for, refresh, refund, start_card_payment
 
 #: Ledger kinds that are money paid out to a farmer.
@@ -29,8 +29,8 @@ def paid_out(farmer_id: int, limit: int = 3) -> list[LedgerEntry]:
 
 
 __all__ = [
-    "PAYOUT_KINDS", "CardPaymentsOff", "LedgerEntry", "LedgerKind", "Payment", "PaymentOwner", "PaymentStatus",
-    "ProviderUnavailable", "balance", "balances", "cancel", "card_payments_enabled", "entries", "entry_for", "paid_out",
-    "payment_for", "platform_fee", "record", "refresh", "refund", "register_owner", "reverse_transfer",
-    "start_card_payment", "transfer_to_farmer",
+    "balance", "balances", "cancel", "CARD", "card_payments_enabled", "CardPaymentsOff", "enabled", "entries",
+    "entry_for", "LedgerEntry", "LedgerKind", "paid_out", "Payment", "payment_for", "PaymentOwner", "PaymentStatus",
+    "PAYOUT_KINDS", "platform_fee", "ProviderUnavailable", "record", "refresh", "refund", "register_owner",
+    "reverse_transfer", "start_card_payment", "transfer_to_farmer",
 ]

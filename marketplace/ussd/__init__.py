@@ -13,5 +13,8 @@ def init_app(app: "Flask") -> None:
     from marketplace.ussd.gateway import GatewaySmsBackend
     from marketplace.ussd.views import bp
 
+    from marketplace.ussd.screens import SCREENS
+
     app.register_blueprint(bp)
+    app.extensions["ussd_screens"] = SCREENS  # what ussd.engine walks
     register_backend("africastalking", GatewaySmsBackend)  # NOTIFICATION_SMS_BACKEND=africastalking

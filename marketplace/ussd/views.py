@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from marketplace.core.errors import PermissionDenied
 from marketplace.accounts.api import find_user_by_identifier
 from marketplace.extensions import csrf, limiter
-from marketplace.ussd import commands, menus
+from marketplace.ussd import commands, engine
 from marketplace.ussd import simulator as simulator_rules
 from marketplace.ussd.gateway import BadCallback, get_gateway
 
@@ -48,7 +48,7 @@ def ussd_callback(secret: str):
         ussd = gateway.ussd_request(request.form)
     except BadCallback:
         abort(400)
-    screen = menus.answer(ussd, _known(ussd.phone))
+    screen = engine.answer(ussd, _known(ussd.phone))
     return Response(gateway.ussd_reply(screen), mimetype="text/plain")
 
 

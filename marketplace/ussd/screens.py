@@ -1,0 +1,282 @@
+"""The phone menus' screens: what a caller sees and can do, each a few lines over a domain's face.
+
+No rule lives here: prices and amounts are read by the catalog's own rules, moves are the orders'
+and the listings' machines, money is the ledger's, applications are egov's. The engine
+(ussd.engine) walks these screens; ussd.init_app gives it SCREENS.
+"""
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from marketplace.accounts import api as accounts
+from marketplace.catalog import api as catalog
+from marketplace.catalog.api import Listing, ListingStatus, category_name, price_per_unit, quantity, unit_name
+from marketplace.core.errors import DomainError
+from marketplace.core.money import Money
+from marketplace.egov import api as egov
+from marketplace.extensions import db
+from marketplace.i18n import LANGUAGE_NAMES, money
+from marketplace.opendata.api import price_per_unit_label, typical_prices_in
+from marketplace.orders import api as orders
+from marketplace.orders.api import Order, OrderStatus, order_status_name
+from marketplace.payments import api as payments
+from marketplace.ussd.answers import find_by_reference, status_text
+from marketplace.ussd.engine import Caller, Finish, Menu, Prompt, Push, ScreenSet, Stay, pin_guarded
+
+SCREENS = ScreenSet()
+menu, prompt, action = SCREENS.menu, SCREENS.prompt, SCREENS.action
+
+
+@menu("main")
+def main_menu(caller: Caller, node: dict) -> Menu:
+    options = [(_("Prices"), {"n": "prices_where"}), (_("Applications"), {"n": "applications"})]
+    if caller.is_farmer:
+        options.append((_("My farm"), {"n": "farm"}))
+    options.append((_("Language"), {"n": "language"}))
+    return Menu(_("Village Square"), options)
+
+
+# --- prices -----------------------------------------------------------------------------------
+
+@action("prices_where")
+def prices_where(caller: Caller, node: dict):
+    village = caller.user.village if caller.user else None
+    return Push({"n": "price_categories", "d": village.district_id}) if village else Push({"n": "price_districts"})
+
+
+@menu("price_districts")
+def price_districts(caller: Caller, node: dict) -> Menu:
+    return Menu(_("Your district?"), [(d.name, {"n": "price_categories", "d": d.id}) for d in accounts.list_districts()])
+
+
+@menu("price_categories")
+def price_categories(caller: Caller, node: dict) -> Menu:
+    return Menu(_("Which produce?"), [(category_name(c.slug), {"n": "prices", "d": node["d"], "c": c.id})
+                                      for c in catalog.produce_categories()])
+
+
+@action("prices")
+def prices(caller: Caller, node: dict):
+    category, district = catalog.get_category(node["c"]), accounts.get_district(node["d"])
+    lines = [f"{category_name(category.slug)}, {district.name}:"]
+    for unit, median, low, high in typical_prices_in(category.id, district.id, district.region_id,
+                                                      current_app.config["DEFAULT_CURRENCY"]):
+        lines.append(f"{money(median)} {price_per_unit_label(unit)} ({money(low)}-{money(high)})" if low != high
+                     else f"{money(median)} {price_per_unit_label(unit)}")
+    if len(lines) == 1:
+        lines.append(_("No prices yet."))
+    return Finish("\n".join(lines))
+
+
+# --- applications -----------------------------------------------------------------------------
+
+@action("applications")
+def applications(caller: Caller, node: dict):
+    return Push({"n": "my_applications"}) if caller.user and egov.own_sent_applications(caller.user) else Push({"n": "reference"})
+
+
+@menu("my_applications")
+def my_applications_menu(caller: Caller, node: dict) -> Menu:
+    options = [(f"{s.reference} {egov.submission_status_name(s.status)}", {"n": "application", "s": s.id})
+               for s in egov.own_sent_applications(caller.user)]
+    options.append((_("Another reference"), {"n": "reference"}))
+    return Menu(_("Your applications"), options)
+
+
+@action("application")
+def application(caller: Caller, node: dict):
+    submission = egov.own_application(caller.user, node["s"])
+    if submission is None:
+        return Stay(_("No application has this reference."))
+    return Finish(status_text(submission))
+
+
+@prompt("reference")
+def reference_prompt():
+    def render(caller: Caller, node: dict) -> Prompt:
+        return Prompt(_("Reference number? e.g. AGR-2026-000123"))
+
+    def on_input(caller: Caller, node: dict, token: str):
+        submission = find_by_reference(token, caller.user)
+        if submission is None:
+            return Stay(_("No application has this reference."))
+        return Finish(status_text(submission))
+
+    return render, on_input
+
+
+# --- the farm ---------------------------------------------------------------------------------
+
+@menu("farm")
+def farm(caller: Caller, node: dict) -> Menu:
+    return Menu(_("My farm"), [(_("My listings"), {"n": "listings"}), (_("Orders to prepare"), {"n": "orders"}),
+                               (_("Money (PIN)"), {"n": "money"})])
+
+
+@menu("listings")
+def listings(caller: Caller, node: dict) -> Menu:
+    options = [(f"{l.title} {quantity(l.stock_milli, l.unit)}", {"n": "listing", "l": l.id})
+               for l in catalog.live_listings_of(caller.user)]
+    return Menu(_("My listings") if options else _("You have no listings yet."), options)
+
+
+def _listing(caller: Caller, node: dict) -> Listing:
+    return catalog.listing_to_manage(caller.user, node["l"])
+
+
+@menu("listing")
+def listing_menu(caller: Caller, node: dict) -> Menu:
+    listing = _listing(caller, node)
+    pause = (_("Put on sale"), {"n": "unpause", "l": listing.id}) if listing.status is ListingStatus.PAUSED \
+        else (_("Pause"), {"n": "pause", "l": listing.id})
+    return Menu(f"{listing.title}: {price_per_unit(listing)}, {quantity(listing.stock_milli, listing.unit)}",
+                [(_("Update stock"), {"n": "stock", "l": listing.id}), pause, (_("List again"), {"n": "again", "l": listing.id})])
+
+
+@prompt("stock")
+def stock_prompt():
+    def render(caller: Caller, node: dict) -> Prompt:
+        listing = _listing(caller, node)
+        return Prompt(_("How much %(title)s do you have now? (%(unit)s)", title=listing.title, unit=unit_name(listing.unit)))
+
+    def on_input(caller: Caller, node: dict, token: str):
+        listing = _listing(caller, node)
+        try:
+            catalog.set_stock(caller.user, listing, token)
+        except DomainError as error:
+            db.session.rollback()
+            return Stay(str(error.message))
+        return Finish(_("%(title)s: %(amount)s in stock.", title=listing.title, amount=quantity(listing.stock_milli, listing.unit)))
+
+    return render, on_input
+
+
+def _status_change(new: ListingStatus, caller: Caller, node: dict):
+    listing = _listing(caller, node)
+    try:
+        catalog.change_status(caller.user, listing, new)
+    except DomainError as error:
+        db.session.rollback()
+        return Stay(str(error.message))
+    return Finish(_("%(title)s is on sale.", title=listing.title) if new is ListingStatus.ACTIVE
+                  else _("%(title)s is paused: buyers do not see it.", title=listing.title))
+
+
+action("pause")(lambda caller, node: _status_change(ListingStatus.PAUSED, caller, node))
+action("unpause")(lambda caller, node: _status_change(ListingStatus.ACTIVE, caller, node))
+
+
+@prompt("again")
+def again_quantity():
+    def render(caller: Caller, node: dict) -> Prompt:
+        listing = _listing(caller, node)
+        return Prompt(_("List %(title)s again. How much? (%(unit)s)", title=listing.title, unit=unit_name(listing.unit)))
+
+    def on_input(caller: Caller, node: dict, token: str):
+        try:
+            catalog.stock_amount(_listing(caller, node).unit, token)  # the catalog's rule, before the price is asked
+        except DomainError as error:
+            return Stay(str(error.message))
+        return Push({"n": "again_price", "l": node["l"], "q": token})
+
+    return render, on_input
+
+
+@prompt("again_price")
+def again_price():
+    def render(caller: Caller, node: dict) -> Prompt:
+        listing = _listing(caller, node)
+        return Prompt(_("Price %(per_unit)s? Last time: %(price)s", per_unit=price_per_unit_label(listing.unit.value), price=money(listing.price)))
+
+    def on_input(caller: Caller, node: dict, token: str):
+        try:
+            catalog.price_amount(token, _listing(caller, node).currency)
+        except DomainError as error:
+            return Stay(str(error.message))
+        return Push({"n": "again_pin", "l": node["l"], "q": node["q"], "p": token})
+
+    return render, on_input
+
+
+def _list_again(caller: Caller, node: dict):
+    listing = _listing(caller, node)
+    data = catalog.listing_again(caller.user, listing)
+    data.stock, data.price, data.photo_ids = node["q"], node["p"], [p.photo_id for p in listing.photos]
+    try:
+        new = catalog.create_listing(caller.user, caller.user, data)
+    except DomainError as error:
+        db.session.rollback()
+        return Finish(str(error.message))
+    return Finish(_("%(title)s is on sale: %(amount)s at %(price)s.", title=new.title,
+                    amount=quantity(new.stock_milli, new.unit), price=price_per_unit(new)))
+
+
+prompt("again_pin")(pin_guarded(lambda: _("Enter your PIN to put it on sale"), _list_again))
+
+
+# --- orders and money -------------------------------------------------------------------------
+
+@menu("orders")
+def orders_menu(caller: Caller, node: dict) -> Menu:
+    options = [(f"{o.number} {money(o.total)} {order_status_name(o.status)}", {"n": "order", "o": o.number})
+               for o in orders.orders_to_hand_over(caller.user)]
+    return Menu(_("Orders to prepare") if options else _("No orders to prepare."), options)
+
+
+def _order(caller: Caller, node: dict) -> Order:
+    return orders.get_order_for(caller.user, str(node["o"]))  # NotFound for anyone but its farmer and buyer
+
+
+@menu("order")
+def order_menu(caller: Caller, node: dict) -> Menu:
+    order = _order(caller, node)
+    items = ", ".join(f"{quantity(i.quantity_milli, i.unit)} {i.title}" for i in order.items)
+    options = []
+    if OrderStatus.READY_FOR_PICKUP in orders.allowed_moves(caller.user, order):
+        options.append((_("Mark ready for pickup"), {"n": "ready", "o": order.number}))
+    return Menu(f"{order.number}: {items}. {money(order.total)}", options)
+
+
+@action("ready")
+def ready(caller: Caller, node: dict):
+    order = _order(caller, node)
+    try:
+        orders.move(caller.user, order, OrderStatus.READY_FOR_PICKUP)
+    except DomainError as error:
+        db.session.rollback()
+        return Stay(str(error.message))
+    return Finish(_("Order %(number)s is ready. The buyer has been told.", number=order.number))
+
+
+def _money(caller: Caller, node: dict):
+    currency = current_app.config["DEFAULT_CURRENCY"]
+    lines = [_("Owed to you: %(amount)s", amount=money(payments.balance(caller.user.id, currency)))]
+    paid = payments.paid_out(caller.user.id)
+    for entry in paid:
+        lines.append(f"{entry.created_at:%d/%m} {money(Money(entry.currency, -entry.amount_minor))}")
+    if not paid:
+        lines.append(_("No payouts yet."))
+    return Finish("\n".join(lines))
+
+
+prompt("money")(pin_guarded(lambda: _("Enter your PIN"), _money))
+
+
+# --- language ---------------------------------------------------------------------------------
+
+@menu("language")
+def language(caller: Caller, node: dict) -> Menu:
+    return Menu(_("Language"), [(LANGUAGE_NAMES.get(code, code), {"n": "set_language", "code": code})
+                                for code in current_app.config["LANGUAGES"]])
+
+
+@action("set_language")
+def set_language(caller: Caller, node: dict):
+    code = node["code"]
+    caller.session.locale = code
+    if caller.user is not None:
+        caller.user.preferred_locale = code
+    with force_locale(code):
+        return Finish(_("Village Square will speak to you in %(language)s.", language=LANGUAGE_NAMES.get(code, code)))
