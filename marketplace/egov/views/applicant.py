@@ -1,48 +1,45 @@
-"""E-services pages: the catalogue and start pages, one question page per step, check answers,
-fee, status; agents filing with residents; officials' queue and review; admins' form versions;
-the public certificate check. Views parse, call one service, render or redirect."""
+"""Applicants' pages: the catalogue and start pages, one question page per step, check answers,
+the fee, status and files after sending, and the public certificate check."""
 from __future__ import annotations
 
-import json
-
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.accounts import api as accounts
-from marketplace.accounts.api import language_choices
-from marketplace.accounts.api import Role, User
-from marketplace.accounts.api import PresenceRequired
-from marketplace.core.auth import role_required
-from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
-from marketplace.payments.api import ProviderUnavailable
-from marketplace.core.views import show_domain_error
-from marketplace.egov import attachments, certificates, consent, fees, form_engine, review, services, versions
-from marketplace.egov.forms import (
-    AssignForm, DeclarationForm, DecisionForm, DefinitionForm, FindResidentForm, InfoResponseForm, NoteForm, QuestionForm,
-    RatingForm, RegisterResidentForm, WithdrawForm,
-)
-from marketplace.egov.models import EService, SubmissionStatus
-from marketplace.egov.prefill import shared_facts
-from marketplace.extensions import db, talisman
-from marketplace.voice import api as voice
+from marketplace.accounts.api import PresenceRequired, Role, User
 from marketplace.core import params
-
-bp = Blueprint("egov", __name__)
-S = SubmissionStatus
-
-
-def _locale() -> str:
-    return str(get_locale())
-
-
-def _submission(key: str):
-    try:
-        return services.get_submission_for(current_user, key)
-    except NotFound:
-        abort(404)
-
+from marketplace.core.auth import role_required
+from marketplace.core.errors import (
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+from marketplace.egov import (
+    attachments,
+    certificates,
+    consent,
+    fees,
+    form_engine,
+    services,
+)
+from marketplace.egov.forms import (
+    DeclarationForm,
+    InfoResponseForm,
+    RatingForm,
+    WithdrawForm,
+)
+from marketplace.egov.views import S, _apply, _locale, _submission, bp
+from marketplace.extensions import talisman
+from marketplace.payments.api import ProviderUnavailable
 
 # --- catalogue -------------------------------------------------------------------------------
 
@@ -259,21 +256,6 @@ def application(key: str):
                            rating_form=RatingForm(), withdraw_form=WithdrawForm())
 
 
-def _apply(submission, action, success: str, back: str):
-    """Run one service action on a submission the person may see; say how it went; go back."""
-    try:
-        action(submission)
-    except PresenceRequired:
-        raise  # the agent is sent to prove the person is here
-    except PermissionDenied:
-        abort(403)
-    except DomainError as error:
-        flash(str(error.message), "error")
-    else:
-        flash(success, "success")
-    return redirect(back)
-
-
 def _act(key: str, action, success: str):
     return _apply(_submission(key), action, success, url_for("egov.application", key=key))
 
@@ -344,188 +326,3 @@ def verify(code: str):
     code = code or request.args.get("code", "")
     found = certificates.certificate_for_code(code) if code else None
     return render_template("egov/verify.html", code=code, certificate=found), (404 if code and found is None else 200)
-
-
-# --- agents -------------------------------------------------------------------------------
-
-@bp.route("/agent/residents", methods=["GET", "POST"])
-@role_required(Role.AGENT)
-def agent_residents():
-    find_form = FindResidentForm(prefix="find")
-    register_form = RegisterResidentForm(prefix="new")
-    register_form.preferred_locale.choices = language_choices(current_app.config["LANGUAGES"])
-    register_form.village_id.choices = [("", "")] + [(str(i), n) for _, vs in accounts.village_choices() for i, n in vs]
-    resident = services.resident_for_agent(current_user, params.id_arg("person")) if request.method == "GET" else None
-    if request.method == "POST" and "find-phone" in request.form and find_form.validate_on_submit():
-        found = services.find_resident(current_user, find_form.phone.data)
-        if found is not None:
-            return redirect(url_for("egov.agent_residents", person=found.id))
-        flash(_("Nobody is registered with this number. Register the resident below."), "info")
-        register_form.phone.data = find_form.phone.data
-    elif request.method == "POST" and "new-name" in request.form and register_form.validate_on_submit():
-        try:
-            resident = services.register_resident(current_user, register_form.name.data, register_form.phone.data,
-                                                  int(register_form.village_id.data) if register_form.village_id.data else None,
-                                                  register_form.preferred_locale.data)
-        except DomainError as error:
-            show_domain_error(register_form, error)
-        else:
-            flash(_("%(name)s is registered. Now ask them for the code we texted them.", name=resident.name), "success")
-            return redirect(url_for("egov.agent_residents", person=resident.id))
-    # Until the resident proves they are here (a code to their phone, or their PIN), the agent sees
-    # only the number they typed: no name, no services to file for them.
-    present = resident is not None and services.resident_is_present(current_user, resident)
-    return render_template("egov/agent_residents.html", find_form=find_form, register_form=register_form, resident=resident,
-                           present=present, services=services.catalogue(locale=_locale()) if present else [],
-                           text=form_engine.text, villages=accounts.village_choices())
-
-
-# --- officials ----------------------------------------------------------------------------
-
-@bp.get("/official/queue")
-@role_required(Role.OFFICIAL)
-def official_queue():
-    filters = review.QueueFilter(
-        status=request.args.get("status", ""),
-        eservice_id=params.id_arg("service"),
-        district_id=params.id_arg("district"),
-        older_than_days=params.int_arg("older_than", minimum=0, maximum=3650),
-    )
-    try:
-        rows = review.queue(current_user, filters)
-    except PresenceRequired:
-        raise  # the agent is sent to prove the person is here
-    except PermissionDenied:
-        abort(403)
-    department_services = [s for s in versions.all_services() if s.department_id == current_user.department_id]
-    return render_template("egov/official_queue.html", rows=rows, filters=filters, statuses=list(S),
-                           department_services=department_services, villages=accounts.village_choices(),
-                           districts=_districts(), title=services.service_title,
-                           open_reports=voice.open_report_count(current_user))
-
-
-def _districts():
-    from marketplace.accounts.api import District
-
-    return list(db.session.scalars(db.select(District).order_by(District.name)))
-
-
-def _official_submission(reference: str):
-    try:
-        return review.get_for_official(current_user, reference)
-    except (NotFound, PermissionDenied):
-        abort(404)
-
-
-@bp.get("/official/applications/<reference>")
-@role_required(Role.OFFICIAL)
-def official_application(reference: str):
-    submission = _official_submission(reference)
-    assign_form = AssignForm()
-    assign_form.official_id.choices = [(u.id, u.name) for u in review.colleagues(current_user)]
-    rows = form_engine.answer_rows(submission.version.definition, submission.answers, _locale(), services.build_context(),
-                                   submission.attachments, submission.prefilled)
-    return render_template("egov/official_application.html", submission=submission, rows=rows,
-                           verification=accounts.verification_for(submission.reference or ""),
-                           shared_facts=shared_facts(submission.applicant, submission.eservice_id),
-                           applicant_verification=(submission.applicant.farmer_profile.verification
-                                                   if submission.applicant.farmer_profile else None),
-                           title=services.service_title(submission), question_form=QuestionForm(), decision_form=DecisionForm(),
-                           note_form=NoteForm(), assign_form=assign_form)
-
-
-def _official_act(reference: str, action, success: str):
-    return _apply(_official_submission(reference), action, success, url_for("egov.official_application", reference=reference))
-
-
-@bp.post("/official/applications/<reference>/claim")
-@role_required(Role.OFFICIAL)
-def official_claim(reference: str):
-    return _official_act(reference, lambda s: review.claim(current_user, s), _("You are reviewing this application."))
-
-
-@bp.post("/official/applications/<reference>/assign")
-@role_required(Role.OFFICIAL)
-def official_assign(reference: str):
-    official_id = params.int_arg("official_id", 0)
-    return _official_act(reference, lambda s: review.assign(current_user, s, official_id), _("Assigned."))
-
-
-@bp.post("/official/applications/<reference>/request-info")
-@role_required(Role.OFFICIAL)
-def official_request_info(reference: str):
-    form = QuestionForm()
-    return _official_act(reference, lambda s: review.request_info(current_user, s, form.question.data or ""),
-                         _("The applicant has been asked."))
-
-
-@bp.post("/official/applications/<reference>/decide")
-@role_required(Role.OFFICIAL)
-def official_decide(reference: str):
-    _official_submission(reference)  # who may see it is checked before anything is said about the form
-    form = DecisionForm()
-    if form.decision.data not in ("approve", "reject"):
-        flash(_("Choose approve or reject."), "error")
-        return redirect(url_for("egov.official_application", reference=reference))
-    return _official_act(reference, lambda s: review.decide(current_user, s, form.decision.data == "approve", form.reason.data or ""),
-                         _("The decision is recorded and the applicant is told."))
-
-
-@bp.post("/official/applications/<reference>/revoke-verification")
-@role_required(Role.OFFICIAL)
-def official_revoke_verification(reference: str):
-    reason = request.form.get("reason", "")
-    return _official_act(reference, lambda s: review.revoke_verification(current_user, s, reason),
-                         _("The verified producer status is revoked."))
-
-
-@bp.post("/official/applications/<reference>/note")
-@role_required(Role.OFFICIAL)
-def official_note(reference: str):
-    form = NoteForm()
-    return _official_act(reference, lambda s: review.add_note(current_user, s, form.note.data or ""), _("Note added."))
-
-
-# --- admins: form versions and ratings ----------------------------------------------------
-
-@bp.get("/admin/services")
-@role_required(Role.ADMIN)
-def admin_services():
-    return render_template("egov/admin_services.html", ratings=services.ratings_by_service(), text=form_engine.text)
-
-
-@bp.post("/admin/services/<slug>/draft")
-@role_required(Role.ADMIN)
-def admin_new_draft(slug: str):
-    service = db.session.scalar(db.select(EService).where(EService.slug == slug))
-    if service is None:
-        abort(404)
-    draft = versions.new_draft(current_user, service)
-    return redirect(url_for("egov.admin_version", version_id=draft.id))
-
-
-@bp.route("/admin/services/versions/<int:version_id>", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
-def admin_version(version_id: int):
-    try:
-        version = versions.get_version(current_user, version_id)
-    except NotFound:
-        abort(404)
-    form = DefinitionForm()
-    reasons: list[str] = []
-    if request.method == "GET":
-        form.definition.data = json.dumps(version.definition, ensure_ascii=False, indent=1)
-    elif form.validate_on_submit():
-        try:
-            versions.save_draft(current_user, version, form.definition.data)
-            if request.form.get("publish"):
-                versions.publish(current_user, version)
-        except form_engine.DefinitionError as error:
-            reasons = error.reasons
-        except DomainError as error:
-            flash(str(error.message), "error")
-        else:
-            flash(_("Version %(number)s published.", number=version.number) if request.form.get("publish")
-                  else _("Draft saved."), "success")
-            return redirect(url_for("egov.admin_version", version_id=version.id))
-    return render_template("egov/admin_version.html", version=version, form=form, reasons=reasons), (422 if reasons else 200)

@@ -1,0 +1,77 @@
+"""Admins' pages: the services' form versions, drafts and publishing."""
+from __future__ import annotations
+
+import json
+
+from flask import (
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.accounts.api import Role
+from marketplace.core.auth import role_required
+from marketplace.core.errors import (
+    DomainError,
+    NotFound,
+)
+from marketplace.egov import (
+    form_engine,
+    services,
+    versions,
+)
+from marketplace.egov.forms import (
+    DefinitionForm,
+)
+from marketplace.egov.models import EService
+from marketplace.egov.views import bp
+from marketplace.extensions import db
+
+# --- admins: form versions and ratings ----------------------------------------------------
+
+@bp.get("/admin/services")
+@role_required(Role.ADMIN)
+def admin_services():
+    return render_template("egov/admin_services.html", ratings=services.ratings_by_service(), text=form_engine.text)
+
+
+@bp.post("/admin/services/<slug>/draft")
+@role_required(Role.ADMIN)
+def admin_new_draft(slug: str):
+    service = db.session.scalar(db.select(EService).where(EService.slug == slug))
+    if service is None:
+        abort(404)
+    draft = versions.new_draft(current_user, service)
+    return redirect(url_for("egov.admin_version", version_id=draft.id))
+
+
+@bp.route("/admin/services/versions/<int:version_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def admin_version(version_id: int):
+    try:
+        version = versions.get_version(current_user, version_id)
+    except NotFound:
+        abort(404)
+    form = DefinitionForm()
+    reasons: list[str] = []
+    if request.method == "GET":
+        form.definition.data = json.dumps(version.definition, ensure_ascii=False, indent=1)
+    elif form.validate_on_submit():
+        try:
+            versions.save_draft(current_user, version, form.definition.data)
+            if request.form.get("publish"):
+                versions.publish(current_user, version)
+        except form_engine.DefinitionError as error:
+            reasons = error.reasons
+        except DomainError as error:
+            flash(str(error.message), "error")
+        else:
+            flash(_("Version %(number)s published.", number=version.number) if request.form.get("publish")
+                  else _("Draft saved."), "success")
+            return redirect(url_for("egov.admin_version", version_id=version.id))
+    return render_template("egov/admin_version.html", version=version, form=form, reasons=reasons), (422 if reasons else 200)
