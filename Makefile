@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # The suite runs on every core (pytest-xdist); PYTEST_ARGS="-n0" runs it in one process.
 PYTEST_ARGS ?= -n auto
 
-.PHONY: security-scan scan-deps prod-local loadtest loadtest-connections keepalive-race proxy-deps audit screenshots bench bench-deps node-deps run test install i18n-extract i18n-update i18n-compile i18n-check browser-deps db-upgrade seed clean
+.PHONY: lint security-scan scan-deps prod-local loadtest loadtest-connections keepalive-race proxy-deps audit screenshots bench bench-deps node-deps run test install i18n-extract i18n-update i18n-compile i18n-check browser-deps db-upgrade seed clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,13 @@ i18n-compile: $(STAMP)
 
 i18n-check: $(STAMP)
 	$(PY) -m marketplace.i18n.check
+
+# ruff (E, F, W, I, B, UP, SIM; pyproject.toml), mypy --strict on core and the domains' faces,
+# vulture for dead code (names only frameworks call are in .ci/vulture_whitelist.py).
+lint: $(STAMP)
+	$(BIN)/ruff check marketplace tests wsgi.py migrations/env.py
+	$(BIN)/mypy marketplace/core marketplace/*/api.py
+	$(BIN)/vulture marketplace wsgi.py migrations/env.py .ci/vulture_whitelist.py --min-confidence 80
 
 # --- running ---
 db-upgrade: $(STAMP)

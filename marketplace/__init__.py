@@ -1,11 +1,13 @@
 """Village Square: create_app() builds the whole application; nothing happens at import time."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Flask, jsonify, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -93,12 +95,12 @@ def _import_models() -> None:
     """Every domain's tables must be known before Alembic compares them with the database."""
     from marketplace.accounts import models as _accounts  # noqa: F401
     from marketplace.catalog import models as _catalog  # noqa: F401
-    from marketplace.core import idempotency as _idempotency  # noqa: F401  (form_submissions)
     from marketplace.catalog import search as _search  # noqa: F401  (its table events create the search index)
+    from marketplace.core import idempotency as _idempotency  # noqa: F401  (form_submissions)
     from marketplace.egov import models as _egov  # noqa: F401
     from marketplace.notifications import models as _notifications  # noqa: F401
-    from marketplace.orders import models as _orders  # noqa: F401
     from marketplace.opendata import models as _opendata  # noqa: F401
+    from marketplace.orders import models as _orders  # noqa: F401
     from marketplace.payments import models as _payments  # noqa: F401
     from marketplace.ussd import models as _ussd  # noqa: F401
     from marketplace.voice import models as _voice  # noqa: F401
@@ -215,6 +217,7 @@ def _register_error_pages(app: Flask) -> None:
         app.register_error_handler(code, render_error)
 
     from flask import flash, redirect
+
     from marketplace.accounts.presence import PresenceRequired
 
     @app.errorhandler(PresenceRequired)
@@ -232,10 +235,8 @@ def _register_error_pages(app: Flask) -> None:
         from flask import g
         from flask_login import AnonymousUserMixin
 
-        try:
+        with contextlib.suppress(Exception):  # the connection itself may be gone
             db.session.rollback()
-        except Exception:  # noqa: BLE001  (the connection itself may be gone)
-            pass
         g._login_user = AnonymousUserMixin()
         try:
             return render_template("errors/500.html", error=error), 500
@@ -257,20 +258,21 @@ def _register_template_helpers(app: Flask) -> None:
 
     from marketplace.accounts.labels import department_name, role_name
     from marketplace.catalog import presentation
-    from marketplace.opendata import presentation as opendata_presentation
     from marketplace.core.phone import display_phone
-    from marketplace.core.urls import public_url
     from marketplace.core.storage import get_storage
+    from marketplace.core.urls import public_url
+    from marketplace.egov.labels import audit_action_name, submission_status_name
     from marketplace.notifications.labels import channel_name, status_name, topic_name
+    from marketplace.opendata import presentation as opendata_presentation
     from marketplace.orders.labels import order_status_name
     from marketplace.payments.labels import ledger_kind_name, payment_status_name
-    from marketplace.egov.labels import audit_action_name, submission_status_name
     from marketplace.voice.labels import category_name as report_category_name
     from marketplace.voice.labels import report_status_name
 
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
-        asset_url=asset_url, role_name=role_name, topic_name=topic_name, channel_name=channel_name, department_name=department_name, status_name=status_name, order_status_name=order_status_name,
+        asset_url=asset_url, role_name=role_name, topic_name=topic_name, channel_name=channel_name, department_name=department_name,
+        status_name=status_name, order_status_name=order_status_name,
         ledger_kind_name=ledger_kind_name, payment_status_name=payment_status_name,
         submission_status_name=submission_status_name, audit_action_name=audit_action_name,
         report_category_name=report_category_name, report_status_name=report_status_name,

@@ -1,9 +1,8 @@
 import logging
 from logging.config import fileConfig
 
-from flask import current_app
-
 from alembic import context
+from flask import current_app
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -68,7 +67,7 @@ def run_migrations_offline():
         context.run_migrations()
 
 
-def include_name(name, type_, parent_names):
+def include_name(name, _type, _parent_names):
     """Search objects exist on one dialect only and are made by catalog.search; never diff them."""
     from marketplace.catalog.search import is_search_object
 
@@ -86,7 +85,7 @@ def run_migrations_online():
     # this callback is used to prevent an auto-migration from being generated
     # when there are no changes to the schema
     # reference: http://alembic.zzzcomputing.com/en/latest/cookbook.html
-    def process_revision_directives(context, revision, directives):
+    def process_revision_directives(context, _revision, directives):
         if getattr(config.cmd_opts, 'autogenerate', False):
             script = directives[0]
             if script.upgrade_ops.is_empty():

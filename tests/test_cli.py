@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from marketplace.accounts.demo_data import DEMO_PASSWORD
 from marketplace.accounts.models import Region, Role, User, Village
 from marketplace.accounts.services import authenticate
-from marketplace.accounts.demo_data import DEMO_PASSWORD
 
 
 def test_seed_demo_loads_places_and_one_person_per_role_and_is_safe_to_rerun(app, db):

@@ -12,13 +12,29 @@ from marketplace.accounts.codes import require_confirmed_phone
 from marketplace.accounts.forms import language_choices, optional_int
 from marketplace.accounts.labels import department_name
 from marketplace.accounts.models import (
-    Department, District, FarmerProfile, PickupWindow, Region, Role, RoleGrant, User, Village,
+    Department,
+    District,
+    FarmerProfile,
+    PickupWindow,
+    Region,
+    Role,
+    RoleGrant,
+    User,
+    Village,
 )
-from marketplace.accounts.pins import check_pin, PinLocked
-from marketplace.accounts.presence import is_present, PresenceRequired, require_presence, send_code
+from marketplace.accounts.pins import PinLocked, check_pin
+from marketplace.accounts.presence import PresenceRequired, is_present, require_presence, send_code
 from marketplace.accounts.services import (
-    find_user_by_identifier, get_district, get_user, list_districts, register_user, Registration,
-    revoke_producer_verification, verification_for, verify_producer, village_choices,
+    Registration,
+    find_user_by_identifier,
+    get_district,
+    get_user,
+    list_districts,
+    register_user,
+    revoke_producer_verification,
+    verification_for,
+    verify_producer,
+    village_choices,
 )
 
 __all__ = [

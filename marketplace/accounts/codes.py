@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l

@@ -2,14 +2,21 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marketplace.core.forms import Form
 from wtforms import (
-    BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, TelField, TextAreaField, TimeField,
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+    TimeField,
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
+from marketplace.core.forms import Form
 from marketplace.i18n import LANGUAGE_NAMES
-
 
 
 def optional_int(value):
@@ -33,7 +40,8 @@ class RegisterForm(Form):
         description=_l("We send order and application updates here by SMS."),
         render_kw={"autocomplete": "tel", "inputmode": "tel"},
     )
-    email = EmailField(_l("Email (optional if you give a phone)"), validators=[Optional(), Email(), Length(max=254)], render_kw={"autocomplete": "email"})
+    email = EmailField(_l("Email (optional if you give a phone)"), validators=[Optional(), Email(), Length(max=254)],
+                       render_kw={"autocomplete": "email"})
     password = PasswordField(
         _l("Password"), validators=[DataRequired(), Length(min=8, max=128)],
         description=_l("At least 8 characters."), render_kw={"autocomplete": "new-password"},

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Optional
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
@@ -33,7 +32,7 @@ class Region(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(120))
-    districts: Mapped[list["District"]] = relationship(back_populates="region", order_by="District.name")
+    districts: Mapped[list[District]] = relationship(back_populates="region", order_by="District.name")
 
 
 class District(db.Model):
@@ -43,7 +42,7 @@ class District(db.Model):
     code: Mapped[str] = mapped_column(String(24), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     region: Mapped[Region] = relationship(back_populates="districts")
-    villages: Mapped[list["Village"]] = relationship(back_populates="district", order_by="Village.name")
+    villages: Mapped[list[Village]] = relationship(back_populates="district", order_by="Village.name")
 
 
 class Village(db.Model):
@@ -73,23 +72,23 @@ class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
-    phone: Mapped[Optional[str]] = mapped_column(String(20), unique=True)  # E.164
-    email: Mapped[Optional[str]] = mapped_column(String(254), unique=True)  # lower-cased
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)  # E.164
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)  # lower-cased
     password_hash: Mapped[str] = mapped_column(String(255))
     preferred_locale: Mapped[str] = mapped_column(String(12), default="en")
-    village_id: Mapped[Optional[int]] = mapped_column(ForeignKey("villages.id"), index=True)
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     # Part of every session and remember-me cookie (get_id): one more ends them all, on every device.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     # Set when the person typed back a code sent to `phone`: until then the account may not sell,
     # file or receive money (accounts.codes), so nobody profits from registering another's number.
-    phone_confirmed_at: Mapped[Optional[datetime]] = mapped_column()
+    phone_confirmed_at: Mapped[datetime | None] = mapped_column()
 
-    village: Mapped[Optional[Village]] = relationship()
-    role_grants: Mapped[list["RoleGrant"]] = relationship(
+    village: Mapped[Village | None] = relationship()
+    role_grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", foreign_keys="RoleGrant.user_id", cascade="all, delete-orphan"
     )
-    farmer_profile: Mapped[Optional["FarmerProfile"]] = relationship(
+    farmer_profile: Mapped[FarmerProfile | None] = relationship(
         back_populates="user", uselist=False, cascade="all, delete-orphan"
     )
 
@@ -115,14 +114,14 @@ class User(UserMixin, TimestampMixin, db.Model):
         return bool(self.roles.intersection(Role(role) for role in roles))
 
     @property
-    def department_id(self) -> Optional[int]:
+    def department_id(self) -> int | None:
         for grant in self.role_grants:
             if grant.role is Role.OFFICIAL:
                 return grant.department_id
         return None
 
     @property
-    def jurisdiction_district_id(self) -> Optional[int]:
+    def jurisdiction_district_id(self) -> int | None:
         """The district an official works for; None: the whole department."""
         for grant in self.role_grants:
             if grant.role is Role.OFFICIAL:
@@ -138,16 +137,16 @@ class RoleGrant(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[Role] = mapped_column(string_enum(Role))
-    department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("departments.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     # An official's jurisdiction: one district of the department's work, or None for all of it.
-    district_id: Mapped[Optional[int]] = mapped_column(ForeignKey("districts.id"))
-    district: Mapped[Optional["District"]] = relationship()
-    granted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    district: Mapped[District | None] = relationship()
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
     reason: Mapped[str] = mapped_column(String(255), default="")
 
     user: Mapped[User] = relationship(back_populates="role_grants", foreign_keys=[user_id])
-    granted_by: Mapped[Optional[User]] = relationship(foreign_keys=[granted_by_id])
+    granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])
     department = relationship("Department")
 
 
@@ -159,8 +158,8 @@ class RoleChange(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16))
     action: Mapped[str] = mapped_column(String(8))  # "grant" or "revoke"
-    department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("departments.id"))
-    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(String(255), default="")
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -176,14 +175,14 @@ class FarmerProfile(TimestampMixin, db.Model):
 
     user: Mapped[User] = relationship(back_populates="farmer_profile")
     village: Mapped[Village] = relationship()
-    verifications: Mapped[list["ProducerVerification"]] = relationship(
+    verifications: Mapped[list[ProducerVerification]] = relationship(
         primaryjoin="FarmerProfile.user_id == foreign(ProducerVerification.farmer_id)", viewonly=True,
         order_by="ProducerVerification.id.desc()")
-    pickup_windows: Mapped[list["PickupWindow"]] = relationship(
+    pickup_windows: Mapped[list[PickupWindow]] = relationship(
         order_by="(PickupWindow.weekday, PickupWindow.opens_minute)", cascade="all, delete-orphan")
 
     @property
-    def verification(self) -> Optional["ProducerVerification"]:
+    def verification(self) -> ProducerVerification | None:
         """The verification shown as a badge: the newest one not revoked."""
         return next((v for v in self.verifications if v.revoked_at is None), None)
 
@@ -198,8 +197,8 @@ class ProducerVerification(db.Model):
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     reference: Mapped[str] = mapped_column(String(24), unique=True)  # the approved application
     verified_at: Mapped[datetime] = mapped_column(default=utcnow)
-    revoked_at: Mapped[Optional[datetime]] = mapped_column()
-    revoked_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     revoke_reason: Mapped[str] = mapped_column(String(500), default="")
 
     department: Mapped[Department] = relationship()
@@ -227,8 +226,8 @@ class PhonePin(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     pin_hash: Mapped[str] = mapped_column(String(255))
     failed_attempts: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[Optional[datetime]] = mapped_column()
-    set_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    locked_until: Mapped[datetime | None] = mapped_column()
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -247,7 +246,7 @@ class OneTimeCode(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
-    used_at: Mapped[Optional[datetime]] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
 
 
 class PresenceCheck(db.Model):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Optional
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -29,7 +28,7 @@ class PinLocked(DomainError):
     pass
 
 
-def pin_of(user: User) -> Optional[PhonePin]:
+def pin_of(user: User) -> PhonePin | None:
     return db.session.scalar(select(PhonePin).where(PhonePin.user_id == user.id))
 
 
@@ -52,7 +51,8 @@ def set_pin(actor: User, person: User, pin: str) -> PhonePin:
     by_agent = actor.name if actor.id != person.id else None
     notify_user(person, "security_pin_changed", lambda: (
         _("Your Village Square PIN was changed"),
-        _("Your Village Square PIN for basic phones was changed by agent %(agent)s. If you were not with them, call the service centre.", agent=by_agent)
+        _("Your Village Square PIN for basic phones was changed by agent %(agent)s. If you were not with them, call the service centre.",
+          agent=by_agent)
         if by_agent else _("Your Village Square PIN for basic phones was changed. If this was not you, call the service centre."),
     ))
     db.session.commit()

@@ -11,7 +11,6 @@ for it and how.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Optional
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -67,7 +66,7 @@ def confirm_with_code(agent: User, person: User, code: str) -> PresenceCheck:
     return record_presence(agent, person, "code")
 
 
-def current_check(agent: User, person: User) -> Optional[PresenceCheck]:
+def current_check(agent: User, person: User) -> PresenceCheck | None:
     return db.session.scalar(select(PresenceCheck).where(
         PresenceCheck.agent_id == agent.id, PresenceCheck.person_id == person.id,
         PresenceCheck.expires_at > utcnow()).order_by(PresenceCheck.id.desc()).limit(1))

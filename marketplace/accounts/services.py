@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Optional
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -21,8 +20,18 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from marketplace.accounts import codes
 from marketplace.accounts.models import (
-    ADMIN_GRANTED_ROLES, Department, District, FarmerProfile, PickupWindow, ProducerVerification, Region, Role, RoleChange,
-    RoleGrant, User, Village,
+    ADMIN_GRANTED_ROLES,
+    Department,
+    District,
+    FarmerProfile,
+    PickupWindow,
+    ProducerVerification,
+    Region,
+    Role,
+    RoleChange,
+    RoleGrant,
+    User,
+    Village,
 )
 from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
@@ -41,7 +50,7 @@ class Registration:
     name: str
     password: str
     preferred_locale: str
-    village_id: Optional[int]
+    village_id: int | None
     phone: str = ""
     email: str = ""
 
@@ -63,7 +72,7 @@ def _normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def get_village(village_id: Optional[int]) -> Optional[Village]:
+def get_village(village_id: int | None) -> Village | None:
     if village_id is None:
         return None
     village = db.session.get(Village, village_id)
@@ -110,7 +119,7 @@ def register_user(data: Registration) -> User:
     return user
 
 
-def find_user_by_identifier(identifier: str) -> Optional[User]:
+def find_user_by_identifier(identifier: str) -> User | None:
     """An identifier with an @ is an email; anything else is read as a phone number."""
     identifier = identifier.strip()
     if not identifier:
@@ -228,7 +237,7 @@ def send_phone_confirmation(user: User) -> None:
     ))
 
 
-def get_user(user_id: Optional[int]) -> Optional[User]:
+def get_user(user_id: int | None) -> User | None:
     return db.session.get(User, user_id) if user_id else None
 
 
@@ -260,7 +269,7 @@ def sign_out_everywhere(actor: User, user: User, reason: str) -> None:
 
 # --- profile ------------------------------------------------------------------
 
-def update_profile(user: User, name: str, preferred_locale: str, village_id: Optional[int]) -> User:
+def update_profile(user: User, name: str, preferred_locale: str, village_id: int | None) -> User:
     if not name.strip():
         raise DomainError(_l("Tell us your name."), field="name")
     if preferred_locale not in current_app.config["LANGUAGES"]:
@@ -278,9 +287,9 @@ def set_preferred_locale(user: User, locale: str) -> None:
         db.session.commit()
 
 
-def become_farmer(user: User, farm_name: str, village_id: Optional[int], pickup_point: str, *,
+def become_farmer(user: User, farm_name: str, village_id: int | None, pickup_point: str, *,
                   accepts_pay_on_pickup: bool = True,
-                  pickup_hours: Optional[list[tuple[int, Optional[int], Optional[int]]]] = None) -> FarmerProfile:
+                  pickup_hours: list[tuple[int, int | None, int | None]] | None = None) -> FarmerProfile:
     """Self-service: anyone signed in may start selling; editing uses the same rule.
 
     `pickup_hours` lists (weekday, opens_minute, closes_minute); a day with neither time is closed."""
@@ -306,7 +315,7 @@ def become_farmer(user: User, farm_name: str, village_id: Optional[int], pickup_
     return profile
 
 
-def _pickup_windows(hours: list[tuple[int, Optional[int], Optional[int]]]) -> list[PickupWindow]:
+def _pickup_windows(hours: list[tuple[int, int | None, int | None]]) -> list[PickupWindow]:
     errors: dict[str, object] = {}
     windows = []
     for weekday, opens, closes in hours:
@@ -325,7 +334,7 @@ def _pickup_windows(hours: list[tuple[int, Optional[int], Optional[int]]]) -> li
 
 # --- verified producers (granted by a department's decision, see egov.review) ---------------
 
-def verify_producer(farmer: User, department: Department, reference: str) -> Optional[ProducerVerification]:
+def verify_producer(farmer: User, department: Department, reference: str) -> ProducerVerification | None:
     """Record that `department` verified the farmer (once per approved application). None when the
     applicant has no farm to verify."""
     if farmer.farmer_profile is None:
@@ -351,13 +360,13 @@ def revoke_producer_verification(actor: User, verification: ProducerVerification
     return verification
 
 
-def verification_for(reference: str) -> Optional[ProducerVerification]:
+def verification_for(reference: str) -> ProducerVerification | None:
     return db.session.scalar(select(ProducerVerification).where(ProducerVerification.reference == reference))
 
 
 # --- roles granted by admins ----------------------------------------------------
 
-def _add_grant(user: User, role: Role, actor: Optional[User], reason: str, department: Optional[Department] = None) -> RoleGrant:
+def _add_grant(user: User, role: Role, actor: User | None, reason: str, department: Department | None = None) -> RoleGrant:
     grant = RoleGrant(user=user, role=role, granted_by=actor, reason=reason, department=department)
     db.session.add(grant)
     db.session.add(RoleChange(
@@ -367,7 +376,7 @@ def _add_grant(user: User, role: Role, actor: Optional[User], reason: str, depar
     return grant
 
 
-def grant_role(actor: Optional[User], user: User, role: Role, reason: str = "", department_code: str | None = None,
+def grant_role(actor: User | None, user: User, role: Role, reason: str = "", department_code: str | None = None,
                district_code: str | None = None) -> RoleGrant:
     """Grant agent, official or admin. `actor` None means the command line (a trusted operator)."""
     if actor is not None:
@@ -397,7 +406,7 @@ def grant_role(actor: Optional[User], user: User, role: Role, reason: str = "", 
     return grant
 
 
-def revoke_role(actor: Optional[User], user: User, role: Role, reason: str = "") -> None:
+def revoke_role(actor: User | None, user: User, role: Role, reason: str = "") -> None:
     if actor is not None:
         require_role(actor, Role.ADMIN)
         if actor.id == user.id and role is Role.ADMIN:
@@ -441,7 +450,7 @@ def list_districts() -> list[District]:
     return list(db.session.scalars(select(District).order_by(District.name)))
 
 
-def get_district(district_id: int) -> Optional[District]:
+def get_district(district_id: int) -> District | None:
     return db.session.get(District, district_id)
 
 

@@ -1,6 +1,7 @@
 """Accounts pages: thin, each parses a form, calls one service, renders or redirects."""
 from __future__ import annotations
 
+import contextlib
 from datetime import time
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -10,15 +11,26 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from marketplace.accounts import codes, pins, presence, services
 from marketplace.accounts.forms import (
-    FarmerProfileForm, ForgotPasswordForm, GrantRoleForm, LoginForm, PhoneCodeForm, PinForm, PresenceForm, ProfileForm, RegisterForm,
-    ResetPasswordForm, RevokeRoleForm, SignOutEverywhereForm, language_choices,
+    FarmerProfileForm,
+    ForgotPasswordForm,
+    GrantRoleForm,
+    LoginForm,
+    PhoneCodeForm,
+    PinForm,
+    PresenceForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+    RevokeRoleForm,
+    SignOutEverywhereForm,
+    language_choices,
 )
 from marketplace.accounts.models import Role
 from marketplace.core.auth import role_required
 from marketplace.core.errors import DomainError, InvalidInput, NotFound
 from marketplace.core.views import is_safe_next, show_domain_error
-from marketplace.i18n import SESSION_KEY as SESSION_LANGUAGE
 from marketplace.extensions import limiter
+from marketplace.i18n import SESSION_KEY as SESSION_LANGUAGE
 
 bp = Blueprint("accounts", __name__)
 
@@ -86,10 +98,8 @@ def register():
             flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
             target = form.next.data if is_safe_next(form.next.data) else url_for("accounts.profile")
             if user.phone:
-                try:
+                with contextlib.suppress(DomainError):  # the confirmation page offers to send one again
                     services.send_phone_confirmation(user)
-                except DomainError:
-                    pass  # the confirmation page offers to send one again
                 return redirect(url_for("accounts.confirm_phone", next=target))
             return redirect(target)
     return render_template("accounts/register.html", form=form, villages=services.village_choices())
@@ -252,10 +262,12 @@ def agent_presence(person_id: int):
                 flash(_("A code was sent to their phone. Ask them to read it to you."), "success")
             elif form.pin.data:
                 pins.confirm_presence(current_user, person, form.pin.data)
-                flash(_("Thank you: you may act for them for the next %(minutes)d minutes.", minutes=current_app.config["PRESENCE_MINUTES"]), "success")
+                flash(_("Thank you: you may act for them for the next %(minutes)d minutes.",
+                        minutes=current_app.config["PRESENCE_MINUTES"]), "success")
             else:
                 presence.confirm_with_code(current_user, person, form.code.data or "")
-                flash(_("Thank you: you may act for them for the next %(minutes)d minutes.", minutes=current_app.config["PRESENCE_MINUTES"]), "success")
+                flash(_("Thank you: you may act for them for the next %(minutes)d minutes.",
+                        minutes=current_app.config["PRESENCE_MINUTES"]), "success")
         except DomainError as error:
             flash(str(error.message), "error")
     return redirect(target)

@@ -17,8 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.accounts.api import User
 from marketplace.catalog.api import Listing, ListingStatus
-from marketplace.egov.api import FEE_PURPOSE
-from marketplace.egov.api import Submission
+from marketplace.egov.api import FEE_PURPOSE, Submission
 from marketplace.extensions import db
 from marketplace.orders.api import Order
 from marketplace.payments.api import LedgerEntry, LedgerKind, Payment

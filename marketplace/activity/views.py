@@ -3,9 +3,8 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from marketplace.activity import services
-from marketplace.egov.api import FEE_PURPOSE
-from marketplace.egov.api import service_title
 from marketplace.core import params
+from marketplace.egov.api import FEE_PURPOSE, service_title
 
 bp = Blueprint("activity", __name__)
 

@@ -108,7 +108,8 @@ def _operation(operation_id: str, summary: str, schema_name: str, extra_params: 
                                 "text/csv": {"schema": {"type": "string"}}}},
             "304": {"description": "Not modified since the ETag given in If-None-Match."},
             "400": {"description": "A parameter is malformed.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-            "405": {"description": "Only GET (and HEAD, OPTIONS) are answered.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "405": {"description": "Only GET (and HEAD, OPTIONS) are answered.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
             "429": {"description": "Too many requests: wait a minute."},
         },
     }}

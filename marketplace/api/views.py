@@ -3,8 +3,8 @@ reading service for one page and turns records into JSON or CSV with an ETag and
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
-from typing import Callable
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from sqlalchemy import select
@@ -13,10 +13,10 @@ from marketplace.accounts.api import Department, District, Region
 from marketplace.api import records
 from marketplace.api.openapi import LICENCE, openapi_document
 from marketplace.catalog.api import Category
+from marketplace.core import csv_export
 from marketplace.extensions import db, limiter
 from marketplace.opendata import api as opendata
 from marketplace.voice import api as voice
-from marketplace.core import csv_export
 
 bp = Blueprint("api", __name__)
 limiter.limit(lambda: current_app.config.get("API_RATE_LIMIT", "120 per minute"))(bp)
@@ -103,9 +103,9 @@ def _collection(path: str, name: str, fields: list[str], fetch: Callable[[dict, 
     return _respond(rows[:per_page], fields, page, per_page, len(rows) > per_page, name, params["format"])
 
 
-@bp.get("/api/v1/prices", defaults={"as_csv": False})
-@bp.get("/api/v1/prices.csv", defaults={"as_csv": True})
-def prices(as_csv: bool):
+@bp.get("/api/v1/prices")
+@bp.get("/api/v1/prices.csv")
+def prices():
     def fetch(params: dict, limit: int, offset: int) -> list[dict]:
         query = opendata.PriceQuery(
             category_id=_code(Category, params["category"]), region_id=_code(Region, params["region"]),
@@ -118,9 +118,9 @@ def prices(as_csv: bool):
     return _collection("/api/v1/prices", "prices", records.PRICE_FIELDS, fetch)
 
 
-@bp.get("/api/v1/performance", defaults={"as_csv": False})
-@bp.get("/api/v1/performance.csv", defaults={"as_csv": True})
-def performance(as_csv: bool):
+@bp.get("/api/v1/performance")
+@bp.get("/api/v1/performance.csv")
+def performance():
     def fetch(params: dict, limit: int, offset: int) -> list[dict]:
         query = opendata.ServiceQuery(department_id=_code(Department, params["department"]),
                                       eservice_slug=params["service"] or "", since=params["from"], until=params["to"])
@@ -131,9 +131,9 @@ def performance(as_csv: bool):
     return _collection("/api/v1/performance", "performance", records.SERVICE_FIELDS, fetch)
 
 
-@bp.get("/api/v1/reports", defaults={"as_csv": False})
-@bp.get("/api/v1/reports.csv", defaults={"as_csv": True})
-def reports(as_csv: bool):
+@bp.get("/api/v1/reports")
+@bp.get("/api/v1/reports.csv")
+def reports():
     def fetch(params: dict, limit: int, offset: int) -> list[dict]:
         filters = voice.ReportFilter(
             category=params["category"] or "", status=params["status"] or "", region_id=_code(Region, params["region"]),

@@ -14,11 +14,20 @@ from marketplace.catalog.models import Category, Listing, ListingStatus
 from marketplace.catalog.prefill import listing_again
 from marketplace.catalog.presentation import category_name, price_per_unit, quantity, unit_name
 from marketplace.catalog.services import (
-    catalog_version, change_status, create_listing, get_category, listing_to_manage, live_listings_of, price_amount,
-    produce_categories, require_manage, set_stock, stock_amount,
+    catalog_version,
+    change_status,
+    create_listing,
+    get_category,
+    listing_to_manage,
+    live_listings_of,
+    price_amount,
+    produce_categories,
+    require_manage,
+    set_stock,
+    stock_amount,
 )
 from marketplace.catalog.stock import release_stock, reserve_stock
-from marketplace.catalog.units import ORDER_STEP, parse_quantity, PER_UNIT, quantity_decimal, Unit
+from marketplace.catalog.units import ORDER_STEP, PER_UNIT, Unit, parse_quantity, quantity_decimal
 
 __all__ = [
     "asking_prices_source", "catalog_version", "Category", "category_name", "category_tree", "change_status",

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
@@ -44,10 +43,10 @@ class Sort:
 class BrowseFilters:
     query: str = ""
     category_slug: str = ""
-    region_id: Optional[int] = None
-    district_id: Optional[int] = None
-    min_price_minor: Optional[int] = None
-    max_price_minor: Optional[int] = None
+    region_id: int | None = None
+    district_id: int | None = None
+    min_price_minor: int | None = None
+    max_price_minor: int | None = None
     organic: bool = False
     delivery: bool = False
     available_now: bool = False
@@ -61,7 +60,7 @@ class ListingPage:
     page: int
     has_next: bool
     filters: BrowseFilters
-    category: Optional[Category] = None
+    category: Category | None = None
     words: list[str] = field(default_factory=list)
 
 
@@ -98,7 +97,7 @@ def category_by_slug(slug: str, tree: list[Category] | None = None) -> Category:
     raise NotFound(_l("There is no such category."))
 
 
-def home_sections(district_id: Optional[int]) -> dict[str, list[Listing]]:
+def home_sections(district_id: int | None) -> dict[str, list[Listing]]:
     """'Near you' (the person's district) first, then the newest from everywhere else."""
     sections: dict[str, list[Listing]] = {}
     if district_id:
@@ -152,7 +151,7 @@ def browse(filters: BrowseFilters, tree: list[Category] | None = None) -> Listin
     return ListingPage(listings=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE, filters=filters, category=category, words=words)
 
 
-def public_listing(listing_id: int, viewer: Optional[User] = None) -> Listing:
+def public_listing(listing_id: int, viewer: User | None = None) -> Listing:
     """A listing anyone may see; its farmer, agent and admins also see it when not public."""
     listing = db.session.scalar(
         select(Listing).where(Listing.id == listing_id).options(
@@ -179,7 +178,8 @@ def farmer_page(farmer_id: int) -> tuple[FarmerProfile, list[Listing]]:
     )
     if profile is None:
         raise NotFound(_l("There is no such farmer."))
-    listings = list(db.session.scalars(_with_card_data(_public().where(Listing.farmer_id == farmer_id).order_by(Listing.id.desc()).limit(60))).unique())
+    query = _public().where(Listing.farmer_id == farmer_id).order_by(Listing.id.desc()).limit(60)
+    listings = list(db.session.scalars(_with_card_data(query)).unique())
     return profile, listings
 
 

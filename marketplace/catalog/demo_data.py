@@ -8,7 +8,6 @@ from marketplace.catalog.models import Category, Listing
 from marketplace.catalog.services import ListingInput, create_listing
 from marketplace.extensions import db
 
-
 DEMO_LISTINGS = [
     # (title, category slug, unit, price, stock, description)
     ("Sukuma wiki", "leafy-greens", "bunch", "30", "40", "Picked this morning, tender leaves."),

@@ -3,11 +3,11 @@ parses them exactly (no floats) and explains what is wrong."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marketplace.core.forms import Form, OnceForm
 from wtforms import BooleanField, DateField, HiddenField, MultipleFileField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.accounts.api import optional_int
+from marketplace.core.forms import Form, OnceForm
 
 DECIMAL_KEYPAD = {"inputmode": "decimal", "autocomplete": "off"}
 

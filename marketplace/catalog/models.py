@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Optional
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -28,11 +27,11 @@ class Category(db.Model):
     __tablename__ = "categories"
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
-    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("categories.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
 
-    parent: Mapped[Optional["Category"]] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list["Category"]] = relationship(back_populates="parent", order_by="Category.position")
+    parent: Mapped[Category | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Category]] = relationship(back_populates="parent", order_by="Category.position")
 
 
 class Listing(TimestampMixin, db.Model):
@@ -58,8 +57,8 @@ class Listing(TimestampMixin, db.Model):
     currency: Mapped[str] = mapped_column(String(3))
     stock_milli: Mapped[int] = mapped_column(default=0)
     min_order_milli: Mapped[int] = mapped_column(default=0)
-    harvest_date: Mapped[Optional[date]] = mapped_column()
-    available_until: Mapped[Optional[date]] = mapped_column()
+    harvest_date: Mapped[date | None] = mapped_column()
+    available_until: Mapped[date | None] = mapped_column()
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
     # Copied from the village so browse filters and "near you" need no join.
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
@@ -70,16 +69,16 @@ class Listing(TimestampMixin, db.Model):
     is_organic: Mapped[bool] = mapped_column(default=False)
     is_natural: Mapped[bool] = mapped_column(default=False)
     status: Mapped[ListingStatus] = mapped_column(string_enum(ListingStatus), default=ListingStatus.DRAFT)
-    hidden_reason: Mapped[Optional[str]] = mapped_column(String(500))
-    hidden_at: Mapped[Optional[datetime]] = mapped_column()
-    hidden_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    hidden_reason: Mapped[str | None] = mapped_column(String(500))
+    hidden_at: Mapped[datetime | None] = mapped_column()
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     view_count: Mapped[int] = mapped_column(default=0)
 
     farmer: Mapped[User] = relationship(foreign_keys=[farmer_id])
     entered_by: Mapped[User] = relationship(foreign_keys=[entered_by_id])
     category: Mapped[Category] = relationship()
     village: Mapped[Village] = relationship()
-    photos: Mapped[list["ListingPhoto"]] = relationship(
+    photos: Mapped[list[ListingPhoto]] = relationship(
         back_populates="listing", order_by="ListingPhoto.position", cascade="all, delete-orphan"
     )
 
@@ -151,4 +150,4 @@ class ListingReport(db.Model):
     reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    resolved_at: Mapped[Optional[datetime]] = mapped_column()
+    resolved_at: Mapped[datetime | None] = mapped_column()

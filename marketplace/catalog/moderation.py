@@ -6,8 +6,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.accounts.api import Role, User
-from marketplace.catalog.models import Listing, ListingReport
 from marketplace.catalog import states
+from marketplace.catalog.models import Listing, ListingReport
 from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, PermissionDenied
 from marketplace.core.timeutils import utcnow

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 
-
 from marketplace.catalog.categories import CATEGORY_TREE
 from marketplace.catalog.labels import listing_status_name
 from marketplace.catalog.models import Listing
@@ -44,13 +43,15 @@ def listing_json_ld(listing: Listing, url: str, image_urls: list[str]) -> str:
             "@type": "Offer", "url": url, "priceCurrency": listing.currency,
             "price": str(Money(listing.currency, listing.price_minor).as_decimal()),
             "availability": "https://schema.org/InStock" if listing.stock_milli > 0 else "https://schema.org/SoldOut",
-            "seller": {"@type": "Organization", "name": listing.farmer.farmer_profile.farm_name if listing.farmer.farmer_profile else listing.farmer.name},
+            "seller": {"@type": "Organization",
+                       "name": listing.farmer.farmer_profile.farm_name if listing.farmer.farmer_profile else listing.farmer.name},
         },
     }
     return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 TEMPLATE_GLOBALS = {
-    "quantity": quantity, "quantity_input": quantity_input, "order_step": lambda unit: ORDER_STEP[Unit(unit)], "price_per_unit": price_per_unit, "category_name": category_name, "unit_name": unit_name,
+    "quantity": quantity, "quantity_input": quantity_input, "order_step": lambda unit: ORDER_STEP[Unit(unit)],
+    "price_per_unit": price_per_unit, "category_name": category_name, "unit_name": unit_name,
     "listing_status_name": listing_status_name, "listing_json_ld": listing_json_ld,
 }

@@ -17,7 +17,7 @@ Spanish speaker finds tomatoes by typing 'verduras'.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from flask import current_app
 from flask_babel import force_locale
@@ -63,12 +63,12 @@ def drop_search_ddl(connection: Connection) -> None:
 
 
 @event.listens_for(Listing.__table__, "after_create")
-def _after_listings_created(target, connection, **kw) -> None:
+def _after_listings_created(target, connection, **_kw) -> None:
     install_search_ddl(connection)
 
 
 @event.listens_for(Listing.__table__, "before_drop")
-def _before_listings_dropped(target, connection, **kw) -> None:
+def _before_listings_dropped(target, connection, **_kw) -> None:
     drop_search_ddl(connection)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Optional
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -16,26 +15,30 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from marketplace.accounts import api as codes
+from marketplace.accounts import api as presence
 from marketplace.accounts.api import Role, User, Village
 from marketplace.catalog import search, states
-from marketplace.core.images import check_photo, process_photo
-from marketplace.catalog.labels import listing_status_name
 from marketplace.catalog.models import (
-    Category, Listing, ListingPhoto, ListingStatus, Photo,
+    Category,
+    Listing,
+    ListingPhoto,
+    ListingStatus,
+    Photo,
 )
 from marketplace.catalog.units import ORDER_STEP, Unit, parse_quantity, quantity_decimal
+from marketplace.core import idempotency
 from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from marketplace.core.images import check_photo, process_photo
+from marketplace.core.jobs import enqueue
 from marketplace.core.money import Money
 from marketplace.core.phone import normalise_phone
-from marketplace.core.jobs import enqueue
 from marketplace.core.storage import get_private_storage, get_storage
 from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import external_url, site_path
 from marketplace.extensions import db
 from marketplace.notifications.api import notify_user
-from marketplace.accounts import api as codes, api as presence
-from marketplace.core import idempotency
 
 MAX_PHOTOS = 5
 MAX_PRICE_MINOR = 10_000_000_00  # a sanity bound that catches a farmer typing the phone number into the price
@@ -47,14 +50,14 @@ class ListingInput:
 
     title: str = ""
     description: str = ""
-    category_id: Optional[int] = None
+    category_id: int | None = None
     unit: str = ""
     price: str = ""
     stock: str = ""
     min_order: str = ""
-    harvest_date: Optional[date] = None
-    available_until: Optional[date] = None
-    village_id: Optional[int] = None
+    harvest_date: date | None = None
+    available_until: date | None = None
+    village_id: int | None = None
     pickup_point: str = ""
     delivery_available: bool = False
     delivery_fee: str = ""
@@ -66,7 +69,7 @@ class ListingInput:
 
 # --- who may do what ----------------------------------------------------------------
 
-def can_manage(actor: Optional[User], listing: Listing) -> bool:
+def can_manage(actor: User | None, listing: Listing) -> bool:
     if actor is None or not actor.is_authenticated:
         return False
     if actor.id == listing.farmer_id:
@@ -101,11 +104,11 @@ def produce_categories() -> list[Category]:
         Category.parent_id.is_(None), Category.parent_id, Category.position, Category.id)))
 
 
-def get_category(category_id: int) -> Optional[Category]:
+def get_category(category_id: int) -> Category | None:
     return db.session.get(Category, category_id)
 
 
-def require_manage(actor: Optional[User], listing: Listing) -> None:
+def require_manage(actor: User | None, listing: Listing) -> None:
     """Before any change: the farmer, or the agent who listed it while the farmer is beside them."""
     if not can_manage(actor, listing):
         raise PermissionDenied(_l("Only the farmer, or the agent who listed it for them, can change this listing."))
@@ -123,7 +126,7 @@ def _require_can_list_for(actor: User, farmer: User) -> None:
         presence.require_presence(actor, farmer)  # an agent lists only with the farmer beside them
 
 
-def farmer_to_list_for(actor: User, farmer_id: Optional[int]) -> User:
+def farmer_to_list_for(actor: User, farmer_id: int | None) -> User:
     """Whose listing the actor is about to create: their own, or (agents) a farmer's by id."""
     if farmer_id is None or farmer_id == actor.id:
         require_role(actor, Role.FARMER)
@@ -148,10 +151,27 @@ def find_farmer_by_phone(actor: User, phone: str) -> User:
 # --- validation -------------------------------------------------------------------------
 
 def _clean(data: ListingInput, photo_owner_ids: set[int]) -> dict:
+    """Every field of the listing form checked at once: the clean values, or InvalidInput with a
+    translated message per field (the form is shown again with everything typed)."""
     errors: dict[str, object] = {}
     clean: dict = {}
     currency = current_app.config["DEFAULT_CURRENCY"]
+    _clean_words(data, clean, errors)
+    _clean_kind(data, clean, errors)
+    try:
+        clean["price_minor"] = price_amount(data.price, currency).minor_units
+    except DomainError as error:
+        errors["price"] = error.message
+    _clean_amounts(data, clean, errors)
+    _clean_dates(data, clean, errors)
+    _clean_place(data, clean, errors, currency)
+    _clean_photos(data, clean, errors, photo_owner_ids)
+    if errors:
+        raise InvalidInput(errors)
+    return clean
 
+
+def _clean_words(data: ListingInput, clean: dict, errors: dict) -> None:
     title = data.title.strip()
     if not title:
         errors["title"] = _l("Say what you are selling, e.g. 'Ripe tomatoes'.")
@@ -160,23 +180,22 @@ def _clean(data: ListingInput, photo_owner_ids: set[int]) -> dict:
     clean["title"] = title
     clean["description"] = data.description.strip()[:4000]
 
+
+def _clean_kind(data: ListingInput, clean: dict, errors: dict) -> None:
     category = db.session.get(Category, data.category_id) if data.category_id else None
     if category is None:
         errors["category_id"] = _l("Choose a category.")
     clean["category"] = category
-
     try:
-        unit = Unit(data.unit)
+        clean["unit"] = Unit(data.unit)
     except ValueError:
         errors["unit"] = _l("Choose the unit you sell by.")
-        unit = None
-    clean["unit"] = unit
+        clean["unit"] = None
 
-    try:
-        clean["price_minor"] = price_amount(data.price, currency).minor_units
-    except DomainError as error:
-        errors["price"] = error.message
 
+def _clean_amounts(data: ListingInput, clean: dict, errors: dict) -> None:
+    """Stock (required) and the minimum order (optional), in steps of the unit."""
+    unit = clean["unit"]
     step = ORDER_STEP[unit] if unit else 1
     for name, text_value, required in (("stock", data.stock, True), ("min_order", data.min_order, False)):
         if not text_value.strip():
@@ -194,10 +213,12 @@ def _clean(data: ListingInput, photo_owner_ids: set[int]) -> dict:
         elif unit and milli % step:
             errors[name] = _l("Use steps of %(step)s for this unit.", step=_format_step(step))
         clean[name] = milli
-    if not errors.get("min_order") and unit and clean.get("min_order") and clean.get("stock") is not None:
-        if clean["min_order"] > clean["stock"] > 0:
-            errors["min_order"] = _l("The minimum order cannot be more than what you have.")
+    if not errors.get("min_order") and unit and clean.get("min_order") and clean.get("stock") is not None \
+            and clean["min_order"] > clean["stock"] > 0:
+        errors["min_order"] = _l("The minimum order cannot be more than what you have.")
 
+
+def _clean_dates(data: ListingInput, clean: dict, errors: dict) -> None:
     if data.harvest_date and data.harvest_date > date.today():
         errors["harvest_date"] = _l("The harvest date cannot be in the future.")
     if data.available_until and data.available_until < date.today():
@@ -206,6 +227,9 @@ def _clean(data: ListingInput, photo_owner_ids: set[int]) -> dict:
         errors["available_until"] = _l("Produce cannot be available until before it was harvested.")
     clean["harvest_date"], clean["available_until"] = data.harvest_date, data.available_until
 
+
+def _clean_place(data: ListingInput, clean: dict, errors: dict, currency: str) -> None:
+    """Where buyers collect, and delivery with its fee."""
     village = db.session.get(Village, data.village_id) if data.village_id else None
     if village is None:
         errors["village_id"] = _l("Choose the village where buyers collect.")
@@ -214,7 +238,6 @@ def _clean(data: ListingInput, photo_owner_ids: set[int]) -> dict:
     if not pickup:
         errors["pickup_point"] = _l("Say where buyers collect, e.g. 'Market square, stall 4'.")
     clean["pickup_point"] = pickup[:500]
-
     clean["delivery_available"] = bool(data.delivery_available)
     clean["delivery_fee_minor"] = 0
     if data.delivery_available and data.delivery_fee.strip():
@@ -227,6 +250,9 @@ def _clean(data: ListingInput, photo_owner_ids: set[int]) -> dict:
             errors["delivery_fee"] = _l("Write the delivery fee as a number, or leave it empty for free delivery.")
     clean["is_organic"], clean["is_natural"] = bool(data.is_organic), bool(data.is_natural)
 
+
+def _clean_photos(data: ListingInput, clean: dict, errors: dict, photo_owner_ids: set[int]) -> None:
+    """Photos already uploaded by the farmer or their agent, at most MAX_PHOTOS, in the order given."""
     photo_ids = list(dict.fromkeys(data.photo_ids))
     if len(photo_ids) > MAX_PHOTOS:
         errors["photos"] = _l("Up to %(n)d photos.", n=MAX_PHOTOS)
@@ -235,10 +261,6 @@ def _clean(data: ListingInput, photo_owner_ids: set[int]) -> dict:
     if any(pid not in by_id or by_id[pid].owner_id not in photo_owner_ids for pid in photo_ids):
         errors["photos"] = _l("A photo could not be found. Add it again.")
     clean["photos"] = [by_id[pid] for pid in photo_ids if pid in by_id]
-
-    if errors:
-        raise InvalidInput(errors)
-    return clean
 
 
 def _format_step(step_milli: int) -> str:

@@ -7,8 +7,6 @@ Hiding by a moderator is not a status: it is `hidden_at`, on the same history.
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from flask_babel import lazy_gettext as _l
 
 from marketplace.catalog.labels import listing_status_name
@@ -37,7 +35,7 @@ LISTING_MOVES: Machine[ListingStatus] = Machine("listing", [
 ])
 
 
-def party_of(actor_id: Optional[int], listing: Listing) -> str:
+def party_of(actor_id: int | None, listing: Listing) -> str:
     """SYSTEM without an actor; otherwise the farmer, or the agent acting for them (whom
     catalog.services.require_manage has already let through)."""
     if actor_id is None:
@@ -50,7 +48,7 @@ def may_become(listing: Listing, new: ListingStatus) -> bool:
     return LISTING_MOVES.allows(listing.status, new, FARMER)
 
 
-def record(listing: Listing, actor_id: Optional[int], action: str, reason: str = "", *, role: str = "") -> ListingChange:
+def record(listing: Listing, actor_id: int | None, action: str, reason: str = "", *, role: str = "") -> ListingChange:
     """A history row for what is not a move (created, edited, stock, hidden): the status stays.
     `role` when the actor is neither the farmer nor their agent (a moderator)."""
     change = ListingChange(listing_id=listing.id, actor_id=actor_id, actor_role=role or party_of(actor_id, listing), action=action,
@@ -60,7 +58,7 @@ def record(listing: Listing, actor_id: Optional[int], action: str, reason: str =
     return change
 
 
-def transition(listing: Listing, new: ListingStatus, *, actor_id: Optional[int], reason: str = "") -> None:
+def transition(listing: Listing, new: ListingStatus, *, actor_id: int | None, reason: str = "") -> None:
     """Move the listing, writing its history row; the only place a listing's status is written."""
     old = listing.status
     if old is new:

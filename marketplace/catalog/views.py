@@ -6,20 +6,18 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.accounts.api import Role, User
-from marketplace.accounts.api import village_choices
+from marketplace.accounts.api import PresenceRequired, Role, User, village_choices
 from marketplace.catalog import browse, moderation, prefill, services, states, view_counts
 from marketplace.catalog.forms import FindFarmerForm, ListingForm, ReasonForm, StatusForm, StockForm
 from marketplace.catalog.models import ListingStatus
 from marketplace.catalog.units import UNIT_LABELS, Unit
+from marketplace.core import params
 from marketplace.core.auth import role_required
 from marketplace.core.cache import public_page
 from marketplace.core.errors import DomainError, NotFound, PermissionDenied
 from marketplace.core.money import Money
 from marketplace.core.views import show_domain_error
 from marketplace.extensions import db
-from marketplace.core import params
-from marketplace.accounts.api import PresenceRequired
 
 bp = Blueprint("catalog", __name__)
 

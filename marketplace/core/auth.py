@@ -1,9 +1,10 @@
 """Access checks: `require_role` for services (the real check), `role_required` for views."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from functools import wraps
-from typing import Callable, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
@@ -11,7 +12,7 @@ from flask_login import current_user, login_required
 
 from marketplace.core.errors import PermissionDenied
 
-F = TypeVar("F", bound=Callable)
+F = TypeVar("F", bound=Callable[..., Any])
 A = TypeVar("A", bound="Actor")
 
 
@@ -35,8 +36,8 @@ def role_required(*roles: Enum | str) -> Callable[[F], F]:
 
     def decorator(view: F) -> F:
         @wraps(view)
-        @login_required
-        def wrapped(*args, **kwargs):
+        @login_required  # type: ignore[untyped-decorator]  # Flask-Login ships no types
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_user.has_role(*roles):
                 abort(403)
             return view(*args, **kwargs)

@@ -18,8 +18,9 @@ write that forgot to invalidate is still seen.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable, Optional
+from typing import Any
 
 from flask import Flask, Response, current_app, make_response, request, session
 from flask_babel import get_locale
@@ -45,7 +46,7 @@ def init_app(app: Flask) -> None:
 _SHARED_ENDPOINTS = frozenset({"static", "media.serve"})
 
 
-def _no_store_for_signed_in_people(response):
+def _no_store_for_signed_in_people(response: Response) -> Response:
     """A signed-in person's page (their orders, their applications, their name in the header) must
     not stay in a shared computer's cache or a proxy: `no-store`, whatever the view said."""
     if request.endpoint in _SHARED_ENDPOINTS or not getattr(current_user, "is_authenticated", False):
@@ -86,12 +87,12 @@ def _cacheable_request() -> bool:
     )
 
 
-def public_page(version: Callable[[], object], on_hit: Optional[Callable[..., None]] = None):
+def public_page(version: Callable[[], object], on_hit: Callable[..., None] | None = None) -> Callable[[Any], Any]:
     """Cache a view's page for anonymous visitors; `on_hit(**view_args)` still runs on every request."""
 
-    def decorator(view):
+    def decorator(view: Any) -> Any:
         @wraps(view)
-        def wrapped(*args, **kwargs):
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not _cacheable_request():
                 return view(*args, **kwargs)
             key = f"page:{request.endpoint}:{version()}:{get_locale()}:{request.full_path}"
@@ -99,7 +100,7 @@ def public_page(version: Callable[[], object], on_hit: Optional[Callable[..., No
             if body is not None:
                 if on_hit is not None:
                     on_hit(**kwargs)
-                return Response(body, mimetype="text/html")
+                return Response(body, mimetype="text/html")  # type: ignore[arg-type]  # bytes, as _set stored them
             response = make_response(view(*args, **kwargs))
             if response.status_code == 200 and not session.modified:
                 _set(key, response.get_data(), current_app.config["PUBLIC_PAGE_CACHE_SECONDS"])
@@ -119,7 +120,7 @@ def fragment(namespace: str, key: str, build: Callable[[], object]) -> object:
     full_key = f"fragment:{namespace}:{_get(f'generation:{namespace}') or 0}:{key}"
     hit = _get(full_key)
     if hit is not None:
-        return hit[0]  # wrapped, so a cached None is a hit too
+        return hit[0]  # type: ignore[index]  # wrapped, so a cached None is a hit too
     value = build()
     _set(full_key, (value,), seconds)
     return value

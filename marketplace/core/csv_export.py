@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 #: What makes Excel, LibreOffice or Google Sheets read a cell as a formula (or hide one after it).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

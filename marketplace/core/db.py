@@ -8,8 +8,6 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from typing import Optional
-
 from sqlalchemy import DateTime, Enum, ForeignKey, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 
@@ -42,12 +40,12 @@ class StatusHistoryMixin:
     """The one shape of an append-only history row: who moved a thing, when, from what, to what, why.
     Each domain's history table adds the column naming what moved (listing_id, order_id…)."""
 
-    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))  # None: the system (expiry, CLI)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the system (expiry, CLI)
     # The part the actor played in the move ("farmer", "buyer", "official", "system"…), and how
     # they reached us ("web", "ussd", "sms", "api", "job": core.states.channel).
     actor_role: Mapped[str] = mapped_column(String(16), default="", server_default="")
     channel: Mapped[str] = mapped_column(String(8), default=_channel, server_default="")  # "": before it was recorded
-    from_status: Mapped[Optional[str]] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(32))
     to_status: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(String(500), default="")
     at: Mapped[datetime] = mapped_column(default=utcnow)

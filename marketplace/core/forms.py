@@ -4,18 +4,19 @@ ours in translations/<lang>/LC_MESSAGES/wtforms.po is used; ours wins where both
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from babel import support
 from flask import current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
-from wtforms.i18n import messages_path
 from wtforms import HiddenField
+from wtforms.i18n import messages_path
 
 from marketplace.core.idempotency import new_key
 
 
-def _translations():
+def _translations() -> Any:
     if not has_request_context():
         return None
     cached = getattr(request, "form_translations", None)
@@ -28,28 +29,28 @@ def _translations():
             cached = ours
         else:
             cached = theirs
-        request.form_translations = cached
+        request.form_translations = cached  # type: ignore[attr-defined]  # kept for this request only
     return cached
 
 
 class _FormMessages:
-    def gettext(self, string):
+    def gettext(self, string: str) -> str:
         translations = _translations()
         return string if translations is None else translations.ugettext(string)
 
-    def ngettext(self, singular, plural, n):
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
         translations = _translations()
         if translations is None:
             return singular if n == 1 else plural
-        return translations.ungettext(singular, plural, n)
+        return str(translations.ungettext(singular, plural, n))
 
 
 FORM_MESSAGES = _FormMessages()
 
 
-class Form(FlaskForm):
+class Form(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no types
     class Meta:
-        def get_translations(self, form):
+        def get_translations(self, form: Any) -> _FormMessages:
             return FORM_MESSAGES
 
 

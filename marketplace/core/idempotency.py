@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime
-from typing import Optional
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -27,7 +27,7 @@ from marketplace.core.timeutils import utcnow
 _KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
-def _session():
+def _session() -> Any:
     """The app's scoped session (core sits below extensions.py, as in core.jobs)."""
     return current_app.extensions["sqlalchemy"].session
 
@@ -49,19 +49,20 @@ def new_key() -> str:
     return secrets.token_urlsafe(24)
 
 
-def usable(key: Optional[str]) -> bool:
-    return bool(key) and bool(_KEY.fullmatch(key))
+def usable(key: str | None) -> bool:
+    return key is not None and bool(_KEY.fullmatch(key))
 
 
-def earlier_result(actor_id: int, kind: str, key: Optional[str]) -> Optional[str]:
+def earlier_result(actor_id: int, kind: str, key: str | None) -> str | None:
     """What this form's earlier submission made, if it was submitted (and committed) before."""
     if not usable(key):
         return None
-    return _session().scalar(select(FormSubmission.result).where(
+    result: str | None = _session().scalar(select(FormSubmission.result).where(
         FormSubmission.actor_id == actor_id, FormSubmission.kind == kind, FormSubmission.key == key))
+    return result
 
 
-def claim(actor_id: int, kind: str, key: Optional[str]) -> Optional[str]:
+def claim(actor_id: int, kind: str, key: str | None) -> str | None:
     """Call first in the transaction that creates the thing. None: go on and create it (then call
     `done`). A string: this form was already handled, here is what it made; the transaction was
     rolled back and nothing must be created. Raises DomainError when the other submission holds
@@ -84,7 +85,7 @@ def claim(actor_id: int, kind: str, key: Optional[str]) -> Optional[str]:
     return None
 
 
-def done(actor_id: int, kind: str, key: Optional[str], result: object) -> None:
+def done(actor_id: int, kind: str, key: str | None, result: object) -> None:
     """Record what the claimed submission made; committed with it."""
     if not usable(key):
         return

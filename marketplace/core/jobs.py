@@ -23,9 +23,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import timedelta
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from datetime import timedelta
+from typing import Any
 
 from flask import Flask, current_app, g, has_app_context, has_request_context
 from flask_sqlalchemy.session import Session
@@ -54,7 +55,8 @@ class Registry:
 
 
 def registry(app: Flask | None = None) -> Registry:
-    return (app or current_app).extensions["jobs"]
+    jobs: Registry = (app or current_app).extensions["jobs"]
+    return jobs
 
 
 def init_app(app: Flask) -> None:
@@ -81,7 +83,7 @@ def register(app: Flask, name: str, function: Callable[..., Any], *, every: int 
 @dataclass
 class PendingJob:
     name: str
-    args: tuple
+    args: tuple[Any, ...]
     request_id: str = "-"
 
 
@@ -95,7 +97,7 @@ def enqueue(name: str, *args: Any) -> None:
     _scoped_session().info.setdefault(_PENDING, []).append(PendingJob(name, args, request_id))
 
 
-def _scoped_session():
+def _scoped_session() -> Any:
     """The app's scoped session (core sits below extensions.py, which builds `db` with JobSession)."""
     return current_app.extensions["sqlalchemy"].session
 
@@ -184,7 +186,7 @@ def _send_to_queue(pending: PendingJob) -> None:
                     type(error).__name__, error)
 
 
-def redis_connection(*, for_worker: bool = False):
+def redis_connection(*, for_worker: bool = False) -> Any:
     """The app's connection gives up quickly (a request must not wait on a Redis that is away: the
     work is recorded for the sweep); a worker's waits on its blocking dequeue as RQ expects."""
     from redis import Redis
@@ -197,7 +199,7 @@ def redis_connection(*, for_worker: bool = False):
     return connections[(url, for_worker)]
 
 
-def queue():
+def queue() -> Any:
     from rq import Queue
 
     return Queue(current_app.config["JOB_QUEUE"], connection=redis_connection())

@@ -9,7 +9,7 @@ import logging
 import re
 import uuid
 
-from flask import Flask, g, has_app_context, has_request_context, request
+from flask import Flask, Response, g, has_app_context, has_request_context, request
 
 _SANE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -25,12 +25,12 @@ class RequestIdFilter(logging.Filter):
 
 def configure(app: Flask) -> None:
     @app.before_request
-    def _request_id():
+    def _request_id() -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _SANE_ID.fullmatch(incoming) else uuid.uuid4().hex
 
     @app.after_request
-    def _echo_request_id(response):
+    def _echo_request_id(response: Response) -> Response:
         if "request_id" in g:
             response.headers["X-Request-ID"] = g.request_id
         return response

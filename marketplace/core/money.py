@@ -31,7 +31,7 @@ class Money:
         return str(int(value)) if value == value.to_integral_value() else format(value.normalize(), "f")
 
     @classmethod
-    def from_decimal(cls, amount: Decimal | str, currency: str) -> "Money":
+    def from_decimal(cls, amount: Decimal | str, currency: str) -> Money:
         """Parse a typed amount; refuses more decimals than the currency has."""
         value = Decimal(str(amount))
         exponent = get_currency_precision(currency)
@@ -40,19 +40,19 @@ class Money:
             raise ValueError(f"{currency} has {exponent} decimal places")
         return cls(currency, int(scaled))
 
-    def _same_currency(self, other: "Money") -> None:
+    def _same_currency(self, other: Money) -> None:
         if self.currency != other.currency:
             raise ValueError(f"cannot combine {self.currency} with {other.currency}")
 
-    def __add__(self, other: "Money") -> "Money":
+    def __add__(self, other: Money) -> Money:
         self._same_currency(other)
         return Money(self.currency, self.minor_units + other.minor_units)
 
-    def __sub__(self, other: "Money") -> "Money":
+    def __sub__(self, other: Money) -> Money:
         self._same_currency(other)
         return Money(self.currency, self.minor_units - other.minor_units)
 
-    def __mul__(self, factor: int) -> "Money":
+    def __mul__(self, factor: int) -> Money:
         if not isinstance(factor, int):
             raise TypeError("multiply Money by an int; round quantities before pricing")
         return Money(self.currency, self.minor_units * factor)

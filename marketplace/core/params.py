@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Optional
+from typing import Any
 
 from flask import abort, request
 from werkzeug.routing import IntegerConverter
@@ -23,7 +23,7 @@ _ASCII_DIGITS = re.compile(r"[0-9]{1,12}")
 EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2099, 12, 31)
 
 
-def parse_int(text: Optional[str], *, minimum: int = 0, maximum: int = MAX_ID) -> Optional[int]:
+def parse_int(text: str | None, *, minimum: int = 0, maximum: int = MAX_ID) -> int | None:
     """The number written with ASCII digits (and an optional minus) within bounds, else None."""
     text = (text or "").strip()
     negative = text.startswith("-")
@@ -34,7 +34,7 @@ def parse_int(text: Optional[str], *, minimum: int = 0, maximum: int = MAX_ID) -
     return value if minimum <= value <= maximum else None
 
 
-def int_arg(name: str, default: Optional[int] = None, *, minimum: int = 0, maximum: int = MAX_ID) -> Optional[int]:
+def int_arg(name: str, default: int | None = None, *, minimum: int = 0, maximum: int = MAX_ID) -> int | None:
     """A query-string (or form) number: absent or empty gives `default`; anything else that is
     not a number within bounds answers 400."""
     raw = request.values.get(name, "")
@@ -46,24 +46,16 @@ def int_arg(name: str, default: Optional[int] = None, *, minimum: int = 0, maxim
     return value
 
 
-def id_arg(name: str) -> Optional[int]:
+def id_arg(name: str) -> int | None:
     """A row id in the query string (a category, a district…): None when absent, 400 when not an id."""
     return int_arg(name, None, minimum=1)
 
 
 def page_arg(name: str = "page") -> int:
-    return int_arg(name, 1, minimum=1, maximum=MAX_PAGE)
+    return int_arg(name, 1, minimum=1, maximum=MAX_PAGE) or 1
 
 
-def date_arg(name: str) -> Optional[date]:
-    """An ISO date (YYYY-MM-DD) between 2000 and 2099; None when absent, 400 otherwise."""
-    raw = request.values.get(name, "").strip()
-    if not raw:
-        return None
-    return parse_date(raw) or abort(400)
-
-
-def parse_date(raw: str) -> Optional[date]:
+def parse_date(raw: str) -> date | None:
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw or ""):
         return None
     try:
@@ -79,10 +71,10 @@ class BoundedIdConverter(IntegerConverter):
 
     regex = r"[0-9]{1,10}"
 
-    def __init__(self, map, *args, **kwargs):
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
 
-def init_app(app) -> None:
+def init_app(app: Any) -> None:
     app.url_map.converters["int"] = BoundedIdConverter

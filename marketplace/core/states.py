@@ -9,8 +9,9 @@ writes a status column: tests/test_architecture.py reads the code and fails on a
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Generic, Iterable, Optional, TypeVar
+from typing import Any, Generic, TypeVar
 
 from flask import current_app, g, has_request_context
 
@@ -24,33 +25,33 @@ SYSTEM = "system"
 
 @dataclass(frozen=True)
 class Move(Generic[S]):
-    old: Optional[S]  # None: the thing is being created in state `new`
+    old: S | None  # None: the thing is being created in state `new`
     new: S
     by: frozenset[str]  # the parties allowed ("farmer", "buyer", "official", SYSTEM…)
     event: str  # the name of what happened, in history rows and to subscribers
 
 
 class Machine(Generic[S]):
-    def __init__(self, name: str, moves: Iterable[tuple[Optional[S], S, Iterable[str], str]]) -> None:
+    def __init__(self, name: str, moves: Iterable[tuple[S | None, S, Iterable[str], str]]) -> None:
         self.name = name
-        self.moves: dict[tuple[Optional[S], S], Move[S]] = {}
+        self.moves: dict[tuple[S | None, S], Move[S]] = {}
         for old, new, by, event in moves:
             if (old, new) in self.moves:
                 raise ValueError(f"{name}: {old} -> {new} listed twice")
             self.moves[(old, new)] = Move(old, new, frozenset(by), event)
 
-    def move(self, old: Optional[S], new: S) -> Optional[Move[S]]:
+    def move(self, old: S | None, new: S) -> Move[S] | None:
         return self.moves.get((old, new))
 
-    def allows(self, old: Optional[S], new: S, party: Optional[str]) -> bool:
+    def allows(self, old: S | None, new: S, party: str | None) -> bool:
         found = self.move(old, new)
         return found is not None and party in found.by
 
-    def targets(self, old: Optional[S], party: Optional[str]) -> list[S]:
+    def targets(self, old: S | None, party: str | None) -> list[S]:
         """Where `party` may take a thing that is `old`, in the table's order."""
         return [move.new for move in self.moves.values() if move.old == old and party in move.by]
 
-    def check(self, old: Optional[S], new: S, party: Optional[str], refused: object, not_yours: object) -> Move[S]:
+    def check(self, old: S | None, new: S, party: str | None, refused: object, not_yours: object) -> Move[S]:
         """The move, or DomainError(`refused`) when the table has no such move, PermissionDenied
         (`not_yours`) when it exists but not for this party."""
         found = self.move(old, new)
@@ -74,7 +75,7 @@ def emit(event: str, subject: object, **details: object) -> None:
         subscriber(subject, **details)
 
 
-def subscribe(app, event: str, subscriber) -> None:
+def subscribe(app: Any, event: str, subscriber: Callable[..., None]) -> None:
     subscribers = app.extensions.setdefault("state_subscribers", {}).setdefault(event, [])
     if subscriber not in subscribers:
         subscribers.append(subscriber)

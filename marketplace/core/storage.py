@@ -17,7 +17,7 @@ import hashlib
 import os
 import re
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from flask import Blueprint, Flask, Response, abort, current_app, send_from_directory, url_for
 
@@ -77,7 +77,7 @@ class LocalStorage:
 class S3Storage:
     """One bucket of an S3-compatible store."""
 
-    def __init__(self, client, bucket: str, public_url: str | None = None, private: bool = False,
+    def __init__(self, client: Any, bucket: str, public_url: str | None = None, private: bool = False,
                  url_seconds: int = 60) -> None:
         self.client = client
         self.bucket = bucket
@@ -107,7 +107,7 @@ class S3Storage:
         from botocore.exceptions import ClientError
 
         try:
-            return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            return bytes(self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read())
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 raise FileNotFoundError(key) from None
@@ -115,8 +115,8 @@ class S3Storage:
 
     def url(self, key: str) -> str:
         if self.private:
-            return self.client.generate_presigned_url("get_object", Params={"Bucket": self.bucket, "Key": key},
-                                                      ExpiresIn=self.url_seconds)
+            return str(self.client.generate_presigned_url("get_object", Params={"Bucket": self.bucket, "Key": key},
+                                                          ExpiresIn=self.url_seconds))
         if self.public_url:
             return f"{self.public_url}/{key}"
         return url_for("media.serve", key=key)
@@ -133,7 +133,7 @@ class S3Storage:
 CONTENT_TYPES = {"webp": "image/webp", "jpg": "image/jpeg", "png": "image/png", "pdf": "application/pdf"}
 
 
-def s3_client(config):
+def s3_client(config: Any) -> Any:
     import boto3
     from botocore.config import Config
 
@@ -147,20 +147,22 @@ def s3_client(config):
 
 
 def get_storage() -> Storage:
-    return current_app.extensions["media_storage"]
+    storage: Storage = current_app.extensions["media_storage"]
+    return storage
 
 
 def get_private_storage() -> Storage:
     """Documents people attach to applications: never served by /media; a view streams them
     after its authorization check."""
-    return current_app.extensions["private_storage"]
+    storage: Storage = current_app.extensions["private_storage"]
+    return storage
 
 
 media_bp = Blueprint("media", __name__)
 
 
 @media_bp.get("/media/<path:key>")
-def serve(key: str):
+def serve(key: str) -> Response:
     if not KEY_PATTERN.match(key):
         abort(404)
     storage = get_storage()

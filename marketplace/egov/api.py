@@ -14,7 +14,11 @@ from marketplace.egov.form_engine import text
 from marketplace.egov.labels import submission_status_name
 from marketplace.egov.models import EService, Submission, SubmissionStatus
 from marketplace.egov.services import (
-    answer_info_request, my_applications, own_application, own_sent_applications, service_title,
+    answer_info_request,
+    my_applications,
+    own_application,
+    own_sent_applications,
+    service_title,
 )
 
 __all__ = [

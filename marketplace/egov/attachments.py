@@ -14,8 +14,8 @@ from marketplace.accounts.api import User
 from marketplace.core.errors import DomainError
 from marketplace.core.images import process_document_photo
 from marketplace.core.storage import get_private_storage
-from marketplace.extensions import db
 from marketplace.egov.models import Attachment, Submission
+from marketplace.extensions import db
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 CONTENT_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}

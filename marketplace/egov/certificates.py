@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import io
 import secrets
-from pathlib import Path
 from datetime import timedelta
-from typing import Optional
+from pathlib import Path
 
 import segno
 from flask_babel import force_locale, format_date
@@ -38,7 +37,7 @@ SCRIPT_FONTS = {
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 
-def _fonts() -> Optional[tuple[Path, Path]]:
+def _fonts() -> tuple[Path, Path] | None:
     for directory in FONT_DIRS:
         for regular, bold in FONT_FILES:
             if (directory / regular).exists() and (directory / bold).exists():
@@ -179,7 +178,7 @@ def render_pdf(submission: Submission, certificate: Certificate) -> bytes:
     return bytes(pdf.output())
 
 
-def certificate_for_code(code: str) -> Optional[Certificate]:
+def certificate_for_code(code: str) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.code == code.strip().upper()))
 
 

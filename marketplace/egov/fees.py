@@ -2,8 +2,6 @@
 reference). Paid by card, the application goes to the department; "pay at the office" skips this."""
 from __future__ import annotations
 
-from typing import Optional
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -27,7 +25,7 @@ def start_fee_payment(submission: Submission) -> tuple[Payment, str]:
     )
 
 
-def fee_payment(submission: Submission, refresh: bool = False) -> Optional[Payment]:
+def fee_payment(submission: Submission, refresh: bool = False) -> Payment | None:
     payment = payments.payment_for(PURPOSE, submission.reference) if submission.reference else None
     if payment is not None and refresh:
         payments.refresh(payment)

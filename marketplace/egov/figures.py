@@ -2,7 +2,7 @@
 the statuses: a renamed status or column is changed here, beside the model."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from marketplace.egov.models import FormVersion, Submission, SubmissionStatus
 from marketplace.extensions import db

@@ -8,23 +8,34 @@ rules, turns the submitted data into a JSON answer, and displays an answer in a 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Optional
+from typing import Any
 
 from flask import current_app
 from flask_babel import format_date, format_decimal
 from flask_babel import lazy_gettext as _l
-from marketplace.core.forms import Form
 from flask_wtf.file import FileField
 from wtforms import (
-    DateField, DecimalField, EmailField, RadioField, SelectField, SelectMultipleField, StringField, TelField, TextAreaField,
-    ValidationError, widgets,
+    DateField,
+    DecimalField,
+    EmailField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
+    ValidationError,
+    widgets,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional as OptionalValue, Regexp
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Regexp
+from wtforms.validators import Optional as OptionalValue
 
 from marketplace.core.errors import DomainError
+from marketplace.core.forms import Form
 from marketplace.core.money import Money
 from marketplace.core.phone import normalise_phone
 
@@ -55,13 +66,13 @@ class FieldType:
     def check(self, spec: dict) -> list[str]:
         return []
 
-    def build(self, spec: dict, locale: str, context: "BuildContext"):
+    def build(self, spec: dict, locale: str, context: BuildContext):
         raise NotImplementedError
 
     def to_answer(self, data: Any, spec: dict) -> Any:
         return data
 
-    def display(self, value: Any, spec: dict, locale: str, context: "BuildContext") -> str:
+    def display(self, value: Any, spec: dict, locale: str, context: BuildContext) -> str:
         return "" if value in (None, "", []) else str(value)
 
     @staticmethod
@@ -99,7 +110,8 @@ class ShortText(FieldType):
         if min_length:
             render["minlength"] = min_length
         if spec.get("pattern"):
-            validators.append(Regexp(f"^(?:{spec['pattern']})$", message=text(spec.get("pattern_message"), locale) or _l("Check the format of this answer.")))
+            validators.append(Regexp(f"^(?:{spec['pattern']})$", message=text(spec.get("pattern_message"),
+                                                                              locale) or _l("Check the format of this answer.")))
             render["pattern"] = spec["pattern"]
         return self.widget_field(render_kw=render, validators=validators)
 
@@ -154,7 +166,7 @@ class MoneyAmount(Number):
         return "" if value is None else money(Money(current_app.config["DEFAULT_CURRENCY"], int(value)))
 
 
-def _limit_date(value: Optional[str]) -> Optional[date]:
+def _limit_date(value: str | None) -> date | None:
     if value is None:
         return None
     return date.today() if value == "today" else date.fromisoformat(value)
@@ -399,9 +411,7 @@ def page_fields(definition: dict, step_index: int, answers: dict, formdata=None)
     shown = []
     for spec in specs:
         condition = spec.get("show_if")
-        if condition and condition["field"] in on_page and formdata is None:
-            shown.append(spec)
-        elif is_shown(spec, seen):
+        if condition and condition["field"] in on_page and formdata is None or is_shown(spec, seen):
             shown.append(spec)
     return shown
 
@@ -502,7 +512,7 @@ class AnswerRow:
 
 
 def answer_rows(definition: dict, answers: dict, locale: str, context: BuildContext,
-                attachments: Optional[list] = None, prefilled: Optional[dict] = None) -> list[AnswerRow]:
+                attachments: list | None = None, prefilled: dict | None = None) -> list[AnswerRow]:
     """What was answered, in order, as people read it: check-your-answers and the officials' view."""
     prefilled = prefilled or {}
     rows = []

@@ -1,9 +1,10 @@
 """Fixed forms of the e-services pages (a form definition's own questions come from form_engine)."""
 from flask_babel import lazy_gettext as _l
-from marketplace.core.forms import Form
 from flask_wtf.file import FileField
 from wtforms import BooleanField, RadioField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from marketplace.core.forms import Form
 
 
 class DeclarationForm(Form):

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from marketplace.accounts.api import Department, User
 from marketplace.core.db import StatusHistoryMixin, TimestampMixin, string_enum
 from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
-
-from marketplace.accounts.api import Department, User
 
 
 class EService(TimestampMixin, db.Model):
@@ -23,11 +22,11 @@ class EService(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
-    published_version_id: Mapped[Optional[int]] = mapped_column(ForeignKey("form_versions.id", use_alter=True))
+    published_version_id: Mapped[int | None] = mapped_column(ForeignKey("form_versions.id", use_alter=True))
 
     department: Mapped[Department] = relationship()
-    published_version: Mapped[Optional["FormVersion"]] = relationship(foreign_keys=[published_version_id], post_update=True)
-    versions: Mapped[list["FormVersion"]] = relationship(foreign_keys="FormVersion.eservice_id", order_by="FormVersion.number",
+    published_version: Mapped[FormVersion | None] = relationship(foreign_keys=[published_version_id], post_update=True)
+    versions: Mapped[list[FormVersion]] = relationship(foreign_keys="FormVersion.eservice_id", order_by="FormVersion.number",
                                                          back_populates="eservice")
 
 
@@ -48,9 +47,9 @@ class FormVersion(db.Model):
     number: Mapped[int] = mapped_column()
     status: Mapped[VersionStatus] = mapped_column(string_enum(VersionStatus))
     definition: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    published_at: Mapped[Optional[datetime]] = mapped_column()
+    published_at: Mapped[datetime | None] = mapped_column()
 
     eservice: Mapped[EService] = relationship(foreign_keys=[eservice_id], back_populates="versions")
 
@@ -70,16 +69,16 @@ class Submission(TimestampMixin, db.Model):
     __tablename__ = "submissions"
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(24), unique=True)  # in URLs, before and after the reference exists
-    reference: Mapped[Optional[str]] = mapped_column(String(24), unique=True)  # AGR-2026-000123, given when filed
+    reference: Mapped[str | None] = mapped_column(String(24), unique=True)  # AGR-2026-000123, given when filed
     eservice_id: Mapped[int] = mapped_column(ForeignKey("eservices.id"), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("form_versions.id"))
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
     # Where the application is handled: the applicant's home district when it was started.
-    district_id: Mapped[Optional[int]] = mapped_column(ForeignKey("districts.id"), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
     applicant_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    agent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)  # the agent filing with them
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)  # the agent filing with them
     agent_handed_back: Mapped[bool] = mapped_column(default=False)
-    filed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))  # who pressed "submit"
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # who pressed "submit"
     status: Mapped[SubmissionStatus] = mapped_column(string_enum(SubmissionStatus, 24), index=True)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prefilled: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # field -> value copied from the profile
@@ -87,25 +86,25 @@ class Submission(TimestampMixin, db.Model):
     fee_minor: Mapped[int] = mapped_column(default=0)
     currency: Mapped[str] = mapped_column(String(3), default="")
     pays_at_office: Mapped[bool] = mapped_column(default=False)
-    declared_at: Mapped[Optional[datetime]] = mapped_column()
-    submitted_at: Mapped[Optional[datetime]] = mapped_column(index=True)
-    decided_at: Mapped[Optional[datetime]] = mapped_column()
+    declared_at: Mapped[datetime | None] = mapped_column()
+    submitted_at: Mapped[datetime | None] = mapped_column(index=True)
+    decided_at: Mapped[datetime | None] = mapped_column()
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     info_request: Mapped[str] = mapped_column(Text, default="")  # the official's open question, if any
-    assigned_to_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
-    rating: Mapped[Optional[int]] = mapped_column()
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    rating: Mapped[int | None] = mapped_column()
     rating_comment: Mapped[str] = mapped_column(String(1000), default="")
 
     eservice: Mapped[EService] = relationship()
     version: Mapped[FormVersion] = relationship()
     department: Mapped[Department] = relationship()
     applicant: Mapped[User] = relationship(foreign_keys=[applicant_id])
-    agent: Mapped[Optional[User]] = relationship(foreign_keys=[agent_id])
-    assigned_to: Mapped[Optional[User]] = relationship(foreign_keys=[assigned_to_id])
-    attachments: Mapped[list["Attachment"]] = relationship(order_by="Attachment.id", back_populates="submission")
-    audit: Mapped[list["AuditEvent"]] = relationship(order_by="AuditEvent.id")
-    notes: Mapped[list["InternalNote"]] = relationship(order_by="InternalNote.id")
-    certificate: Mapped[Optional["Certificate"]] = relationship(back_populates="submission", uselist=False)
+    agent: Mapped[User | None] = relationship(foreign_keys=[agent_id])
+    assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
+    attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.id", back_populates="submission")
+    audit: Mapped[list[AuditEvent]] = relationship(order_by="AuditEvent.id")
+    notes: Mapped[list[InternalNote]] = relationship(order_by="InternalNote.id")
+    certificate: Mapped[Certificate | None] = relationship(back_populates="submission", uselist=False)
 
 
 class Attachment(db.Model):
@@ -181,7 +180,7 @@ class PrefillConsent(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     eservice_id: Mapped[int] = mapped_column(ForeignKey("eservices.id", ondelete="CASCADE"))
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
-    revoked_at: Mapped[Optional[datetime]] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
 
     eservice: Mapped[EService] = relationship()
 

@@ -9,16 +9,16 @@ the values as filed.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Callable, Optional
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from marketplace.accounts.api import User, Village
-from marketplace.catalog.api import Category, Listing
-from marketplace.catalog.api import category_name, quantity
+from marketplace.catalog.api import Category, Listing, category_name, quantity
 from marketplace.core.money import Money
 from marketplace.core.timeutils import utcnow
 from marketplace.egov.models import PrefillConsent
@@ -39,11 +39,11 @@ def _farm(user: User, attribute: str):
     return getattr(profile, attribute) if profile else None
 
 
-def _sales(user: User) -> Optional[SalesSummary]:
+def _sales(user: User) -> SalesSummary | None:
     return sales_summary(user.id, utcnow() - timedelta(days=365)) if user.farmer_profile else None
 
 
-def _categories_listed(user: User) -> Optional[str]:
+def _categories_listed(user: User) -> str | None:
     if not user.farmer_profile:
         return None
     slugs = db.session.scalars(select(Category.slug).join(Listing, Listing.category_id == Category.id)
@@ -51,7 +51,7 @@ def _categories_listed(user: User) -> Optional[str]:
     return ", ".join(sorted(category_name(slug) for slug in slugs)) or None
 
 
-def _sales_by_category(user: User) -> Optional[str]:
+def _sales_by_category(user: User) -> str | None:
     summary = _sales(user)
     if not summary or not summary.by_category:
         return None
@@ -76,7 +76,8 @@ PREFILL_SOURCES: dict[str, Source] = {
     "person.district": Source(_l("your home district"), lambda user: user.village.district.name if user.village else None, contact=True),
     "person.region": Source(_l("your home region"), lambda user: user.village.district.region.name if user.village else None, contact=True),
     # Not a contact detail: copied only with consent, like the farm's facts.
-    "person.language": Source(_l("the language you chose on Village Square"), lambda user: LANGUAGE_NAMES.get(user.preferred_locale, user.preferred_locale)),
+    "person.language": Source(_l("the language you chose on Village Square"), lambda user: LANGUAGE_NAMES.get(user.preferred_locale,
+                                                                                                              user.preferred_locale)),
     "farm.name": Source(_l("your farm's name"), lambda user: _farm(user, "farm_name")),
     "farm.village": Source(_l("your farm's village"), lambda user: _farm(user, "village_id")),
     "farm.pickup_point": Source(_l("your pickup point"), lambda user: _farm(user, "pickup_point")),
@@ -87,7 +88,7 @@ PREFILL_SOURCES: dict[str, Source] = {
 }
 
 
-def active_consent(user_id: int, eservice_id: int) -> Optional[PrefillConsent]:
+def active_consent(user_id: int, eservice_id: int) -> PrefillConsent | None:
     consent = db.session.scalar(select(PrefillConsent).where(PrefillConsent.user_id == user_id,
                                                              PrefillConsent.eservice_id == eservice_id))
     return consent if consent is not None and consent.revoked_at is None else None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Optional
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -30,7 +29,7 @@ from marketplace.notifications.api import notify_user
 S = SubmissionStatus
 
 
-def _official(actor: User, submission: Optional[Submission] = None) -> User:
+def _official(actor: User, submission: Submission | None = None) -> User:
     require_role(actor, Role.OFFICIAL)
     if submission is not None and (actor.department_id != submission.department_id
                                    or actor.jurisdiction_district_id not in (None, submission.district_id)):
@@ -50,9 +49,9 @@ def get_for_official(actor: User, reference: str) -> Submission:
 @dataclass
 class QueueFilter:
     status: str = ""  # "" = every open status
-    eservice_id: Optional[int] = None
-    district_id: Optional[int] = None
-    older_than_days: Optional[int] = None
+    eservice_id: int | None = None
+    district_id: int | None = None
+    older_than_days: int | None = None
 
 
 @dataclass
@@ -148,9 +147,9 @@ def decide(actor: User, submission: Submission, approve: bool, reason: str) -> S
     _move(actor, submission, S.APPROVED if approve else S.REJECTED, reason.strip())
     submission.decided_at = utcnow()
     submission.decision_reason = reason.strip()
-    if approve and submission.version.definition.get("verifies_producer"):
-        if accounts.verify_producer(submission.applicant, submission.department, submission.reference) is not None:
-            record(submission, actor, "producer_verified")
+    if approve and submission.version.definition.get("verifies_producer") \
+            and accounts.verify_producer(submission.applicant, submission.department, submission.reference) is not None:
+        record(submission, actor, "producer_verified")
     certificate = certificates.issue(submission)
     notify_user(submission.applicant, "application_decided", lambda: (
         _("Decision on %(reference)s", reference=submission.reference),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Optional
 
 from flask import current_app
 from flask_babel import get_locale
@@ -21,8 +20,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage
 
-from marketplace.accounts import api as codes, api as presence
 from marketplace.accounts import api as accounts
+from marketplace.accounts import api as codes
+from marketplace.accounts import api as presence
 from marketplace.accounts.api import Department, Role, User, Village
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from marketplace.core.money import Money
@@ -30,7 +30,10 @@ from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import site_path
 from marketplace.egov import attachments, form_engine, states
 from marketplace.egov.models import (
-    AuditEvent, EService, ReferenceSequence, Submission, SubmissionStatus,
+    EService,
+    ReferenceSequence,
+    Submission,
+    SubmissionStatus,
 )
 from marketplace.egov.prefill import active_consent, prefill_answers
 from marketplace.extensions import db
@@ -76,14 +79,14 @@ def published_service(slug: str) -> EService:
     return service
 
 
-def fee_of(definition: dict) -> Optional[Money]:
+def fee_of(definition: dict) -> Money | None:
     fee = definition.get("fee")
     return Money.from_decimal(str(fee["amount"]), fee.get("currency", current_app.config["DEFAULT_CURRENCY"])) if fee else None
 
 
 # --- drafts ----------------------------------------------------------------------------------
 
-def start_application(actor: User, service: EService, applicant: Optional[User] = None) -> Submission:
+def start_application(actor: User, service: EService, applicant: User | None = None) -> Submission:
     """A new draft against the service's published version, for the actor or (an agent) for a resident."""
     applicant = applicant or actor
     if applicant.id != actor.id:
@@ -144,7 +147,7 @@ def _require_draft(submission: Submission) -> None:
 @dataclass
 class StepResult:
     saved: bool
-    next_step: Optional[int]  # None: every step is answered, go to check answers
+    next_step: int | None  # None: every step is answered, go to check answers
 
 
 def save_step(actor: User, submission: Submission, step_index: int, form, files: dict[str, FileStorage]) -> StepResult:
@@ -227,7 +230,7 @@ class AlreadySent(DomainError):
     """A second send of the same application (another tab, a double tap): the first one counts."""
 
 
-def _mark_submitted(submission: Submission, actor: Optional[User], action: str) -> None:
+def _mark_submitted(submission: Submission, actor: User | None, action: str) -> None:
     submission.submitted_at = utcnow()
     transition(submission, actor, S.SUBMITTED, action=action)
     _tell_applicant(submission, "application_submitted", lambda: (
@@ -256,7 +259,7 @@ def _next_reference(department_code: str) -> str:
     return f"{prefix}-{number:06d}"
 
 
-def service_title(submission: Submission, locale: Optional[str] = None) -> str:
+def service_title(submission: Submission, locale: str | None = None) -> str:
     return form_engine.text(submission.version.definition["title"], locale or str(get_locale()))
 
 
@@ -275,7 +278,7 @@ def withdraw(actor: User, submission: Submission, reason: str = "") -> Submissio
     return submission
 
 
-def answer_info_request(actor: User, submission: Submission, answer: str, upload: Optional[FileStorage]) -> Submission:
+def answer_info_request(actor: User, submission: Submission, answer: str, upload: FileStorage | None) -> Submission:
     """The applicant (or their agent) answers the official's question; it goes back to the queue."""
     _require_editor(actor, submission)
     if submission.status is not S.MORE_INFO_REQUESTED:
@@ -318,7 +321,7 @@ def own_sent_applications(actor: User, limit: int = 20) -> list[Submission]:
     return [s for s in my_applications(actor) if s.reference and s.applicant_id == actor.id][:limit]
 
 
-def own_application(actor: User, submission_id: int) -> Optional[Submission]:
+def own_application(actor: User, submission_id: int) -> Submission | None:
     """One of the person's own applications by id; None when it is not theirs."""
     submission = db.session.get(Submission, submission_id)
     return submission if submission is not None and submission.applicant_id == actor.id else None
@@ -341,13 +344,13 @@ def hand_back(actor: User, submission: Submission) -> Submission:
 
 # --- agents --------------------------------------------------------------------------------
 
-def find_resident(agent: User, phone: str) -> Optional[User]:
+def find_resident(agent: User, phone: str) -> User | None:
     if not agent.has_role(Role.AGENT):
         raise PermissionDenied(_l("Only a service-centre agent can look people up."))
     return accounts.find_user_by_identifier(phone)
 
 
-def register_resident(agent: User, name: str, phone: str, village_id: Optional[int], locale: str) -> User:
+def register_resident(agent: User, name: str, phone: str, village_id: int | None, locale: str) -> User:
     """An agent registers a resident on the spot; the resident sets a password later by SMS reset.
     A code goes to the number at once: typed back, it proves both that the resident is here and
     that the number is theirs."""
@@ -359,7 +362,7 @@ def register_resident(agent: User, name: str, phone: str, village_id: Optional[i
     return resident
 
 
-def resident_for_agent(agent: User, person_id: Optional[int]) -> Optional[User]:
+def resident_for_agent(agent: User, person_id: int | None) -> User | None:
     if not agent.has_role(Role.AGENT):
         raise PermissionDenied(_l("Only a service-centre agent can look people up."))
     return accounts.get_user(person_id)
@@ -378,7 +381,7 @@ def build_context() -> form_engine.BuildContext:
     return form_engine.BuildContext(villages=accounts.village_choices, village_name=village_label)
 
 
-def ratings_by_service() -> list[tuple[EService, int, Optional[float]]]:
+def ratings_by_service() -> list[tuple[EService, int, float | None]]:
     """Per service: how many ratings and their mean (admins' page)."""
     rows = db.session.execute(
         select(Submission.eservice_id, func.count(Submission.rating), func.avg(Submission.rating))

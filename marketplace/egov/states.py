@@ -8,8 +8,6 @@ comes from `record` or `transition` here.
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from flask_babel import lazy_gettext as _l
 
 from marketplace.accounts.api import Role, User
@@ -44,7 +42,7 @@ VERSION_MOVES: Machine[VersionStatus] = Machine("form_version", [
 ])
 
 
-def role_of(actor: Optional[User], submission: Submission) -> str:
+def role_of(actor: User | None, submission: Submission) -> str:
     if actor is None:
         return SYSTEM
     if actor.id == submission.applicant_id:
@@ -59,7 +57,7 @@ def role_of(actor: Optional[User], submission: Submission) -> str:
     return "other"
 
 
-def record(submission: Submission, actor: Optional[User], action: str, *, reason: str = "") -> AuditEvent:
+def record(submission: Submission, actor: User | None, action: str, *, reason: str = "") -> AuditEvent:
     """An audit row for what is not a move (saved a step, viewed, assigned, a note): the status stays."""
     event = AuditEvent(submission_id=submission.id, actor_id=actor.id if actor else None, actor_role=role_of(actor, submission),
                        action=action, from_status=submission.status.value, to_status=submission.status.value, reason=reason[:500])
@@ -67,7 +65,7 @@ def record(submission: Submission, actor: Optional[User], action: str, *, reason
     return event
 
 
-def transition(submission: Submission, actor: Optional[User], to: SubmissionStatus, *, action: str = "",
+def transition(submission: Submission, actor: User | None, to: SubmissionStatus, *, action: str = "",
                reason: str = "") -> AuditEvent:
     """Move the application as the table allows the actor's role, writing its audit row; the only
     place an application's status is written. `action` names the row when the move's own name is

@@ -12,13 +12,12 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from marketplace.accounts.api import Role, User
+from marketplace.accounts.api import Department, Role, User
 from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, NotFound
 from marketplace.core.timeutils import utcnow
 from marketplace.egov import states
 from marketplace.egov.form_engine import DefinitionError, validate_definition
-from marketplace.accounts.api import Department
 from marketplace.egov.models import EService, FormVersion, VersionStatus
 from marketplace.extensions import db
 

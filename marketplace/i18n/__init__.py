@@ -11,13 +11,12 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from urllib.parse import urlencode
 
+from babel.dates import get_day_names
+from babel.numbers import format_currency
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
 from flask_login import current_user
 from markupsafe import Markup
-
-from babel.dates import get_day_names
-from babel.numbers import format_currency
 
 from marketplace.core.money import Money
 

@@ -13,7 +13,8 @@ from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
-EXTRACT_ARGS = ["-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "-k", "lazy_pgettext:1c,2", "--ignore-dirs=.* .venv node_modules build", "--no-location"]
+EXTRACT_ARGS = ["-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "-k", "lazy_pgettext:1c,2",
+                "--ignore-dirs=.* .venv node_modules build", "--no-location"]
 
 
 def extract_source_ids() -> set[str]:

@@ -7,7 +7,7 @@ if TYPE_CHECKING:
     from flask import Flask
 
 
-def init_app(app: "Flask") -> None:
+def init_app(app: Flask) -> None:
     """Called by create_app: what this domain adds to the app (blueprint, jobs, owners, providers)."""
     from marketplace.core import jobs
     from marketplace.notifications import services

@@ -9,7 +9,8 @@ here under their own names.
 from __future__ import annotations
 
 import logging
-from typing import Callable, Optional, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from flask import current_app
 
@@ -19,7 +20,7 @@ log = logging.getLogger("marketplace.notifications")
 
 
 class ChannelBackend(Protocol):
-    def deliver(self, message: OutboxMessage) -> Optional[str]:
+    def deliver(self, message: OutboxMessage) -> str | None:
         """Send the message or raise; the outbox records the outcome (and the provider's message id,
         when the backend returns one)."""
 

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy import false as sa_false
@@ -30,7 +29,7 @@ class OutboxMessage(db.Model):
 
     __tablename__ = "outbox_messages"
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     kind: Mapped[str] = mapped_column(String(40))  # e.g. "password_reset"
     channel: Mapped[Channel] = mapped_column(string_enum(Channel))
     recipient: Mapped[str] = mapped_column(String(254))
@@ -43,8 +42,8 @@ class OutboxMessage(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    sent_at: Mapped[Optional[datetime]] = mapped_column()
-    claimed_at: Mapped[Optional[datetime]] = mapped_column()  # when a delivery job took it
+    sent_at: Mapped[datetime | None] = mapped_column()
+    claimed_at: Mapped[datetime | None] = mapped_column()  # when a delivery job took it
     # The gateway's id for what it accepted (Africa's Talking's messageId): proof that it went out.
     provider_message_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
@@ -67,7 +66,7 @@ class InboxMessage(db.Model):
     body: Mapped[str] = mapped_column(Text)
     link: Mapped[str] = mapped_column(String(300), default="")  # a path on this site, e.g. /orders/K7P2QX
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    read_at: Mapped[Optional[datetime]] = mapped_column()
+    read_at: Mapped[datetime | None] = mapped_column()
 
 
 class NotificationPreference(db.Model):

@@ -10,7 +10,7 @@ person asked for them and cannot sign in without them.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from sqlalchemy import select
 

@@ -1,8 +1,9 @@
 """Queue a message in the recipient's language; a job delivers it once the transaction commits."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable, Optional, Protocol
+from typing import Protocol
 
 from flask import current_app
 from flask_babel import force_locale
@@ -24,12 +25,12 @@ class Recipient(Protocol):
     """Anyone with an id, contact details and a language (accounts.User fulfils it)."""
 
     id: int
-    phone: Optional[str]
-    email: Optional[str]
+    phone: str | None
+    email: str | None
     preferred_locale: str
 
 
-def preferred_channel(user: Recipient) -> Optional[tuple[Channel, str]]:
+def preferred_channel(user: Recipient) -> tuple[Channel, str] | None:
     """SMS reaches more rural people than email, so a phone number wins."""
     if user.phone:
         return Channel.SMS, user.phone
@@ -39,7 +40,7 @@ def preferred_channel(user: Recipient) -> Optional[tuple[Channel, str]]:
 
 
 def notify_user(user: Recipient, kind: str, render: Callable[[], tuple[str, str]], channel: Channel | None = None,
-                link: str = "", secret: bool = False) -> Optional[OutboxMessage]:
+                link: str = "", secret: bool = False) -> OutboxMessage | None:
     """Tell `user` something: by SMS and/or email as their preferences say, and in the site's inbox.
 
     `render()` returns (subject, body) and is called under the user's locale, so the

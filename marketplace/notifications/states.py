@@ -13,17 +13,16 @@ from marketplace.core.states import SYSTEM, Machine, emit
 from marketplace.extensions import db
 from marketplace.notifications.models import OutboxMessage, OutboxStatus
 
-O = OutboxStatus
 ADMIN = "admin"
 
 OUTBOX_MOVES: Machine[OutboxStatus] = Machine("outbox", [
-    (None, O.PENDING, [SYSTEM], "queued"),
-    (O.PENDING, O.SENDING, [SYSTEM], "claimed"),
-    (O.FAILED, O.SENDING, [SYSTEM], "claimed"),  # RQ's retry
-    (O.SENDING, O.SENT, [SYSTEM], "sent"),
-    (O.SENDING, O.FAILED, [SYSTEM], "failed"),
-    (O.FAILED, O.PENDING, [ADMIN], "sent_again"),
-    (O.SENDING, O.PENDING, [ADMIN], "sent_again"),  # interrupted: its worker died mid-send (services.retry checks)
+    (None, OutboxStatus.PENDING, [SYSTEM], "queued"),
+    (OutboxStatus.PENDING, OutboxStatus.SENDING, [SYSTEM], "claimed"),
+    (OutboxStatus.FAILED, OutboxStatus.SENDING, [SYSTEM], "claimed"),  # RQ's retry
+    (OutboxStatus.SENDING, OutboxStatus.SENT, [SYSTEM], "sent"),
+    (OutboxStatus.SENDING, OutboxStatus.FAILED, [SYSTEM], "failed"),
+    (OutboxStatus.FAILED, OutboxStatus.PENDING, [ADMIN], "sent_again"),
+    (OutboxStatus.SENDING, OutboxStatus.PENDING, [ADMIN], "sent_again"),  # interrupted: its worker died mid-send (services.retry checks)
 ])
 
 

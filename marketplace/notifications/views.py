@@ -4,11 +4,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.accounts.api import Role
+from marketplace.core import params
 from marketplace.core.auth import role_required
 from marketplace.core.errors import DomainError, NotFound
 from marketplace.notifications import inbox, preferences, services
 from marketplace.notifications.forms import chosen, field_name, preferences_form
-from marketplace.core import params
 
 bp = Blueprint("notifications", __name__)
 

@@ -12,18 +12,18 @@ it (k-anonymity); the asking and the paid halves are suppressed separately.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import DateTime, bindparam, delete, text
 
 from marketplace.catalog import api as catalog
 from marketplace.core.cache import invalidate
-from marketplace.egov import api as egov
-from marketplace.orders import api as orders
 from marketplace.core.timeutils import utcnow
+from marketplace.egov import api as egov
 from marketplace.extensions import db
 from marketplace.opendata.models import PriceCell, ServiceMonth
+from marketplace.orders import api as orders
 
 PRICES = "prices"  # the cache namespace of price-index fragments (opendata.services), invalidated by each aggregation
 
@@ -77,14 +77,15 @@ class AggregateResult:
 
 
 def _day_bounds(day: date) -> dict:
-    start = datetime.combine(day, time.min, tzinfo=timezone.utc)
+    start = datetime.combine(day, time.min, tzinfo=UTC)
     return {"day_start": start, "day_end": start + timedelta(days=1)}
 
 
 def run_sql(sql: str, params: dict):
     statement = text(sql)
     names = set(statement._bindparams)  # only the parameters this statement uses
-    statement = statement.bindparams(*[bindparam(n, type_=DateTime(timezone=True)) for n in ("day_start", "day_end", "month_start", "month_end") if n in names])
+    statement = statement.bindparams(*[bindparam(n, type_=DateTime(timezone=True)) for n in ("day_start", "day_end", "month_start",
+                                                                                             "month_end") if n in names])
     return db.session.execute(statement, {k: v for k, v in params.items() if k in names}).mappings().all()
 
 
@@ -128,8 +129,8 @@ def _hours_between(later: str, earlier: str) -> str:
 def aggregate_services(month_start: date) -> int:
     """Replace the month's rows of service performance. Returns how many services had activity."""
     month_end = (month_start.replace(day=28) + timedelta(days=4)).replace(day=1)
-    params = {"month_start": datetime.combine(month_start, time.min, tzinfo=timezone.utc),
-              "month_end": datetime.combine(month_end, time.min, tzinfo=timezone.utc)}
+    params = {"month_start": datetime.combine(month_start, time.min, tzinfo=UTC),
+              "month_end": datetime.combine(month_end, time.min, tzinfo=UTC)}
     received_sql, received_params = egov.received_source()
     decided_source, decided_params = egov.decided_source(_hours_between)
     params.update(received_params, **decided_params)

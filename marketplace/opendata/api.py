@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from marketplace.opendata.models import PriceCell, ServiceMonth
 from marketplace.opendata.presentation import price_per_unit_label
-from marketplace.opendata.services import price_cells, PriceQuery, service_months, ServiceQuery, typical_prices_in
+from marketplace.opendata.services import PriceQuery, ServiceQuery, price_cells, service_months, typical_prices_in
 
 __all__ = [
     "price_cells", "price_per_unit_label", "PriceCell", "PriceQuery", "service_months", "ServiceMonth",

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional
 
 from sqlalchemy import Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -30,25 +29,25 @@ class PriceCell(db.Model):
     unit: Mapped[str] = mapped_column(String(16))
     currency: Mapped[str] = mapped_column(String(3))
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
-    district_id: Mapped[Optional[int]] = mapped_column(ForeignKey("districts.id"))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
     # Asking prices of listings on sale that day; empty when fewer than the minimum of farmers list it.
     listings: Mapped[int] = mapped_column(default=0)
     listing_farmers: Mapped[int] = mapped_column(default=0)
-    ask_p10_minor: Mapped[Optional[int]] = mapped_column()
-    ask_median_minor: Mapped[Optional[int]] = mapped_column()
-    ask_p90_minor: Mapped[Optional[int]] = mapped_column()
+    ask_p10_minor: Mapped[int | None] = mapped_column()
+    ask_median_minor: Mapped[int | None] = mapped_column()
+    ask_p90_minor: Mapped[int | None] = mapped_column()
     # Prices paid in orders completed that day; empty below the minimum of farmers.
     paid_orders: Mapped[int] = mapped_column(default=0)
     paid_farmers: Mapped[int] = mapped_column(default=0)
-    paid_median_minor: Mapped[Optional[int]] = mapped_column()
-    paid_quantity_milli: Mapped[Optional[int]] = mapped_column()
+    paid_median_minor: Mapped[int | None] = mapped_column()
+    paid_quantity_milli: Mapped[int | None] = mapped_column()
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     category: Mapped[Category] = relationship()
     region: Mapped[Region] = relationship()
-    district: Mapped[Optional[District]] = relationship()
+    district: Mapped[District | None] = relationship()
 
-    def money(self, minor: Optional[int]) -> Optional[Money]:
+    def money(self, minor: int | None) -> Money | None:
         return None if minor is None else Money(self.currency, minor)
 
 
@@ -65,8 +64,8 @@ class ServiceMonth(db.Model):
     decided: Mapped[int] = mapped_column(default=0)
     approved: Mapped[int] = mapped_column(default=0)
     within_target: Mapped[int] = mapped_column(default=0)  # decided within the form's target_days
-    median_hours: Mapped[Optional[int]] = mapped_column()  # hours from filing to decision
-    p90_hours: Mapped[Optional[int]] = mapped_column()
+    median_hours: Mapped[int | None] = mapped_column()  # hours from filing to decision
+    p90_hours: Mapped[int | None] = mapped_column()
     rating_count: Mapped[int] = mapped_column(default=0)
     rating_sum: Mapped[int] = mapped_column(default=0)  # mean = sum / count, computed when shown
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -75,6 +74,6 @@ class ServiceMonth(db.Model):
     department: Mapped[Department] = relationship()
 
     @property
-    def mean_rating_x10(self) -> Optional[int]:
+    def mean_rating_x10(self) -> int | None:
         """The mean rating in tenths (4.3 → 43), rounded half up: integers stored, never floats."""
         return (self.rating_sum * 20 + self.rating_count) // (2 * self.rating_count) if self.rating_count else None

@@ -40,7 +40,7 @@ def typical_price_for_listing(listing):
     return services.typical_price(listing.category_id, listing.unit.value, listing.currency, listing.district_id, listing.region_id)
 
 
-def price_comparison(typed: str, typical: "services.TypicalPrice") -> str:
+def price_comparison(typed: str, typical: services.TypicalPrice) -> str:
     """How a price being typed compares with the typical one; "" while it is not a number yet."""
     try:
         price = Money.from_decimal(typed.strip().replace(",", "."), typical.median.currency)

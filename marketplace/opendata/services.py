@@ -6,8 +6,7 @@ listings, orders or people: only the aggregate tables, where no person can be id
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Optional
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -29,16 +28,16 @@ TREND_DAYS = 90
 
 @dataclass
 class PriceQuery:
-    category_id: Optional[int] = None  # the category and its children
-    district_id: Optional[int] = None
-    region_id: Optional[int] = None
+    category_id: int | None = None  # the category and its children
+    district_id: int | None = None
+    region_id: int | None = None
     unit: str = ""
-    since: Optional[date] = None
-    until: Optional[date] = None  # inclusive
+    since: date | None = None
+    until: date | None = None  # inclusive
     regions_only: bool = False  # the whole-region cells instead of districts
 
 
-def latest_day() -> Optional[date]:
+def latest_day() -> date | None:
     return db.session.scalar(select(func.max(PriceCell.day)))
 
 
@@ -78,7 +77,7 @@ def price_cells(query: PriceQuery, limit: int = 200, offset: int = 0) -> list[Pr
     return list(db.session.scalars(statement.limit(limit).offset(offset)))
 
 
-def trend(category_id: int, unit: str, district_id: Optional[int], region_id: Optional[int], days: int = TREND_DAYS) -> list[PriceCell]:
+def trend(category_id: int, unit: str, district_id: int | None, region_id: int | None, days: int = TREND_DAYS) -> list[PriceCell]:
     """The daily cells of one category and unit in one district (or region), oldest first."""
     since = utcnow().date() - timedelta(days=days - 1)
     statement = select(PriceCell).where(PriceCell.category_id == category_id, PriceCell.unit == unit, PriceCell.day >= since)
@@ -98,14 +97,14 @@ class TypicalPrice:
     day: date
 
 
-def typical_price(category_id: int, unit: str, currency: str, district_id: int, region_id: int) -> Optional[TypicalPrice]:
+def typical_price(category_id: int, unit: str, currency: str, district_id: int, region_id: int) -> TypicalPrice | None:
     """The latest asking prices for this produce and unit in the district, else in its region: one query,
     cached until the next aggregation (shown on every listing page and asked at each key press)."""
     return fragment(PRICES, f"typical:{utcnow().date()}:{category_id}:{unit}:{currency}:{district_id}:{region_id}",
                     lambda: _typical_price(category_id, unit, currency, district_id, region_id))
 
 
-def _typical_price(category_id: int, unit: str, currency: str, district_id: int, region_id: int) -> Optional[TypicalPrice]:
+def _typical_price(category_id: int, unit: str, currency: str, district_id: int, region_id: int) -> TypicalPrice | None:
     since = utcnow().date() - timedelta(days=TYPICAL_PRICE_MAX_AGE_DAYS)
     row = db.session.execute(
         select(PriceCell, District.name, Region.name)
@@ -124,10 +123,10 @@ def _typical_price(category_id: int, unit: str, currency: str, district_id: int,
 
 @dataclass
 class ServiceQuery:
-    department_id: Optional[int] = None
+    department_id: int | None = None
     eservice_slug: str = ""
-    since: Optional[date] = None  # months from this one
-    until: Optional[date] = None
+    since: date | None = None  # months from this one
+    until: date | None = None
 
 
 def service_months(query: ServiceQuery, limit: int = 200, offset: int = 0) -> list[ServiceMonth]:
@@ -174,7 +173,7 @@ def typical_prices_in(category_id: int, district_id: int, region_id: int, curren
 
     asking, asking_params = asking_prices_source()
     source = asking + " AND category_id = :category_id AND district_id = :district_id AND currency = :currency"
-    tomorrow = datetime.combine(utcnow().date() + timedelta(days=1), time.min, tzinfo=timezone.utc)
+    tomorrow = datetime.combine(utcnow().date() + timedelta(days=1), time.min, tzinfo=UTC)
     rows = run_sql(percentile_cells_sql(source, "price_minor", "region_id, district_id"),
                    {"day_end": tomorrow, "min_farmers": 1, "category_id": category_id, "district_id": district_id,
                     "currency": currency, **asking_params})

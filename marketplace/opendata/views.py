@@ -5,14 +5,13 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from sqlalchemy import select
 
 from marketplace.accounts.api import District, Region
-from marketplace.catalog.api import Category
+from marketplace.catalog.api import Category, Unit
+from marketplace.core import params
 from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
 from marketplace.opendata import services
 from marketplace.opendata.chart import trend_chart
 from marketplace.opendata.presentation import typical_price_hint
-from marketplace.core import params
-from marketplace.catalog.api import Unit
 
 UNIT_VALUES = frozenset(unit.value for unit in Unit)
 
@@ -44,7 +43,8 @@ def price_trend():
 @bp.get("/prices/hint")
 def price_hint():
     """What the listing form shows under the price while the farmer types (progressive enhancement)."""
-    hint = typical_price_hint(params.id_arg("category"), request.args.get("unit", ""), params.id_arg("village"), current_app.config["DEFAULT_CURRENCY"],
+    hint = typical_price_hint(params.id_arg("category"), request.args.get("unit", ""), params.id_arg("village"),
+                              current_app.config["DEFAULT_CURRENCY"],
                               request.args.get("price", "")[:16])
     response = jsonify(hint=hint)
     response.headers["Cache-Control"] = "private, max-age=60"

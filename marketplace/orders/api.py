@@ -11,7 +11,12 @@ from marketplace.orders.figures import completed_sales_source
 from marketplace.orders.labels import order_status_name
 from marketplace.orders.models import Order, OrderStatus
 from marketplace.orders.services import (
-    allowed_moves, get_order_for, move, orders_to_hand_over, sales_summary, SalesSummary,
+    SalesSummary,
+    allowed_moves,
+    get_order_for,
+    move,
+    orders_to_hand_over,
+    sales_summary,
 )
 
 __all__ = [

@@ -17,13 +17,13 @@ from sqlalchemy import select
 from marketplace.accounts.api import User
 from marketplace.core.errors import DomainError, NotFound
 from marketplace.core.money import Money
+from marketplace.core.states import SYSTEM
 from marketplace.core.urls import site_path
 from marketplace.extensions import db
 from marketplace.i18n import money
 from marketplace.notifications.api import notify_user
 from marketplace.orders import states
 from marketplace.orders.checkout import tell_farmer
-from marketplace.core.states import SYSTEM
 from marketplace.orders.models import CartItem, Checkout, Order, OrderStatus, PaymentMethod
 from marketplace.payments import api as payments
 from marketplace.payments.api import LedgerKind, Payment

@@ -9,8 +9,8 @@ pointed out, never applied silently.
 """
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
-from typing import MutableMapping, Optional
 
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
@@ -19,8 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace.accounts.api import User, Village
-from marketplace.catalog.api import Listing
-from marketplace.catalog.api import ORDER_STEP, parse_quantity, quantity_decimal
+from marketplace.catalog.api import ORDER_STEP, Listing, parse_quantity, quantity_decimal
 from marketplace.core.errors import DomainError
 from marketplace.core.money import Money
 from marketplace.extensions import db
@@ -59,6 +58,12 @@ class FarmerGroup:
             total = total + line.total
         return total
 
+    @property
+    def delivery_fee(self) -> Money:
+        """What delivery of this farmer's lines costs: the highest fee among them (one trip). The
+        checkout page shows it and checkout charges it, by this one rule."""
+        return Money(self.lines[0].listing.currency, max((line.listing.delivery_fee_minor for line in self.lines), default=0))
+
 
 @dataclass
 class CartView:
@@ -73,7 +78,7 @@ class CartView:
         return sum(len(g.lines) for g in self.groups)
 
     @property
-    def total(self) -> Optional[Money]:
+    def total(self) -> Money | None:
         if not self.groups:
             return None
         total = Money(self.groups[0].subtotal.currency, 0)
@@ -124,7 +129,7 @@ def _stored(user: User) -> dict[int, CartItem]:
     return {item.listing_id: item for item in db.session.scalars(select(CartItem).where(CartItem.user_id == user.id))}
 
 
-def add_to_cart(user: Optional[User], session: MutableMapping, listing_id: int, quantity: str) -> Listing:
+def add_to_cart(user: User | None, session: MutableMapping, listing_id: int, quantity: str) -> Listing:
     """Add an amount (on top of what is already in the cart); refuses what cannot be bought."""
     listing = db.session.get(Listing, listing_id)
     if listing is None or not listing.is_public:
@@ -134,10 +139,7 @@ def add_to_cart(user: Optional[User], session: MutableMapping, listing_id: int, 
     if signed_in and user.id == listing.farmer_id:
         raise DomainError(_l("This is your own listing."))
     current = _stored(user).get(listing.id) if signed_in else None
-    if signed_in:
-        already = current.quantity_milli if current else 0
-    else:
-        already = int(_session_items(session).get(str(listing.id), [0, 0])[0])
+    already = (current.quantity_milli if current else 0) if signed_in else int(_session_items(session).get(str(listing.id), [0, 0])[0])
     problems = check_quantity(listing, already + added)
     if problems:
         raise DomainError(" ".join(problems), field="quantity")
@@ -180,7 +182,7 @@ def _add_line(user_id: int, listing: Listing, added: int) -> None:
     raise DomainError(_l("Your cart changed meanwhile. Try again."))
 
 
-def set_quantity(user: Optional[User], session: MutableMapping, listing_id: int, quantity: str) -> None:
+def set_quantity(user: User | None, session: MutableMapping, listing_id: int, quantity: str) -> None:
     """Change an amount; zero removes the line."""
     milli = _parse(quantity)
     if milli == 0:
@@ -206,7 +208,7 @@ def set_quantity(user: Optional[User], session: MutableMapping, listing_id: int,
             session[SESSION_KEY] = items
 
 
-def remove(user: Optional[User], session: MutableMapping, listing_id: int) -> None:
+def remove(user: User | None, session: MutableMapping, listing_id: int) -> None:
     if user is not None and user.is_authenticated:
         db.session.execute(db.delete(CartItem).where(CartItem.user_id == user.id, CartItem.listing_id == listing_id))
         db.session.commit()
@@ -241,7 +243,7 @@ def merge_guest_cart(user: User, session: MutableMapping) -> int:
     return merged
 
 
-def view_cart(user: Optional[User], session: MutableMapping) -> CartView:
+def view_cart(user: User | None, session: MutableMapping) -> CartView:
     """The cart grouped by farmer, each line re-checked against today's stock and price."""
     if user is not None and user.is_authenticated:
         wanted = {item.listing_id: (item.quantity_milli, item.seen_price_minor) for item in _stored(user).values()}
@@ -257,16 +259,10 @@ def view_cart(user: Optional[User], session: MutableMapping) -> CartView:
         )
     ).unique()
     groups: dict[int, FarmerGroup] = {}
-    for listing in sorted(listings, key=lambda l: (l.farmer_id, l.id)):
+    for listing in sorted(listings, key=lambda item: (item.farmer_id, item.id)):
         quantity, seen = wanted[listing.id]
         line = CartLine(listing=listing, quantity_milli=quantity, seen_price_minor=seen, problems=check_quantity(listing, quantity))
         if line.price_changed and listing.is_public:
             line.problems.append(str(_l("The price changed since you added this.")))
         groups.setdefault(listing.farmer_id, FarmerGroup(farmer=listing.farmer, lines=[])).lines.append(line)
     return CartView(groups=list(groups.values()))
-
-
-def item_count(user: Optional[User], session: MutableMapping) -> int:
-    if user is not None and user.is_authenticated:
-        return db.session.scalar(select(db.func.count()).select_from(CartItem).where(CartItem.user_id == user.id)) or 0
-    return len(_session_items(session))

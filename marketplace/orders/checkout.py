@@ -10,13 +10,12 @@ pay-on-pickup is offered.
 from __future__ import annotations
 
 import secrets
+from collections.abc import MutableMapping
 from dataclasses import dataclass
-from typing import MutableMapping
 
 from flask_babel import gettext as _
-from flask_babel import pgettext
-from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext, pgettext
 from sqlalchemy import select
 
 from marketplace.accounts.api import User
@@ -28,11 +27,18 @@ from marketplace.extensions import db
 from marketplace.i18n import money
 from marketplace.notifications.api import notify_user
 from marketplace.orders import cart
+from marketplace.orders.models import (
+    CartItem,
+    Checkout,
+    Fulfilment,
+    Order,
+    OrderEvent,
+    OrderItem,
+    OrderStatus,
+    PaymentMethod,
+)
 from marketplace.orders.pickup import PickupSlot, next_slots, slot_from_key
 from marketplace.payments import api as payments
-from marketplace.orders.models import (
-    CartItem, Checkout, Fulfilment, Order, OrderEvent, OrderItem, OrderStatus, PaymentMethod,
-)
 
 # No 0/O, 1/I/L: read out over a phone line without mistakes.
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -166,29 +172,7 @@ def place_checkout(buyer: User, session: MutableMapping, choices: dict[int, Farm
                         total_minor=0, currency=view.total.currency)
     db.session.add(checkout)
     for group in view.groups:
-        choice = clean[group.farmer.id]
-        fulfilment, payment = choice.fulfilment, choice.payment
-        delivery_fee = max((l.listing.delivery_fee_minor for l in group.lines), default=0) if fulfilment is Fulfilment.DELIVERY else 0
-        items_total = group.subtotal.minor_units
-        status = OrderStatus.AWAITING_PAYMENT_AT_PICKUP if payment is PaymentMethod.ON_PICKUP else OrderStatus.PLACED
-        order = Order(
-            number=_unique(Order, Order.number, 6), checkout=checkout, buyer_id=buyer.id, farmer_id=group.farmer.id,
-            status=status, fulfilment=fulfilment, delivery_address=choice.address, payment_method=payment,
-            pickup_on=choice.slot.day if choice.slot else None,
-            pickup_opens_minute=choice.slot.opens_minute if choice.slot else None,
-            pickup_closes_minute=choice.slot.closes_minute if choice.slot else None,
-            items_total_minor=items_total, delivery_fee_minor=delivery_fee, total_minor=items_total + delivery_fee,
-            currency=checkout.currency,
-            pickup_code=f"{secrets.randbelow(1_000_000):06d}" if fulfilment is Fulfilment.PICKUP else None,
-        )
-        order.items = [
-            OrderItem(listing_id=l.listing.id, title=l.listing.title, unit=l.listing.unit.value,
-                      unit_price_minor=l.listing.price_minor, quantity_milli=l.quantity_milli, line_total_minor=l.total.minor_units)
-            for l in group.lines
-        ]
-        order.events = [OrderEvent(actor_id=buyer.id, from_status=None, to_status=OrderStatus.PLACED.value, reason="checkout")]
-        if status is not OrderStatus.PLACED:
-            order.events.append(OrderEvent(actor_id=buyer.id, from_status=OrderStatus.PLACED.value, to_status=status.value, reason="pay on pickup"))
+        order = _order_of(group, clean[group.farmer.id], checkout, buyer.id)
         checkout.total_minor += order.total_minor
         db.session.add(order)
     db.session.flush()
@@ -203,6 +187,37 @@ def place_checkout(buyer: User, session: MutableMapping, choices: dict[int, Farm
     checkout.outcome = Outcome(checkout.reference, needs_card_payment(checkout))
     db.session().commit_for_response()
     return checkout
+
+
+def _order_of(group, choice: CleanChoice, checkout: Checkout, buyer_id: int) -> Order:
+    """One farmer's order of the checkout: snapshots of the lines, the delivery fee, the pickup
+    slot and code, and its first history rows (placed; to pay at pickup)."""
+    fulfilment, payment = choice.fulfilment, choice.payment
+    delivery_fee = group.delivery_fee.minor_units if fulfilment is Fulfilment.DELIVERY else 0
+    items_total = group.subtotal.minor_units
+    status = OrderStatus.AWAITING_PAYMENT_AT_PICKUP if payment is PaymentMethod.ON_PICKUP else OrderStatus.PLACED
+    order = Order(
+        number=_unique(Order, Order.number, 6), checkout=checkout, buyer_id=buyer_id, farmer_id=group.farmer.id,
+        status=status, fulfilment=fulfilment, delivery_address=choice.address, payment_method=payment,
+        pickup_on=choice.slot.day if choice.slot else None,
+        pickup_opens_minute=choice.slot.opens_minute if choice.slot else None,
+        pickup_closes_minute=choice.slot.closes_minute if choice.slot else None,
+        items_total_minor=items_total, delivery_fee_minor=delivery_fee, total_minor=items_total + delivery_fee,
+        currency=checkout.currency,
+        pickup_code=f"{secrets.randbelow(1_000_000):06d}" if fulfilment is Fulfilment.PICKUP else None,
+    )
+    order.items = [
+        OrderItem(listing_id=line.listing.id, title=line.listing.title, unit=line.listing.unit.value,
+                  unit_price_minor=line.listing.price_minor, quantity_milli=line.quantity_milli,
+                  line_total_minor=line.total.minor_units)
+        for line in group.lines
+    ]
+    order.events = [OrderEvent(actor_id=buyer_id, actor_role="buyer", from_status=None, to_status=OrderStatus.PLACED.value,
+                               reason="checkout")]
+    if status is not OrderStatus.PLACED:
+        order.events.append(OrderEvent(actor_id=buyer_id, actor_role="buyer", from_status=OrderStatus.PLACED.value,
+                                       to_status=status.value, reason="pay on pickup"))
+    return order
 
 
 def needs_card_payment(checkout: Checkout) -> bool:

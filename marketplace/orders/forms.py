@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from marketplace.core.forms import Form
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
+
+from marketplace.core.forms import Form
 
 
 class QuantityForm(Form):

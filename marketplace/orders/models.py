@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Optional
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -64,7 +63,7 @@ class Checkout(db.Model):
     currency: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    orders: Mapped[list["Order"]] = relationship(back_populates="checkout", order_by="Order.id")
+    orders: Mapped[list[Order]] = relationship(back_populates="checkout", order_by="Order.id")
 
 
 class Order(TimestampMixin, db.Model):
@@ -78,12 +77,12 @@ class Order(TimestampMixin, db.Model):
     fulfilment: Mapped[Fulfilment] = mapped_column(string_enum(Fulfilment))
     delivery_address: Mapped[str] = mapped_column(String(500), default="")
     # The pickup slot the buyer chose: a local date and the farmer's window that day (None: no hours set).
-    pickup_on: Mapped[Optional[date]] = mapped_column(index=True)
-    pickup_opens_minute: Mapped[Optional[int]] = mapped_column()
-    pickup_closes_minute: Mapped[Optional[int]] = mapped_column()
+    pickup_on: Mapped[date | None] = mapped_column(index=True)
+    pickup_opens_minute: Mapped[int | None] = mapped_column()
+    pickup_closes_minute: Mapped[int | None] = mapped_column()
     payment_method: Mapped[PaymentMethod] = mapped_column(string_enum(PaymentMethod))
     # Six digits the buyer shows (or reads out) when collecting; the farmer confirms with it by SMS.
-    pickup_code: Mapped[Optional[str]] = mapped_column(String(6))
+    pickup_code: Mapped[str | None] = mapped_column(String(6))
     items_total_minor: Mapped[int] = mapped_column()
     delivery_fee_minor: Mapped[int] = mapped_column(default=0)
     total_minor: Mapped[int] = mapped_column()
@@ -92,8 +91,8 @@ class Order(TimestampMixin, db.Model):
     checkout: Mapped[Checkout] = relationship(back_populates="orders")
     buyer: Mapped[User] = relationship(foreign_keys=[buyer_id])
     farmer: Mapped[User] = relationship(foreign_keys=[farmer_id])
-    items: Mapped[list["OrderItem"]] = relationship(back_populates="order", order_by="OrderItem.id", cascade="all, delete-orphan")
-    events: Mapped[list["OrderEvent"]] = relationship(order_by="OrderEvent.id", cascade="all, delete-orphan")
+    items: Mapped[list[OrderItem]] = relationship(back_populates="order", order_by="OrderItem.id", cascade="all, delete-orphan")
+    events: Mapped[list[OrderEvent]] = relationship(order_by="OrderEvent.id", cascade="all, delete-orphan")
 
     @property
     def total(self) -> Money:

@@ -1,12 +1,12 @@
 """Pickup slots: the next days a farmer is at their pickup point, from their weekly hours."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Iterable, Optional
+from zoneinfo import ZoneInfo
 
 from flask import current_app
-from zoneinfo import ZoneInfo
 
 from marketplace.accounts.api import PickupWindow
 from marketplace.core.timeutils import utcnow
@@ -28,7 +28,7 @@ def local_now() -> datetime:
     return utcnow().astimezone(ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "UTC")))
 
 
-def next_slots(windows: Iterable[PickupWindow], count: int = 4, now: Optional[datetime] = None) -> list[PickupSlot]:
+def next_slots(windows: Iterable[PickupWindow], count: int = 4, now: datetime | None = None) -> list[PickupSlot]:
     """The next `count` windows that have not closed yet, soonest first (within three weeks)."""
     now = now or local_now()
     today, minute_now = now.date(), now.hour * 60 + now.minute
@@ -47,6 +47,6 @@ def next_slots(windows: Iterable[PickupWindow], count: int = 4, now: Optional[da
     return slots
 
 
-def slot_from_key(key: str, offered: list[PickupSlot]) -> Optional[PickupSlot]:
+def slot_from_key(key: str, offered: list[PickupSlot]) -> PickupSlot | None:
     """The offered slot the form named; None for anything else (a stale or forged value)."""
     return next((slot for slot in offered if slot.key == key), None)

@@ -12,8 +12,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Optional
-
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -23,11 +21,11 @@ from sqlalchemy.orm import selectinload
 from marketplace.accounts.api import User
 from marketplace.catalog.api import release_stock
 from marketplace.core.errors import DomainError, NotFound, PermissionDenied
+from marketplace.core.states import SYSTEM
 from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import site_path
 from marketplace.extensions import db
 from marketplace.notifications.api import notify_user
-from marketplace.core.states import SYSTEM
 from marketplace.orders import card_payments, states
 from marketplace.orders.labels import order_status_name
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod
@@ -38,7 +36,7 @@ log = logging.getLogger(__name__)
 S = OrderStatus
 
 
-def _party(actor: Optional[User], order: Order) -> Optional[str]:
+def _party(actor: User | None, order: Order) -> str | None:
     if actor is None or not actor.is_authenticated:
         return None
     return states.party_of(actor.id, order)

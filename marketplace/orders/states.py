@@ -8,8 +8,6 @@ orders.services' `move`, which people's moves go through.
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from flask_babel import lazy_gettext as _l
 
 from marketplace.core.errors import DomainError
@@ -46,7 +44,7 @@ FULFILMENT_OF = {S.READY_FOR_PICKUP: Fulfilment.PICKUP, S.COLLECTED: Fulfilment.
                  S.OUT_FOR_DELIVERY: Fulfilment.DELIVERY, S.DELIVERED: Fulfilment.DELIVERY}
 
 
-def party_of(actor_id: Optional[int], order: Order) -> Optional[str]:
+def party_of(actor_id: int | None, order: Order) -> str | None:
     if actor_id is None:
         return None
     if actor_id == order.farmer_id:
@@ -60,11 +58,11 @@ def possible(order: Order, to: OrderStatus) -> bool:
     return ORDER_MOVES.move(order.status, to) is not None and FULFILMENT_OF.get(to, order.fulfilment) is order.fulfilment
 
 
-def targets(order: Order, party: Optional[str]) -> list[OrderStatus]:
+def targets(order: Order, party: str | None) -> list[OrderStatus]:
     return [to for to in ORDER_MOVES.targets(order.status, party) if possible(order, to)]
 
 
-def transition(order: Order, to: OrderStatus, *, party: str, actor_id: Optional[int] = None, reason: str = "") -> OrderEvent:
+def transition(order: Order, to: OrderStatus, *, party: str, actor_id: int | None = None, reason: str = "") -> OrderEvent:
     """Move `order` to `to` as `party` (FARMER, BUYER or SYSTEM), writing its history row; the only
     place an order's status is written after checkout."""
     refused = _l("An order that is %(old)s cannot become %(new)s.", old=order_status_name(order.status), new=order_status_name(to))

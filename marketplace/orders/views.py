@@ -8,15 +8,20 @@ from flask_login import current_user, login_required, user_logged_in
 from marketplace.accounts.api import Role
 from marketplace.core.auth import role_required
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
-from marketplace.payments.api import ProviderUnavailable
+from marketplace.core.idempotency import new_key
 from marketplace.extensions import csrf
 from marketplace.orders import card_payments, cart, services
-from marketplace.core.idempotency import new_key
 from marketplace.orders.checkout import (
-    FarmerChoice, card_payments_enabled, earlier_checkout, outcome_of, pickup_slots_of, place_checkout,
+    FarmerChoice,
+    card_payments_enabled,
+    earlier_checkout,
+    outcome_of,
+    pickup_slots_of,
+    place_checkout,
 )
 from marketplace.orders.forms import QuantityForm
 from marketplace.orders.models import OrderStatus
+from marketplace.payments.api import ProviderUnavailable
 
 bp = Blueprint("orders", __name__)
 

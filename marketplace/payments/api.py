@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from marketplace.payments.ledger import balance, balances, entries, entry_for, platform_fee, record
 from marketplace.payments.models import LedgerEntry, LedgerKind, Payment, PaymentStatus
-from marketplace.payments.owners import PaymentOwner, register as register_owner
+from marketplace.payments.owners import PaymentOwner
+from marketplace.payments.owners import register as register_owner
 from marketplace.payments.payouts import reverse_transfer, transfer_to_farmer
-from marketplace.payments.providers import CARD, CardPaymentsOff, enabled, ProviderUnavailable
+from marketplace.payments.providers import CARD, CardPaymentsOff, ProviderUnavailable, enabled
 from marketplace.payments.services import cancel, payment_for, refresh, refund, start_card_payment
 
 #: Ledger kinds that are money paid out to a farmer.

@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from marketplace.core.forms import Form, OnceForm
 from wtforms import DateField, DecimalField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from marketplace.core.forms import Form, OnceForm
 
 
 class ManualPayoutForm(OnceForm):

@@ -3,16 +3,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Optional
 
 from flask import current_app
 from sqlalchemy import func, select
 
 from marketplace.accounts.api import User
+from marketplace.core import csv_export
 from marketplace.core.money import Money
 from marketplace.extensions import db
 from marketplace.payments.models import LedgerEntry, LedgerKind
-from marketplace.core import csv_export
 
 
 def platform_fee(amount_minor: int) -> int:
@@ -34,7 +33,7 @@ def record(farmer_id: int, kind: LedgerKind, amount_minor: int, currency: str, r
     return entry
 
 
-def entry_for(farmer_id: int, kind: LedgerKind, reference: str) -> Optional[LedgerEntry]:
+def entry_for(farmer_id: int, kind: LedgerKind, reference: str) -> LedgerEntry | None:
     return db.session.scalar(select(LedgerEntry).where(
         LedgerEntry.farmer_id == farmer_id, LedgerEntry.kind == kind, LedgerEntry.reference == reference))
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -33,16 +32,16 @@ class Payment(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     purpose: Mapped[str] = mapped_column(String(32))
     reference: Mapped[str] = mapped_column(String(64))
-    payer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    payer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     amount_minor: Mapped[int] = mapped_column()
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[PaymentStatus] = mapped_column(string_enum(PaymentStatus))
     refunded_minor: Mapped[int] = mapped_column(default=0)
-    stripe_payment_intent_id: Mapped[Optional[str]] = mapped_column(String(255), unique=True)
-    stripe_charge_id: Mapped[Optional[str]] = mapped_column(String(255))
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_charge_id: Mapped[str | None] = mapped_column(String(255))
     failure_code: Mapped[str] = mapped_column(String(64), default="")
 
-    events: Mapped[list["PaymentEvent"]] = relationship(order_by="PaymentEvent.id", cascade="all, delete-orphan")
+    events: Mapped[list[PaymentEvent]] = relationship(order_by="PaymentEvent.id", cascade="all, delete-orphan")
 
     @property
     def amount(self) -> Money:
@@ -88,10 +87,10 @@ class LedgerEntry(db.Model):
     amount_minor: Mapped[int] = mapped_column()  # positive: owed to the farmer; negative: paid or taken back
     currency: Mapped[str] = mapped_column(String(3))
     reference: Mapped[str] = mapped_column(String(64))  # the order number, or the payout's reference
-    payment_id: Mapped[Optional[int]] = mapped_column(ForeignKey("payments.id"))
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"))
     external_id: Mapped[str] = mapped_column(String(255), default="")  # Stripe's id (ch_, tr_, re_, trr_)
     note: Mapped[str] = mapped_column(String(500), default="")
-    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     @property

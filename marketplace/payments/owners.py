@@ -15,11 +15,11 @@ if TYPE_CHECKING:
 
 
 class PaymentOwner(Protocol):
-    def on_paid(self, payment: "Payment") -> None: ...
+    def on_paid(self, payment: Payment) -> None: ...
 
-    def on_failed(self, payment: "Payment") -> None: ...
+    def on_failed(self, payment: Payment) -> None: ...
 
-    def on_refunded(self, payment: "Payment", amount_minor: int) -> None:
+    def on_refunded(self, payment: Payment, amount_minor: int) -> None:
         """A refund this platform did not ask for (made in the provider's dashboard)."""
 
 

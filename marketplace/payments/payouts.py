@@ -9,7 +9,7 @@ farmers) builds up a balance that an admin settles by recording a manual payout
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -23,13 +23,13 @@ from marketplace.core.errors import DomainError, InvalidInput
 from marketplace.core.money import Money
 from marketplace.extensions import db
 from marketplace.payments import ledger, providers
-from marketplace.payments.providers import ProviderUnavailable
 from marketplace.payments.models import LedgerEntry, LedgerKind, Payment, PayoutAccount
+from marketplace.payments.providers import ProviderUnavailable
 
 log = logging.getLogger(__name__)
 
 
-def account_of(farmer_id: int) -> Optional[PayoutAccount]:
+def account_of(farmer_id: int) -> PayoutAccount | None:
     return db.session.scalar(select(PayoutAccount).where(PayoutAccount.farmer_id == farmer_id))
 
 
@@ -47,7 +47,7 @@ def start_onboarding(farmer: User, *, refresh_url: str, return_url: str) -> str:
     return card.onboarding_link(account.stripe_account_id, refresh_url=refresh_url, return_url=return_url)
 
 
-def refresh_account(farmer: User) -> Optional[PayoutAccount]:
+def refresh_account(farmer: User) -> PayoutAccount | None:
     """After onboarding returns: ask the provider (the account webhook does the same later)."""
     account = account_of(farmer.id)
     if account is not None:
@@ -56,7 +56,7 @@ def refresh_account(farmer: User) -> Optional[PayoutAccount]:
     return account
 
 
-def sync_account(remote: dict[str, Any]) -> Optional[PayoutAccount]:
+def sync_account(remote: dict[str, Any]) -> PayoutAccount | None:
     """`remote`: the provider's word on a payee's account (id, payouts_enabled, details_submitted)."""
     account = db.session.scalar(select(PayoutAccount).where(PayoutAccount.stripe_account_id == remote["id"]))
     if account is not None:
@@ -66,7 +66,7 @@ def sync_account(remote: dict[str, Any]) -> Optional[PayoutAccount]:
 
 
 def transfer_to_farmer(farmer_id: int, amount: Money, *, reference: str, transfer_group: str,
-                       payment_id: int | None) -> Optional[LedgerEntry]:
+                       payment_id: int | None) -> LedgerEntry | None:
     """Send a completed sale's share to the farmer's Stripe account, once. None when the farmer has
     no ready account or Stripe refused (the balance then stays owed, for an admin to settle)."""
     account = account_of(farmer_id)
@@ -88,7 +88,7 @@ def transfer_to_farmer(farmer_id: int, amount: Money, *, reference: str, transfe
                          payment_id=payment_id, external_id=transfer_id, note=f"Stripe transfer {transfer_id}")
 
 
-def reverse_transfer(farmer_id: int, reference: str) -> Optional[LedgerEntry]:
+def reverse_transfer(farmer_id: int, reference: str) -> LedgerEntry | None:
     """Take back the transfer made for `reference` (its sale was refunded). None if none was made."""
     transfer = ledger.entry_for(farmer_id, LedgerKind.TRANSFER, reference)
     if transfer is None:

@@ -8,7 +8,7 @@ a mobile-money provider is one more class registered here. The registry is fille
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional, Protocol
+from typing import Any, Protocol
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -50,8 +50,8 @@ class ProviderIntent:
     state: str  # PENDING, PAID, FAILED or CANCELLED
     amount_minor: int
     currency: str  # ISO 4217, upper case
-    client_secret: Optional[str] = None  # what the payer's browser confirms it with, where there is one
-    charge_id: Optional[str] = None  # the provider's id of the money actually taken (refunds, transfers)
+    client_secret: str | None = None  # what the payer's browser confirms it with, where there is one
+    charge_id: str | None = None  # the provider's id of the money actually taken (refunds, transfers)
     failure_code: str = ""
 
 
@@ -63,8 +63,8 @@ class ProviderEvent:
     id: str
     kind: str
     type: str = ""  # the provider's own name of the event, kept with its id
-    intent: Optional[ProviderIntent] = None
-    intent_id: Optional[str] = None  # for a refund: the payment it belongs to
+    intent: ProviderIntent | None = None
+    intent_id: str | None = None  # for a refund: the payment it belongs to
     refunded_minor: int = 0  # for a refund: the total given back so far
     account: dict[str, Any] = field(default_factory=dict)  # for an account: id, payouts_enabled, details_submitted
 
@@ -79,7 +79,7 @@ class PaymentProvider(Protocol):
 
     # Collecting money.
     def create_intent(self, amount: Money, *, description: str, metadata: dict[str, str], idempotency_key: str,
-                      transfer_group: Optional[str] = None) -> ProviderIntent: ...
+                      transfer_group: str | None = None) -> ProviderIntent: ...
 
     def retrieve_intent(self, intent_id: str) -> ProviderIntent: ...
 
@@ -89,18 +89,18 @@ class PaymentProvider(Protocol):
 
     def refund(self, intent_id: str, amount_minor: int, *, metadata: dict[str, str], idempotency_key: str) -> str: ...
 
-    def verify_event(self, payload: bytes, signature: Optional[str]) -> ProviderEvent: ...
+    def verify_event(self, payload: bytes, signature: str | None) -> ProviderEvent: ...
 
     # Paying farmers out.
     def payouts_enabled(self) -> bool: ...
 
-    def create_payee(self, *, payee_id: int, email: Optional[str], idempotency_key: str) -> str: ...
+    def create_payee(self, *, payee_id: int, email: str | None, idempotency_key: str) -> str: ...
 
     def onboarding_link(self, account_id: str, *, refresh_url: str, return_url: str) -> str: ...
 
     def retrieve_payee(self, account_id: str) -> dict[str, Any]: ...
 
-    def transfer(self, amount: Money, *, account_id: str, transfer_group: str, source_charge: Optional[str],
+    def transfer(self, amount: Money, *, account_id: str, transfer_group: str, source_charge: str | None,
                  metadata: dict[str, str], idempotency_key: str) -> str: ...
 
     def reverse_transfer(self, transfer_id: str, amount_minor: int, *, metadata: dict[str, str],

@@ -8,7 +8,6 @@ reload arriving together make one change, and the owner hears of it once.
 from __future__ import annotations
 
 import logging
-from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -16,11 +15,11 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.core.errors import DomainError
 from marketplace.core.money import Money
-from marketplace.extensions import db
 from marketplace.core.states import SYSTEM
+from marketplace.extensions import db
 from marketplace.payments import owners, providers, states
-from marketplace.payments.providers import InvalidSignature, MalformedEvent, ProviderEvent, ProviderIntent, ProviderUnavailable
 from marketplace.payments.models import Payment, PaymentEvent, PaymentStatus, StripeEvent
+from marketplace.payments.providers import InvalidSignature, MalformedEvent, ProviderEvent, ProviderIntent, ProviderUnavailable
 
 log = logging.getLogger(__name__)
 P = PaymentStatus
@@ -29,7 +28,7 @@ P = PaymentStatus
 __all__ = ["InvalidSignature", "MalformedEvent"]  # the webhook view's answers; raised by the provider
 
 
-def payment_for(purpose: str, reference: str) -> Optional[Payment]:
+def payment_for(purpose: str, reference: str) -> Payment | None:
     return db.session.scalar(select(Payment).where(Payment.purpose == purpose, Payment.reference == reference))
 
 
@@ -133,7 +132,7 @@ def handle_webhook(payload: bytes, signature: str | None) -> str:
     return "handled" if handler else "ignored"
 
 
-def _payment_of_intent(intent_id: str | None) -> Optional[Payment]:
+def _payment_of_intent(intent_id: str | None) -> Payment | None:
     if not intent_id:
         return None
     return db.session.scalar(select(Payment).where(Payment.stripe_payment_intent_id == intent_id))

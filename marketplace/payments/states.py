@@ -8,7 +8,7 @@ of it once.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from marketplace.core.states import SYSTEM, Machine, emit
 from marketplace.core.timeutils import utcnow
@@ -34,7 +34,7 @@ PAYMENT_MOVES: Machine[PaymentStatus] = Machine("payment", [
 ])
 
 
-def record(payment: Payment, reason: str, *, party: str, actor_id: Optional[int] = None) -> PaymentEvent:
+def record(payment: Payment, reason: str, *, party: str, actor_id: int | None = None) -> PaymentEvent:
     """A history row for what is not a move (part of the money refunded): the status stays."""
     event = PaymentEvent(payment_id=payment.id, actor_id=actor_id, actor_role=party, from_status=payment.status.value,
                          to_status=payment.status.value, reason=reason[:500])
@@ -42,7 +42,7 @@ def record(payment: Payment, reason: str, *, party: str, actor_id: Optional[int]
     return event
 
 
-def transition(payment: Payment, to: PaymentStatus, reason: str, *, party: str, actor_id: Optional[int] = None,
+def transition(payment: Payment, to: PaymentStatus, reason: str, *, party: str, actor_id: int | None = None,
                **values: Any) -> bool:
     """Move the payment to `to` if the table allows it from where it is now in the database; True if
     this call made the move (then its history row is written and the event emitted)."""

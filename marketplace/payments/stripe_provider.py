@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Optional
+from typing import Any
 
 import stripe
 from flask import current_app
@@ -18,7 +18,15 @@ from flask_babel import lazy_gettext as _l
 
 from marketplace.core.money import Money
 from marketplace.payments.providers import (
-    CANCELLED, FAILED, PAID, PENDING, CardPaymentsOff, InvalidSignature, MalformedEvent, ProviderEvent, ProviderIntent,
+    CANCELLED,
+    FAILED,
+    PAID,
+    PENDING,
+    CardPaymentsOff,
+    InvalidSignature,
+    MalformedEvent,
+    ProviderEvent,
+    ProviderIntent,
     ProviderUnavailable,
 )
 
@@ -46,7 +54,7 @@ def as_dict(value: Any) -> dict:
     return value.to_dict() if hasattr(value, "to_dict") else dict(value)
 
 
-def object_id(value: Any) -> Optional[str]:
+def object_id(value: Any) -> str | None:
     """Stripe returns a related object as its id, or expanded as an object (localstripe expands)."""
     if value is None or isinstance(value, str):
         return value
@@ -122,7 +130,7 @@ class StripeProvider:
 
     # --- collecting -----------------------------------------------------------------------------
     def create_intent(self, amount: Money, *, description: str, metadata: dict[str, str], idempotency_key: str,
-                      transfer_group: Optional[str] = None) -> ProviderIntent:
+                      transfer_group: str | None = None) -> ProviderIntent:
         params = {"amount": amount.minor_units, "currency": amount.currency.lower(), "description": description,
                   "metadata": metadata, **({"transfer_group": transfer_group} if transfer_group else {})}
         return intent_of(self._call("payment intent", lambda c: c.v1.payment_intents.create(
@@ -143,7 +151,7 @@ class StripeProvider:
             params={"payment_intent": intent_id, "amount": amount_minor, "metadata": metadata},
             options={"idempotency_key": idempotency_key})).id
 
-    def verify_event(self, payload: bytes, signature: Optional[str]) -> ProviderEvent:
+    def verify_event(self, payload: bytes, signature: str | None) -> ProviderEvent:
         """Stripe's own verifier, plus a refusal of signatures dated ahead of our clock."""
         secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
         try:
@@ -164,7 +172,7 @@ class StripeProvider:
     def payouts_enabled(self) -> bool:
         return self.enabled()
 
-    def create_payee(self, *, payee_id: int, email: Optional[str], idempotency_key: str) -> str:
+    def create_payee(self, *, payee_id: int, email: str | None, idempotency_key: str) -> str:
         params = {"type": "express", "country": current_app.config["STRIPE_CONNECT_COUNTRY"],
                   **({"email": email} if email else {}), "capabilities": {"transfers": {"requested": True}},
                   "business_type": "individual", "metadata": {"user_id": str(payee_id)}}
@@ -179,7 +187,7 @@ class StripeProvider:
         return {"id": str(remote["id"]), "payouts_enabled": bool(remote.get("payouts_enabled")),
                 "details_submitted": bool(remote.get("details_submitted"))}
 
-    def transfer(self, amount: Money, *, account_id: str, transfer_group: str, source_charge: Optional[str],
+    def transfer(self, amount: Money, *, account_id: str, transfer_group: str, source_charge: str | None,
                  metadata: dict[str, str], idempotency_key: str) -> str:
         params: dict[str, Any] = {"amount": amount.minor_units, "currency": amount.currency.lower(), "destination": account_id,
                                   "transfer_group": transfer_group, "metadata": metadata}

@@ -1,13 +1,14 @@
 """The Stripe webhook, a farmer's money page (balance, entries, Stripe account) and the admins' payout report."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from marketplace.accounts.api import Role
+from marketplace.core import params
 from marketplace.core.auth import role_required
 from marketplace.core.errors import DomainError, InvalidInput
 from marketplace.core.money import Money
@@ -17,7 +18,6 @@ from marketplace.payments import ledger, payouts, providers
 from marketplace.payments import services as payments
 from marketplace.payments.forms import ManualPayoutForm, ReportPeriodForm
 from marketplace.payments.models import LedgerKind
-from marketplace.core import params
 
 bp = Blueprint("payments", __name__)
 
@@ -73,7 +73,7 @@ def stripe_onboarding_return():
 
 
 def _period(form: ReportPeriodForm) -> tuple[date, date]:
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     start = form.start.data or today.replace(day=1)
     end = form.end.data or today
     if not all(params.EARLIEST_DATE <= day <= params.LATEST_DATE for day in (start, end)):
@@ -87,7 +87,7 @@ def admin_payouts():
     form = ReportPeriodForm(request.args)
     form.validate()
     start, end = _period(form)
-    rows = ledger.report(datetime.combine(start, time(), timezone.utc), datetime.combine(end + timedelta(days=1), time(), timezone.utc))
+    rows = ledger.report(datetime.combine(start, time(), UTC), datetime.combine(end + timedelta(days=1), time(), UTC))
     if request.args.get("format") == "csv":
         return Response(ledger.report_csv(rows), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename=payouts-{start}-{end}.csv"})

@@ -7,13 +7,12 @@ if TYPE_CHECKING:
     from flask import Flask
 
 
-def init_app(app: "Flask") -> None:
+def init_app(app: Flask) -> None:
     """Called by create_app: what this domain adds to the app (blueprint, jobs, owners, providers)."""
     from marketplace.notifications.api import register_backend
     from marketplace.ussd.gateway import GatewaySmsBackend
-    from marketplace.ussd.views import bp
-
     from marketplace.ussd.screens import SCREENS
+    from marketplace.ussd.views import bp
 
     app.register_blueprint(bp)
     app.extensions["ussd_screens"] = SCREENS  # what ussd.engine walks

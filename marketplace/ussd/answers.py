@@ -2,21 +2,18 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from marketplace.accounts.api import User
-from marketplace.egov.api import submission_status_name
-from marketplace.egov.api import Submission, SubmissionStatus
-from marketplace.egov.api import service_title
+from marketplace.egov.api import Submission, SubmissionStatus, service_title, submission_status_name
 from marketplace.extensions import db
 from marketplace.ussd.keywords import keyword
 
 
-def find_by_reference(typed: str, asker: Optional[User]) -> Optional[Submission]:
+def find_by_reference(typed: str, asker: User | None) -> Submission | None:
     """The application with this reference (in full, or its digits only: a basic phone's keypad
     makes letters slow), if the phone asking is its applicant's or the agent's who filed it.
     References are sequential, so anyone else gets the same "not found" as on the web."""

@@ -7,7 +7,7 @@ they used (or the one they chose on the site). Commands call the same services a
 """
 from __future__ import annotations
 
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from flask import current_app
 from flask_babel import force_locale
@@ -21,11 +21,12 @@ from marketplace.extensions import db
 from marketplace.notifications.api import send_to_number
 from marketplace.orders import api as orders
 from marketplace.orders.api import Order, OrderStatus
-from marketplace.ussd.gateway import InboundSms
 from marketplace.ussd.answers import find_by_reference, status_text
+from marketplace.ussd.gateway import InboundSms
 from marketplace.ussd.keywords import KEYWORDS, keyword, recognise
 
-def handle(sms: InboundSms, sender: Optional[User]) -> str:
+
+def handle(sms: InboundSms, sender: User | None) -> str:
     """Act on one SMS and send the answer back to the phone that sent it; returns the answer."""
     command, args, keyword_locale = recognise(sms.text)
     locale = (sender.preferred_locale if sender else None) or keyword_locale or current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -38,7 +39,7 @@ def handle(sms: InboundSms, sender: Optional[User]) -> str:
     return text
 
 
-def _answer(command: Optional[str], args: list[str], sender: Optional[User], locale: str) -> str:
+def _answer(command: str | None, args: list[str], sender: User | None, locale: str) -> str:
     if command is None:
         return _("Village Square did not understand. Send %(help)s for the commands.", help=keyword("help", locale))
     if command == "help":
@@ -56,7 +57,7 @@ def _answer(command: Optional[str], args: list[str], sender: Optional[User], loc
         return str(error.message)
 
 
-def help_text(sender: Optional[User], locale: str) -> str:
+def help_text(sender: User | None, locale: str) -> str:
     k = {c: keyword(c, locale) for c in KEYWORDS}
     lines = [_("%(status)s reference: the status of an application", status=k["status"])]
     if sender is not None and sender.farmer_profile is not None:

@@ -8,9 +8,10 @@ a short reason in front; nothing they did is lost. Voice can walk the same scree
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Callable, Optional
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
@@ -30,7 +31,7 @@ MORE, BACK = "98", "0"
 @dataclass
 class Caller:
     phone: str
-    user: Optional[User]
+    user: User | None
     session: UssdSession
 
     @property
@@ -106,7 +107,7 @@ def _node(name: str) -> NodeType:
 
 # --- the engine ----------------------------------------------------------------------------
 
-def answer(request: UssdRequest, user: Optional[User]) -> Screen:
+def answer(request: UssdRequest, user: User | None) -> Screen:
     """Apply the inputs this session has not seen yet and say what the phone shows next."""
     session = db.session.get(UssdSession, request.session_id)
     now = utcnow()
@@ -124,7 +125,7 @@ def answer(request: UssdRequest, user: Optional[User]) -> Screen:
     caller = Caller(phone=request.phone, user=user, session=session)
     stack = [dict(frame) for frame in session.stack]
     new_inputs = request.inputs[session.consumed:] if len(request.inputs) >= session.consumed else request.inputs
-    result: Optional[Screen] = None
+    result: Screen | None = None
     with force_locale(session.locale):
         for token in new_inputs:
             result = _apply(caller, stack, token.strip())
@@ -145,7 +146,7 @@ def _forget_old_sessions(now) -> None:
     db.session.execute(db.delete(UssdSession).where(UssdSession.updated_at < now - timedelta(days=1)))
 
 
-def _apply(caller: Caller, stack: list[dict], token: str) -> Optional[Screen]:
+def _apply(caller: Caller, stack: list[dict], token: str) -> Screen | None:
     top = stack[-1]
     top.pop("error", None)
     kind = _node(top["n"])
@@ -171,7 +172,7 @@ def _apply(caller: Caller, stack: list[dict], token: str) -> Optional[Screen]:
     return _follow(caller, stack, outcome)
 
 
-def _enter(caller: Caller, stack: list[dict], node: dict) -> Optional[Screen]:
+def _enter(caller: Caller, stack: list[dict], node: dict) -> Screen | None:
     kind = _node(node["n"])
     if kind.perform is not None:
         return _follow(caller, stack, kind.perform(caller, node))
@@ -179,7 +180,7 @@ def _enter(caller: Caller, stack: list[dict], node: dict) -> Optional[Screen]:
     return None
 
 
-def _follow(caller: Caller, stack: list[dict], outcome) -> Optional[Screen]:
+def _follow(caller: Caller, stack: list[dict], outcome) -> Screen | None:
     if isinstance(outcome, Finish):
         return Screen(_fit(outcome.text), end=True)
     if isinstance(outcome, Stay):
@@ -205,7 +206,7 @@ def _render(caller: Caller, stack: list[dict]) -> Screen:
     return Screen(pages[page - 1])
 
 
-def _paginate(caller: Caller, view: Menu, can_go_back: bool, error: Optional[str] = None) -> list[str]:
+def _paginate(caller: Caller, view: Menu, can_go_back: bool, error: str | None = None) -> list[str]:
     """Numbered choices in screens of at most SCREEN_LIMIT characters; numbers run on across pages."""
     head = ([error] if error else []) + [view.title]
     back = [_("0 Back")] if can_go_back else []

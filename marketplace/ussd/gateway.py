@@ -7,8 +7,9 @@ more class registered in GATEWAYS, without touching the menus.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping, Protocol
+from typing import Protocol
 
 import requests
 from flask import current_app

@@ -3,7 +3,6 @@ language has its own word and every word is recognised whatever the sender's set
 from __future__ import annotations
 
 import unicodedata
-from typing import Optional
 
 from flask import current_app
 from flask_babel import force_locale, lazy_pgettext
@@ -28,7 +27,7 @@ def keyword(command: str, locale: str) -> str:
         return str(KEYWORDS[command])
 
 
-def recognise(text: str) -> tuple[Optional[str], list[str], Optional[str]]:
+def recognise(text: str) -> tuple[str | None, list[str], str | None]:
     """(command, arguments, the language of the keyword) — command None if no keyword matches."""
     words = text.strip().split()
     if not words:

@@ -117,8 +117,8 @@ def farm(caller: Caller, node: dict) -> Menu:
 
 @menu("listings")
 def listings(caller: Caller, node: dict) -> Menu:
-    options = [(f"{l.title} {quantity(l.stock_milli, l.unit)}", {"n": "listing", "l": l.id})
-               for l in catalog.live_listings_of(caller.user)]
+    options = [(f"{listing.title} {quantity(listing.stock_milli, listing.unit)}", {"n": "listing", "l": listing.id})
+               for listing in catalog.live_listings_of(caller.user)]
     return Menu(_("My listings") if options else _("You have no listings yet."), options)
 
 

@@ -7,8 +7,6 @@ not assigned to any country, so no registration accepts it) and so sees what a s
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
@@ -28,7 +26,7 @@ def may_use_test_number(actor: User) -> bool:
     return actor.has_role(Role.ADMIN, Role.AGENT)
 
 
-def caller_number(actor: User, which: str) -> Optional[str]:
+def caller_number(actor: User, which: str) -> str | None:
     """The number the simulated phone calls from: the actor's own, or (agents and admins) the test
     number. None when the actor has no phone of their own."""
     if not may_simulate(actor):

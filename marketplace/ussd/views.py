@@ -7,8 +7,8 @@ import secrets
 from flask import Blueprint, Response, abort, current_app, g, render_template, request
 from flask_login import current_user, login_required
 
-from marketplace.core.errors import PermissionDenied
 from marketplace.accounts.api import find_user_by_identifier
+from marketplace.core.errors import PermissionDenied
 from marketplace.extensions import csrf, limiter
 from marketplace.ussd import commands, engine
 from marketplace.ussd import simulator as simulator_rules

@@ -8,7 +8,7 @@ Another domain imports `marketplace.voice.api`, never voice's models, services o
 from __future__ import annotations
 
 from marketplace.voice.models import Report
-from marketplace.voice.services import open_report_count, public_reports_slice, ReportFilter
+from marketplace.voice.services import ReportFilter, open_report_count, public_reports_slice
 
 __all__ = [
     "open_report_count", "public_reports_slice", "Report", "ReportFilter",

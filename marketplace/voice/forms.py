@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, MultipleFileField, SelectField, StringField, TextAreaField, TelField
+from wtforms import HiddenField, MultipleFileField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.accounts.api import optional_int

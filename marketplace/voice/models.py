@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -43,22 +42,22 @@ class Report(TimestampMixin, db.Model):
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
     # Where it was routed; empty until a routing rule names a department for its category and district.
-    department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("departments.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     description: Mapped[str] = mapped_column(Text)
     status: Mapped[ReportStatus] = mapped_column(string_enum(ReportStatus, 16), default=ReportStatus.RECEIVED, index=True)
     status_reason: Mapped[str] = mapped_column(String(1000), default="")
-    resolved_at: Mapped[Optional[datetime]] = mapped_column()
+    resolved_at: Mapped[datetime | None] = mapped_column()
     supporters: Mapped[int] = mapped_column(default=0)  # "me too", one per person (ReportSupport)
-    hidden_at: Mapped[Optional[datetime]] = mapped_column()
+    hidden_at: Mapped[datetime | None] = mapped_column()
     hidden_reason: Mapped[str] = mapped_column(String(500), default="")
-    hidden_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     village: Mapped[Village] = relationship()
     district: Mapped[District] = relationship()
-    department: Mapped[Optional[Department]] = relationship()
-    photos: Mapped[list["ReportPhoto"]] = relationship(order_by="ReportPhoto.position", cascade="all, delete-orphan")
-    events: Mapped[list["ReportEvent"]] = relationship(order_by="ReportEvent.id", cascade="all, delete-orphan")
-    comments: Mapped[list["ReportComment"]] = relationship(order_by="ReportComment.id", cascade="all, delete-orphan")
+    department: Mapped[Department | None] = relationship()
+    photos: Mapped[list[ReportPhoto]] = relationship(order_by="ReportPhoto.position", cascade="all, delete-orphan")
+    events: Mapped[list[ReportEvent]] = relationship(order_by="ReportEvent.id", cascade="all, delete-orphan")
+    comments: Mapped[list[ReportComment]] = relationship(order_by="ReportComment.id", cascade="all, delete-orphan")
 
     @property
     def is_hidden(self) -> bool:
@@ -93,14 +92,14 @@ class ReportComment(db.Model):
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     # Set when an official of the report's department writes: shown as the department's answer.
-    department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("departments.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    hidden_at: Mapped[Optional[datetime]] = mapped_column()
+    hidden_at: Mapped[datetime | None] = mapped_column()
     hidden_reason: Mapped[str] = mapped_column(String(500), default="")
-    hidden_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    department: Mapped[Optional[Department]] = relationship()
+    department: Mapped[Department | None] = relationship()
 
     @property
     def is_hidden(self) -> bool:
@@ -124,9 +123,9 @@ class RoutingRule(db.Model):
     __table_args__ = (UniqueConstraint("category", "district_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     category: Mapped[ReportCategory] = mapped_column(string_enum(ReportCategory))
-    district_id: Mapped[Optional[int]] = mapped_column(ForeignKey("districts.id"))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    district: Mapped[Optional[District]] = relationship()
+    district: Mapped[District | None] = relationship()
     department: Mapped[Department] = relationship()

@@ -7,8 +7,7 @@ department see the reporter so they can ask them more.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Optional
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,12 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts import api as presence
-from marketplace.accounts.api import department_name
-from marketplace.accounts.api import District, Role, User, Village
+from marketplace.accounts.api import District, Role, User, Village, department_name
+from marketplace.core import idempotency
 from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from marketplace.core.images import process_photo
-from marketplace.core import idempotency
 from marketplace.core.storage import get_storage
 from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import site_path
@@ -31,7 +29,14 @@ from marketplace.notifications.api import notify_user
 from marketplace.voice import states
 from marketplace.voice.labels import category_name, report_status_name
 from marketplace.voice.models import (
-    Report, ReportCategory, ReportComment, ReportEvent, ReportPhoto, ReportStatus, ReportSupport, RoutingRule,
+    Report,
+    ReportCategory,
+    ReportComment,
+    ReportEvent,
+    ReportPhoto,
+    ReportStatus,
+    ReportSupport,
+    RoutingRule,
 )
 
 MAX_PHOTOS = 3
@@ -43,14 +48,14 @@ R = ReportStatus
 @dataclass
 class ReportInput:
     category: str = ""
-    village_id: Optional[int] = None
+    village_id: int | None = None
     description: str = ""
     photos: list[dict] = field(default_factory=list)  # from process_photos: keys and size of each
 
 
 # --- routing -----------------------------------------------------------------------------
 
-def department_for(category: ReportCategory, district_id: int) -> Optional[int]:
+def department_for(category: ReportCategory, district_id: int) -> int | None:
     """The district's own rule for the category, else the rule for everywhere, else none."""
     rules = db.session.scalars(select(RoutingRule).where(
         RoutingRule.category == category, or_(RoutingRule.district_id == district_id, RoutingRule.district_id.is_(None))))
@@ -58,7 +63,7 @@ def department_for(category: ReportCategory, district_id: int) -> Optional[int]:
     return by_district.get(district_id, by_district.get(None))
 
 
-def set_rule(actor: User, category: ReportCategory, district_id: Optional[int], department_id: int) -> RoutingRule:
+def set_rule(actor: User, category: ReportCategory, district_id: int | None, department_id: int) -> RoutingRule:
     """Add or change a rule; reports waiting for a department that it now covers are routed at once."""
     require_role(actor, Role.ADMIN)
     rule = db.session.scalar(select(RoutingRule).where(
@@ -112,7 +117,7 @@ def process_photos(files: list[bytes]) -> list[dict]:
     return processed
 
 
-def file_report(actor: User, data: ReportInput, reporter: Optional[User] = None, submission_key: Optional[str] = None) -> Report:
+def file_report(actor: User, data: ReportInput, reporter: User | None = None, submission_key: str | None = None) -> Report:
     """`actor` files for themselves, or an agent files for `reporter`."""
     if reporter is not None and reporter.id != actor.id:
         require_role(actor, Role.AGENT)
@@ -164,11 +169,11 @@ def file_report(actor: User, data: ReportInput, reporter: Optional[User] = None,
 @dataclass
 class ReportFilter:
     category: str = ""
-    district_id: Optional[int] = None
-    region_id: Optional[int] = None
+    district_id: int | None = None
+    region_id: int | None = None
     status: str = ""
-    since: Optional[date] = None
-    until: Optional[date] = None
+    since: date | None = None
+    until: date | None = None
     page: int = 1
 
 
@@ -189,9 +194,9 @@ def _filtered(query, filters: ReportFilter):
     if filters.region_id:
         query = query.where(Report.region_id == filters.region_id)
     if filters.since:
-        query = query.where(Report.created_at >= datetime.combine(filters.since, time.min, tzinfo=timezone.utc))
+        query = query.where(Report.created_at >= datetime.combine(filters.since, time.min, tzinfo=UTC))
     if filters.until:  # the last day is included
-        query = query.where(Report.created_at < datetime.combine(filters.until + timedelta(days=1), time.min, tzinfo=timezone.utc))
+        query = query.where(Report.created_at < datetime.combine(filters.until + timedelta(days=1), time.min, tzinfo=UTC))
     return query
 
 
@@ -210,7 +215,7 @@ def public_reports(filters: ReportFilter, page_size: int = PAGE_SIZE) -> ReportP
     return ReportPage(reports=rows[:page_size], page=page, has_next=len(rows) > page_size)
 
 
-def get_report(actor: Optional[User], report_id: int) -> Report:
+def get_report(actor: User | None, report_id: int) -> Report:
     """A hidden report is still shown to its reporter and to officials and admins (with the reason)."""
     report = db.session.get(Report, report_id)
     if report is None or (report.is_hidden and not can_moderate(actor, report) and getattr(actor, "id", None) != report.reporter_id):
@@ -218,25 +223,25 @@ def get_report(actor: Optional[User], report_id: int) -> Report:
     return report
 
 
-def is_department_official(actor: Optional[User], report: Report) -> bool:
+def is_department_official(actor: User | None, report: Report) -> bool:
     return (actor is not None and getattr(actor, "is_authenticated", False) and actor.has_role(Role.OFFICIAL)
             and report.department_id is not None and actor.department_id == report.department_id
             and actor.jurisdiction_district_id in (None, report.district_id))
 
 
-def can_moderate(actor: Optional[User], report: Report) -> bool:
+def can_moderate(actor: User | None, report: Report) -> bool:
     return actor is not None and getattr(actor, "is_authenticated", False) and (
         actor.has_role(Role.ADMIN) or is_department_official(actor, report))
 
 
-def has_supported(actor: Optional[User], report: Report) -> bool:
+def has_supported(actor: User | None, report: Report) -> bool:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return False
     return db.session.scalar(select(ReportSupport.id).where(
         ReportSupport.report_id == report.id, ReportSupport.user_id == actor.id)) is not None
 
 
-def visible_comments(actor: Optional[User], report: Report) -> list[ReportComment]:
+def visible_comments(actor: User | None, report: Report) -> list[ReportComment]:
     if can_moderate(actor, report):
         return list(report.comments)
     return [c for c in report.comments if not c.is_hidden]

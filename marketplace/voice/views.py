@@ -1,14 +1,13 @@
 """Residents' voice pages: public list and detail, the report form, "me too", comments, the department's moves."""
 from __future__ import annotations
 
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from marketplace.accounts.api import Department, Role
-from marketplace.accounts.api import find_user_by_identifier, list_districts, village_choices
+from marketplace.accounts.api import Department, Role, find_user_by_identifier, list_districts, village_choices
+from marketplace.core import params
 from marketplace.core.auth import role_required
 from marketplace.core.errors import DomainError, NotFound, PermissionDenied
 from marketplace.core.views import show_domain_error
@@ -16,7 +15,6 @@ from marketplace.extensions import db, limiter
 from marketplace.voice import services
 from marketplace.voice.forms import CommentForm, HideForm, ReportForm, RuleForm, StatusForm
 from marketplace.voice.models import ReportCategory, ReportStatus
-from marketplace.core import params
 
 bp = Blueprint("voice", __name__)
 

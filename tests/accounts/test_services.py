@@ -224,7 +224,8 @@ def test_revoking_a_role_is_recorded_and_admins_cannot_remove_their_own(places, 
     agent = factories.with_role(Role.AGENT)
     services.revoke_role(admin, agent, Role.AGENT, "left the service centre")
     assert not agent.has_role(Role.AGENT)
-    assert db.session.scalar(select(RoleChange).where(RoleChange.user_id == agent.id, RoleChange.action == "revoke")).reason == "left the service centre"
+    assert db.session.scalar(select(RoleChange).where(RoleChange.user_id == agent.id,
+                                                      RoleChange.action == "revoke")).reason == "left the service centre"
     with pytest.raises(DomainError):
         services.revoke_role(admin, admin, Role.ADMIN, "oops")
 

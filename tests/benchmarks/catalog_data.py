@@ -6,7 +6,7 @@ for this many); the search index is then built set-wise by catalog.search.
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert, select
 from werkzeug.security import generate_password_hash
@@ -47,7 +47,7 @@ def generate(listings: int = 100_000, farmers: int = 200, seed: int = 20261128) 
     villages = list(db.session.scalars(select(Village)))
     categories = {c.slug: c.id for c in db.session.scalars(select(Category))}
     password = generate_password_hash("bench-password-1", method="scrypt")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
 
     users = [{"name": f"Farmer {i:03d}", "phone": f"+25471{9000000 + i:07d}", "email": None, "password_hash": password,
               "preferred_locale": rng.choice(["en", "es"]), "village_id": rng.choice(villages).id, "active": True,

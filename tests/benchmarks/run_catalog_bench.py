@@ -122,7 +122,7 @@ def run_wrk(url: str) -> dict:
         ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--timeout", "5s", "-s", str(Path(__file__).with_name("latency.lua")), url],
         capture_output=True, text=True, check=True,
     ).stdout
-    line = next(l for l in output.splitlines() if l.startswith("BENCH "))
+    line = next(row for row in output.splitlines() if row.startswith("BENCH "))
     return json.loads(line[len("BENCH "):])
 
 
@@ -167,7 +167,8 @@ def main() -> int:
     with app.app_context():
         upgrade()
         counts = generate(listings=LISTINGS)
-        listing_id = db.session.scalar(select(Listing.id).where(Listing.status == ListingStatus.ACTIVE).order_by(Listing.id).offset(LISTINGS // 2).limit(1))
+        listing_id = db.session.scalar(select(Listing.id).where(Listing.status == ListingStatus.ACTIVE)
+                                       .order_by(Listing.id).offset(LISTINGS // 2).limit(1))
     load_seconds = time.perf_counter() - started
 
     pages = {
@@ -188,7 +189,7 @@ def main() -> int:
     ]
     rounds: dict[tuple[str, str], list[dict]] = {(name, mode): [] for name, mode, _ in targets_to_hit}
     try:
-        for name, mode, path in targets_to_hit:  # warm-up: each worker compiles templates and fills caches
+        for _name, mode, path in targets_to_hit:  # warm-up: each worker compiles templates and fills caches
             for _ in range(20):
                 urllib.request.urlopen(f"http://127.0.0.1:{ports[mode]}{path}").read()
         for _ in range(ROUNDS):
@@ -214,7 +215,8 @@ def main() -> int:
     report = {
         "database": "postgresql" if url.startswith("postgresql") else "sqlite",
         "listings": counts["listings"], "farmers": counts["farmers"], "load_seconds": round(load_seconds, 1),
-        "server": "gunicorn, 2 sync workers (two servers: page cache off and on)", "wrk": f"1 thread, {CONNECTIONS} connections, {SECONDS}s x {ROUNDS} interleaved rounds",
+        "server": "gunicorn, 2 sync workers (two servers: page cache off and on)",
+        "wrk": f"1 thread, {CONNECTIONS} connections, {SECONDS}s x {ROUNDS} interleaved rounds",
         "pages": table, "listing_creation_4mb_photo": creation,
         "cpu_count": os.cpu_count(),
     }

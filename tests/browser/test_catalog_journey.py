@@ -7,8 +7,6 @@ from tests import factories
 from tests.browser.pages import sign_in
 
 
-
-
 def test_a_farmer_lists_produce_with_a_photo_and_a_buyer_finds_it(browser, live_server, places, screenshot):
     cats = factories.categories()
     farmer = factories.farmer(places["villages"]["Mbeu"], "Wanjiru")

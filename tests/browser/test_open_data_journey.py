@@ -21,7 +21,7 @@ PHONE = dict(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_m
 def _three_farmers(places):
     cats = factories.categories()
     farmers = [factories.farmer(places["villages"]["Mbeu"], name) for name in ("Achieng", "Baraka", "Chebet")]
-    listings = [factories.listing(f, cats["tomatoes-peppers"], price=price) for f, price in zip(farmers, ("100", "135", "170"))]
+    listings = [factories.listing(f, cats["tomatoes-peppers"], price=price) for f, price in zip(farmers, ("100", "135", "170"), strict=True)]
     return farmers, listings
 
 

@@ -97,14 +97,14 @@ def test_pages_of_twenty_with_a_next_page_flag(farmer, cats):
         factories.listing(farmer, cats["maize"], title=f"Maize lot {i}")
     first, second = browse.browse(BrowseFilters(page=1)), browse.browse(BrowseFilters(page=2))
     assert (len(first.listings), first.has_next, len(second.listings), second.has_next) == (20, True, 3, False)
-    assert not {l.id for l in first.listings} & {l.id for l in second.listings}
+    assert not {x.id for x in first.listings} & {x.id for x in second.listings}
 
 
 def test_home_shows_the_persons_district_first(market, places):
     hill = places["districts"]["Hill"].id
     sections = browse.home_sections(hill)
-    assert {l.title for l in sections["near"]} == {"Ripe Tomatoes", "Café arábica beans"}
-    assert {l.title for l in sections["newest"]} == {"Dry maize", "Acacia honey"}
+    assert {x.title for x in sections["near"]} == {"Ripe Tomatoes", "Café arábica beans"}
+    assert {x.title for x in sections["newest"]} == {"Dry maize", "Acacia honey"}
     assert "near" not in browse.home_sections(None)
 
 

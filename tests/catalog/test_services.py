@@ -182,7 +182,8 @@ def test_admin_hides_a_listing_with_a_reason_the_farmer_is_told(farmer, admin, c
     assert message.user_id == farmer.id and "Photos show a different product" in message.body
     moderation.unhide_listing(admin, listing)
     assert listing.is_public
-    hides = db.session.scalars(select(ListingChange.action).where(ListingChange.listing_id == listing.id, ListingChange.actor_id == admin.id).order_by(ListingChange.id))
+    hides = db.session.scalars(select(ListingChange.action).where(ListingChange.listing_id == listing.id,
+                                                                  ListingChange.actor_id == admin.id).order_by(ListingChange.id))
     assert list(hides) == ["hide", "unhide"]
 
 

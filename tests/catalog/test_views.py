@@ -42,7 +42,8 @@ MATRIX = [
 
 @pytest.mark.parametrize("kind", ["anonymous", "buyer", "farmer", "other_farmer", "agent", "admin"])
 @pytest.mark.parametrize("page,expected", MATRIX, ids=[m[0] for m in MATRIX])
-def test_each_role_reaches_only_the_catalog_pages_it_may(client, login, places, farmer, other_farmer, agent, admin, own_listing, kind, page, expected):
+def test_each_role_reaches_only_the_catalog_pages_it_may(client, login, places, farmer, other_farmer, agent, admin, own_listing, kind, page,
+                                                         expected):
     person = _person(kind, places, farmer, other_farmer, agent, admin)
     if person is not None:
         login(person)
@@ -209,7 +210,8 @@ def test_listing_detail_queries_do_not_grow_with_photos(client, count_queries, f
     from marketplace.catalog.services import upload_photos
 
     one = factories.listing(farmer, cats["maize"], photo_ids=[p.id for p in upload_photos(farmer, [factories.photo_bytes(300, 200)])])
-    five = factories.listing(farmer, cats["maize"], photo_ids=[p.id for p in upload_photos(farmer, [factories.photo_bytes(300, 200, color=(i, 9, 9)) for i in range(5)])])
+    photos = upload_photos(farmer, [factories.photo_bytes(300, 200, color=(i, 9, 9)) for i in range(5)])
+    five = factories.listing(farmer, cats["maize"], photo_ids=[p.id for p in photos])
     with count_queries() as q_one:
         client.get(f"/listing/{one.id}")
     with count_queries() as q_five:

@@ -6,8 +6,8 @@ import io
 import pytest
 from PIL import Image
 
-from marketplace.core.images import MAX_UPLOAD_BYTES, MAX_VARIANT_BYTES, process_photo
 from marketplace.core.errors import DomainError
+from marketplace.core.images import MAX_UPLOAD_BYTES, MAX_VARIANT_BYTES, process_photo
 from marketplace.core.storage import LocalStorage
 from tests import factories
 

@@ -5,6 +5,7 @@ Each test has its own queue name, so parallel test workers sharing one Redis nev
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -65,10 +66,8 @@ def on_redis(app, db, redis_url, monkeypatch, database_url, tmp_path):
 
 
 def _kill_group(process: subprocess.Popen) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     process.wait()
 
 

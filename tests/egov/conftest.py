@@ -5,8 +5,7 @@ import io
 import pytest
 from PIL import Image
 
-from marketplace.accounts.models import Role
-from marketplace.accounts.models import Department
+from marketplace.accounts.models import Department, Role
 from marketplace.egov.models import EService
 from marketplace.egov.versions import ensure_seeded_services
 from marketplace.extensions import db
@@ -42,4 +41,5 @@ def jpeg_bytes(size=(1200, 900)) -> bytes:
     return buffer.getvalue()
 
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj 3 0 obj<</Type/Page/MediaBox[0 0 3 3]/Parent 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PDF_BYTES = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
+             b"3 0 obj<</Type/Page/MediaBox[0 0 3 3]/Parent 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")

@@ -2,7 +2,6 @@
 that department revokes it with a reason; both are in the application's audit trail."""
 from __future__ import annotations
 
-
 import pytest
 from sqlalchemy import select
 

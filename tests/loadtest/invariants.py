@@ -58,7 +58,8 @@ def check(database_url: str, seed: dict, submitted_keys: list[str], gateway_sent
               and 0 <= len(gateway_sent) - sms <= interrupted)
         results["every notification sent exactly once"] = ("ok" if ok else
             f"FAILED: states {states}, {retried} not in one attempt, {sms} SMS rows vs {len(gateway_sent)} received, "
-            f"{len(duplicates)} duplicates") + f" ({sms} SMS" + (f"; {interrupted} interrupted by the killed worker, left for an admin" if interrupted else "") + ")"
+            f"{len(duplicates)} duplicates") + f" ({sms} SMS" \
+        + (f"; {interrupted} interrupted by the killed worker, left for an admin" if interrupted else "") + ")"
     engine.dispose()
     return results
 

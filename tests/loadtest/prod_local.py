@@ -86,7 +86,7 @@ class ProdLocal:
         self.proxy_port, self.s3_port = free_port(), free_port()
 
     # --- lifecycle ------------------------------------------------------------------------------
-    def __enter__(self) -> "ProdLocal":
+    def __enter__(self) -> ProdLocal:
         BUILD.mkdir(parents=True, exist_ok=True)
         LOADTEST.mkdir(parents=True, exist_ok=True)
         for stale in ("submitted.txt", "outcomes.json"):
@@ -115,7 +115,7 @@ class ProdLocal:
         return self
 
     def __exit__(self, *_exc) -> None:
-        for name, process in reversed(list(self.processes.items())):
+        for process in reversed(list(self.processes.values())):
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
         for process in self.processes.values():

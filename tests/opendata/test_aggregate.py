@@ -1,9 +1,8 @@
 """The price index and service performance, computed by SQL, against figures worked out by hand."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from sqlalchemy import select, update
 
 from marketplace.accounts.models import Role
@@ -97,7 +96,7 @@ def test_rerunning_a_day_replaces_it_and_other_days_stay(market, db):
 
 def _decided(egov, hours: int, approve: bool, rating: int | None, month_start: date):
     submission = start_application(egov["resident"], egov["services"]["agricultural-input-subsidy"])
-    filed = datetime.combine(month_start, datetime.min.time(), tzinfo=timezone.utc) + timedelta(days=1)
+    filed = datetime.combine(month_start, datetime.min.time(), tzinfo=UTC) + timedelta(days=1)
     submission.status = SubmissionStatus.APPROVED if approve else SubmissionStatus.REJECTED
     submission.submitted_at, submission.decided_at, submission.rating = filed, filed + timedelta(hours=hours), rating
     return submission
@@ -110,7 +109,7 @@ def test_service_performance_of_a_month(egov, db):
         _decided(egov, hours, approve, rating, month)
     waiting = start_application(egov["resident"], egov["services"]["agricultural-input-subsidy"])
     waiting.status = SubmissionStatus.SUBMITTED
-    waiting.submitted_at = datetime.combine(month, datetime.min.time(), tzinfo=timezone.utc) + timedelta(days=3)
+    waiting.submitted_at = datetime.combine(month, datetime.min.time(), tzinfo=UTC) + timedelta(days=3)
     db.session.commit()
     aggregate(month + timedelta(days=10))
     row = db.session.scalar(select(ServiceMonth).where(ServiceMonth.month == month))

@@ -7,7 +7,6 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from marketplace.catalog.models import Listing
-
 from marketplace.core.timeutils import utcnow
 from marketplace.opendata.aggregate import aggregate
 from marketplace.opendata.models import PriceCell

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 
-
 from marketplace import create_app
 from marketplace.core.logs import RequestIdFilter
 

@@ -10,12 +10,12 @@ import requests
 
 from marketplace import create_app
 from marketplace.catalog import services as catalog
-from marketplace.extensions import db as _db
 from marketplace.core.timeutils import utcnow
+from marketplace.extensions import db as _db
 from marketplace.opendata.aggregate import aggregate
 from tests import factories
-from tests.support.servers import gunicorn
 from tests.opendata.conftest import market  # noqa: F401  (a fixture)
+from tests.support.servers import gunicorn
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

@@ -64,7 +64,8 @@ def test_stale_stock_and_prices_are_pointed_out_when_the_cart_is_shown(market):
     cart.add_to_cart(None, session, market["maize"].id, "1")
     farmer = market["wanjiru"]
     catalog.set_stock(farmer, market["tomatoes"], "3")
-    data = factories.listing_input(market["otieno"].farmer_profile.village, market["maize"].category, title="Dry maize", unit="sack", price="4500", stock="3")
+    data = factories.listing_input(market["otieno"].farmer_profile.village, market["maize"].category, title="Dry maize", unit="sack",
+                                   price="4500", stock="3")
     catalog.update_listing(market["otieno"], market["maize"], data)
     view = cart.view_cart(None, session)
     problems = {line.listing.title: line.problems for g in view.groups for line in g.lines}

@@ -86,7 +86,8 @@ def test_cancelling_a_paid_order_refunds_it_through_stripe_and_evens_the_ledger(
     assert db.session.get(Listing, market["maize"].id).stock_milli == 3000  # stock back
     tomatoes = next(o for o in card_checkout.orders if o.farmer_id == market["wanjiru"].id)
     services.move(market["buyer"], tomatoes, OrderStatus.CANCELLED, "")
-    assert payment.status is PaymentStatus.REFUNDED and charge.amount == stripe_provider.client().v1.charges.retrieve(payment.stripe_charge_id).amount_refunded
+    refunded = stripe_provider.client().v1.charges.retrieve(payment.stripe_charge_id).amount_refunded
+    assert payment.status is PaymentStatus.REFUNDED and charge.amount == refunded
 
 
 def test_a_refund_that_stripe_refuses_cancels_nothing(market, card_checkout, db, stripe_on, monkeypatch):

@@ -2,7 +2,7 @@
 manual payouts by admins, the append-only ledger and the admin report."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -143,7 +143,7 @@ def test_report_sums_per_farmer_and_period_and_exports_csv(market, card_checkout
     _paid_without_network(market, card_checkout, db)
     admin = factories.with_role(Role.ADMIN)
     payouts.record_manual_payout(admin, market["otieno"], Money("KES", 1000_00), "BANK-77")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rows = {r.farmer.name: r for r in ledger.report(now - timedelta(days=1), now + timedelta(days=1))}
     assert rows["Otieno"].by_kind == {LedgerKind.SALE: 4200_00, LedgerKind.PLATFORM_FEE: -210_00, LedgerKind.MANUAL_PAYOUT: -1000_00}
     assert rows["Otieno"].balance_minor == 2990_00 and rows["Wanjiru"].balance_minor == 285_00

@@ -10,9 +10,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import stripe
@@ -42,10 +43,10 @@ def localstripe() -> Iterator[str]:
         try:
             urllib.request.urlopen(url + "/js.stripe.com/v3/", timeout=1).read()
             break
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError) as error:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError("localstripe did not start: " + process.stderr.read().decode(errors="replace")[-2000:])
+                raise RuntimeError("localstripe did not start: " + process.stderr.read().decode(errors="replace")[-2000:]) from error
             time.sleep(0.1)
     try:
         yield url

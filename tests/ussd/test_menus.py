@@ -9,15 +9,15 @@ from sqlalchemy import select, update
 from marketplace.accounts.models import PhonePin
 from marketplace.catalog import api as catalog  # the face the menus call
 from marketplace.catalog.models import Listing, ListingStatus
+from marketplace.core.timeutils import utcnow
 from marketplace.egov.models import SubmissionStatus
 from marketplace.egov.services import start_application
+from marketplace.notifications.models import OutboxMessage
 from marketplace.orders import cart
 from marketplace.orders.checkout import place_checkout
 from marketplace.orders.models import Order, OrderStatus
 from marketplace.payments import ledger
 from marketplace.payments.models import LedgerKind
-from marketplace.core.timeutils import utcnow
-from marketplace.notifications.models import OutboxMessage
 from marketplace.ussd.models import UssdSession
 from tests.ussd.conftest import SECRET
 

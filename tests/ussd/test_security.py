@@ -41,9 +41,10 @@ def test_an_agent_may_call_from_the_test_number_which_sees_what_a_stranger_sees(
     assert "1 Prices" in screen and "3 My farm" not in screen
     assert db.session.scalar(select(UssdSession.phone).order_by(UssdSession.started_at.desc())) == TEST_NUMBER
     # Nobody can ever register the test number.
+    import pytest
+
     from marketplace.accounts import services
     from marketplace.core.errors import DomainError
-    import pytest
 
     with pytest.raises(DomainError):
         services.register_user(services.Registration(name="Squatter", phone=TEST_NUMBER, password="long-enough-1",

@@ -2,6 +2,8 @@
 the fee, status and files after sending, and the public certificate check."""
 from __future__ import annotations
 
+import contextlib
+
 from flask import (
     Response,
     abort,
@@ -111,10 +113,7 @@ def step(key: str, number: int):
     form = form_engine.step_form(definition, index, submission.answers, _locale(), context,
                                  formdata=request.form if request.method == "POST" else None)
     if request.method == "POST":
-        if request.files:
-            form_files = request.files
-        else:
-            form_files = {}
+        form_files = request.files or {}
         try:
             result = services.save_step(current_user, submission, index, form, form_files)
         except PresenceRequired:
@@ -245,10 +244,8 @@ def my_applications():
 def application(key: str):
     submission = _submission(key)
     if submission.status is S.AWAITING_PAYMENT:
-        try:
-            fees.fee_payment(submission, refresh=True)  # back from the card page: ask Stripe
-        except ProviderUnavailable:
-            pass
+        with contextlib.suppress(ProviderUnavailable):  # back from the card page: ask the provider
+            fees.fee_payment(submission, refresh=True)
     rows = form_engine.answer_rows(submission.version.definition, submission.answers, _locale(), services.build_context(),
                                    submission.attachments, submission.prefilled)
     return render_template("egov/application.html", submission=submission, rows=rows, title=services.service_title(submission),
