@@ -141,21 +141,12 @@ def step(key: str, number: int):
 @login_required
 def prefill(key: str):
     """The applicant's answer to "copy these facts from your profile?"; back to the page they were on."""
-    submission = _submission(key)
     agree = request.form.get("agree") == "yes"
-    try:
-        consent.answer(current_user, submission, agree)
-    except PresenceRequired:
-        raise  # the agent is sent to prove the person is here
-    except PermissionDenied:
-        abort(403)
-    except DomainError as error:
-        flash(str(error.message), "error")
-    else:
-        flash(_("Copied from your profile. Check each answer; you can change any of them.") if agree
-              else _("Nothing was copied. Type your answers."), "success")
     number = params.int_arg("step", 1, minimum=1, maximum=100)
-    return redirect(url_for("egov.step", key=key, number=number))
+    done = (_("Copied from your profile. Check each answer; you can change any of them.") if agree
+            else _("Nothing was copied. Type your answers."))
+    return _apply(_submission(key), lambda submission: consent.answer(current_user, submission, agree), done,
+                  url_for("egov.step", key=key, number=number))
 
 
 @bp.post("/applications/consents/<int:consent_id>/revoke")
