@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import click
-from flask import Flask
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
 from marketplace.accounts import services
 from marketplace.accounts.demo_data import DEMO_PASSWORD
@@ -19,121 +20,123 @@ from marketplace.core.timeutils import utcnow
 from marketplace.egov.versions import ensure_seeded_services
 from marketplace.extensions import db
 from marketplace.opendata.aggregate import aggregate
-from marketplace.orders.services import expire_unpaid_orders
+from marketplace.orders.services import UNPAID_ORDER_LIFETIME, expire_unpaid_orders
 from marketplace.voice.seeding import ensure_default_routing
 
 
+@click.command("seed-demo")
+@with_appcontext
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has data.")
+def seed_demo(if_empty: bool) -> None:
+    """Load the demo country, departments and one person per role."""
+    if if_empty and not database_is_empty():
+        click.echo("Database already has data; demo seed skipped.")
+        return
+    seed_places()
+    ensure_categories(db.session.connection())
+    db.session.commit()
+    people = seed_demo_people()
+    farmer = services.find_user_by_identifier(next(phone for role, phone, _ in people if role == "farmer"))
+    listed = seed_demo_listings(farmer)
+    forms = ensure_seeded_services()
+    ensure_default_routing()
+    click.echo(f"Demo people (password for all: {DEMO_PASSWORD}):")
+    for role, phone, email in people:
+        click.echo(f"  {role:<9} {phone}  {email}")
+    if listed:
+        click.echo(f"The demo farmer has {listed} listings on sale.")
+    if forms:
+        click.echo(f"Government services published: {', '.join(forms)}.")
+
+egov = AppGroup("egov", help="Government e-services.")
+
+@egov.command("load-forms")
+def load_forms() -> None:
+    """Publish the shipped form definitions that do not exist yet (safe to rerun)."""
+    created = ensure_seeded_services()
+    click.echo(f"Published: {', '.join(created)}" if created else "Every shipped form is already there.")
+
+orders = AppGroup("orders", help="Order housekeeping that cron runs.")
+
+@orders.command("expire")
+@click.option("--minutes", type=int, default=None, help="How long a card order may wait for payment (default: the orders rule, 30).")
+def expire(minutes: int | None) -> None:
+    """Cancel unpaid card orders older than MINUTES and release their stock (safe to rerun)."""
+    numbers = expire_unpaid_orders(timedelta(minutes=minutes) if minutes else UNPAID_ORDER_LIFETIME)
+    click.echo(f"{len(numbers)} unpaid order(s) expired" + (f": {', '.join(numbers)}" if numbers else "."))
+
+opendata = AppGroup("opendata", help="The open data: price index and service performance.")
+
+@opendata.command("aggregate")
+@click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="The day (UTC) to compute; default today.")
+@click.option("--days", default=1, show_default=True, help="Also recompute this many days before it (for a backfill).")
+def aggregate_command(day, days: int) -> None:
+    """Compute the day's price index and its month's service figures (idempotent: safe to rerun)."""
+    last = (day.date() if day else utcnow().date())
+    for offset in range(days - 1, -1, -1):
+        result = aggregate(last - timedelta(days=offset))
+        click.echo(f"{result.day}: {result.price_cells} price cell(s), {result.service_months} service(s) this month")
+
+@click.command("worker")
+@with_appcontext
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker(burst: bool) -> None:
+    """Run background jobs from Redis (REDIS_URL) until stopped."""
+    try:
+        jobs.run_worker(current_app._get_current_object(), burst=burst)
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from None
+
+jobs_group = AppGroup("jobs", help="Background jobs: the scheduler and the sweep.")
+
+@jobs_group.command("scheduler")
+def scheduler() -> None:
+    """Enqueue the scheduled jobs (expiry, open-data figures, the sweep) on time; run one per deployment."""
+    app = current_app._get_current_object()
+    if not app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL is not set: use the cron lines in the README instead.")
+    for name, seconds in sorted(jobs.registry(app).schedule.items()):
+        click.echo(f"{name}: every {seconds} s")
+    jobs.run_scheduler(app)
+
+@jobs_group.command("sweep")
+def sweep() -> None:
+    """Queue again the work whose job was lost (safe to rerun)."""
+    click.echo(f"{jobs.sweep()} job(s) queued again.")
+
+users = AppGroup("users", help="Grant or revoke the roles only an admin gives.")
+role_names = sorted(r.value for r in ADMIN_GRANTED_ROLES)
+
+@users.command("grant")
+@click.argument("identifier")
+@click.argument("role", type=click.Choice(role_names))
+@click.option("--department", help="Department code, for officials (e.g. AGR).")
+@click.option("--district", help="District code an official works for (default: the whole department).")
+@click.option("--reason", default="granted from the command line")
+def grant(identifier: str, role: str, department: str | None, district: str | None, reason: str) -> None:
+    """Grant ROLE to the person with this phone number or email."""
+    user = services.find_user_by_identifier(identifier)
+    if user is None:
+        raise click.ClickException(f"no account with phone or email {identifier!r}")
+    try:
+        services.grant_role(None, user, Role(role), reason, department, district)
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from None
+    click.echo(f"{user.name} is now {role}.")
+
+@users.command("revoke")
+@click.argument("identifier")
+@click.argument("role", type=click.Choice(role_names))
+@click.option("--reason", default="revoked from the command line")
+def revoke(identifier: str, role: str, reason: str) -> None:
+    """Remove ROLE from the person with this phone number or email."""
+    user = services.find_user_by_identifier(identifier)
+    if user is None:
+        raise click.ClickException(f"no account with phone or email {identifier!r}")
+    services.revoke_role(None, user, Role(role), reason)
+    click.echo(f"{user.name} is no longer {role}.")
+
+
 def register_commands(app: Flask) -> None:
-    @app.cli.command("seed-demo")
-    @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has data.")
-    def seed_demo(if_empty: bool) -> None:
-        """Load the demo country, departments and one person per role."""
-        if if_empty and not database_is_empty():
-            click.echo("Database already has data; demo seed skipped.")
-            return
-        seed_places()
-        ensure_categories(db.session.connection())
-        db.session.commit()
-        people = seed_demo_people()
-        farmer = services.find_user_by_identifier(next(phone for role, phone, _ in people if role == "farmer"))
-        listed = seed_demo_listings(farmer)
-        forms = ensure_seeded_services()
-        ensure_default_routing()
-        click.echo(f"Demo people (password for all: {DEMO_PASSWORD}):")
-        for role, phone, email in people:
-            click.echo(f"  {role:<9} {phone}  {email}")
-        if listed:
-            click.echo(f"The demo farmer has {listed} listings on sale.")
-        if forms:
-            click.echo(f"Government services published: {', '.join(forms)}.")
-
-    egov = click.Group("egov", help="Government e-services.")
-    app.cli.add_command(egov)
-
-    @egov.command("load-forms")
-    def load_forms() -> None:
-        """Publish the shipped form definitions that do not exist yet (safe to rerun)."""
-        created = ensure_seeded_services()
-        click.echo(f"Published: {', '.join(created)}" if created else "Every shipped form is already there.")
-
-    orders = click.Group("orders", help="Order housekeeping that cron runs.")
-    app.cli.add_command(orders)
-
-    @orders.command("expire")
-    @click.option("--minutes", default=30, show_default=True, help="How long a card order may wait for payment.")
-    def expire(minutes: int) -> None:
-        """Cancel unpaid card orders older than MINUTES and release their stock (safe to rerun)."""
-        numbers = expire_unpaid_orders(timedelta(minutes=minutes))
-        click.echo(f"{len(numbers)} unpaid order(s) expired" + (f": {', '.join(numbers)}" if numbers else "."))
-
-    opendata = click.Group("opendata", help="The open data: price index and service performance.")
-    app.cli.add_command(opendata)
-
-    @opendata.command("aggregate")
-    @click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="The day (UTC) to compute; default today.")
-    @click.option("--days", default=1, show_default=True, help="Also recompute this many days before it (for a backfill).")
-    def aggregate_command(day, days: int) -> None:
-        """Compute the day's price index and its month's service figures (idempotent: safe to rerun)."""
-        last = (day.date() if day else utcnow().date())
-        for offset in range(days - 1, -1, -1):
-            result = aggregate(last - timedelta(days=offset))
-            click.echo(f"{result.day}: {result.price_cells} price cell(s), {result.service_months} service(s) this month")
-
-    @app.cli.command("worker")
-    @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
-    def worker(burst: bool) -> None:
-        """Run background jobs from Redis (REDIS_URL) until stopped."""
-        try:
-            jobs.run_worker(app, burst=burst)
-        except RuntimeError as error:
-            raise click.ClickException(str(error)) from None
-
-    jobs_group = click.Group("jobs", help="Background jobs: the scheduler and the sweep.")
-    app.cli.add_command(jobs_group)
-
-    @jobs_group.command("scheduler")
-    def scheduler() -> None:
-        """Enqueue the scheduled jobs (expiry, open-data figures, the sweep) on time; run one per deployment."""
-        if not app.config.get("REDIS_URL"):
-            raise click.ClickException("REDIS_URL is not set: use the cron lines in the README instead.")
-        for name, seconds in sorted(jobs.registry(app).schedule.items()):
-            click.echo(f"{name}: every {seconds} s")
-        jobs.run_scheduler(app)
-
-    @jobs_group.command("sweep")
-    def sweep() -> None:
-        """Queue again the work whose job was lost (safe to rerun)."""
-        click.echo(f"{jobs.sweep()} job(s) queued again.")
-
-    users = click.Group("users", help="Grant or revoke the roles only an admin gives.")
-    app.cli.add_command(users)
-    role_names = sorted(r.value for r in ADMIN_GRANTED_ROLES)
-
-    @users.command("grant")
-    @click.argument("identifier")
-    @click.argument("role", type=click.Choice(role_names))
-    @click.option("--department", help="Department code, for officials (e.g. AGR).")
-    @click.option("--district", help="District code an official works for (default: the whole department).")
-    @click.option("--reason", default="granted from the command line")
-    def grant(identifier: str, role: str, department: str | None, district: str | None, reason: str) -> None:
-        """Grant ROLE to the person with this phone number or email."""
-        user = services.find_user_by_identifier(identifier)
-        if user is None:
-            raise click.ClickException(f"no account with phone or email {identifier!r}")
-        try:
-            services.grant_role(None, user, Role(role), reason, department, district)
-        except DomainError as error:
-            raise click.ClickException(str(error.message)) from None
-        click.echo(f"{user.name} is now {role}.")
-
-    @users.command("revoke")
-    @click.argument("identifier")
-    @click.argument("role", type=click.Choice(role_names))
-    @click.option("--reason", default="revoked from the command line")
-    def revoke(identifier: str, role: str, reason: str) -> None:
-        """Remove ROLE from the person with this phone number or email."""
-        user = services.find_user_by_identifier(identifier)
-        if user is None:
-            raise click.ClickException(f"no account with phone or email {identifier!r}")
-        services.revoke_role(None, user, Role(role), reason)
-        click.echo(f"{user.name} is no longer {role}.")
+    for command in (seed_demo, egov, orders, opendata, worker, jobs_group, users):
+        app.cli.add_command(command)

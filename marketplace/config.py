@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -21,13 +21,6 @@ def _env(name: str, default: str | None = None, environ: Mapping[str, str] | Non
     return value if value not in (None, "") else default
 
 
-def _env_bool(name: str, default: bool, environ: Mapping[str, str]) -> bool:
-    value = _env(name, None, environ)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
 class BaseConfig:
     MODE = "development"
     TESTING = False
@@ -35,6 +28,7 @@ class BaseConfig:
     SQLALCHEMY_DATABASE_URI: str | None = None  # None: SQLite in the instance folder
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
     REDIS_URL: str | None = None
+    CACHE_KEY_PREFIX = "vs:"
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     STRIPE_SECRET_KEY: str | None = None
     STRIPE_PUBLISHABLE_KEY: str | None = None
@@ -69,6 +63,7 @@ class BaseConfig:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = timedelta(days=30)  # "keep me signed in" on a phone; Flask-Login's default is a year
@@ -146,6 +141,69 @@ CONFIGS = {
 }
 
 
+def _text(value: str | None, default: Any) -> Any:
+    return default if value is None else value
+
+
+def _upper(value: str | None, default: Any) -> Any:
+    return (_text(value, default) or "").upper()
+
+
+def _whole(value: str | None, default: Any) -> Any:
+    return default if value is None else int(value)
+
+
+def _flag(value: str | None, default: Any) -> Any:
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _addresses(value: str | None, default: Any) -> Any:
+    """"10.0.0.1, 10.0.0.2" -> a tuple; unset or blank keeps the mode's default."""
+    addresses = tuple(a.strip() for a in (value or "").split(",") if a.strip())
+    return addresses or default
+
+
+def _schedule(value: str | None, default: Any) -> Any:
+    """"jobs.sweep=60,orders.expire_unpaid=300" -> {job name: seconds}."""
+    if value is None:
+        return default
+    return {name.strip(): int(seconds) for name, _, seconds in (part.partition("=") for part in value.split(",") if "=" in part)}
+
+
+# Setting -> (environment variable, how it is read). Unset or empty keeps the mode's class value.
+FROM_ENVIRONMENT: dict[str, tuple[str, Callable[[str | None, Any], Any]]] = {
+    "SQLALCHEMY_DATABASE_URI": ("DATABASE_URL", _text),
+    "REDIS_URL": ("REDIS_URL", _text),
+    "JOB_QUEUE": ("JOB_QUEUE", _text),
+    "CACHE_KEY_PREFIX": ("CACHE_KEY_PREFIX", _text),  # several deployments may share one Redis
+    "PUBLIC_BASE_URL": ("PUBLIC_BASE_URL", _text),
+    **{key: (key, _text) for key in (
+        "MEDIA_ROOT", "PRIVATE_MEDIA_ROOT", "MEDIA_STORAGE", "S3_REGION", "S3_MEDIA_BUCKET", "S3_PRIVATE_BUCKET",
+        "S3_ENDPOINT_URL", "S3_PUBLIC_URL", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY",
+        "NOTIFICATION_SMS_BACKEND", "AT_API_KEY", "AT_SENDER_ID", "AT_USERNAME", "AT_SMS_URL", "PHONE_CALLBACK_SECRET",
+        "LOG_FORMAT", "STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE",
+        "STRIPE_JS_URL", "RATELIMIT_LOGIN", "RATELIMIT_LOGIN_ACCOUNT")},
+    "SWEEP_AFTER_SECONDS": ("SWEEP_AFTER_SECONDS", _whole),
+    "PLATFORM_FEE_BASIS_POINTS": ("PLATFORM_FEE_BASIS_POINTS", _whole),
+    "FRAGMENT_CACHE_SECONDS": ("FRAGMENT_CACHE_SECONDS", _whole),
+    "PUBLIC_PAGE_CACHE_SECONDS": ("PUBLIC_PAGE_CACHE_SECONDS", _whole),
+    "JOB_SCHEDULE_SECONDS": ("JOB_SCHEDULE_SECONDS", _schedule),
+    "METRICS_ALLOWED_ADDRESSES": ("METRICS_ALLOWED_ADDRESSES", _addresses),
+    "PHONE_GATEWAY_ADDRESSES": ("PHONE_GATEWAY_ADDRESSES", _addresses),
+    "TRUSTED_PROXIES": ("TRUSTED_PROXIES", _addresses),
+    "STRIPE_CONNECT_COUNTRY": ("STRIPE_CONNECT_COUNTRY", _upper),
+    "DEFAULT_PHONE_REGION": ("DEFAULT_PHONE_REGION", _upper),
+    "DEFAULT_CURRENCY": ("DEFAULT_CURRENCY", _upper),
+    "BABEL_DEFAULT_LOCALE": ("DEFAULT_LOCALE", _text),
+    "RATELIMIT_ENABLED": ("RATELIMIT_ENABLED", _flag),
+    "FORCE_HTTPS": ("FORCE_HTTPS", _flag),
+    # Behind a proxy that terminates TLS the cookies stay Secure; only a plain-HTTP rehearsal on one
+    # machine (make prod-local) turns this off.
+    "SESSION_COOKIE_SECURE": ("COOKIE_SECURE", _flag),
+    "REMEMBER_COOKIE_SECURE": ("COOKIE_SECURE", _flag),
+}
+
+
 def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the settings dict for the mode named by APP_MODE (or FLASK_ENV)."""
     environ = os.environ if environ is None else environ
@@ -154,56 +212,13 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         raise ConfigError(f"APP_MODE must be one of {sorted(CONFIGS)}, not {mode!r}")
     cls = CONFIGS[mode]
     settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+    for key, (variable, read) in FROM_ENVIRONMENT.items():
+        settings[key] = read(_env(variable, None, environ), getattr(cls, key, None))
 
     secret = _env("SECRET_KEY", None, environ)
     if secret is None and mode == "production":
         raise ConfigError("SECRET_KEY must be set in production: sessions and reset links are signed with it.")
     # Outside production a random key is fine: sessions just do not survive a restart.
     settings["SECRET_KEY"] = secret or secrets.token_hex(32)
-
-    settings["SQLALCHEMY_DATABASE_URI"] = _env("DATABASE_URL", None, environ)
-    settings["REDIS_URL"] = _env("REDIS_URL", None, environ)
-    settings["JOB_QUEUE"] = _env("JOB_QUEUE", cls.JOB_QUEUE, environ)
-    settings["CACHE_KEY_PREFIX"] = _env("CACHE_KEY_PREFIX", "vs:", environ)  # several deployments may share one Redis
-    settings["PUBLIC_BASE_URL"] = _env("PUBLIC_BASE_URL", cls.PUBLIC_BASE_URL, environ)
-    settings["MEDIA_ROOT"] = _env("MEDIA_ROOT", None, environ)
-    settings["PRIVATE_MEDIA_ROOT"] = _env("PRIVATE_MEDIA_ROOT", None, environ)
-    for key in ("MEDIA_STORAGE", "S3_REGION", "S3_MEDIA_BUCKET", "S3_PRIVATE_BUCKET"):
-        settings[key] = _env(key, getattr(cls, key), environ)
-    for key in ("S3_ENDPOINT_URL", "S3_PUBLIC_URL", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"):
-        settings[key] = _env(key, None, environ)
-    for key in ("NOTIFICATION_SMS_BACKEND", "AT_API_KEY", "AT_SENDER_ID", "PHONE_CALLBACK_SECRET"):
-        settings[key] = _env(key, getattr(cls, key), environ)
-    settings["AT_USERNAME"] = _env("AT_USERNAME", cls.AT_USERNAME, environ)
-    settings["LOG_FORMAT"] = _env("LOG_FORMAT", cls.LOG_FORMAT, environ)
-    settings["SWEEP_AFTER_SECONDS"] = int(_env("SWEEP_AFTER_SECONDS", str(cls.SWEEP_AFTER_SECONDS), environ))
-    # "jobs.sweep=60,orders.expire_unpaid=300"
-    settings["JOB_SCHEDULE_SECONDS"] = {name.strip(): int(seconds) for name, _, seconds in (
-        part.partition("=") for part in (_env("JOB_SCHEDULE_SECONDS", "", environ) or "").split(",") if "=" in part)}
-    metrics_from = _env("METRICS_ALLOWED_ADDRESSES", "", environ) or ""
-    if metrics_from:
-        settings["METRICS_ALLOWED_ADDRESSES"] = tuple(a.strip() for a in metrics_from.split(",") if a.strip())
-    settings["AT_SMS_URL"] = _env("AT_SMS_URL", cls.AT_SMS_URL, environ)
-    settings["PHONE_GATEWAY_ADDRESSES"] = tuple(a.strip() for a in (_env("PHONE_GATEWAY_ADDRESSES", "", environ) or "").split(",") if a.strip())
-    for key in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE"):
-        settings[key] = _env(key, None, environ)
-    settings["STRIPE_JS_URL"] = _env("STRIPE_JS_URL", cls.STRIPE_JS_URL, environ)
-    settings["STRIPE_CONNECT_COUNTRY"] = (_env("STRIPE_CONNECT_COUNTRY", cls.STRIPE_CONNECT_COUNTRY, environ) or "").upper()
-    settings["PLATFORM_FEE_BASIS_POINTS"] = int(_env("PLATFORM_FEE_BASIS_POINTS", str(cls.PLATFORM_FEE_BASIS_POINTS), environ))
-    settings["BABEL_DEFAULT_LOCALE"] = _env("DEFAULT_LOCALE", cls.BABEL_DEFAULT_LOCALE, environ)
-    settings["DEFAULT_PHONE_REGION"] = (_env("DEFAULT_PHONE_REGION", cls.DEFAULT_PHONE_REGION, environ) or "").upper()
-    settings["DEFAULT_CURRENCY"] = (_env("DEFAULT_CURRENCY", cls.DEFAULT_CURRENCY, environ) or "").upper()
-    settings["RATELIMIT_ENABLED"] = _env_bool("RATELIMIT_ENABLED", cls.RATELIMIT_ENABLED, environ)
-    settings["FORCE_HTTPS"] = _env_bool("FORCE_HTTPS", cls.FORCE_HTTPS, environ)
-    # Behind a proxy that terminates TLS the cookies stay Secure; only a plain-HTTP rehearsal on one
-    # machine (make prod-local) turns this off.
-    secure_cookies = _env_bool("COOKIE_SECURE", cls.SESSION_COOKIE_SECURE, environ)
-    settings["SESSION_COOKIE_SECURE"] = secure_cookies
-    settings["REMEMBER_COOKIE_SECURE"] = secure_cookies
-    settings["RATELIMIT_LOGIN"] = _env("RATELIMIT_LOGIN", cls.RATELIMIT_LOGIN, environ)
-    settings["RATELIMIT_LOGIN_ACCOUNT"] = _env("RATELIMIT_LOGIN_ACCOUNT", cls.RATELIMIT_LOGIN_ACCOUNT, environ)
-    settings["TRUSTED_PROXIES"] = tuple(a.strip() for a in (_env("TRUSTED_PROXIES", "", environ) or "").split(",") if a.strip())
     settings["RATELIMIT_STORAGE_URI"] = settings["REDIS_URL"] or "memory://"
-    settings["FRAGMENT_CACHE_SECONDS"] = int(_env("FRAGMENT_CACHE_SECONDS", str(cls.FRAGMENT_CACHE_SECONDS), environ))
-    settings["PUBLIC_PAGE_CACHE_SECONDS"] = int(_env("PUBLIC_PAGE_CACHE_SECONDS", str(cls.PUBLIC_PAGE_CACHE_SECONDS), environ))
     return settings

@@ -315,61 +315,81 @@ FIELD_TYPES: dict[str, FieldType] = {t.name: t for t in (
 
 # --- definitions ---------------------------------------------------------------------------
 
+def fee_of(definition: dict) -> Money | None:
+    """The service's fee, in its own currency or the deployment's: the one reading of `fee` that
+    the start page, the check-answers page, the application and the definition check share."""
+    fee = definition.get("fee")
+    if not fee:
+        return None
+    return Money.from_decimal(str(fee["amount"]), fee.get("currency") or current_app.config["DEFAULT_CURRENCY"])
+
+
 def validate_definition(definition: Any) -> None:
     """Raise DefinitionError listing every problem; a definition that passes can be published."""
-    reasons: list[str] = []
     if not isinstance(definition, dict):
         raise DefinitionError(["the definition must be a JSON object"])
-    if not text(definition.get("title"), "en"):
-        reasons.append("title needs at least an English text ('en')")
-    fee = definition.get("fee")
-    if fee is not None:
-        try:
-            Money.from_decimal(str(fee.get("amount")), fee.get("currency", "KES"))
-            if Decimal(str(fee.get("amount"))) <= 0:
-                raise ValueError
-        except (ValueError, InvalidOperation, AttributeError, TypeError):
-            reasons.append("fee.amount must be a positive amount in the fee's currency")
-    if not isinstance(definition.get("target_days", 0), int) or definition.get("target_days", 0) < 0:
-        reasons.append("target_days must be a whole number of days")
+    reasons = _header_problems(definition)
     steps = definition.get("steps")
     if not isinstance(steps, list) or not steps:
-        reasons.append("steps must be a non-empty list")
-        raise DefinitionError(reasons)
-    seen: dict[str, dict] = {}
+        raise DefinitionError([*reasons, "steps must be a non-empty list"])
+    seen: dict[str, dict] = {}  # earlier questions, which show_if may name
     for number, step in enumerate(steps, start=1):
         fields = step.get("fields") if isinstance(step, dict) else None
         if not isinstance(fields, list) or not fields:
             reasons.append(f"step {number} has no fields")
             continue
         for spec in fields:
-            name = spec.get("name", "") if isinstance(spec, dict) else ""
-            where = f"step {number}, field '{name or '?'}'"
-            if not NAME.match(name):
-                reasons.append(f"{where}: name must be lower-case letters, digits and _")
-                continue
-            if name in seen:
-                reasons.append(f"{where}: the name is used twice")
-            kind = FIELD_TYPES.get(spec.get("type", ""))
-            if kind is None:
-                reasons.append(f"{where}: unknown type '{spec.get('type')}' (one of {', '.join(sorted(FIELD_TYPES))})")
-                continue
-            if not text(spec.get("label"), "en"):
-                reasons.append(f"{where}: label needs an English text")
-            reasons.extend(f"{where}: {problem}" for problem in kind.check(spec))
-            condition = spec.get("show_if")
-            if condition is not None:
-                target = condition.get("field") if isinstance(condition, dict) else None
-                if target not in seen:
-                    reasons.append(f"{where}: show_if must name a field of an earlier step or earlier in this step")
-                elif not ("equals" in condition or "in" in condition):
-                    reasons.append(f"{where}: show_if needs 'equals' or 'in'")
-            prefill = spec.get("prefill")
-            if prefill is not None and prefill not in context_prefill_sources():
-                reasons.append(f"{where}: unknown prefill source '{prefill}'")
-            seen[name] = spec
+            reasons.extend(_field_problems(number, spec, seen))
     if reasons:
         raise DefinitionError(reasons)
+
+
+def _header_problems(definition: dict) -> list[str]:
+    reasons = []
+    if not text(definition.get("title"), "en"):
+        reasons.append("title needs at least an English text ('en')")
+    if definition.get("fee") is not None:
+        try:
+            fee = fee_of(definition)
+            if fee is None or fee.minor_units <= 0:
+                raise ValueError
+        except (ValueError, InvalidOperation, AttributeError, TypeError, KeyError):
+            reasons.append("fee.amount must be a positive amount in the fee's currency")
+    if not isinstance(definition.get("target_days", 0), int) or definition.get("target_days", 0) < 0:
+        reasons.append("target_days must be a whole number of days")
+    return reasons
+
+
+def _field_problems(step_number: int, spec: Any, seen: dict[str, dict]) -> list[str]:
+    """What is wrong with one question; a question with a usable name is added to `seen`."""
+    name = spec.get("name", "") if isinstance(spec, dict) else ""
+    where = f"step {step_number}, field '{name or '?'}'"
+    if not NAME.match(name):
+        return [f"{where}: name must be lower-case letters, digits and _"]
+    reasons = [f"{where}: the name is used twice"] if name in seen else []
+    kind = FIELD_TYPES.get(spec.get("type", ""))
+    if kind is None:
+        return [*reasons, f"{where}: unknown type '{spec.get('type')}' (one of {', '.join(sorted(FIELD_TYPES))})"]
+    if not text(spec.get("label"), "en"):
+        reasons.append(f"{where}: label needs an English text")
+    reasons.extend(f"{where}: {problem}" for problem in kind.check(spec))
+    reasons.extend(f"{where}: {problem}" for problem in _condition_problems(spec.get("show_if"), seen))
+    prefill = spec.get("prefill")
+    if prefill is not None and prefill not in context_prefill_sources():
+        reasons.append(f"{where}: unknown prefill source '{prefill}'")
+    seen[name] = spec
+    return reasons
+
+
+def _condition_problems(condition: Any, seen: dict[str, dict]) -> list[str]:
+    if condition is None:
+        return []
+    target = condition.get("field") if isinstance(condition, dict) else None
+    if target not in seen:
+        return ["show_if must name a field of an earlier step or earlier in this step"]
+    if not ("equals" in condition or "in" in condition):
+        return ["show_if needs 'equals' or 'in'"]
+    return []
 
 
 def context_prefill_sources() -> frozenset[str]:

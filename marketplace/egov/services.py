@@ -10,7 +10,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,7 +24,6 @@ from marketplace.accounts import api as codes
 from marketplace.accounts import api as presence
 from marketplace.accounts.api import Department, Role, User, Village
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
-from marketplace.core.money import Money
 from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import site_path
 from marketplace.egov import attachments, form_engine, states
@@ -79,11 +77,6 @@ def published_service(slug: str) -> EService:
     return service
 
 
-def fee_of(definition: dict) -> Money | None:
-    fee = definition.get("fee")
-    return Money.from_decimal(str(fee["amount"]), fee.get("currency", current_app.config["DEFAULT_CURRENCY"])) if fee else None
-
-
 # --- drafts ----------------------------------------------------------------------------------
 
 def start_application(actor: User, service: EService, applicant: User | None = None) -> Submission:
@@ -94,7 +87,7 @@ def start_application(actor: User, service: EService, applicant: User | None = N
             raise PermissionDenied(_l("Only a service-centre agent can file for someone else."))
         presence.require_presence(actor, applicant)  # nothing of theirs is shown or copied without them
     version = service.published_version
-    fee = fee_of(version.definition)
+    fee = form_engine.fee_of(version.definition)
     submission = Submission(
         key=secrets.token_urlsafe(12), eservice_id=service.id, version_id=version.id, department_id=service.department_id,
         applicant_id=applicant.id, agent_id=actor.id if actor.id != applicant.id else None, status=S.DRAFT,

@@ -59,7 +59,7 @@ def start_page(slug: str):
     except NotFound:
         abort(404)
     definition = service.published_version.definition
-    return render_template("egov/start.html", service=service, d=definition, fee=services.fee_of(definition),
+    return render_template("egov/start.html", service=service, d=definition, fee=form_engine.fee_of(definition),
                            text=form_engine.text, for_user=_resident_for_agent(only_if_present=True))
 
 
@@ -175,7 +175,7 @@ def _check_page(submission, form, errors=None, status=200):
     rows = form_engine.answer_rows(definition, submission.answers, _locale(), services.build_context(), submission.attachments,
                                    submission.prefilled)
     return render_template("egov/check.html", submission=submission, rows=rows, form=form, missing=services.check_answers(submission),
-                           fee=services.fee_of(definition), pay_at_office=(definition.get("fee") or {}).get("pay_at_office"),
+                           fee=form_engine.fee_of(definition), pay_at_office=(definition.get("fee") or {}).get("pay_at_office"),
                            errors=errors or {}, text=form_engine.text), status
 
 
