@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, and_, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace.core.db import TimestampMixin, string_enum
@@ -127,6 +128,22 @@ class User(UserMixin, TimestampMixin, db.Model):
             if grant.role is Role.OFFICIAL:
                 return grant.district_id
         return None
+
+    # An official's jurisdiction, the one rule every domain with officials uses (applications,
+    # residents' reports): their department, and their district when the grant names one.
+    def serves(self, department_id: int | None, district_id: int | None) -> bool:
+        """Is this person an official whose jurisdiction covers this department's case in this district?"""
+        return (self.has_role(Role.OFFICIAL) and department_id is not None and self.department_id == department_id
+                and self.jurisdiction_district_id in (None, district_id))
+
+    def jurisdiction(self, department_column: Any, district_column: Any) -> Any:
+        """The same rule as a SQL condition on a table's department and district columns."""
+        if self.department_id is None:  # not an official: `column == None` would match rows with no department
+            return false()
+        condition = department_column == self.department_id
+        if self.jurisdiction_district_id is not None:
+            condition = and_(condition, district_column == self.jurisdiction_district_id)
+        return condition
 
 
 class RoleGrant(db.Model):

@@ -31,8 +31,7 @@ S = SubmissionStatus
 
 def _official(actor: User, submission: Submission | None = None) -> User:
     require_role(actor, Role.OFFICIAL)
-    if submission is not None and (actor.department_id != submission.department_id
-                                   or actor.jurisdiction_district_id not in (None, submission.district_id)):
+    if submission is not None and not actor.serves(submission.department_id, submission.district_id):
         raise NotFound(_l("There is no such application."))
     return actor
 
@@ -64,13 +63,11 @@ class QueueRow:
 def queue(actor: User, filters: QueueFilter) -> list[QueueRow]:
     """The department's filed applications, oldest first; overdue ones marked against their target."""
     _official(actor)
-    query = (select(Submission).where(Submission.department_id == actor.department_id)
+    query = (select(Submission).where(actor.jurisdiction(Submission.department_id, Submission.district_id))
              .options(selectinload(Submission.applicant), selectinload(Submission.version), selectinload(Submission.assigned_to))
              .order_by(Submission.submitted_at))
     statuses = [S(filters.status)] if filters.status in {s.value for s in S} else list(OPEN)
     query = query.where(Submission.status.in_(statuses), Submission.status != S.DRAFT)
-    if actor.jurisdiction_district_id is not None:  # a district official sees their district only
-        query = query.where(Submission.district_id == actor.jurisdiction_district_id)
     if filters.eservice_id:
         query = query.where(Submission.eservice_id == filters.eservice_id)
     if filters.district_id:

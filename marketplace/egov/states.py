@@ -49,8 +49,7 @@ def role_of(actor: User | None, submission: Submission) -> str:
         return APPLICANT
     if actor.id == submission.agent_id:
         return AGENT
-    if actor.has_role(Role.OFFICIAL) and actor.department_id == submission.department_id \
-            and actor.jurisdiction_district_id in (None, submission.district_id):
+    if actor.serves(submission.department_id, submission.district_id):
         return OFFICIAL
     if actor.has_role(Role.ADMIN):
         return ADMIN

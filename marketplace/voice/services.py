@@ -224,9 +224,7 @@ def get_report(actor: User | None, report_id: int) -> Report:
 
 
 def is_department_official(actor: User | None, report: Report) -> bool:
-    return (actor is not None and getattr(actor, "is_authenticated", False) and actor.has_role(Role.OFFICIAL)
-            and report.department_id is not None and actor.department_id == report.department_id
-            and actor.jurisdiction_district_id in (None, report.district_id))
+    return actor is not None and getattr(actor, "is_authenticated", False) and actor.serves(report.department_id, report.district_id)
 
 
 def can_moderate(actor: User | None, report: Report) -> bool:
@@ -249,10 +247,7 @@ def visible_comments(actor: User | None, report: Report) -> list[ReportComment]:
 
 def _department_reports(actor: User):
     require_role(actor, Role.OFFICIAL)
-    query = select(Report).where(Report.department_id == actor.department_id)
-    if actor.jurisdiction_district_id is not None:
-        query = query.where(Report.district_id == actor.jurisdiction_district_id)
-    return query
+    return select(Report).where(actor.jurisdiction(Report.department_id, Report.district_id))
 
 
 def open_report_count(actor: User) -> int:

@@ -251,3 +251,32 @@ def test_admin_search_finds_people_by_name_or_phone(places):
     assert person in services.search_users(admin, "733111")
     with pytest.raises(PermissionDenied):
         services.search_users(person, "")
+
+
+def test_an_officials_jurisdiction_is_one_rule_in_python_and_in_sql(places):
+    """Applications and residents' reports both ask `serves` (one case) and `jurisdiction` (a query)."""
+    from sqlalchemy import Integer, literal, union_all
+
+    from marketplace.extensions import db
+
+    agriculture, registry = places["departments"]["AGR"], places["departments"]["REG"]
+    hill, lake = places["districts"]["Hill"], places["districts"]["Lake"]
+    whole = factories.user("Whole department")
+    services.grant_role(None, whole, Role.OFFICIAL, "test", agriculture.code)
+    district = factories.user("Hill only")
+    services.grant_role(None, district, Role.OFFICIAL, "test", agriculture.code, hill.code)
+    buyer = factories.user("Not an official")
+    cases = [(agriculture.id, hill.id), (agriculture.id, lake.id), (registry.id, hill.id), (None, hill.id)]
+    expected = {
+        whole.id: [True, True, False, False],
+        district.id: [True, False, False, False],
+        buyer.id: [False, False, False, False],
+    }
+    for person in (whole, district, buyer):
+        assert [person.serves(*case) for case in cases] == expected[person.id]
+    cases_table = union_all(*(select(literal(department, Integer).label("department_id"), literal(district_id, Integer).label("district_id"))
+                              for department, district_id in cases)).subquery("cases")
+    for person in (whole, district, buyer):  # the SQL form picks the same cases
+        picked = db.session.execute(select(cases_table.c.department_id, cases_table.c.district_id)
+                                    .where(person.jurisdiction(cases_table.c.department_id, cases_table.c.district_id))).all()
+        assert sorted(map(tuple, picked)) == sorted(case for case, served in zip(cases, expected[person.id], strict=True) if served)
