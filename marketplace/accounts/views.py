@@ -28,7 +28,7 @@ from marketplace.accounts.forms import (
 from marketplace.accounts.models import Role
 from marketplace.core.auth import role_required
 from marketplace.core.errors import DomainError, InvalidInput, NotFound
-from marketplace.core.views import is_safe_next, show_domain_error
+from marketplace.core.views import safe_next, show_domain_error
 from marketplace.extensions import limiter
 from marketplace.i18n import SESSION_KEY as SESSION_LANGUAGE
 
@@ -43,7 +43,7 @@ def save_language():
     services.set_preferred_locale(current_user, request.form.get("lang", ""))
     session[SESSION_LANGUAGE] = current_user.preferred_locale
     target = request.form.get("next", "")
-    return redirect(target if is_safe_next(target) else url_for("public.home"))
+    return redirect(safe_next(target, url_for("public.home")))
 
 
 def _login_limit() -> str:
@@ -96,7 +96,7 @@ def register():
         else:
             _start_session(user)
             flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
-            target = form.next.data if is_safe_next(form.next.data) else url_for("accounts.profile")
+            target = safe_next(form.next.data, url_for("accounts.profile"))
             if user.phone:
                 with contextlib.suppress(DomainError):  # the confirmation page offers to send one again
                     services.send_phone_confirmation(user)
@@ -121,7 +121,7 @@ def login():
             _start_session(user, remember=form.remember.data)
             flash(_("You are signed in."), "success")
             target = form.next.data
-            return redirect(target if is_safe_next(target) else url_for("public.home"))
+            return redirect(safe_next(target, url_for("public.home")))
     return render_template("accounts/login.html", form=form)
 
 
@@ -228,7 +228,7 @@ def confirm_phone():
     be paid (accounts.codes)."""
     form = PhoneCodeForm()
     target = request.values.get("next", "")
-    target = target if is_safe_next(target) else url_for("accounts.profile")
+    target = safe_next(target, url_for("accounts.profile"))
     if current_user.phone and not current_user.phone_confirmed and form.validate_on_submit():
         try:
             if request.form.get("send"):
@@ -253,7 +253,7 @@ def agent_presence(person_id: int):
     if person is None:
         abort(404)
     target = request.form.get("next", "")
-    target = target if is_safe_next(target) else url_for("egov.agent_residents", person=person.id)
+    target = safe_next(target, url_for("egov.agent_residents", person=person.id))
     form = PresenceForm()
     if form.validate_on_submit():
         try:

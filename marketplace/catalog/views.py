@@ -16,7 +16,7 @@ from marketplace.core.auth import role_required
 from marketplace.core.cache import public_page
 from marketplace.core.errors import DomainError, NotFound, PermissionDenied
 from marketplace.core.money import Money
-from marketplace.core.views import show_domain_error
+from marketplace.core.views import safe_next, show_domain_error
 from marketplace.extensions import db
 
 bp = Blueprint("catalog", __name__)
@@ -265,7 +265,7 @@ def _manage_action(listing_id: int, action):
         flash(str(error.message), "error")
     else:
         flash(_("Saved."), "success")
-    return redirect(request.form.get("next") if request.form.get("next", "").startswith("/sell") else url_for("catalog.dashboard"))
+    return redirect(safe_next(request.form.get("next"), url_for("catalog.dashboard")))
 
 
 @bp.post("/sell/<int:listing_id>/stock")

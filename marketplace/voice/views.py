@@ -10,7 +10,7 @@ from marketplace.accounts.api import Department, Role, find_user_by_identifier, 
 from marketplace.core import params
 from marketplace.core.auth import role_required
 from marketplace.core.errors import DomainError, NotFound, PermissionDenied
-from marketplace.core.views import show_domain_error
+from marketplace.core.views import back_or, show_domain_error
 from marketplace.extensions import db, limiter
 from marketplace.voice import services
 from marketplace.voice.forms import CommentForm, HideForm, ReportForm, RuleForm, StatusForm
@@ -202,7 +202,7 @@ def hide_comment(comment_id: int):
         abort(403)
     except DomainError as error:
         flash(str(error.message), "error")
-        return redirect(request.referrer or url_for("voice.reports"))
+        return redirect(back_or(url_for("voice.reports")))
     return redirect(url_for("voice.report_page", report_id=entry.report_id) + "#comments")
 
 
