@@ -16,7 +16,7 @@ from marketplace.core.auth import role_required
 from marketplace.core.cache import public_page
 from marketplace.core.errors import DomainError, NotFound, PermissionDenied
 from marketplace.core.money import Money
-from marketplace.core.views import safe_next, show_domain_error
+from marketplace.core.views import safe_next, show_domain_error, take_photos, validate_with_photo_errors
 from marketplace.extensions import db
 
 bp = Blueprint("catalog", __name__)
@@ -157,23 +157,10 @@ def _input_from_form(form: ListingForm, photo_ids: list[int]) -> services.Listin
 
 def _save_listing_form(form: ListingForm, save):
     """Upload new photos first, so a mistake elsewhere never costs the farmer their pictures."""
-    photo_ids = _photo_ids(form)
-    photo_errors: list[str] = []
-    uploads = [f.read() for f in request.files.getlist(form.photos.name) if f and f.filename]
-    if uploads:
-        room = services.MAX_PHOTOS - len(photo_ids)
-        if len(uploads) > room:
-            photo_errors.append(_("Up to %(n)d photos.", n=services.MAX_PHOTOS))
-            uploads = uploads[:max(room, 0)]
-        try:
-            photo_ids += [p.id for p in services.upload_photos(current_user, uploads)]
-        except DomainError as error:
-            db.session.rollback()
-            photo_errors.append(str(error.message))
+    photo_ids, photo_errors = take_photos(form.photos, _photo_ids(form), services.MAX_PHOTOS, _("Up to %(n)d photos.", n=services.MAX_PHOTOS),
+                                          lambda uploads: [p.id for p in services.upload_photos(current_user, uploads)])
     form.photo_ids.data = ",".join(str(i) for i in photo_ids)
-    fields_valid = form.validate()  # resets every field's errors, so photo errors are added after
-    form.photos.errors = list(form.photos.errors) + photo_errors
-    if fields_valid and not photo_errors:
+    if validate_with_photo_errors(form, form.photos, photo_errors):
         try:
             return save(_input_from_form(form, photo_ids))
         except DomainError as error:

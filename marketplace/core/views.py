@@ -1,12 +1,17 @@
-"""Helpers views share: safe redirects and turning domain errors into form errors."""
+"""Helpers views share: safe redirects, turning domain errors into form errors, and photos kept across a failed form."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import flash, request
 from flask_wtf import FlaskForm
 
 from marketplace.core.errors import DomainError, InvalidInput
+from marketplace.extensions import db
+
+Kept = TypeVar("Kept")
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -42,3 +47,31 @@ def show_domain_error(form: FlaskForm, error: DomainError) -> None:
         field.errors = list(field.errors) + [str(error.message)]
     else:
         flash(str(error.message), "error")
+
+
+def take_photos(field: Any, kept: Sequence[Kept], limit: int, too_many: str,
+                process: Callable[[list[bytes]], list[Kept]]) -> tuple[list[Kept], list[str]]:
+    """The photos sent with a form, processed *before* the form's other fields are checked, so a
+    mistake elsewhere never costs the person their pictures: the page comes back with them kept
+    (`kept` are those of earlier tries). Returns every photo now held and the photo errors."""
+    uploads = [upload.read() for upload in request.files.getlist(field.name) if upload and upload.filename]
+    errors: list[str] = []
+    room = max(limit - len(kept), 0)
+    if len(uploads) > room:
+        errors.append(too_many)
+        uploads = uploads[:room]
+    held = list(kept)
+    if uploads:
+        try:
+            held += process(uploads)
+        except DomainError as error:
+            db.session.rollback()
+            errors.append(str(error.message))
+    return held, errors
+
+
+def validate_with_photo_errors(form: FlaskForm, field: Any, photo_errors: list[str]) -> bool:
+    """form.validate() resets every field's errors, so the photo errors are shown after it."""
+    valid = form.validate()
+    field.errors = list(field.errors) + photo_errors
+    return valid and not photo_errors

@@ -10,7 +10,7 @@ from marketplace.accounts.api import Department, Role, find_user_by_identifier, 
 from marketplace.core import params
 from marketplace.core.auth import role_required
 from marketplace.core.errors import DomainError, NotFound, PermissionDenied
-from marketplace.core.views import back_or, show_domain_error
+from marketplace.core.views import back_or, show_domain_error, take_photos, validate_with_photo_errors
 from marketplace.extensions import db, limiter
 from marketplace.voice import services
 from marketplace.voice.forms import CommentForm, HideForm, ReportForm, RuleForm, StatusForm
@@ -53,19 +53,10 @@ def new_report():
             photos = _photo_serializer().loads(form.photo_token.data) if form.photo_token.data else []
         except BadSignature:
             photos = []
-        uploads = [f.read() for f in request.files.getlist(form.photos.name) if f and f.filename]
-        photo_errors = []
-        if len(photos) + len(uploads) > services.MAX_PHOTOS:
-            photo_errors.append(_("Add at most %(n)d photos.", n=services.MAX_PHOTOS))
-            uploads = uploads[:max(services.MAX_PHOTOS - len(photos), 0)]
-        try:
-            photos += services.process_photos(uploads)  # first, so a mistake elsewhere never costs the photos
-        except DomainError as error:
-            photo_errors.append(str(error.message))
+        photos, photo_errors = take_photos(form.photos, photos, services.MAX_PHOTOS, _("Add at most %(n)d photos.", n=services.MAX_PHOTOS),
+                                           services.process_photos)
         form.photo_token.data = _photo_serializer().dumps(photos) if photos else ""
-        valid = form.validate()
-        form.photos.errors = list(form.photos.errors) + photo_errors
-        if valid and not photo_errors:
+        if validate_with_photo_errors(form, form.photos, photo_errors):
             try:
                 reporter = _reporter(form)
                 report = services.file_report(current_user, services.ReportInput(
