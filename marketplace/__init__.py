@@ -217,8 +217,23 @@ def _register_error_pages(app: Flask) -> None:
         app.register_error_handler(code, render_error)
 
     from flask import flash, redirect
+    from werkzeug.exceptions import Forbidden
+    from werkzeug.exceptions import NotFound as PageNotFound
 
     from marketplace.accounts.presence import PresenceRequired
+    from marketplace.core.errors import NotFound, PermissionDenied
+
+    # A service's refusal needs no try/except in the view: "not yours" is the 403 page, "no such
+    # thing (that you may know of)" the 404 page, whatever the blueprint.
+    @app.errorhandler(PermissionDenied)
+    def refused(error: PermissionDenied):
+        db.session.rollback()
+        return render_error(Forbidden())
+
+    @app.errorhandler(NotFound)
+    def not_found(error: NotFound):
+        db.session.rollback()
+        return render_error(PageNotFound())
 
     @app.errorhandler(PresenceRequired)
     def prove_presence(error: PresenceRequired):

@@ -26,3 +26,8 @@ class InvalidInput(DomainError):
         first_field, first_message = next(iter(errors.items()))
         super().__init__(first_message, field=first_field)
         self.errors = errors
+
+
+# Refusals of the person, answered by the app's 403/404 handlers (create_app): a view that
+# catches DomainError to show a rule's message lets these through first (`except REFUSALS: raise`).
+REFUSALS = (PermissionDenied, NotFound)

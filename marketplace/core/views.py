@@ -5,10 +5,11 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import flash, request
+from flask import flash, redirect, request
 from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
 
-from marketplace.core.errors import DomainError, InvalidInput
+from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from marketplace.extensions import db
 
 Kept = TypeVar("Kept")
@@ -20,6 +21,23 @@ def is_safe_next(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") and "\\" not in target
+
+
+def act(action: Callable[[], object], success: str, back: str) -> Response:
+    """Run one service action; say how it went; go back to `back`. A rule that refuses says why
+    (flashed, nothing saved); a refusal of the person (PermissionDenied, NotFound, an agent whose
+    resident is not beside them) goes on to the app's error handlers, which answer 403, 404 or the
+    presence page."""
+    try:
+        action()
+    except (PermissionDenied, NotFound):
+        raise
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        flash(success, "success")
+    return redirect(back)
 
 
 def safe_next(target: str | None, fallback: str) -> str:

@@ -7,8 +7,9 @@ from flask_login import current_user, login_required, user_logged_in
 
 from marketplace.accounts.api import Role
 from marketplace.core.auth import role_required
-from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from marketplace.core.errors import REFUSALS, DomainError, InvalidInput
 from marketplace.core.idempotency import new_key
+from marketplace.core.views import act
 from marketplace.extensions import csrf
 from marketplace.orders import card_payments, cart, services
 from marketplace.orders.checkout import (
@@ -124,8 +125,8 @@ def pay(reference: str):
     """Stripe.js confirms the card on this page; the next page asks Stripe whether it was paid."""
     try:
         checkout, payment, client_secret = card_payments.start_payment(current_user, reference)
-    except NotFound:
-        abort(404)
+    except REFUSALS:
+        raise
     except ProviderUnavailable as error:
         flash(str(error.message), "error")
         return redirect(url_for("orders.checkout_done", reference=reference))
@@ -139,10 +140,7 @@ def pay(reference: str):
 @bp.post("/checkout/<reference>/stop")
 @login_required
 def stop_paying(reference: str):
-    try:
-        services.stop_paying(current_user, reference)
-    except NotFound:
-        abort(404)
+    services.stop_paying(current_user, reference)
     flash(_("The unpaid orders are cancelled. Your cart is kept."), "info")
     return redirect(url_for("orders.view_cart"))
 
@@ -150,10 +148,7 @@ def stop_paying(reference: str):
 @bp.get("/checkout/<reference>")
 @login_required
 def checkout_done(reference: str):
-    try:
-        checkout = card_payments.checkout_of(current_user, reference)
-    except NotFound:
-        abort(404)
+    checkout = card_payments.checkout_of(current_user, reference)
     try:
         payment = card_payments.payment_of(checkout, refresh=True)  # Stripe's word, not the browser's
     except ProviderUnavailable:
@@ -187,25 +182,17 @@ def incoming_orders():
 @bp.get("/orders/<number>")
 @login_required
 def order_page(number: str):
-    try:
-        order = services.get_order_for(current_user, number)
-    except NotFound:
-        abort(404)
+    order = services.get_order_for(current_user, number)
     return render_template("orders/order.html", order=order, moves=services.allowed_moves(current_user, order))
 
 
 @bp.post("/orders/<number>/move")
 @login_required
 def move_order(number: str):
+    order = services.get_order_for(current_user, number)
     try:
-        order = services.get_order_for(current_user, number)
-        services.move(current_user, order, OrderStatus(request.form.get("to", "")), request.form.get("reason", ""))
-    except NotFound:
-        abort(404)
-    except PermissionDenied:
-        abort(403)
-    except (DomainError, ValueError) as error:
-        flash(str(getattr(error, "message", error)), "error")
-    else:
-        flash(_("Order %(number)s updated.", number=order.number), "success")
-    return redirect(url_for("orders.order_page", number=number))
+        to = OrderStatus(request.form.get("to", ""))
+    except ValueError:
+        abort(400)  # not a state the page offers
+    return act(lambda: services.move(current_user, order, to, request.form.get("reason", "")),
+               _("Order %(number)s updated.", number=order.number), url_for("orders.order_page", number=number))
