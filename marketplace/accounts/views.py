@@ -27,7 +27,7 @@ from marketplace.accounts.forms import (
 )
 from marketplace.accounts.models import Role
 from marketplace.core.auth import role_required
-from marketplace.core.errors import DomainError, InvalidInput, NotFound
+from marketplace.core.errors import DomainError, InvalidInput
 from marketplace.core.views import safe_next, show_domain_error
 from marketplace.extensions import limiter
 from marketplace.i18n import SESSION_KEY as SESSION_LANGUAGE
@@ -325,10 +325,7 @@ def admin_users():
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def admin_user(user_id: int):
-    try:
-        person = services.get_user_for_admin(current_user, user_id)
-    except NotFound:
-        abort(404)
+    person = services.get_user_for_admin(current_user, user_id)
     grant_form = GrantRoleForm(prefix="grant")
     grant_form.department.choices = [("", "—")] + [(d.code, d.name) for d in services.list_departments()]
     grant_form.district.choices = [("", "—")] + [(d.code, d.name) for d in services.list_districts()]
@@ -348,10 +345,7 @@ def admin_user(user_id: int):
 @bp.post("/admin/users/<int:user_id>/sign-out")
 @role_required(Role.ADMIN)
 def admin_sign_out_everywhere(user_id: int):
-    try:
-        person = services.get_user_for_admin(current_user, user_id)
-    except NotFound:
-        abort(404)
+    person = services.get_user_for_admin(current_user, user_id)
     form = SignOutEverywhereForm(prefix="signout")
     if not form.validate_on_submit():
         flash(_("Give a reason for signing this person out."), "error")
@@ -364,10 +358,7 @@ def admin_sign_out_everywhere(user_id: int):
 @bp.post("/admin/users/<int:user_id>/revoke")
 @role_required(Role.ADMIN)
 def admin_revoke_role(user_id: int):
-    try:
-        person = services.get_user_for_admin(current_user, user_id)
-    except NotFound:
-        abort(404)
+    person = services.get_user_for_admin(current_user, user_id)
     form = RevokeRoleForm(prefix="revoke")
     if not form.validate_on_submit():
         flash(_("Give a reason for removing the role."), "error")

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.accounts.api import PresenceRequired, Role, User, village_choices
+from marketplace.accounts.api import Role, User, village_choices
 from marketplace.catalog import browse, moderation, prefill, services, states, view_counts
 from marketplace.catalog.forms import FindFarmerForm, ListingForm, ReasonForm, StatusForm, StockForm
 from marketplace.catalog.models import ListingStatus
@@ -14,7 +14,7 @@ from marketplace.catalog.units import UNIT_LABELS, Unit
 from marketplace.core import params
 from marketplace.core.auth import role_required
 from marketplace.core.cache import public_page
-from marketplace.core.errors import DomainError, NotFound, PermissionDenied
+from marketplace.core.errors import REFUSALS, DomainError, PermissionDenied
 from marketplace.core.money import Money
 from marketplace.core.views import safe_next, show_domain_error, take_photos, validate_with_photo_errors
 from marketplace.extensions import db
@@ -44,10 +44,7 @@ def _filters_from_args() -> browse.BrowseFilters:
 
 def _browse_page(filters: browse.BrowseFilters):
     tree = browse.category_tree()
-    try:
-        page = browse.browse(filters, tree)
-    except NotFound:
-        abort(404)
+    page = browse.browse(filters, tree)
     return render_template("catalog/browse.html", result=page, categories=tree,
                            regions=browse.regions_with_districts(), args=request.args)
 
@@ -69,10 +66,7 @@ def category_page(slug: str):
 @bp.get("/listing/<int:listing_id>")
 @public_page(services.catalog_version, on_hit=view_counts.record_view)
 def listing_detail(listing_id: int):
-    try:
-        listing = browse.public_listing(listing_id, current_user)
-    except NotFound:
-        abort(404)
+    listing = browse.public_listing(listing_id, current_user)
     can_manage = services.can_manage(current_user, listing)
     # Forms only for those who see them: building one writes a CSRF token into the session,
     # which would give every visitor a cookie and make the page uncacheable.
@@ -88,10 +82,7 @@ def listing_detail(listing_id: int):
 @bp.get("/farmers/<int:farmer_id>")
 @public_page(services.catalog_version)
 def farmer_page(farmer_id: int):
-    try:
-        profile, listings = browse.farmer_page(farmer_id)
-    except NotFound:
-        abort(404)
+    profile, listings = browse.farmer_page(farmer_id)
     return render_template("catalog/farmer.html", profile=profile, listings=listings)
 
 
@@ -104,8 +95,8 @@ def report_listing(listing_id: int):
         if not form.validate_on_submit():
             raise DomainError(_("Tell us what is wrong with this listing."))
         moderation.report_listing(current_user, listing, form.reason.data)
-    except NotFound:
-        abort(404)
+    except REFUSALS:
+        raise  # the app's handlers answer 403, 404 or the presence page
     except DomainError as error:
         flash(str(error.message), "error")
     else:
@@ -189,8 +180,8 @@ def new_listing():
         return redirect(url_for("catalog.find_farmer"))  # an agent starts by finding the farmer
     try:
         farmer = services.farmer_to_list_for(current_user, farmer_id)
-    except PresenceRequired:
-        raise  # the agent first shows the farmer is with them
+    except REFUSALS:
+        raise  # the app's handlers answer 403, 404 or the presence page
     except DomainError:
         abort(403)
     try:
@@ -203,7 +194,7 @@ def new_listing():
         again = params.id_arg("again")
         try:
             data = prefill.listing_again(current_user, services.get_listing(again)) if again else prefill.defaults_for_new_listing(farmer)
-        except (NotFound, PermissionDenied):
+        except PermissionDenied:  # another farmer's listing is not even said to exist
             abort(404)
         return _render_listing_form(_form_from_input(data), farmer)
     form = ListingForm()
@@ -218,14 +209,7 @@ def new_listing():
 @bp.route("/sell/<int:listing_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_listing(listing_id: int):
-    try:
-        listing = services.get_listing_to_manage(current_user, listing_id)
-    except NotFound:
-        abort(404)
-    except PresenceRequired:
-        raise  # the agent is sent to prove the person is here
-    except PermissionDenied:
-        abort(403)
+    listing = services.get_listing_to_manage(current_user, listing_id)
     if request.method == "GET":
         return _render_listing_form(_form_from_input(prefill.input_from_listing(listing)), listing.farmer, listing)
     form = ListingForm()
@@ -241,12 +225,8 @@ def _manage_action(listing_id: int, action):
     try:
         listing = services.get_listing_to_manage(current_user, listing_id)
         action(listing)
-    except NotFound:
-        abort(404)
-    except PresenceRequired:
-        raise  # the agent is sent to prove the person is here
-    except PermissionDenied:
-        abort(403)
+    except REFUSALS:
+        raise  # the app's handlers answer 403, 404 or the presence page
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "error")
@@ -300,8 +280,8 @@ def hide_listing(listing_id: int):
     try:
         listing = services.get_listing(listing_id)
         moderation.hide_listing(current_user, listing, form.reason.data or "")
-    except NotFound:
-        abort(404)
+    except REFUSALS:
+        raise  # the app's handlers answer 403, 404 or the presence page
     except DomainError as error:
         flash(str(error.message), "error")
     else:
@@ -312,10 +292,7 @@ def hide_listing(listing_id: int):
 @bp.post("/admin/listings/<int:listing_id>/unhide")
 @role_required(Role.ADMIN)
 def unhide_listing(listing_id: int):
-    try:
-        moderation.unhide_listing(current_user, services.get_listing(listing_id))
-    except NotFound:
-        abort(404)
+    moderation.unhide_listing(current_user, services.get_listing(listing_id))
     flash(_("The listing is visible again."), "success")
     return redirect(url_for("catalog.listing_detail", listing_id=listing_id))
 

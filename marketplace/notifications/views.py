@@ -1,12 +1,12 @@
 """The person's inbox and notification preferences; admins read the outbox."""
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.accounts.api import Role
 from marketplace.core import params
 from marketplace.core.auth import role_required
-from marketplace.core.errors import DomainError, NotFound
+from marketplace.core.errors import REFUSALS, DomainError
 from marketplace.notifications import inbox, preferences, services
 from marketplace.notifications.forms import chosen, field_name, preferences_form
 
@@ -37,8 +37,8 @@ def admin_outbox():
 def retry_message(message_id: int):
     try:
         services.retry(current_user, message_id, checked_with_recipient=request.form.get("checked") == "yes")
-    except NotFound:
-        abort(404)
+    except REFUSALS:
+        raise  # the app's handlers answer 403, 404 or the presence page
     except DomainError as error:
         flash(str(error.message), "error")
     else:
@@ -56,10 +56,7 @@ def inbox_page():
 @bp.post("/inbox/<int:message_id>/read")
 @login_required
 def mark_read(message_id: int):
-    try:
-        inbox.mark_read(current_user, message_id)
-    except NotFound:
-        abort(404)
+    inbox.mark_read(current_user, message_id)
     return redirect(url_for("notifications.inbox_page", page=request.form.get("page", 1, type=int)) + f"#message-{message_id}")
 
 

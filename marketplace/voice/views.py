@@ -9,7 +9,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from marketplace.accounts.api import Department, Role, find_user_by_identifier, list_districts, village_choices
 from marketplace.core import params
 from marketplace.core.auth import role_required
-from marketplace.core.errors import DomainError, NotFound, PermissionDenied
+from marketplace.core.errors import REFUSALS, DomainError, NotFound
 from marketplace.core.views import back_or, show_domain_error, take_photos, validate_with_photo_errors
 from marketplace.extensions import db, limiter
 from marketplace.voice import services
@@ -89,10 +89,7 @@ def _reporter(form: ReportForm):
 
 
 def _report(report_id: int):
-    try:
-        return services.get_report(current_user if current_user.is_authenticated else None, report_id)
-    except NotFound:
-        abort(404)
+    return services.get_report(current_user if current_user.is_authenticated else None, report_id)
 
 
 @bp.get("/reports/<int:report_id>")
@@ -154,8 +151,8 @@ def set_status(report_id: int):
     if form.validate_on_submit():
         try:
             services.set_status(current_user, report, ReportStatus(form.status.data), form.reason.data or "")
-        except PermissionDenied:
-            abort(403)
+        except REFUSALS:
+            raise  # the app's handlers answer 403, 404 or the presence page
         except DomainError as error:
             db.session.rollback()
             flash(str(error.message), "error")
@@ -175,8 +172,8 @@ def hide(report_id: int):
             services.unhide_report(current_user, report)
         else:
             services.hide_report(current_user, report, request.form.get("reason", ""))
-    except PermissionDenied:
-        abort(403)
+    except REFUSALS:
+        raise  # the app's handlers answer 403, 404 or the presence page
     except DomainError as error:
         flash(str(error.message), "error")
     return redirect(url_for("voice.report_page", report_id=report_id))
@@ -187,10 +184,8 @@ def hide(report_id: int):
 def hide_comment(comment_id: int):
     try:
         entry = services.hide_comment(current_user, comment_id, request.form.get("reason", ""))
-    except NotFound:
-        abort(404)
-    except PermissionDenied:
-        abort(403)
+    except REFUSALS:
+        raise  # the app's handlers answer 403, 404 or the presence page
     except DomainError as error:
         flash(str(error.message), "error")
         return redirect(back_or(url_for("voice.reports")))

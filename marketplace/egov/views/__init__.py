@@ -4,12 +4,11 @@ check), agent.py (agents filing with residents), official.py (the department's q
 admin.py (form versions). Views parse, call one service, render or redirect."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect
+from flask import Blueprint
 from flask_babel import get_locale
 from flask_login import current_user
 
-from marketplace.accounts.api import PresenceRequired
-from marketplace.core.errors import DomainError, NotFound, PermissionDenied
+from marketplace.core.views import act
 from marketplace.egov import services
 from marketplace.egov.models import SubmissionStatus
 
@@ -22,25 +21,12 @@ def _locale() -> str:
 
 
 def _submission(key: str):
-    try:
-        return services.get_submission_for(current_user, key)
-    except NotFound:
-        abort(404)
+    return services.get_submission_for(current_user, key)
 
 
 def _apply(submission, action, success: str, back: str):
     """Run one service action on a submission the person may see; say how it went; go back."""
-    try:
-        action(submission)
-    except PresenceRequired:
-        raise  # the agent is sent to prove the person is here
-    except PermissionDenied:
-        abort(403)
-    except DomainError as error:
-        flash(str(error.message), "error")
-    else:
-        flash(success, "success")
-    return redirect(back)
+    return act(lambda: action(submission), success, back)
 
 
 # The audiences' pages attach their routes to `bp` (as a blueprint's modules do).

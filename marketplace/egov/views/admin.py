@@ -18,7 +18,6 @@ from marketplace.accounts.api import Role
 from marketplace.core.auth import role_required
 from marketplace.core.errors import (
     DomainError,
-    NotFound,
 )
 from marketplace.egov import (
     form_engine,
@@ -53,10 +52,7 @@ def admin_new_draft(slug: str):
 @bp.route("/admin/services/versions/<int:version_id>", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def admin_version(version_id: int):
-    try:
-        version = versions.get_version(current_user, version_id)
-    except NotFound:
-        abort(404)
+    version = versions.get_version(current_user, version_id)
     form = DefinitionForm()
     reasons: list[str] = []
     if request.method == "GET":

@@ -16,14 +16,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.accounts.api import PresenceRequired, Role, User
+from marketplace.accounts.api import Role, User
 from marketplace.core import params
 from marketplace.core.auth import role_required
 from marketplace.core.errors import (
+    REFUSALS,
     DomainError,
     InvalidInput,
-    NotFound,
-    PermissionDenied,
 )
 from marketplace.egov import (
     attachments,
@@ -54,10 +53,7 @@ def catalogue():
 
 @bp.get("/services/<slug>")
 def start_page(slug: str):
-    try:
-        service = services.published_service(slug)
-    except NotFound:
-        abort(404)
+    service = services.published_service(slug)
     definition = service.published_version.definition
     return render_template("egov/start.html", service=service, d=definition, fee=form_engine.fee_of(definition),
                            text=form_engine.text, for_user=_resident_for_agent(only_if_present=True))
@@ -80,15 +76,8 @@ def _resident_for_agent(only_if_present: bool = False) -> User | None:
 @bp.post("/services/<slug>/start")
 @login_required
 def start(slug: str):
-    try:
-        service = services.published_service(slug)
-        submission = services.start_application(current_user, service, _resident_for_agent())
-    except NotFound:
-        abort(404)
-    except PresenceRequired:
-        raise  # the agent is sent to prove the person is here
-    except PermissionDenied:
-        abort(403)
+    service = services.published_service(slug)
+    submission = services.start_application(current_user, service, _resident_for_agent())
     return redirect(url_for("egov.step", key=submission.key, number=_first_step(submission)))
 
 
@@ -116,10 +105,8 @@ def step(key: str, number: int):
         form_files = request.files or {}
         try:
             result = services.save_step(current_user, submission, index, form, form_files)
-        except PresenceRequired:
-            raise
-        except PermissionDenied:
-            abort(403)
+        except REFUSALS:
+            raise  # the app's handlers answer 403, 404 or the presence page
         except DomainError as error:
             flash(str(error.message), "error")
             return redirect(url_for("egov.application", key=key))
@@ -187,10 +174,8 @@ def submit(key: str):
     try:
         services.submit_application(current_user, submission, declared=bool(form.declared.data),
                                     pay_at_office=form.payment.data == "office")
-    except PresenceRequired:
-        raise  # the agent is sent to prove the person is here
-    except PermissionDenied:
-        abort(403)
+    except REFUSALS:
+        raise  # the app's handlers answer 403, 404 or the presence page
     except InvalidInput as error:
         return _check_page(submission, form, {k: str(v) for k, v in error.errors.items()}, 422)
     except services.AlreadySent as error:
