@@ -1,4 +1,4 @@
-"""Card payments: start one, learn its outcome (signed webhook or server-side retrieval), refund it.
+"""Card payments: start one, ask how it stands, cancel or refund it (what the provider tells us on its own is in webhooks.py).
 
 A payment becomes paid only from the provider's verified word or from asking the
 provider ourselves, never from what a browser says. Every status change goes
@@ -11,21 +11,21 @@ import logging
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from marketplace.core.errors import DomainError
 from marketplace.core.money import Money
 from marketplace.core.states import SYSTEM
 from marketplace.extensions import db
-from marketplace.payments import owners, providers, states
-from marketplace.payments.models import Payment, PaymentEvent, PaymentStatus, StripeEvent
-from marketplace.payments.providers import InvalidSignature, MalformedEvent, ProviderEvent, ProviderIntent, ProviderUnavailable
+from marketplace.payments import providers, states, webhooks
+from marketplace.payments.models import Payment, PaymentEvent, PaymentStatus
+from marketplace.payments.providers import InvalidSignature, MalformedEvent, ProviderUnavailable
+from marketplace.payments.webhooks import handle_webhook
 
 log = logging.getLogger(__name__)
 P = PaymentStatus
 
 
-__all__ = ["InvalidSignature", "MalformedEvent"]  # the webhook view's answers; raised by the provider
+__all__ = ["handle_webhook", "InvalidSignature", "MalformedEvent"]  # the webhook view's door and answers
 
 
 def payment_for(purpose: str, reference: str) -> Payment | None:
@@ -56,7 +56,7 @@ def start_card_payment(*, purpose: str, reference: str, amount: Money, payer_id:
     else:
         intent = card.retrieve_intent(payment.stripe_payment_intent_id)
         if intent.state == providers.PAID:
-            _apply_intent(payment, intent, "retrieved when the payment page opened")
+            webhooks.apply_intent(payment, intent, "retrieved when the payment page opened")
         elif payment.amount_minor != amount.minor_units:
             # Part of the purchase was cancelled before paying: the intent asks for what is left.
             intent = card.change_amount(intent.id, amount.minor_units)
@@ -69,7 +69,7 @@ def refresh(payment: Payment) -> Payment:
     """Ask the provider how the payment stands (the page a buyer returns to after Stripe.js)."""
     if payment.stripe_payment_intent_id and payment.status in (P.PENDING, P.FAILED):
         intent = providers.provider(providers.CARD).retrieve_intent(payment.stripe_payment_intent_id)
-        _apply_intent(payment, intent, "retrieved from Stripe")
+        webhooks.apply_intent(payment, intent, "retrieved from Stripe")
         db.session.commit()
     return payment
 
@@ -111,103 +111,6 @@ def refund(payment: Payment, amount_minor: int, *, idempotency_key: str, reason:
     return refund_id
 
 
-# --- what Stripe tells us -------------------------------------------------------------------
-
-def handle_webhook(payload: bytes, signature: str | None) -> str:
-    """Verify, record the event id once, apply it. Returns 'handled', 'ignored' or 'duplicate'.
-    InvalidSignature or MalformedEvent when the provider refuses the body (nothing is recorded)."""
-    event = providers.provider(providers.CARD).verify_event(payload, signature)
-    if db.session.get(StripeEvent, event.id) is not None:
-        return "duplicate"
-    db.session.add(StripeEvent(id=event.id, type=event.type))
-    try:
-        db.session.flush()  # a concurrent delivery of the same event waits here, then fails
-    except IntegrityError:
-        db.session.rollback()
-        return "duplicate"
-    handler = _HANDLERS.get(event.kind)
-    if handler is not None:
-        handler(event, f"Stripe event {event.id}")
-    db.session.commit()
-    return "handled" if handler else "ignored"
-
-
-def _payment_of_intent(intent_id: str | None) -> Payment | None:
-    if not intent_id:
-        return None
-    return db.session.scalar(select(Payment).where(Payment.stripe_payment_intent_id == intent_id))
-
-
-def _on_intent_event(event: ProviderEvent, reason: str) -> None:
-    payment = _payment_of_intent(event.intent.id)
-    if payment is not None:
-        _apply_intent(payment, event.intent, reason)
-
-
-def _on_refund(event: ProviderEvent, reason: str) -> None:
-    payment = _payment_of_intent(event.intent_id)
-    if payment is None:
-        return
-    # Events may arrive in any order: a refunded charge had succeeded, whatever came first.
-    if not _amount_matches(payment, event.intent, reason):
-        return
-    _mark_paid(payment, event.intent.charge_id, reason)
-    refunded = event.refunded_minor
-    if refunded > payment.refunded_minor:
-        extra = refunded - payment.refunded_minor
-        payment.refunded_minor = refunded
-        if refunded >= payment.amount_minor:
-            states.transition(payment, P.REFUNDED, f"refund seen: {reason}", party=states.PROVIDER, refunded_minor=refunded)
-        else:
-            states.record(payment, f"refund of {extra} seen: {reason}", party=states.PROVIDER)
-        owner = owners.owner_of(payment.purpose)
-        if owner is not None:
-            owner.on_refunded(payment, extra)
-
-
-def _on_account_updated(event: ProviderEvent, reason: str) -> None:
-    from marketplace.payments import payouts
-
-    payouts.sync_account(event.account)
-
-
-_HANDLERS = {"intent": _on_intent_event, "refund": _on_refund, "account": _on_account_updated}
-
-
-def _apply_intent(payment: Payment, intent: ProviderIntent, reason: str) -> None:
-    if intent.state == providers.PAID:
-        if not _amount_matches(payment, intent, reason):
-            return
-        _mark_paid(payment, intent.charge_id, reason)
-    elif intent.state == providers.FAILED:
-        payment.failure_code = intent.failure_code
-        if states.transition(payment, P.FAILED, f"{reason}: {payment.failure_code}", party=states.PROVIDER,
-                             failure_code=intent.failure_code):
-            owner = owners.owner_of(payment.purpose)
-            if owner is not None:
-                owner.on_failed(payment)
-
-
-def _amount_matches(payment: Payment, intent: ProviderIntent, reason: str) -> bool:
-    """True when the provider's amount and currency are what we asked. Otherwise the payment is
-    flagged for an admin (history row with both amounts) and nothing is marked paid."""
-    amount, currency = intent.amount_minor, intent.currency
-    if amount == payment.amount_minor and currency == payment.currency:
-        return True
-    log.error("payment %s: Stripe says %s %s, we asked %s %s; flagged", payment.id, amount, currency,
-              payment.amount_minor, payment.currency)
-    states.transition(payment, P.FLAGGED, f"{reason}: the provider reported {amount} {currency}, expected "
-                      f"{payment.amount_minor} {payment.currency}", party=states.PROVIDER)
-    return False
-
-
 def flagged_payments() -> list[Payment]:
     """Payments an admin must look at (Stripe's amount or currency differed from ours)."""
     return list(db.session.scalars(select(Payment).where(Payment.status == P.FLAGGED).order_by(Payment.id.desc())))
-
-
-def _mark_paid(payment: Payment, charge_id: str | None, reason: str) -> None:
-    if states.transition(payment, P.PAID, reason, party=states.PROVIDER, stripe_charge_id=charge_id, failure_code=""):
-        owner = owners.owner_of(payment.purpose)
-        if owner is not None:
-            owner.on_paid(payment)
