@@ -20,10 +20,10 @@ install: $(STAMP)
 
 # --- translations: catalogs are sources; .mo files are built, never committed ---
 i18n-extract: $(STAMP)
-	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --ignore-dirs='.* .venv node_modules build' --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --ignore-dirs='.* .venv node_modules build' --no-location --sort-output --no-wrap -o translations/messages.pot .
 
 i18n-update: i18n-extract
-	$(BIN)/pybabel --quiet update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel --quiet update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete --no-wrap
 
 i18n-compile: $(STAMP)
 	$(BIN)/pybabel --quiet compile -d translations

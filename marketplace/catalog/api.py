@@ -22,6 +22,7 @@ from marketplace.catalog.services import (
     live_listings_of,
     price_amount,
     produce_categories,
+    register_price_check,
     require_manage,
     set_stock,
     stock_amount,
@@ -32,7 +33,7 @@ from marketplace.catalog.units import ORDER_STEP, PER_UNIT, Unit, parse_quantity
 __all__ = [
     "asking_prices_source", "catalog_version", "Category", "category_name", "category_tree", "change_status",
     "create_listing", "get_category", "home_sections", "Listing", "listing_again", "listing_to_manage",
-    "ListingStatus", "live_listings_of", "ORDER_STEP", "parse_quantity", "PER_UNIT", "price_amount",
+    "ListingStatus", "live_listings_of", "ORDER_STEP", "parse_quantity", "PER_UNIT", "price_amount", "register_price_check",
     "price_per_unit", "produce_categories", "quantity", "quantity_decimal", "release_stock", "require_manage",
     "reserve_stock", "set_stock", "stock_amount", "Unit", "unit_name",
 ]

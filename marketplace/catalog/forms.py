@@ -34,6 +34,7 @@ class ListingForm(OnceForm):
     is_organic = BooleanField(_l("Certified organic"))
     is_natural = BooleanField(_l("Grown without chemicals (not certified)"))
     description = TextAreaField(_l("More about it (optional)"), validators=[Optional(), Length(max=4000)])
+    price_confirmed = BooleanField(_l("Yes, this price is right"))
     publish = SubmitField(_l("Put on sale"))
     save_draft = SubmitField(_l("Save as draft"))
 

@@ -8,6 +8,7 @@ from marketplace.accounts.api import User
 from marketplace.catalog.models import Listing
 from marketplace.catalog.services import ListingInput, require_manage
 from marketplace.catalog.units import quantity_decimal
+from marketplace.core.numbers import as_typed, money_as_typed
 from marketplace.extensions import db
 
 
@@ -15,15 +16,20 @@ def input_from_listing(listing: Listing, for_new: bool = False) -> ListingInput:
     """The form's starting values: a listing's own (edit), or a copy for 'list again'."""
     return ListingInput(
         title=listing.title, description=listing.description, category_id=listing.category_id, unit=listing.unit.value,
-        price=listing.price.plain(), stock="" if for_new else str(quantity_decimal(listing.stock_milli)),
-        min_order=str(quantity_decimal(listing.min_order_milli)) if listing.min_order_milli else "",
+        price=money_as_typed(listing.price), stock="" if for_new else _typed_quantity(listing.stock_milli),
+        min_order=_typed_quantity(listing.min_order_milli) if listing.min_order_milli else "",
         harvest_date=None if for_new else listing.harvest_date,
         available_until=None if for_new else listing.available_until,
         village_id=listing.village_id, pickup_point=listing.pickup_point, delivery_available=listing.delivery_available,
-        delivery_fee=listing.delivery_fee.plain() if listing.delivery_fee_minor else "",
+        delivery_fee=money_as_typed(listing.delivery_fee) if listing.delivery_fee_minor else "",
         is_organic=listing.is_organic, is_natural=listing.is_natural,
         photo_ids=[] if for_new else [lp.photo_id for lp in listing.photos],
     )
+
+
+def _typed_quantity(milli: int) -> str:
+    """As the farmer's language writes it, so the form reads it back exactly ('2,5' in French)."""
+    return as_typed(quantity_decimal(milli), places=3)
 
 
 def defaults_for_new_listing(farmer: User) -> ListingInput:
@@ -34,7 +40,7 @@ def defaults_for_new_listing(farmer: User) -> ListingInput:
         return ListingInput(
             unit=last.unit.value, category_id=last.category_id, village_id=last.village_id, pickup_point=last.pickup_point,
             delivery_available=last.delivery_available,
-            delivery_fee=last.delivery_fee.plain() if last.delivery_fee_minor else "",
+            delivery_fee=money_as_typed(last.delivery_fee) if last.delivery_fee_minor else "",
             is_organic=last.is_organic, is_natural=last.is_natural,
         )
     return ListingInput(village_id=profile.village_id if profile else None, pickup_point=profile.pickup_point if profile else "")

@@ -8,6 +8,7 @@ from marketplace.catalog.labels import listing_status_name
 from marketplace.catalog.models import Listing
 from marketplace.catalog.units import ORDER_STEP, PER_UNIT, UNIT_LABELS, Unit, quantity_decimal, unit_amount
 from marketplace.core.money import Money
+from marketplace.core.numbers import as_typed
 from marketplace.i18n import money
 
 
@@ -17,8 +18,9 @@ def quantity(milli: int, unit: Unit | str) -> str:
 
 
 def quantity_input(milli: int) -> str:
-    """A quantity as the value of a form field: plain digits the parser reads back exactly."""
-    return str(quantity_decimal(milli))
+    """A quantity as the value of a form field, in the reader's way of writing numbers, which the
+    parser reads back exactly."""
+    return as_typed(quantity_decimal(milli), places=3)
 
 
 def price_per_unit(listing: Listing) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -33,6 +34,7 @@ from marketplace.core.errors import DomainError, InvalidInput, NotFound, Permiss
 from marketplace.core.images import check_photo, process_photo
 from marketplace.core.jobs import enqueue
 from marketplace.core.money import Money
+from marketplace.core.numbers import UnreadableNumber, read_money
 from marketplace.core.phone import normalise_phone
 from marketplace.core.storage import get_private_storage, get_storage
 from marketplace.core.timeutils import utcnow
@@ -65,6 +67,7 @@ class ListingInput:
     is_natural: bool = False
     photo_ids: list[int] = field(default_factory=list)
     publish: bool = True
+    price_confirmed: bool = False  # "yes, this price is right", after a warning that it is far from the usual
 
 
 # --- who may do what ----------------------------------------------------------------
@@ -150,9 +153,12 @@ def find_farmer_by_phone(actor: User, phone: str) -> User:
 
 # --- validation -------------------------------------------------------------------------
 
-def _clean(data: ListingInput, photo_owner_ids: set[int]) -> dict:
+def _clean(data: ListingInput, photo_owner_ids: set[int], price_before: int | None = None) -> dict:
     """Every field of the listing form checked at once: the clean values, or InvalidInput with a
-    translated message per field (the form is shown again with everything typed)."""
+    translated message per field (the form is shown again with everything typed).
+
+    A price far from what farmers nearby ask is asked about once (`price_confirmed`), unless it is
+    the price the listing already had."""
     errors: dict[str, object] = {}
     clean: dict = {}
     currency = current_app.config["DEFAULT_CURRENCY"]
@@ -166,9 +172,31 @@ def _clean(data: ListingInput, photo_owner_ids: set[int]) -> dict:
     _clean_dates(data, clean, errors)
     _clean_place(data, clean, errors, currency)
     _clean_photos(data, clean, errors, photo_owner_ids)
+    if not errors and not data.price_confirmed and clean["price_minor"] != price_before:
+        warning = _price_warning(clean, currency)
+        if warning:
+            errors["price_confirmed"] = warning
     if errors:
         raise InvalidInput(errors)
     return clean
+
+
+PRICE_CHECKS = "catalog.price_checks"
+
+
+def register_price_check(app, check) -> None:
+    """Another domain that knows what prices are usual (open data) adds its check in init_app:
+    check(category, unit, village, price: Money) -> a warning to show, or None."""
+    app.extensions.setdefault(PRICE_CHECKS, []).append(check)
+
+
+def _price_warning(clean: dict, currency: str):
+    price = Money(currency, clean["price_minor"])
+    for check in current_app.extensions.get(PRICE_CHECKS, []):
+        warning = check(clean["category"], clean["unit"].value, clean["village"], price)
+        if warning:
+            return warning
+    return None
 
 
 def _clean_words(data: ListingInput, clean: dict, errors: dict) -> None:
@@ -205,8 +233,8 @@ def _clean_amounts(data: ListingInput, clean: dict, errors: dict) -> None:
             continue
         try:
             milli = parse_quantity(text_value)
-        except ValueError:
-            errors[name] = _l("Write the amount as a number, e.g. 20 or 2.5.")
+        except UnreadableNumber as problem:
+            errors[name] = problem.message
             continue
         if milli < 0 or milli > MAX_STOCK_MILLI:
             errors[name] = _l("This amount is not possible. Check the number.")
@@ -242,12 +270,13 @@ def _clean_place(data: ListingInput, clean: dict, errors: dict, currency: str) -
     clean["delivery_fee_minor"] = 0
     if data.delivery_available and data.delivery_fee.strip():
         try:
-            fee = Money.from_decimal(data.delivery_fee.strip().replace(",", "."), currency)
+            fee = read_money(data.delivery_fee, currency)
+        except UnreadableNumber as problem:
+            errors["delivery_fee"] = problem.message
+        else:
             if fee.minor_units < 0:
-                raise ValueError
-            clean["delivery_fee_minor"] = fee.minor_units
-        except (ValueError, ArithmeticError):
-            errors["delivery_fee"] = _l("Write the delivery fee as a number, or leave it empty for free delivery.")
+                errors["delivery_fee"] = _l("Write the delivery fee as a number, or leave it empty for free delivery.")
+            clean["delivery_fee_minor"] = max(fee.minor_units, 0)
     clean["is_organic"], clean["is_natural"] = bool(data.is_organic), bool(data.is_natural)
 
 
@@ -264,7 +293,7 @@ def _clean_photos(data: ListingInput, clean: dict, errors: dict, photo_owner_ids
 
 
 def _format_step(step_milli: int) -> str:
-    return str(quantity_decimal(step_milli))
+    return format_decimal(quantity_decimal(step_milli))
 
 
 def _apply(listing: Listing, clean: dict) -> None:
@@ -325,7 +354,7 @@ def _tell_farmer_an_agent_listed(listing: Listing, agent: User) -> None:
 
 def update_listing(actor: User, listing: Listing, data: ListingInput) -> Listing:
     require_manage(actor, listing)
-    clean = _clean(data, photo_owner_ids={listing.farmer_id, actor.id})
+    clean = _clean(data, photo_owner_ids={listing.farmer_id, actor.id}, price_before=listing.price_minor)
     _apply(listing, clean)
     _follow_stock(listing, actor)
     states.record(listing, actor.id, "edit")
@@ -427,9 +456,9 @@ def price_amount(text: str, currency: str) -> Money:
     """The price a farmer typed, per unit; DomainError with the reason otherwise (the web form and
     the phone menus read prices by this one rule)."""
     try:
-        price = Money.from_decimal(text.strip().replace(",", "."), currency)
-    except (ValueError, ArithmeticError):
-        raise DomainError(_l("Write the price as a number, e.g. 120 or 120.50."), field="price") from None
+        price = read_money(text, currency)
+    except UnreadableNumber as problem:
+        raise DomainError(problem.message, field="price") from None
     if price.minor_units <= 0:
         raise DomainError(_l("The price must be more than zero."), field="price")
     if price.minor_units > MAX_PRICE_MINOR:
@@ -441,8 +470,8 @@ def stock_amount(unit: Unit, quantity: str) -> int:
     """The stock a farmer typed, in milli-units of `unit`; DomainError with the reason otherwise."""
     try:
         milli = parse_quantity(quantity)
-    except ValueError:
-        raise DomainError(_l("Write the amount as a number, e.g. 20 or 2.5."), field="stock") from None
+    except UnreadableNumber as problem:
+        raise DomainError(problem.message, field="stock") from None
     if milli < 0 or milli > MAX_STOCK_MILLI:
         raise DomainError(_l("This amount is not possible. Check the number."), field="stock")
     if milli % ORDER_STEP[unit]:

@@ -6,10 +6,12 @@ and a conditional UPDATE can reserve stock atomically. 1.5 kg is 1500.
 from __future__ import annotations
 
 import enum
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import format_decimal, ngettext
 from flask_babel import lazy_gettext as _l
+
+from marketplace.core.numbers import read_decimal
 
 MILLI = 1000
 
@@ -64,16 +66,9 @@ def unit_amount(unit: Unit, amount: Decimal) -> str:
 
 
 def parse_quantity(text: str) -> int:
-    """'1.5' or '1,5' -> 1500 milli-units. Raises ValueError on anything else or more than 3 decimals."""
-    cleaned = (text or "").strip().replace(",", ".")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(text) from None
-    milli = value * MILLI
-    if not value.is_finite() or milli != milli.to_integral_value():
-        raise ValueError(text)
-    return int(milli)
+    """A typed amount in milli-units, read as the person's language writes numbers: '1.5' in
+    English, '1,5' in French -> 1500. Raises UnreadableNumber (a ValueError saying why) otherwise."""
+    return int(read_decimal(text, places=3) * MILLI)
 
 
 def quantity_decimal(milli: int) -> Decimal:

@@ -10,12 +10,13 @@ from marketplace.accounts.api import Role, User, village_choices
 from marketplace.catalog import browse, moderation, prefill, services, states, view_counts
 from marketplace.catalog.forms import FindFarmerForm, ListingForm, ReasonForm, StatusForm, StockForm
 from marketplace.catalog.models import ListingStatus
+from marketplace.catalog.presentation import price_per_unit
 from marketplace.catalog.units import UNIT_LABELS, Unit
 from marketplace.core import params
 from marketplace.core.auth import role_required
 from marketplace.core.cache import public_page
 from marketplace.core.errors import REFUSALS, DomainError, PermissionDenied
-from marketplace.core.money import Money
+from marketplace.core.numbers import UnreadableNumber, read_money
 from marketplace.core.views import safe_next, show_domain_error, take_photos, validate_with_photo_errors
 from marketplace.extensions import db
 
@@ -30,8 +31,8 @@ def _filters_from_args() -> browse.BrowseFilters:
 
     def money_arg(name: str):
         try:
-            return Money.from_decimal(args.get(name, "").strip().replace(",", "."), currency).minor_units if args.get(name, "").strip() else None
-        except (ValueError, ArithmeticError):
+            return read_money(args[name], currency).minor_units if args.get(name, "").strip() else None
+        except UnreadableNumber:
             return None
 
     return browse.BrowseFilters(
@@ -142,7 +143,7 @@ def _input_from_form(form: ListingForm, photo_ids: list[int]) -> services.Listin
         harvest_date=form.harvest_date.data, available_until=form.available_until.data, village_id=form.village_id.data,
         pickup_point=form.pickup_point.data or "", delivery_available=form.delivery_available.data,
         delivery_fee=form.delivery_fee.data or "", is_organic=form.is_organic.data, is_natural=form.is_natural.data,
-        photo_ids=photo_ids, publish=not form.save_draft.data,
+        photo_ids=photo_ids, publish=not form.save_draft.data, price_confirmed=form.price_confirmed.data,
     )
 
 
@@ -201,7 +202,8 @@ def new_listing():
     _populate_choices(form)
     listing = _save_listing_form(form, lambda data: services.create_listing(current_user, farmer, data, form.submission_key.data))
     if listing is not None:
-        flash(_("Your listing is on sale.") if listing.status is ListingStatus.ACTIVE else _("Your listing is saved."), "success")
+        flash(_("Your listing is on sale at %(price)s.", price=price_per_unit(listing)) if listing.status is ListingStatus.ACTIVE
+              else _("Your listing is saved."), "success")
         return redirect(url_for("catalog.listing_detail", listing_id=listing.id))
     return _render_listing_form(form, farmer)
 

@@ -10,10 +10,11 @@ from babel import support
 from flask import current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import DecimalField, HiddenField
 from wtforms.i18n import messages_path
 
 from marketplace.core.idempotency import new_key
+from marketplace.core.numbers import UnreadableNumber, as_typed, read_decimal
 
 
 def _translations() -> Any:
@@ -60,3 +61,28 @@ class OnceForm(Form):
     errors, because it is posted back."""
 
     submission_key = HiddenField(default=new_key)
+
+
+class LocalDecimalField(DecimalField):  # type: ignore[misc]  # WTForms ships no types
+    """A number read the way the person's language writes it (core.numbers: "1,000" is a thousand
+    in English, refused as two readings in French), shown back the same way. WTForms' own
+    use_locale reads leniently, which is what turned "1,000" into 1."""
+
+    def __init__(self, *args: Any, places: int = 3, **kwargs: Any) -> None:
+        super().__init__(*args, places=None, **kwargs)
+        self.max_places = places
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = read_decimal(valuelist[0], places=self.max_places)
+        except UnreadableNumber as problem:
+            self.data = None
+            raise ValueError(str(problem.message)) from None
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return as_typed(self.data, places=self.max_places) if self.data is not None else ""

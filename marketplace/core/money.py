@@ -25,11 +25,6 @@ class Money:
     def as_decimal(self) -> Decimal:
         return Decimal(self.minor_units).scaleb(-self.exponent)
 
-    def plain(self) -> str:
-        """The amount as a person types it in a form field: '800', '120.5' (no currency, no grouping)."""
-        value = self.as_decimal()
-        return str(int(value)) if value == value.to_integral_value() else format(value.normalize(), "f")
-
     @classmethod
     def from_decimal(cls, amount: Decimal | str, currency: str) -> Money:
         """Parse a typed amount; refuses more decimals than the currency has."""

@@ -14,13 +14,13 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from babel.numbers import get_currency_precision
 from flask import current_app
 from flask_babel import format_date, format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
     DateField,
-    DecimalField,
     EmailField,
     RadioField,
     SelectField,
@@ -35,7 +35,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from wtforms.validators import Optional as OptionalValue
 
 from marketplace.core.errors import DomainError
-from marketplace.core.forms import Form
+from marketplace.core.forms import Form, LocalDecimalField
 from marketplace.core.money import Money
 from marketplace.core.phone import normalise_phone
 
@@ -138,7 +138,10 @@ class Number(FieldType):
         if low is not None or high is not None:
             validators.append(NumberRange(min=low, max=high))
         render = {"inputmode": "decimal", **({"min": low} if low is not None else {}), **({"max": high} if high is not None else {})}
-        return DecimalField(places=None, render_kw=render, validators=validators)
+        return LocalDecimalField(places=self.places(), render_kw=render, validators=validators)
+
+    def places(self) -> int:
+        return 6
 
     def to_answer(self, data, spec):
         return None if data is None else format(data.normalize(), "f")
@@ -151,6 +154,9 @@ class MoneyAmount(Number):
     """Typed in major units; stored as integer minor units of the site's currency."""
 
     name = "money"
+
+    def places(self) -> int:
+        return get_currency_precision(current_app.config["DEFAULT_CURRENCY"])
 
     def to_answer(self, data, spec):
         if data is None:

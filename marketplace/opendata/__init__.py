@@ -9,9 +9,12 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask) -> None:
     """Called by create_app: what this domain adds to the app (blueprint, jobs, owners, providers)."""
+    from marketplace.catalog.api import register_price_check
     from marketplace.core import jobs
     from marketplace.opendata import aggregate
+    from marketplace.opendata.presentation import far_from_typical
     from marketplace.opendata.views import bp
 
     app.register_blueprint(bp)
+    register_price_check(app, far_from_typical)
     jobs.register(app, aggregate.AGGREGATE_JOB, aggregate.aggregate_today, every=3600)

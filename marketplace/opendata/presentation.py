@@ -1,13 +1,14 @@
 """How the open data reads on a page: days, shares and ratings in the reader's language, from integers."""
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import format_decimal, format_percent, get_locale, ngettext
 from flask_babel import gettext as _
 
 from marketplace.catalog.api import PER_UNIT, Unit
 from marketplace.core.money import Money
+from marketplace.core.numbers import UnreadableNumber, read_money
 from marketplace.egov import api as form_engine
 from marketplace.i18n import money
 from marketplace.opendata import services
@@ -43,8 +44,8 @@ def typical_price_for_listing(listing):
 def price_comparison(typed: str, typical: services.TypicalPrice) -> str:
     """How a price being typed compares with the typical one; "" while it is not a number yet."""
     try:
-        price = Money.from_decimal(typed.strip().replace(",", "."), typical.median.currency)
-    except (InvalidOperation, ValueError, OverflowError):
+        price = read_money(typed, typical.median.currency)
+    except UnreadableNumber:
         return ""
     if price.minor_units <= 0 or typical.median.minor_units <= 0:
         return ""
@@ -54,6 +55,40 @@ def price_comparison(typed: str, typical: services.TypicalPrice) -> str:
     share = format_percent(abs(difference), format="#,##0%")
     return _("Your price is %(share)s above the typical price.", share=share) if difference > 0 else \
         _("Your price is %(share)s below the typical price.", share=share)
+
+
+#: A price this many times above or below the typical one is asked about before it goes on sale:
+#: typing 1 for 1,000 (or 10000 for 100) lands far outside, a real bargain or premium rarely does.
+FAR_FACTOR = 3
+
+
+def far_from_typical(category, unit: str, village, price: Money):
+    """The listing form's question when a price is far from what farmers nearby ask (catalog's
+    price check, registered in init_app); None when it is not, or nothing is known yet."""
+    typical = services.typical_price(category.id, unit, price.currency, village.district_id, village.district.region_id)
+    if typical is None or typical.median.minor_units <= 0:
+        return None
+    median = typical.median.minor_units
+    if median // FAR_FACTOR <= price.minor_units <= median * FAR_FACTOR:
+        return None
+    return _("%(price)s %(per_unit)s is far from what farmers in %(area)s ask (most between %(low)s and %(high)s). "
+             "Check the price. If it is right, tick the box and save again.",
+             price=money(price), per_unit=price_per_unit_label(unit), area=typical.area,
+             low=money(typical.low), high=money(typical.high))
+
+
+def price_preview(typed: str, unit: str, currency: str) -> str:
+    """The price as buyers will see it, read from what is typed ("" while nothing is typed); or
+    why it cannot be read, so the farmer sees "1,000" become KES 1,000.00 before it goes on sale."""
+    if not typed.strip() or not unit:
+        return ""
+    try:
+        price = read_money(typed, currency)
+    except UnreadableNumber as problem:
+        return str(problem.message)
+    if price.minor_units <= 0:
+        return ""
+    return _("Buyers will see: %(price)s %(per_unit)s", price=money(price), per_unit=price_per_unit_label(unit))
 
 
 def typical_price_hint(category_id, unit: str, village_id, currency: str, typed: str = "") -> str:
@@ -76,6 +111,6 @@ def typical_price_hint(category_id, unit: str, village_id, currency: str, typed:
 
 TEMPLATE_GLOBALS = {
     "typical_price_for_listing": typical_price_for_listing, "typical_price_hint": typical_price_hint,
-    "price_per_unit_label": price_per_unit_label, "days_from_hours": days_from_hours, "percent": percent,
+    "price_per_unit_label": price_per_unit_label, "price_preview": price_preview, "days_from_hours": days_from_hours, "percent": percent,
     "rating_text": rating_text, "service_title_of": service_title_of,
 }

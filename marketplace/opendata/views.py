@@ -11,7 +11,7 @@ from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
 from marketplace.opendata import services
 from marketplace.opendata.chart import trend_chart
-from marketplace.opendata.presentation import typical_price_hint
+from marketplace.opendata.presentation import price_preview, typical_price_hint
 
 UNIT_VALUES = frozenset(unit.value for unit in Unit)
 
@@ -43,10 +43,9 @@ def price_trend():
 @bp.get("/prices/hint")
 def price_hint():
     """What the listing form shows under the price while the farmer types (progressive enhancement)."""
-    hint = typical_price_hint(params.id_arg("category"), request.args.get("unit", ""), params.id_arg("village"),
-                              current_app.config["DEFAULT_CURRENCY"],
-                              request.args.get("price", "")[:16])
-    response = jsonify(hint=hint)
+    currency, typed, unit = current_app.config["DEFAULT_CURRENCY"], request.args.get("price", "")[:16], request.args.get("unit", "")
+    hint = typical_price_hint(params.id_arg("category"), unit, params.id_arg("village"), currency, typed)
+    response = jsonify(hint=hint, preview=price_preview(typed, unit if unit in {u.value for u in Unit} else "", currency))
     response.headers["Cache-Control"] = "private, max-age=60"
     return response
 

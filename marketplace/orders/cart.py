@@ -22,6 +22,7 @@ from marketplace.accounts.api import User, Village
 from marketplace.catalog.api import ORDER_STEP, Listing, parse_quantity, quantity_decimal
 from marketplace.core.errors import DomainError
 from marketplace.core.money import Money
+from marketplace.core.numbers import UnreadableNumber
 from marketplace.extensions import db
 from marketplace.orders.models import CartItem
 
@@ -115,8 +116,8 @@ def _plain(milli: int) -> str:
 def _parse(quantity: str) -> int:
     try:
         return parse_quantity(quantity)
-    except ValueError:
-        raise DomainError(_l("Write the amount as a number, e.g. 2 or 1.5."), field="quantity") from None
+    except UnreadableNumber as problem:
+        raise DomainError(problem.message, field="quantity") from None
 
 
 # --- the two stores ------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from itertools import product
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from marketplace.accounts.presence import PresenceRequired
@@ -67,9 +68,23 @@ def test_all_mistakes_are_reported_at_once(farmer, cats):
     assert {"title", "price", "stock"} <= set(caught.value.errors)
 
 
-def test_comma_decimals_are_accepted_for_price_and_quantity(farmer, cats):
-    listing = factories.listing(farmer, cats["dairy"], unit="litre", price="45,50", stock="10,5")
+def test_decimal_commas_are_read_where_the_language_writes_them(app, farmer, cats):
+    with force_locale("fr"):
+        listing = factories.listing(farmer, cats["dairy"], unit="litre", price="45,50", stock="10,5")
     assert (listing.price_minor, listing.stock_milli) == (4550, 10500)
+
+
+def test_a_thousands_separator_is_a_thousand_not_a_decimal(farmer, cats):
+    """The outside walk's bug: "1,000" in English was saved as KES 1.00."""
+    listing = factories.listing(farmer, cats["maize"], price="1,000", stock="1,200")
+    assert (listing.price_minor, listing.stock_milli) == (100_000, 1_200_000)
+
+
+@pytest.mark.parametrize(("price", "stock", "field"), [("1.000", "10", "price"), ("45,50", "10", "price"), ("100", "2.500", "stock")])
+def test_an_amount_that_reads_two_ways_is_refused_on_its_field(farmer, cats, price, stock, field):
+    with pytest.raises(InvalidInput) as refused:
+        factories.listing(farmer, cats["maize"], price=price, stock=stock)
+    assert "can be read in more than one way" in str(refused.value.errors[field])
 
 
 def test_people_without_a_farm_cannot_list(places, cats):

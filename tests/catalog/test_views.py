@@ -87,7 +87,7 @@ def test_a_form_error_keeps_what_was_typed_and_the_photo_already_sent(client, lo
     response = client.post("/sell/new", data=data, content_type="multipart/form-data")
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Write the price as a number" in page and 'href="#price"' in page
+    assert "Write a number" in page and 'href="#price"' in page
     assert 'value="Sweet potatoes"' in page and 'value="eighty"' in page and "Orange flesh" in page
     photo = db.session.scalar(select(Photo))
     assert f'name="photo_ids" type="hidden" value="{photo.id}"' in page and photo.thumb_key in page

@@ -30,10 +30,10 @@ def _start(client, slug, **extra):
     return key, response.headers["Location"]
 
 
-def _fill_subsidy(client, key, village_id, with_file=True):
+def _fill_subsidy(client, key, village_id, with_file=True, farm_size="1.5"):
     steps = [
         {"full_name": "Achieng Resident", "national_id": "12345678", "phone": "0722100000", "home_village": str(village_id)},
-        {"farm_size": "1.5", "crops": ["maize", "beans"], "irrigated": "no"},
+        {"farm_size": farm_size, "crops": ["maize", "beans"], "irrigated": "no"},
         {},  # sales on Village Square: optional, and this resident sells nothing
         {"input_type": "both", "bags": "4", "last_harvest": "2026-08-01"},
     ]
@@ -281,7 +281,9 @@ def test_a_spanish_speaker_gets_the_form_and_messages_in_spanish(client, login, 
                                                                 "home_village": str(egov["village"].id)})
     text = refused.get_data(as_text=True)
     assert "Responde a esta pregunta." in text and "Escribe de 6 a 10 cifras." in text
-    _fill_subsidy(client, key, egov["village"].id)
+    farm = client.post(f"/applications/{key}/step/2", data={"farm_size": "1.5", "crops": ["maize"], "irrigated": "no"})
+    assert "1,5" in farm.get_data(as_text=True)  # "1.5" reads two ways in Spanish: 15 or 1,5
+    _fill_subsidy(client, key, egov["village"].id, farm_size="1,5")
     client.post(f"/applications/{key}/submit", data={"declared": "y"})
     sms = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "application_submitted"))
     assert "hemos recibido tu solicitud" in sms.body and "Subsidio para insumos agrícolas" in sms.body

@@ -79,3 +79,57 @@ def test_service_performance_page_and_the_open_data_page(client, egov, db):
     assert "Agricultural input subsidy" in page and "50%" in page and "4.5 of 5 (2 ratings)" in page
     assert "2.0 / 2.8" in page  # 48 h typical, 9 in 10 within 67.2 h → 2.8 days
     assert "/api/v1/openapi.json" in client.get("/open-data").get_data(as_text=True)
+
+
+def _new_listing(client, farmer, category, **overrides):
+    data = {"title": "Tomatoes", "category_id": str(category.id), "unit": "kg", "price": "130", "stock": "20",
+            "min_order": "", "village_id": str(farmer.farmer_profile.village_id), "pickup_point": "Mbeu market",
+            "description": "", "publish": "1"}
+    data.update(overrides)
+    return client.post("/sell/new", data=data)
+
+
+def test_a_price_far_from_what_farmers_nearby_ask_is_asked_about_before_it_goes_on_sale(client, login, market, db):
+    """Issue 20: "1,000" typed where 1 was read. A price a third or three times the typical one is
+    questioned once, with everything typed kept; ticking "yes, this price is right" puts it on sale."""
+    aggregate(utcnow().date())
+    farmer, tomatoes = market["farmers"][0], market["cats"]["tomatoes-peppers"]
+    login(farmer)
+    before = db.session.query(Listing).count()
+    asked = _new_listing(client, farmer, tomatoes, price="1", title="Cheap tomatoes")
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 422 and db.session.query(Listing).count() == before
+    assert "KES1.00 per kg is far from what farmers in Hill ask (most between" in page
+    assert 'name="price_confirmed"' in page and 'href="#price_confirmed"' in page and 'value="Cheap tomatoes"' in page
+    assert "Buyers will see: KES1.00 per kg" in page
+    confirmed = _new_listing(client, farmer, tomatoes, price="1", title="Cheap tomatoes", price_confirmed="y")
+    assert confirmed.status_code == 302
+    listing = db.session.scalar(select(Listing).where(Listing.title == "Cheap tomatoes"))
+    assert listing.price_minor == 100
+    near = _new_listing(client, farmer, tomatoes, price="1,000", title="Big tomatoes")  # a thousand: far above too
+    assert near.status_code == 422 and "KES1,000.00 per kg is far from" in near.get_data(as_text=True)
+    usual = _new_listing(client, farmer, tomatoes, price="140", title="Usual tomatoes")
+    assert usual.status_code == 302
+
+
+def test_keeping_a_far_price_when_editing_something_else_asks_nothing(client, login, market, db):
+    aggregate(utcnow().date())
+    farmer, listing = market["farmers"][0], market["listings"]["a100"]
+    db.session.execute(update(Listing).where(Listing.id == listing.id).values(price_minor=100))  # KES 1, confirmed earlier
+    db.session.commit()
+    login(farmer)
+    form = client.get(f"/sell/{listing.id}/edit").get_data(as_text=True)
+    data = {name: value for name, value in re.findall(r'name="([a-z_]+)"[^>]*value="([^"]*)"', form)}
+    data.update(title="Renamed tomatoes", unit="kg", category_id=str(listing.category_id), village_id=str(listing.village_id),
+                pickup_point="Mbeu market", publish="1")
+    assert client.post(f"/sell/{listing.id}/edit", data=data).status_code == 302
+
+
+def test_the_price_preview_reads_what_is_typed_by_the_saving_rule(client, login, market):
+    login(market["farmers"][0])
+    url = "/prices/hint?unit=kg&price="
+    assert client.get(url + "1,000").get_json()["preview"] == "Buyers will see: KES1,000.00 per kg"
+    assert "can be read in more than one way" in client.get(url + "1.000").get_json()["preview"]
+    assert client.get(url + "1 250,50&lang=fr").get_json()["preview"].startswith("Les acheteurs verront")
+    assert client.get(url).get_json()["preview"] == ""
+    assert client.get("/prices/hint?unit=tonne&price=5").get_json()["preview"] == ""

@@ -26,7 +26,8 @@ def market(places):
 
 
 @pytest.mark.parametrize("quantity,problem", [
-    ("0", "more than zero"), ("1.25", "steps of 0.5"), ("0.5", "at least 1"), ("10.5", "Only 10 left"), ("lots", "as a number"),
+    ("0", "more than zero"), ("1.25", "steps of 0.5"), ("0.5", "at least 1"), ("10.5", "Only 10 left"), ("lots", "Write a number"),
+    ("1,5", "can be read in more than one way"),
 ])
 def test_amounts_that_cannot_be_bought_are_refused_with_the_reason(market, quantity, problem):
     session: dict = {}

@@ -122,7 +122,7 @@ def _to_list_again(dial, phone):
 def test_list_again_needs_the_pin_and_three_wrong_pins_lock_it(dial, phones, db):
     press = _to_list_again(dial, phones["wanjiru"].phone)
     assert "How much?" in press("3")
-    assert press("twenty").startswith("CON Write the amount as a number")
+    assert press("twenty").startswith("CON Write a number")
     assert "Price per kg?" in press("20")
     assert "PIN" in press("130")
     assert press("1111").startswith("CON Wrong PIN.")
