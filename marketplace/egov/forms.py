@@ -6,11 +6,22 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from marketplace.core.forms import Form
 
+WAYS_TO_PAY = {"card": _l("By card, now"), "office": _l("At the office")}
+
 
 class DeclarationForm(Form):
     declared = BooleanField(_l("I declare that the information I have given is true and complete."))
-    payment = RadioField(_l("How will you pay the fee?"), choices=[("card", _l("By card, now")), ("office", _l("At the office"))],
-                         default="card", validators=[Optional()])
+    payment = RadioField(_l("How will you pay the fee?"), choices=list(WAYS_TO_PAY.items()), validators=[Optional()])
+
+    def offer(self, ways: list[str]) -> None:
+        """Only the ways that work here now; the first is chosen until the person chooses."""
+        self.payment.choices = [(way, WAYS_TO_PAY[way]) for way in ways]
+        if self.payment.data not in ways:
+            self.payment.data = ways[0] if ways else None
+
+
+class WayToPayForm(Form):
+    way = RadioField(_l("How will you pay the fee?"), choices=list(WAYS_TO_PAY.items()), validators=[InputRequired()])
 
 
 class InfoResponseForm(Form):

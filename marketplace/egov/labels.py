@@ -20,6 +20,8 @@ ACTION_LABELS = {
     "declared": _l("declaration signed"),
     "submitted": _l("sent to the office"),
     "fee_paid": _l("fee paid; sent to the office"),
+    "to_pay_at_office": _l("to pay at the office; sent to the office"),
+    "to_pay_by_card": _l("to pay by card; waiting for the fee"),
     "claimed": _l("taken into review"),
     "assigned": _l("assigned to an official"),
     "requested_info": _l("more information asked"),

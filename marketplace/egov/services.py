@@ -24,6 +24,7 @@ from marketplace.accounts import api as codes
 from marketplace.accounts import api as presence
 from marketplace.accounts.api import Department, Role, User, Village
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from marketplace.core.money import Money
 from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import site_path
 from marketplace.egov import attachments, form_engine, states
@@ -35,7 +36,9 @@ from marketplace.egov.models import (
 )
 from marketplace.egov.prefill import active_consent, prefill_answers
 from marketplace.extensions import db
+from marketplace.i18n import money
 from marketplace.notifications.api import notify_user
+from marketplace.payments import api as payments
 
 S = SubmissionStatus
 OPEN = (S.SUBMITTED, S.AWAITING_PAYMENT, S.IN_REVIEW, S.MORE_INFO_REQUESTED)
@@ -178,9 +181,32 @@ def check_answers(submission: Submission) -> list[tuple[int, dict]]:
     return form_engine.missing_answers(submission.version.definition, submission.answers, files)
 
 
-def submit_application(actor: User, submission: Submission, *, declared: bool, pay_at_office: bool = False) -> Submission:
+CARD, OFFICE = "card", "office"
+
+
+def ways_to_pay(definition: dict) -> list[str]:
+    """How a service's fee can be paid here and now: by card while card payment is on, at the office
+    where the service allows it. Only these are offered; none means the fee cannot be paid yet."""
+    fee = definition.get("fee") or {}
+    return [way for way, works in ((CARD, payments.card_payments_enabled()), (OFFICE, bool(fee.get("pay_at_office")))) if works]
+
+
+def _chosen_way(definition: dict, way: str | None) -> tuple[str | None, object | None]:
+    """The way the applicant chose (the only one, when there is one), or why it cannot be used."""
+    ways = ways_to_pay(definition)
+    if not ways:
+        return None, _l("This service's fee is paid by card, and card payment is not available yet. "
+                        "Your answers are kept: come back later, or ask at the office.")
+    if way is None and len(ways) == 1:
+        return ways[0], None
+    if way not in ways:
+        return None, _l("Choose how you will pay the fee.")
+    return way, None
+
+
+def submit_application(actor: User, submission: Submission, *, declared: bool, way_to_pay: str | None = None) -> Submission:
     """Declaration made, every required answer given: the application gets its reference and goes to
-    the department (or waits for its card fee)."""
+    the department (or waits for its card fee). When an agent files it, the applicant is told."""
     _require_editor(actor, submission)
     if submission.status is not S.DRAFT and submission.reference:
         raise AlreadySent(_l("This application was already sent; here it is."))
@@ -194,8 +220,10 @@ def submit_application(actor: User, submission: Submission, *, declared: bool, p
         errors["answers"] = _l("Some questions still need an answer: %(questions)s.",
                                questions=", ".join(form_engine.text(spec["label"], str(get_locale())) for _, spec in missing))
     definition = submission.version.definition
-    if pay_at_office and not (definition.get("fee") or {}).get("pay_at_office"):
-        errors["payment"] = _l("This service must be paid by card.")
+    if submission.fee_minor:
+        way_to_pay, problem = _chosen_way(definition, way_to_pay)
+        if problem:
+            errors["payment"] = problem
     if errors:
         raise InvalidInput(errors)
     # One send, however many tabs: claim the draft with a conditional UPDATE before taking a
@@ -210,11 +238,14 @@ def submit_application(actor: User, submission: Submission, *, declared: bool, p
     submission.declared_at = declared_at
     submission.reference = _next_reference(submission.eservice.department.code)
     submission.filed_by_id = actor.id
-    submission.pays_at_office = bool(submission.fee_minor and pay_at_office)
-    if submission.fee_minor and not pay_at_office:
+    submission.pays_at_office = bool(submission.fee_minor and way_to_pay == OFFICE)
+    by_agent = actor.id != submission.applicant_id
+    if submission.fee_minor and way_to_pay == CARD:
         transition(submission, actor, S.AWAITING_PAYMENT)
     else:
-        _mark_submitted(submission, actor, "submitted")
+        _mark_submitted(submission, actor, "submitted", tell=not by_agent)
+    if by_agent:
+        _tell_applicant_an_agent_filed(submission, actor)
     db.session().commit_for_response()  # the page after it reads the reference and status already loaded
     return submission
 
@@ -223,9 +254,63 @@ class AlreadySent(DomainError):
     """A second send of the same application (another tab, a double tap): the first one counts."""
 
 
-def _mark_submitted(submission: Submission, actor: User | None, action: str) -> None:
+def _tell_applicant_an_agent_filed(submission: Submission, agent: User) -> None:
+    """An application in someone's name is never news to them: one SMS and inbox message that
+    says who filed it, what it is and what happens next (instead of the usual "received")."""
+    def render():
+        if submission.status is S.AWAITING_PAYMENT:
+            next_step = _("The fee of %(amount)s is to be paid by card before it goes to the office.", amount=_fee_text(submission))
+        elif submission.pays_at_office:
+            next_step = _("Bring the fee of %(amount)s to the office.", amount=_fee_text(submission))
+        else:
+            next_step = _("We will tell you when it is decided.")
+        return (
+            _("Application %(reference)s filed in your name", reference=submission.reference),
+            _("Village Square: %(agent)s filed your application %(reference)s (%(service)s) in your name. %(next)s "
+              "If you did not ask for it, tell the office.",
+              agent=agent.name, reference=submission.reference, service=service_title(submission), next=next_step),
+        )
+    _tell_applicant(submission, "application_filed_by_agent", render)
+
+
+def _fee_text(submission: Submission) -> str:
+    return money(Money(submission.currency, submission.fee_minor))
+
+
+def change_way_to_pay(actor: User, submission: Submission, way: str) -> Submission:
+    """Until the fee is paid the applicant (or their agent) may change how: from a card payment
+    still waiting to the office (it goes to the office now), or from the office to a card while
+    nobody at the office has opened it yet (it waits for the card payment)."""
+    _require_editor(actor, submission)
+    if way != other_way_to_pay(submission):
+        raise DomainError(_l("The way of paying cannot be changed to this now."))
+    if way == OFFICE:
+        submission.pays_at_office = True
+        _mark_submitted(submission, actor, "to_pay_at_office")
+    else:
+        submission.pays_at_office = False
+        transition(submission, actor, S.AWAITING_PAYMENT, action="to_pay_by_card")
+    db.session.commit()
+    return submission
+
+
+def other_way_to_pay(submission: Submission) -> str | None:
+    """The way of paying the applicant may switch to now, if any (the application page offers it)."""
+    if not submission.fee_minor:
+        return None
+    ways = ways_to_pay(submission.version.definition)
+    if submission.status is S.AWAITING_PAYMENT and OFFICE in ways:
+        return OFFICE
+    if submission.status is S.SUBMITTED and submission.pays_at_office and CARD in ways:
+        return CARD
+    return None
+
+
+def _mark_submitted(submission: Submission, actor: User | None, action: str, *, tell: bool = True) -> None:
     submission.submitted_at = utcnow()
     transition(submission, actor, S.SUBMITTED, action=action)
+    if not tell:
+        return
     _tell_applicant(submission, "application_submitted", lambda: (
         _("Application %(reference)s received", reference=submission.reference),
         _("Village Square: your application %(reference)s (%(service)s) is received. We will tell you when it is decided.",

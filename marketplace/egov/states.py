@@ -25,7 +25,10 @@ SUBMISSION_MOVES: Machine[SubmissionStatus] = Machine("submission", [
     (None, S.DRAFT, EDITORS, "started"),
     (S.DRAFT, S.AWAITING_PAYMENT, EDITORS, "declared"),
     (S.DRAFT, S.SUBMITTED, EDITORS, "submitted"),
-    (S.AWAITING_PAYMENT, S.SUBMITTED, [SYSTEM], "fee_paid"),
+    # The card fee paid (the system; audit "fee_paid"), or the applicant chose to pay at the office
+    # instead (audit "to_pay_at_office"): either way it goes to the office now.
+    (S.AWAITING_PAYMENT, S.SUBMITTED, [SYSTEM, *EDITORS], "sent_to_office"),
+    (S.SUBMITTED, S.AWAITING_PAYMENT, EDITORS, "to_pay_by_card"),  # before the office opens it
     (S.SUBMITTED, S.IN_REVIEW, [OFFICIAL], "claimed"),
     (S.IN_REVIEW, S.MORE_INFO_REQUESTED, [OFFICIAL], "requested_info"),
     (S.IN_REVIEW, S.APPROVED, [OFFICIAL], "approved"),

@@ -155,8 +155,11 @@ def test_an_agent_files_for_a_resident_found_by_phone_who_then_sees_it(client, l
     assert submission.applicant_id == resident.id and submission.agent_id == egov["agent"].id
     assert submission.filed_by_id == egov["agent"].id and submission.status is S.SUBMITTED
     assert {e.actor_role for e in submission.audit} == {"agent"}
-    sms = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "application_submitted"))
-    assert sms.user_id == resident.id  # the resident gets the reference
+    # The resident is told, by SMS and in their inbox, who filed what in their name (and not twice).
+    (sms,) = db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == resident.id,
+                                                            OutboxMessage.kind.like("application_%"))).all()
+    assert sms.kind == "application_filed_by_agent" and sms.channel == "sms"
+    assert egov["agent"].name in sms.body and submission.reference in sms.body and "did not ask for it" in sms.body
     client.post("/logout")
     login(resident)
     assert submission.reference in client.get("/applications").get_data(as_text=True)

@@ -36,6 +36,7 @@ from marketplace.egov.forms import (
     DeclarationForm,
     InfoResponseForm,
     RatingForm,
+    WayToPayForm,
     WithdrawForm,
 )
 from marketplace.egov.views import S, _apply, _locale, _submission, bp
@@ -161,9 +162,10 @@ def _check_page(submission, form, errors=None, status=200):
     definition = submission.version.definition
     rows = form_engine.answer_rows(definition, submission.answers, _locale(), services.build_context(), submission.attachments,
                                    submission.prefilled)
+    ways = services.ways_to_pay(definition)
+    form.offer(ways)
     return render_template("egov/check.html", submission=submission, rows=rows, form=form, missing=services.check_answers(submission),
-                           fee=form_engine.fee_of(definition), pay_at_office=(definition.get("fee") or {}).get("pay_at_office"),
-                           errors=errors or {}, text=form_engine.text), status
+                           fee=form_engine.fee_of(definition), ways=ways, errors=errors or {}, text=form_engine.text), status
 
 
 @bp.post("/applications/<key>/submit")
@@ -172,8 +174,7 @@ def submit(key: str):
     submission = _submission(key)
     form = DeclarationForm()
     try:
-        services.submit_application(current_user, submission, declared=bool(form.declared.data),
-                                    pay_at_office=form.payment.data == "office")
+        services.submit_application(current_user, submission, declared=bool(form.declared.data), way_to_pay=form.payment.data)
     except REFUSALS:
         raise  # the app's handlers answer 403, 404 or the presence page
     except InvalidInput as error:
@@ -226,7 +227,19 @@ def application(key: str):
                                    submission.attachments, submission.prefilled)
     return render_template("egov/application.html", submission=submission, rows=rows, title=services.service_title(submission),
                            role=services.role_of(current_user, submission), info_form=InfoResponseForm(),
-                           rating_form=RatingForm(), withdraw_form=WithdrawForm())
+                           rating_form=RatingForm(), withdraw_form=WithdrawForm(), way_form=WayToPayForm(),
+                           ways=services.ways_to_pay(submission.version.definition), other_way=services.other_way_to_pay(submission))
+
+
+@bp.post("/applications/<key>/way-to-pay")
+@login_required
+def change_way_to_pay(key: str):
+    form = WayToPayForm()
+    if not form.validate_on_submit():
+        flash(_("Choose how you will pay the fee."), "error")
+        return redirect(url_for("egov.application", key=key))
+    return _act(key, lambda submission: services.change_way_to_pay(current_user, submission, form.way.data),
+                _("Saved. You pay at the office.") if form.way.data == "office" else _("Saved. You pay by card."))
 
 
 def _act(key: str, action, success: str):
