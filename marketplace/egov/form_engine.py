@@ -37,7 +37,7 @@ from wtforms.validators import Optional as OptionalValue
 from marketplace.core.errors import DomainError
 from marketplace.core.forms import Form, LocalDecimalField
 from marketplace.core.money import Money
-from marketplace.core.phone import normalise_phone
+from marketplace.core.phone import left_to_right, normalise_phone
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
@@ -272,6 +272,9 @@ class PhoneAnswer(FieldType):
 
     def to_answer(self, data, spec):
         return normalise_phone(data) if data else ""
+
+    def display(self, value, spec, locale, context):
+        return left_to_right(str(value)) if value else ""
 
 
 class EmailAnswer(FieldType):

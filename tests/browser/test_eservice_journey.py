@@ -54,7 +54,7 @@ def test_a_resident_files_a_subsidy_application_with_a_document(browser, live_se
     page.get_by_label("I declare that the information I have given is true and complete.").check()
     screenshot(page, "check")
     page.get_by_role("button", name="Send application").click()
-    expect(page.get_by_text(re.compile(r"Your reference is AGR-\d{4}-\d{6}"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Your reference is \u2066?AGR-\d{4}-\d{6}"))).to_be_visible()
     expect(page.get_by_text("received").first).to_be_visible()
     screenshot(page, "confirmation")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -76,7 +76,7 @@ def test_a_farmer_shares_profile_facts_edits_one_and_the_official_sees_the_marks
     expect(page.get_by_text("Wanjiru Hill Farm")).to_be_visible()
     page.get_by_label("I declare that the information I have given is true and complete.").check()
     page.get_by_role("button", name="Send application").click()
-    confirmation = page.get_by_text(re.compile(r"Your reference is AGR-\d{4}-\d{6}"))
+    confirmation = page.get_by_text(re.compile(r"Your reference is \u2066?AGR-\d{4}-\d{6}"))
     expect(confirmation).to_be_visible()
     reference = re.search(r"AGR-\d{4}-\d{6}", confirmation.inner_text()).group(0)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -24,6 +24,7 @@ from marketplace.core.errors import (
     DomainError,
     InvalidInput,
 )
+from marketplace.core.phone import left_to_right
 from marketplace.egov import (
     attachments,
     certificates,
@@ -187,7 +188,7 @@ def submit(key: str):
         return redirect(url_for("egov.application", key=key))
     if submission.status is S.AWAITING_PAYMENT:
         return redirect(url_for("egov.pay_fee", key=key))
-    flash(_("Your application is sent. Your reference is %(reference)s.", reference=submission.reference), "success")
+    flash(_("Your application is sent. Your reference is %(reference)s.", reference=left_to_right(submission.reference)), "success")
     return redirect(url_for("egov.application", key=key))
 
 
