@@ -203,17 +203,19 @@ def _refuse_nul_bytes() -> None:
 
 
 def _register_error_pages(app: Flask) -> None:
+    from marketplace.core.images import MAX_UPLOAD_BYTES
+
     def render_error(error: HTTPException):
         code = error.code or 500
-        template = code if code in (400, 403, 404, 429) else 500
+        template = code if code in (400, 403, 404, 413, 429) else 500
         # A 405 must say which methods would work (RFC 9110); the friendly page keeps that header.
         allowed = getattr(error, "valid_methods", None)
         headers = {"Allow": ", ".join(allowed)} if allowed else {}
         if request.path.startswith("/api/"):  # the API answers its clients in JSON, as its description says
             return jsonify(error=error.name), code, headers
-        return render_template(f"errors/{template}.html", error=error), code, headers
+        return render_template(f"errors/{template}.html", error=error, photo_limit=MAX_UPLOAD_BYTES), code, headers
 
-    for code in (400, 403, 404, 405, 429):
+    for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, render_error)
 
     from flask import flash, redirect

@@ -84,7 +84,10 @@ class BaseConfig:
     USSD_SESSION_SECONDS = 180  # networks end a USSD session after about this long
     USSD_RATE_LIMIT = "30 per minute"  # per phone number
     SEND_FILE_MAX_AGE_DEFAULT = 31536000  # static files are fingerprinted by the asset url helper
-    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # The whole request's cap, above every single file's own limit (photos 15 MB, documents 10 MB),
+    # so that a photo over its limit comes back on the form with a message and everything typed;
+    # only a request above this is refused as a whole (the translated 413 page).
+    MAX_CONTENT_LENGTH = 48 * 1024 * 1024
     PUBLIC_PAGE_CACHE_SECONDS = 30  # anonymous browse pages; 0 turns the cache off
     FRAGMENT_CACHE_SECONDS = 300  # home page listings, price hints (invalidated on change); 0 turns it off
     COMPRESS_MIMETYPES = ["text/html", "text/css", "application/javascript", "text/javascript", "application/json",

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.accounts.api import optional_int
 from marketplace.core.forms import Form, OnceForm
+from marketplace.core.images import MAX_UPLOAD_BYTES
 
 DECIMAL_KEYPAD = {"inputmode": "decimal", "autocomplete": "off"}
 
@@ -15,7 +16,7 @@ DECIMAL_KEYPAD = {"inputmode": "decimal", "autocomplete": "off"}
 class ListingForm(OnceForm):
     photos = MultipleFileField(
         _l("Photos (up to 5)"), description=_l("Take them with your phone's camera. Good light sells."),
-        render_kw={"accept": "image/*", "capture": "environment", "multiple": True},
+        render_kw={"accept": "image/*", "capture": "environment", "multiple": True, "data-max-bytes": MAX_UPLOAD_BYTES},
     )
     photo_ids = HiddenField()
     title = StringField(_l("What are you selling?"), validators=[DataRequired(), Length(max=120)],

@@ -38,6 +38,7 @@ from marketplace.core.errors import DomainError
 from marketplace.core.forms import Form, LocalDecimalField
 from marketplace.core.money import Money
 from marketplace.core.phone import left_to_right, normalise_phone
+from marketplace.egov.attachments import MAX_ATTACHMENT_BYTES
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
@@ -310,7 +311,7 @@ class FileAnswer(FieldType):
     name = "file"
 
     def build(self, spec, locale, context):
-        return FileField(render_kw={"accept": "application/pdf,image/jpeg,image/png"})
+        return FileField(render_kw={"accept": "application/pdf,image/jpeg,image/png", "data-max-bytes": MAX_ATTACHMENT_BYTES})
 
     def display(self, value, spec, locale, context):
         return ""  # shown as links to the attachments

@@ -5,6 +5,7 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from marketplace.core.forms import Form
+from marketplace.egov.attachments import MAX_ATTACHMENT_BYTES
 
 WAYS_TO_PAY = {"card": _l("By card, now"), "office": _l("At the office")}
 
@@ -26,7 +27,8 @@ class WayToPayForm(Form):
 
 class InfoResponseForm(Form):
     answer = TextAreaField(_l("Your answer"), validators=[Optional(), Length(max=5000)])
-    document = FileField(_l("Add a document (optional)"), render_kw={"accept": "application/pdf,image/jpeg,image/png"})
+    document = FileField(_l("Add a document (optional)"),
+                         render_kw={"accept": "application/pdf,image/jpeg,image/png", "data-max-bytes": MAX_ATTACHMENT_BYTES})
 
 
 class RatingForm(Form):

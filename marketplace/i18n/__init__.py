@@ -9,10 +9,12 @@ the banner the switch shows, or on their profile.
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from babel.dates import get_day_names
 from babel.numbers import format_currency
+from babel.units import format_unit
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
 from flask_login import current_user
@@ -24,6 +26,11 @@ RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur"})
 #: Each language named in itself, so a person finds theirs whatever the page's language.
 LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "pt": "Português", "sw": "Kiswahili", "zh": "中文", "ar": "العربية"}
 SESSION_KEY = "lang"
+
+
+def file_size(size_bytes: int) -> str:
+    """'15 MB' as the reader's language writes it (a limit people can compare with their photo's)."""
+    return format_unit(Decimal(size_bytes) / (1024 * 1024), "digital-megabyte", length="short", locale=get_locale())
 
 
 def select_locale() -> str:
@@ -102,6 +109,7 @@ def init_app(app: Flask) -> None:
         date=lambda value, fmt="medium": format_date(value, fmt) if isinstance(value, (date, datetime)) else "",
         datetime=lambda value, fmt="medium": format_datetime(value, fmt) if isinstance(value, datetime) else "",
         number=format_decimal,
+        file_size=file_size,
     )
 
     @app.context_processor

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.accounts.api import optional_int
 from marketplace.core.forms import Form, OnceForm
+from marketplace.core.images import MAX_UPLOAD_BYTES
 from marketplace.voice.labels import CATEGORY_LABELS, STATUS_LABELS
 from marketplace.voice.services import MAX_COMMENT, MAX_DESCRIPTION
 
@@ -19,7 +20,7 @@ class ReportForm(OnceForm):
     description = TextAreaField(_l("What is wrong, or what do you suggest?"), validators=[DataRequired(), Length(max=MAX_DESCRIPTION)],
                                 description=_l("Say where exactly and since when. Do not write anyone's name or phone number."))
     photos = MultipleFileField(_l("Photos (up to 3, optional)"), description=_l("Location data is removed from photos."),
-                               render_kw={"accept": "image/*", "capture": "environment", "multiple": True})
+                               render_kw={"accept": "image/*", "capture": "environment", "multiple": True, "data-max-bytes": MAX_UPLOAD_BYTES})
     photo_token = HiddenField()  # photos already processed, kept (signed) across a correction
 
     def __init__(self, *args, **kwargs):

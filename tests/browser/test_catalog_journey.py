@@ -82,3 +82,38 @@ def test_browse_and_listing_work_with_javascript_off(browser, live_server, place
     page.get_by_role("link", name="Acacia honey").click()
     expect(page.get_by_role("heading", name="Acacia honey")).to_be_visible()
     context.close()
+
+
+def _camera_photo(width: int = 4000, height: int = 3000) -> bytes:
+    """A photo as a phone camera takes it: large and full of detail (noise does not compress)."""
+    import io
+    import os
+
+    from PIL import Image
+
+    image = Image.frombytes("RGB", (width, height), os.urandom(width * height * 3))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=95)
+    return buffer.getvalue()
+
+
+def test_a_large_camera_photo_is_made_smaller_before_it_is_sent_and_a_file_over_the_limit_is_stopped(browser, live_server, places):
+    """Issue 20 item 3: photos are shrunk in the browser where JavaScript runs, and the limit is checked before sending."""
+    farmer = factories.farmer(places["villages"]["Mbeu"], "Wanjiru")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, base_url=live_server)
+    page = context.new_page()
+    sign_in(page, farmer)
+    page.goto("/sell/new")
+    expect(page.get_by_text("Each file up to 15 MB.")).to_be_visible()
+    original = _camera_photo()
+    assert len(original) > 5 * 1024 * 1024
+    photos = page.get_by_label("Photos (up to 5)")
+    photos.set_input_files([{"name": "IMG_2041.JPG", "mimeType": "image/jpeg", "buffer": original}])
+    page.wait_for_function("() => { const i = document.getElementById('photos'); return i.files.length && i.getAttribute('aria-busy') !== 'true' }")
+    sent = page.evaluate("() => { const f = document.getElementById('photos').files[0]; return [f.size, f.type, f.name] }")
+    assert sent[0] < len(original) / 4 and sent[1] == "image/jpeg" and sent[2] == "IMG_2041.jpg"
+
+    photos.set_input_files([{"name": "scan.gif", "mimeType": "image/gif", "buffer": b"GIF89a" + b"\0" * (16 * 1024 * 1024)}])
+    expect(page.get_by_role("alert").filter(has_text="Too large to send: scan.gif")).to_be_visible()
+    assert page.evaluate("document.getElementById('photos').files.length") == 0
+    context.close()

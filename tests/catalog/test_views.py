@@ -217,3 +217,34 @@ def test_listing_detail_queries_do_not_grow_with_photos(client, count_queries, f
     with count_queries() as q_five:
         client.get(f"/listing/{five.id}")
     assert q_one.n == q_five.n <= 6, q_five.statements
+
+
+def test_a_photo_over_its_limit_comes_back_on_the_form_with_everything_typed(client, login, farmer, cats, db):
+    """Issue 20: a 20 MB photo gave a bare English 'Request Entity Too Large' page and lost the form."""
+    login(farmer)
+    data = form_data(farmer.farmer_profile.village, cats["root-vegetables"], title="Orange sweet potatoes", description="Sweet and orange")
+    data["photos"] = [(io.BytesIO(b"\xff\xd8" + b"\0" * (20 * 1024 * 1024)), "IMG_0001.JPG")]
+    response = client.post("/sell/new?lang=sw", data=data, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'value="Orange sweet potatoes"' in page and "Sweet and orange" in page
+    assert "Picha hii ni kubwa kuliko MB 15" in page and 'href="#photos"' in page  # in the person's language
+    assert db.session.query(Listing).count() == 0
+
+
+def test_the_form_says_the_photo_limit_and_carries_it_for_the_browser_check(client, login, farmer):
+    login(farmer)
+    page = client.get("/sell/new").get_data(as_text=True)
+    assert "Each file up to 15 MB." in page and f'data-max-bytes="{15 * 1024 * 1024}"' in page
+    assert "Too large to send: %(names)s. Each file can be up to 15 MB." in page and "js/photo-size.js" in page
+
+
+def test_a_request_over_the_whole_cap_gets_a_translated_page_at_phone_width(client, login, farmer, cats, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024 * 1024)
+    login(farmer)
+    data = form_data(farmer.farmer_profile.village, cats["root-vegetables"])
+    data["photos"] = [(io.BytesIO(b"\0" * (2 * 1024 * 1024)), "big.jpg")]
+    response = client.post("/sell/new?lang=fr", data=data, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413 and 'lang="fr"' in page and 'name="viewport"' in page
+    assert "Request Entity Too Large" not in page and "1\u202fMo" in page  # the limit as French writes it
