@@ -281,6 +281,7 @@ def _register_template_helpers(app: Flask) -> None:
     from marketplace.egov.labels import audit_action_name, submission_status_name
     from marketplace.notifications.labels import channel_name, status_name, topic_name
     from marketplace.opendata import presentation as opendata_presentation
+    from marketplace.orders import presentation as orders_presentation
     from marketplace.orders.labels import order_status_name
     from marketplace.payments.labels import ledger_kind_name, payment_status_name
     from marketplace.voice.labels import category_name as report_category_name
@@ -294,6 +295,6 @@ def _register_template_helpers(app: Flask) -> None:
         submission_status_name=submission_status_name, audit_action_name=audit_action_name,
         report_category_name=report_category_name, report_status_name=report_status_name,
         media_url=lambda key: get_storage().url(key), public_url=public_url, **presentation.TEMPLATE_GLOBALS,
-        **opendata_presentation.TEMPLATE_GLOBALS,
+        **opendata_presentation.TEMPLATE_GLOBALS, **orders_presentation.TEMPLATE_GLOBALS,
     )
     app.jinja_env.filters["phone"] = display_phone

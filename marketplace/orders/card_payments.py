@@ -23,7 +23,7 @@ from marketplace.extensions import db
 from marketplace.i18n import money
 from marketplace.notifications.api import notify_user
 from marketplace.orders import states
-from marketplace.orders.checkout import tell_farmer
+from marketplace.orders.checkout import tell_both
 from marketplace.orders.models import CartItem, Checkout, Order, OrderStatus, PaymentMethod
 from marketplace.payments import api as payments
 from marketplace.payments.api import LedgerKind, Payment
@@ -136,7 +136,7 @@ class CheckoutPayments:
         fee = payments.platform_fee(order.total_minor)
         if fee:
             payments.record(order.farmer_id, LedgerKind.PLATFORM_FEE, -fee, order.currency, order.number, payment_id=payment.id)
-        tell_farmer(order)
+        tell_both(order)
 
     def on_failed(self, payment: Payment) -> None:
         """Nothing changes: the orders wait, the buyer may try another card, expiry frees the stock."""

@@ -26,7 +26,7 @@ from marketplace.core.urls import site_path
 from marketplace.extensions import db
 from marketplace.i18n import money
 from marketplace.notifications.api import notify_user
-from marketplace.orders import cart
+from marketplace.orders import cart, presentation
 from marketplace.orders.models import (
     CartItem,
     Checkout,
@@ -182,7 +182,7 @@ def place_checkout(buyer: User, session: MutableMapping, choices: dict[int, Farm
         session.pop(cart.SESSION_KEY, None)
     for order in checkout.orders:
         if order.payment_method is PaymentMethod.ON_PICKUP:
-            tell_farmer(order)  # card orders are announced when paid
+            tell_both(order)  # card orders are announced when paid
     # A plain attribute, not a column: it outlives the commit's expiry of the checkout's columns.
     checkout.outcome = Outcome(checkout.reference, needs_card_payment(checkout))
     db.session().commit_for_response()
@@ -199,6 +199,8 @@ def _order_of(group, choice: CleanChoice, checkout: Checkout, buyer_id: int) -> 
     order = Order(
         number=_unique(Order, Order.number, 6), checkout=checkout, buyer_id=buyer_id, farmer_id=group.farmer.id,
         status=status, fulfilment=fulfilment, delivery_address=choice.address, payment_method=payment,
+        pickup_point=group.lines[0].listing.pickup_point if fulfilment is Fulfilment.PICKUP else "",
+        pickup_village_id=group.lines[0].listing.village_id if fulfilment is Fulfilment.PICKUP else None,
         pickup_on=choice.slot.day if choice.slot else None,
         pickup_opens_minute=choice.slot.opens_minute if choice.slot else None,
         pickup_closes_minute=choice.slot.closes_minute if choice.slot else None,
@@ -222,6 +224,19 @@ def _order_of(group, choice: CleanChoice, checkout: Checkout, buyer_id: int) -> 
 
 def needs_card_payment(checkout: Checkout) -> bool:
     return any(o.payment_method is PaymentMethod.CARD and o.status is OrderStatus.PLACED for o in checkout.orders)
+
+
+def tell_both(order: Order) -> None:
+    """An order that stands (placed to pay at pickup, or paid by card): the farmer is told to
+    prepare it, the buyer where, when and from whom to collect it."""
+    tell_farmer(order)
+    notify_user(order.buyer, "order_confirmed", lambda: (
+        _("Order %(number)s", number=order.number),
+        _("Village Square: your order %(number)s (%(total)s) is placed.", number=order.number, total=money(order.total))
+        + " " + presentation.collection_sentence(order)
+        + (" " + _("Your pickup code is %(code)s: give it to the farmer when you collect.", code=order.pickup_code)
+           if order.pickup_code else ""),
+    ), link=site_path("orders.order_page", number=order.number))
 
 
 def tell_farmer(order: Order) -> None:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from marketplace.accounts.api import User
+from marketplace.accounts.api import User, Village
 from marketplace.catalog.api import Listing
 from marketplace.core.db import StatusHistoryMixin, TimestampMixin, string_enum
 from marketplace.core.money import Money
@@ -77,6 +77,9 @@ class Order(TimestampMixin, db.Model):
     fulfilment: Mapped[Fulfilment] = mapped_column(string_enum(Fulfilment))
     delivery_address: Mapped[str] = mapped_column(String(500), default="")
     # The pickup slot the buyer chose: a local date and the farmer's window that day (None: no hours set).
+    # Where the buyer collects, as the listing said when the order was placed (a snapshot, as the lines are).
+    pickup_point: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    pickup_village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"))
     pickup_on: Mapped[date | None] = mapped_column(index=True)
     pickup_opens_minute: Mapped[int | None] = mapped_column()
     pickup_closes_minute: Mapped[int | None] = mapped_column()
@@ -91,6 +94,7 @@ class Order(TimestampMixin, db.Model):
     checkout: Mapped[Checkout] = relationship(back_populates="orders")
     buyer: Mapped[User] = relationship(foreign_keys=[buyer_id])
     farmer: Mapped[User] = relationship(foreign_keys=[farmer_id])
+    pickup_village: Mapped[Village | None] = relationship()
     items: Mapped[list[OrderItem]] = relationship(back_populates="order", order_by="OrderItem.id", cascade="all, delete-orphan")
     events: Mapped[list[OrderEvent]] = relationship(order_by="OrderEvent.id", cascade="all, delete-orphan")
 

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from marketplace.accounts.api import User
+from marketplace.accounts.api import User, Village
 from marketplace.catalog.api import release_stock
 from marketplace.core.errors import DomainError, NotFound, PermissionDenied
 from marketplace.core.states import SYSTEM
@@ -26,7 +26,7 @@ from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import site_path
 from marketplace.extensions import db
 from marketplace.notifications.api import notify_user
-from marketplace.orders import card_payments, states
+from marketplace.orders import card_payments, presentation, states
 from marketplace.orders.labels import order_status_name
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod
 from marketplace.payments.api import CardPaymentsOff, ProviderUnavailable
@@ -82,7 +82,8 @@ def move(actor: User, order: Order, to: OrderStatus, reason: str = "") -> Order:
         _("Order %(number)s", number=order.number),
         _("Order %(number)s is now: %(status)s.", number=order.number, status=order_status_name(to))
         + (" " + _("Reason: %(reason)s", reason=reason.strip()) if reason.strip() else "")
-        + (" " + _("Your pickup code is %(code)s: give it to the farmer when you collect.", code=order.pickup_code)
+        + (" " + presentation.collection_sentence(order) + " "
+           + _("Your pickup code is %(code)s: give it to the farmer when you collect.", code=order.pickup_code)
            if to is S.READY_FOR_PICKUP and order.pickup_code else ""),
     ), link=site_path("orders.order_page", number=order.number))
     db.session.commit()
@@ -137,8 +138,11 @@ def stop_paying(buyer: User, reference: str) -> None:
 
 
 def orders_as_buyer(buyer: User) -> list[Order]:
-    return list(db.session.scalars(select(Order).where(Order.buyer_id == buyer.id)
-                                   .options(selectinload(Order.items)).order_by(Order.id.desc()).limit(100)))
+    """A buyer's orders with what the page shows of each: from whom, where and when to collect."""
+    return list(db.session.scalars(select(Order).where(Order.buyer_id == buyer.id).options(
+        selectinload(Order.items), selectinload(Order.farmer).selectinload(User.farmer_profile),
+        selectinload(Order.pickup_village).selectinload(Village.district),
+    ).order_by(Order.id.desc()).limit(100)))
 
 
 def orders_as_farmer(farmer: User) -> list[Order]:

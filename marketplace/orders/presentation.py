@@ -1,0 +1,64 @@
+"""How an order reads for the people in it: where and when to collect, from whom, with a map link.
+
+One wording for the order page, "Order placed", "My orders" and the SMS, so the buyer is told
+the same thing everywhere (issue 20: "Pickup at the farmer's pickup point" told nobody anything).
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from marketplace.i18n import clock
+from marketplace.orders.models import Fulfilment, Order
+
+MAP_SEARCH = "https://www.openstreetmap.org/search?"  # a search by place name needs no coordinates we do not have
+
+
+def farm_name(order: Order) -> str:
+    profile = order.farmer.farmer_profile
+    return profile.farm_name if profile and profile.farm_name else order.farmer.name
+
+
+def where_to_collect(order: Order) -> str:
+    """'Market square, stall 4, Mbeu (Hill)'; "" for a delivery."""
+    if order.fulfilment is not Fulfilment.PICKUP:
+        return ""
+    village = order.pickup_village
+    parts = [order.pickup_point.strip(), f"{village.name} ({village.district.name})" if village else ""]
+    return ", ".join(part for part in parts if part)
+
+
+def when_to_collect(order: Order) -> str:
+    """'Saturday 5 December 2026, 08:00–12:00', or "" when the farmer keeps no hours."""
+    if order.pickup_on is None or order.pickup_opens_minute is None or order.pickup_closes_minute is None:
+        return ""
+    return _("%(day)s, %(from)s–%(until)s", day=format_date(order.pickup_on, "full"),
+             **{"from": clock(order.pickup_opens_minute), "until": clock(order.pickup_closes_minute)})
+
+
+def map_link(order: Order) -> str:
+    where = where_to_collect(order)
+    return MAP_SEARCH + urlencode({"query": where}) if where else ""
+
+
+def collection_sentence(order: Order) -> str:
+    """The SMS's line: where, when, from whom, and the farm's phone."""
+    if order.fulfilment is not Fulfilment.PICKUP:
+        return _("Delivery to: %(address)s", address=order.delivery_address)
+    when = when_to_collect(order)
+    where = where_to_collect(order)
+    sentence = _("Collect from %(farm)s at %(where)s.", farm=farm_name(order), where=where) if where else \
+        _("Collect from %(farm)s.", farm=farm_name(order))
+    if when:
+        sentence += " " + _("When: %(when)s.", when=when)
+    if order.farmer.phone:
+        sentence += " " + _("Farmer's phone: %(phone)s.", phone=order.farmer.phone)
+    return sentence
+
+
+TEMPLATE_GLOBALS = {
+    "order_farm_name": farm_name, "where_to_collect": where_to_collect, "when_to_collect": when_to_collect,
+    "order_map_link": map_link,
+}

@@ -1,0 +1,66 @@
+"""The buyer is told where, when and from whom to collect, everywhere an order is shown and by SMS
+(issue 20 item 4: the order page said only "Pickup at the farmer's pickup point")."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from marketplace.accounts import services as accounts
+from marketplace.notifications.models import OutboxMessage
+from marketplace.orders.checkout import pickup_slots_of
+from marketplace.orders.models import Order
+from tests import factories
+
+
+@pytest.fixture
+def sale(places):
+    cats = factories.categories()
+    wanjiru = factories.farmer(places["villages"]["Mbeu"], "Wanjiru")
+    accounts.become_farmer(wanjiru, "Wanjiru Hill Farm", places["villages"]["Mbeu"].id, "By the water tank",
+                           pickup_hours=[(day, 480, 720) for day in range(7)])
+    tomatoes = factories.listing(wanjiru, cats["tomatoes-peppers"], price="120", stock="10")
+    return {"farmer": wanjiru, "tomatoes": tomatoes, "buyer": factories.user("Amina Buyer")}
+
+
+def _place(client, login, sale) -> Order:
+    login(sale["buyer"])
+    client.post(f"/cart/add/{sale['tomatoes'].id}", data={"quantity": "2"})
+    slot = pickup_slots_of(sale["farmer"])[0]
+    done = client.post("/checkout", data={f"slot-{sale['farmer'].id}": slot.key})
+    assert done.status_code == 302
+    return sale["buyer"], done.headers["Location"]
+
+
+def test_order_placed_my_orders_and_the_order_page_say_where_when_and_from_whom(client, login, sale, db):
+    buyer, placed_url = _place(client, login, sale)
+    order = db.session.scalar(select(Order).where(Order.buyer_id == buyer.id))
+    for page in (client.get(placed_url), client.get("/orders"), client.get(f"/orders/{order.number}")):
+        text = page.get_data(as_text=True)
+        assert "Wanjiru Hill Farm" in text and "Market square, stall 4, Mbeu (Hill)" in text
+        assert "8:00" in text
+        assert f'href="tel:{sale["farmer"].phone}"' in text and "openstreetmap.org/search?query=Market+square" in text
+        assert "2 kg Ripe tomatoes" in text or re.search(r"2\s*kg", text)
+        assert "to pay at pickup" in text
+    assert "Pickup at the farmer's pickup point" not in client.get(f"/orders/{order.number}").get_data(as_text=True)
+
+
+def test_the_buyer_gets_the_place_the_time_the_farm_and_its_phone_by_sms(client, login, sale, db):
+    buyer, _ = _place(client, login, sale)
+    (sms,) = db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == buyer.id,
+                                                            OutboxMessage.kind == "order_confirmed", OutboxMessage.channel == "sms"))
+    order = db.session.scalar(select(Order).where(Order.buyer_id == buyer.id))
+    assert "Wanjiru Hill Farm" in sms.body and "Market square, stall 4, Mbeu (Hill)" in sms.body
+    assert sale["farmer"].phone in sms.body and order.pickup_code in sms.body and "When:" in sms.body
+
+
+def test_the_farmer_sees_the_buyers_name_phone_and_slot(client, login, sale, db):
+    buyer, _ = _place(client, login, sale)
+    order = db.session.scalar(select(Order).where(Order.buyer_id == buyer.id))
+    client.post("/logout")
+    login(sale["farmer"])
+    response = client.get(f"/orders/{order.number}")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Amina Buyer" in text and f'href="tel:{buyer.phone}"' in text and "8:00" in text
