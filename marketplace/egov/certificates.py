@@ -4,6 +4,7 @@ only what the document itself shows."""
 from __future__ import annotations
 
 import io
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -178,8 +179,14 @@ def render_pdf(submission: Submission, certificate: Certificate) -> bytes:
     return bytes(pdf.output())
 
 
+def normalise_code(typed: str) -> str:
+    """A code as people type it back from paper or an SMS: grouped with dashes, spaces or dots, in
+    any case (the alphabet has no 0/O or 1/I/L to confuse)."""
+    return re.sub(r"[\s\-‐‑–—._]", "", typed or "").upper()[:32]
+
+
 def certificate_for_code(code: str) -> Certificate | None:
-    return db.session.scalar(select(Certificate).where(Certificate.code == code.strip().upper()))
+    return db.session.scalar(select(Certificate).where(Certificate.code == normalise_code(code)))
 
 
 def read(certificate: Certificate) -> bytes:

@@ -231,6 +231,9 @@ def test_official_asks_for_more_the_resident_answers_the_official_approves_and_t
     assert "This document is genuine" in verify and ref in verify and "Achieng Resident" in verify
     assert "12345678" not in verify  # only what the document shows
     assert client.get("/verify/NOTAREALCODE").status_code == 404
+    # Typed back from paper or an SMS: grouped, spaced, in small letters (issue 20 item 12).
+    for typed in (f"{code[:5]}-{code[5:]}", f" {code[:3]} {code[3:6]} {code[6:]} ", code.lower(), f"{code[:5]}–{code[5:]}"):
+        assert "This document is genuine" in client.get("/verify", query_string={"code": typed}).get_data(as_text=True), typed
     trail = [(e.action, e.actor_role) for e in db.session.scalars(select(AuditEvent).where(AuditEvent.submission_id == submission.id))
              if not e.action.startswith("saved_step")]
     assert trail == [("started", "applicant"), ("submitted", "applicant"), ("claimed", "official"), ("noted", "official"),
