@@ -9,6 +9,7 @@ stock back and refunds a card payment; completing pays the farmer their share
 """
 from __future__ import annotations
 
+import hmac
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -55,9 +56,10 @@ def allowed_moves(actor: User, order: Order) -> list[OrderStatus]:
     return states.targets(order, _party(actor, order))
 
 
-def move(actor: User, order: Order, to: OrderStatus, reason: str = "") -> Order:
+def move(actor: User, order: Order, to: OrderStatus, reason: str = "", pickup_code: str = "") -> Order:
     """A person moves their order (orders.states says which moves exist and whose they are); the
-    money, the stock and the other party follow."""
+    money, the stock and the other party follow. Collected needs the buyer's pickup code: the
+    farmer hands the produce over to the person who holds it, not to whoever says it was taken."""
     party = _party(actor, order)
     if party is None:
         raise PermissionDenied(_l("This is not your order."))
@@ -68,6 +70,8 @@ def move(actor: User, order: Order, to: OrderStatus, reason: str = "") -> Order:
         raise PermissionDenied(_l("Only the farmer can do this."))
     if to is S.CANCELLED and party == states.FARMER and not reason.strip():
         raise DomainError(_l("Tell the buyer why you cancel."), field="reason")
+    if to is S.COLLECTED and order.pickup_code and not hmac.compare_digest(pickup_code.strip(), order.pickup_code):
+        raise DomainError(_l("Ask the buyer for their 6-digit pickup code and type it in."), field="pickup_code")
     old = order.status
     if to is S.CANCELLED and old is S.PAID and order.payment_method is PaymentMethod.CARD:
         card_payments.refund_cancelled_order(order, actor.id, reason.strip())  # raises, changing nothing, if Stripe fails

@@ -194,5 +194,5 @@ def move_order(number: str):
         to = OrderStatus(request.form.get("to", ""))
     except ValueError:
         abort(400)  # not a state the page offers
-    return act(lambda: services.move(current_user, order, to, request.form.get("reason", "")),
+    return act(lambda: services.move(current_user, order, to, request.form.get("reason", ""), request.form.get("pickup_code", "")[:12]),
                _("Order %(number)s updated.", number=order.number), url_for("orders.order_page", number=number))

@@ -88,7 +88,7 @@ def _collected(farmer: User, args: list[str], locale: str) -> str:
         Order.farmer_id == farmer.id, Order.pickup_code == args[0], Order.status == OrderStatus.READY_FOR_PICKUP))
     if order is None:
         return _("No order of yours waiting for pickup has this code. Check the digits with the buyer.")
-    orders.move(farmer, order, OrderStatus.COLLECTED)
+    orders.move(farmer, order, OrderStatus.COLLECTED, pickup_code=args[0])
     return _("Order %(number)s is collected. Thank you.", number=order.number)
 
 

@@ -141,14 +141,14 @@ def test_every_order_move_is_allowed_or_refused_as_the_table_says(market, db, pa
     move = states.ORDER_MOVES.move(old, new)
     fits = states.FULFILMENT_OF.get(new, order.fulfilment) is order.fulfilment
     if move and fits and party in move.by:
-        services.move(actor, order, new, reason="because")
+        services.move(actor, order, new, reason="because", pickup_code=order.pickup_code or "")
         assert order.status is new
         event = db.session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id.desc())).first()
         assert (event.from_status, event.to_status, event.actor_id, event.actor_role, event.channel, event.reason) == \
             (old.value, new.value, actor.id, party, "job", "because")  # no request here: the channel says so
     else:
         with pytest.raises((DomainError, PermissionDenied)):
-            services.move(actor, order, new, reason="because")
+            services.move(actor, order, new, reason="because", pickup_code=order.pickup_code or "")
         db.session.rollback()
         assert db.session.get(Order, order.id).status is old
 

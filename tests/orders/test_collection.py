@@ -64,3 +64,25 @@ def test_the_farmer_sees_the_buyers_name_phone_and_slot(client, login, sale, db)
     text = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Amina Buyer" in text and f'href="tel:{buyer.phone}"' in text and "8:00" in text
+
+
+def test_collected_needs_the_buyers_pickup_code_and_cancelling_is_a_step_apart(client, login, sale, db):
+    """Issue 20 item 8: 'Mark as collected' handed the order to whoever said it was taken."""
+    from marketplace.orders.models import OrderStatus
+
+    buyer, _ = _place(client, login, sale)
+    order = db.session.scalar(select(Order).where(Order.buyer_id == buyer.id))
+    client.post("/logout")
+    login(sale["farmer"])
+    client.post(f"/orders/{order.number}/move", data={"to": "ready_for_pickup"})
+    page = client.get(f"/orders/{order.number}").get_data(as_text=True)
+    assert 'name="pickup_code"' in page and "<details" in page and "Yes, cancel this order" in page
+    assert page.index("Mark as collected") < page.index("Cancel this order…")
+    wrong = "000000" if order.pickup_code != "000000" else "111111"
+    refused = client.post(f"/orders/{order.number}/move", data={"to": "collected", "pickup_code": wrong}, follow_redirects=True)
+    assert "pickup code" in refused.get_data(as_text=True)
+    db.session.refresh(order)
+    assert order.status is OrderStatus.READY_FOR_PICKUP
+    client.post(f"/orders/{order.number}/move", data={"to": "collected", "pickup_code": order.pickup_code})
+    db.session.refresh(order)
+    assert order.status is OrderStatus.COLLECTED

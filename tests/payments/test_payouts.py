@@ -30,7 +30,7 @@ def _paid_without_network(market, checkout, db):
 
 def _complete(order, farmer):
     services.move(farmer, order, OrderStatus.READY_FOR_PICKUP)
-    services.move(farmer, order, OrderStatus.COLLECTED)
+    services.move(farmer, order, OrderStatus.COLLECTED, pickup_code=order.pickup_code or "")
     services.move(farmer, order, OrderStatus.COMPLETED)
 
 
