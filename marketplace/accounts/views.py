@@ -297,7 +297,10 @@ def farmer_profile():
         except DomainError as error:
             show_domain_error(form, error)
         else:
-            flash(_("Your farm is saved. You can now sell produce.") if existing is None else _("Your farm is saved."), "success")
+            if existing is None:  # the next step of becoming a seller is the first listing
+                flash(_("Your farm is saved. You can now sell produce."), "success")
+                return redirect(url_for("catalog.new_listing"))
+            flash(_("Your farm is saved."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/farmer_profile.html", form=form, villages=services.village_choices(), existing=existing)
 

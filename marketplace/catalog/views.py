@@ -107,9 +107,19 @@ def report_listing(listing_id: int):
 
 # --- farmers and agents ----------------------------------------------------------------------
 
+def _not_a_seller_yet():
+    """Someone signed in who does not sell yet is led to set up their farm, not refused."""
+    if not current_user.has_role(Role.FARMER, Role.AGENT):
+        flash(_("Tell us about your farm to start selling."), "info")
+        return redirect(url_for("accounts.farmer_profile"))
+    return None
+
+
 @bp.get("/sell")
-@role_required(Role.FARMER, Role.AGENT)
+@login_required
 def dashboard():
+    if (lead := _not_a_seller_yet()) is not None:
+        return lead
     listings = services.listings_to_manage(current_user)
     return render_template("catalog/dashboard.html", listings=listings, Status=ListingStatus, may_become=states.may_become)
 
@@ -174,8 +184,10 @@ def _render_listing_form(form: ListingForm, farmer: User, listing=None):
 
 
 @bp.route("/sell/new", methods=["GET", "POST"])
-@role_required(Role.FARMER, Role.AGENT)
+@login_required
 def new_listing():
+    if (lead := _not_a_seller_yet()) is not None:
+        return lead
     farmer_id = params.id_arg("farmer")
     if farmer_id is None and not current_user.has_role(Role.FARMER):
         return redirect(url_for("catalog.find_farmer"))  # an agent starts by finding the farmer

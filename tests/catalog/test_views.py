@@ -30,8 +30,9 @@ def _person(kind, places, farmer, other_farmer, agent, admin):
 
 MATRIX = [
     # (page, {kind: expected status})
-    ("/sell", {"anonymous": 302, "buyer": 403, "farmer": 200, "other_farmer": 200, "agent": 200, "admin": 403}),
-    ("/sell/new", {"anonymous": 302, "buyer": 403, "farmer": 200, "other_farmer": 200, "agent": 302, "admin": 403}),
+    # Someone who does not sell yet is led to set up a farm (302 to /farm), not refused.
+    ("/sell", {"anonymous": 302, "buyer": 302, "farmer": 200, "other_farmer": 200, "agent": 200, "admin": 302}),
+    ("/sell/new", {"anonymous": 302, "buyer": 302, "farmer": 200, "other_farmer": 200, "agent": 302, "admin": 302}),
     ("/sell/{id}/edit", {"anonymous": 302, "buyer": 403, "farmer": 200, "other_farmer": 403, "agent": 403, "admin": 403}),
     ("/sell/for-farmer", {"anonymous": 302, "buyer": 403, "farmer": 403, "other_farmer": 403, "agent": 200, "admin": 403}),
     ("/admin/reports", {"anonymous": 302, "buyer": 403, "farmer": 403, "other_farmer": 403, "agent": 403, "admin": 200}),
@@ -248,3 +249,17 @@ def test_a_request_over_the_whole_cap_gets_a_translated_page_at_phone_width(clie
     page = response.get_data(as_text=True)
     assert response.status_code == 413 and 'lang="fr"' in page and 'name="viewport"' in page
     assert "Request Entity Too Large" not in page and "1\u202fMo" in page  # the limit as French writes it
+
+
+def test_becoming_a_seller_leads_from_register_to_the_farm_to_the_first_listing(client, login, places):
+    """Issue 20 item 6: "Register to sell" landed on a buyer profile and /sell answered 403."""
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/register?next=/farm"' in home
+    buyer = factories.user("New Seller", village=places["villages"]["Mbeu"])
+    login(buyer)
+    led = client.get("/sell")
+    assert led.status_code == 302 and led.headers["Location"].endswith("/farm")
+    saved = client.post("/farm", data={"farm_name": "Hill Farm", "village_id": str(places["villages"]["Mbeu"].id),
+                                       "pickup_point": "By the church", "accepts_pay_on_pickup": "y"})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("/sell/new")
+    assert client.get("/sell/new").status_code == 200
