@@ -16,10 +16,11 @@ from marketplace.orders.services import (
     get_order_for,
     move,
     orders_to_hand_over,
+    orders_to_prepare,
     sales_summary,
 )
 
 __all__ = [
     "allowed_moves", "completed_sales_source", "get_order_for", "move", "Order", "order_status_name",
-    "orders_to_hand_over", "OrderStatus", "sales_summary", "SalesSummary",
+    "orders_to_hand_over", "orders_to_prepare", "OrderStatus", "sales_summary", "SalesSummary",
 ]

@@ -136,6 +136,14 @@ def earlier_checkout(buyer: User, submission_key: str | None) -> Checkout | None
         if reference else None
 
 
+def place_again_lookup(buyer: User, submission_key: str | None) -> Checkout | None:
+    """Look once more for the checkout this form made, in a fresh transaction: SQLite keeps a read
+    transaction's snapshot, so a second look inside the first would not see the other tab's commit."""
+    buyer_id = buyer.id
+    db.session.rollback()
+    return earlier_checkout(db.session.get(User, buyer_id), submission_key)
+
+
 def place_checkout(buyer: User, session: MutableMapping, choices: dict[int, FarmerChoice],
                    submission_key: str | None = None) -> Checkout:
     """One submission of the checkout form (`submission_key`) places at most one checkout: a second
@@ -153,7 +161,7 @@ def place_checkout(buyer: User, session: MutableMapping, choices: dict[int, Farm
     except DomainError:
         # Another tab may have placed this very form between the look above and the cart's read
         # (its commit empties the cart): that tab's checkout is the answer, not "your cart is empty".
-        earlier = earlier_checkout(buyer, submission_key)
+        earlier = place_again_lookup(buyer, submission_key)
         if earlier is not None:
             return earlier
         raise

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.api import User, Village
@@ -165,6 +165,22 @@ class PackingList:
     day: date
     orders: list[Order]
     totals: list[tuple[str, str, int]]  # (title, unit, quantity in milli-units), by title
+
+
+#: Orders a farmer has still to get ready: what their home page and the header's count show.
+TO_PREPARE = (S.PAID, S.AWAITING_PAYMENT_AT_PICKUP)
+
+
+def orders_to_prepare(farmer: User, limit: int = 10) -> list[Order]:
+    """Soonest pickup first, with the buyer and the lines the farmer's home shows."""
+    return list(db.session.scalars(select(Order).where(Order.farmer_id == farmer.id, Order.status.in_(TO_PREPARE)).options(
+        selectinload(Order.items), selectinload(Order.buyer),
+    ).order_by(Order.pickup_on, Order.id).limit(limit)))
+
+
+def count_to_prepare(farmer: User) -> int:
+    return db.session.scalar(select(func.count()).select_from(Order).where(
+        Order.farmer_id == farmer.id, Order.status.in_(TO_PREPARE))) or 0
 
 
 def orders_to_hand_over(farmer: User, limit: int = 30) -> list[Order]:

@@ -1,7 +1,7 @@
 """Cart, checkout, card payment page, orders for buyers and farmers, and the packing list."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, user_logged_in
 
@@ -9,7 +9,7 @@ from marketplace.accounts.api import Role
 from marketplace.core.auth import role_required
 from marketplace.core.errors import REFUSALS, DomainError, InvalidInput
 from marketplace.core.idempotency import new_key
-from marketplace.core.views import act
+from marketplace.core.views import act, safe_next
 from marketplace.extensions import csrf
 from marketplace.orders import card_payments, cart, services
 from marketplace.orders.checkout import (
@@ -18,6 +18,7 @@ from marketplace.orders.checkout import (
     earlier_checkout,
     outcome_of,
     pickup_slots_of,
+    place_again_lookup,
     place_checkout,
 )
 from marketplace.orders.forms import QuantityForm
@@ -85,6 +86,8 @@ def checkout():
             return _after_placing(earlier)
     view = cart.view_cart(current_user, session)
     if view.is_empty:
+        if request.method == "POST" and (earlier := place_again_lookup(current_user, submission_key)) is not None:
+            return _after_placing(earlier)  # another tab placed this form after our first look
         return redirect(url_for("orders.view_cart"))
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -195,4 +198,17 @@ def move_order(number: str):
     except ValueError:
         abort(400)  # not a state the page offers
     return act(lambda: services.move(current_user, order, to, request.form.get("reason", ""), request.form.get("pickup_code", "")[:12]),
-               _("Order %(number)s updated.", number=order.number), url_for("orders.order_page", number=number))
+               _("Order %(number)s updated.", number=order.number),
+               safe_next(request.form.get("next"), url_for("orders.order_page", number=number)))
+
+
+@bp.app_context_processor
+def orders_badge():
+    def orders_to_prepare() -> int:
+        """The header's count of a farmer's orders to get ready (asked once per page)."""
+        if "orders_to_prepare" not in g:
+            g.orders_to_prepare = services.count_to_prepare(current_user) \
+                if current_user.is_authenticated and current_user.has_role(Role.FARMER) else 0
+        return g.orders_to_prepare
+
+    return {"orders_to_prepare": orders_to_prepare}

@@ -3,9 +3,11 @@ from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
+from marketplace.accounts.api import Role
 from marketplace.catalog import api as browse
 from marketplace.catalog.api import catalog_version
 from marketplace.core.cache import fragment, public_page
+from marketplace.orders import api as orders
 
 bp = Blueprint("public", __name__)
 
@@ -18,4 +20,6 @@ def home():
     # The same for everyone in a district and language: rendered once, shared by every app server.
     listings = fragment("listings", f"home:{catalog_version()}:{district_id}:{get_locale()}", lambda: render_template(
         "public/_home_listings.html", sections=browse.home_sections(district_id), categories=browse.category_tree()))
-    return render_template("public/home.html", listings=Markup(listings))
+    # A farmer's home starts with what needs them now: the orders to get ready, each one tap away.
+    to_prepare = orders.orders_to_prepare(current_user) if current_user.is_authenticated and current_user.has_role(Role.FARMER) else []
+    return render_template("public/home.html", listings=Markup(listings), to_prepare=to_prepare)

@@ -86,3 +86,22 @@ def test_collected_needs_the_buyers_pickup_code_and_cancelling_is_a_step_apart(c
     client.post(f"/orders/{order.number}/move", data={"to": "collected", "pickup_code": order.pickup_code})
     db.session.refresh(order)
     assert order.status is OrderStatus.COLLECTED
+
+
+def test_a_farmers_home_starts_with_the_orders_to_get_ready_one_tap_away(client, login, sale, db):
+    """Issue 20 item 7: farmers landed on the buyers' home page and did not see new orders."""
+    from marketplace.orders.models import OrderStatus
+
+    buyer, _ = _place(client, login, sale)
+    order = db.session.scalar(select(Order).where(Order.buyer_id == buyer.id))
+    assert "orders to get ready" not in client.get("/").get_data(as_text=True).lower()  # a buyer's home
+    client.post("/logout")
+    login(sale["farmer"])
+    home = client.get("/").get_data(as_text=True)
+    assert "1 order to get ready" in home and "Amina Buyer" in home and "It is ready for pickup" in home
+    assert re.search(r"Orders to prepare <span class=\"badge\">1<", home)
+    tapped = client.post(f"/orders/{order.number}/move", data={"to": "ready_for_pickup", "next": "/"})
+    assert tapped.headers["Location"].endswith("/")
+    db.session.refresh(order)
+    assert order.status is OrderStatus.READY_FOR_PICKUP
+    assert "order to get ready" not in client.get("/").get_data(as_text=True)
