@@ -33,6 +33,12 @@ def language_choices(languages) -> list[tuple[str, str]]:
     return [(code, LANGUAGE_NAMES.get(code, code)) for code in languages]
 
 
+
+# Messages that say how to fix it (WTForms' own say "Field must be between 8 and 128 characters long").
+PASSWORD_RULES = [DataRequired(message=_l("Choose a password.")),
+                  Length(min=8, max=128, message=_l("Use 8 to 128 characters for your password: a few words are easy to remember."))]
+PIN_RULES = [DataRequired(message=_l("Choose a PIN.")), Length(min=4, max=4, message=_l("A PIN has exactly 4 digits."))]
+
 class RegisterForm(Form):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)], render_kw={"autocomplete": "name"})
     phone = TelField(
@@ -43,7 +49,7 @@ class RegisterForm(Form):
     email = EmailField(_l("Email (optional if you give a phone)"), validators=[Optional(), Email(), Length(max=254)],
                        render_kw={"autocomplete": "email"})
     password = PasswordField(
-        _l("Password"), validators=[DataRequired(), Length(min=8, max=128)],
+        _l("Password"), validators=PASSWORD_RULES,
         description=_l("At least 8 characters."), render_kw={"autocomplete": "new-password"},
     )
     preferred_locale = SelectField(_l("Language"), validators=[DataRequired()])
@@ -66,7 +72,7 @@ class ForgotPasswordForm(Form):
 
 
 class ResetPasswordForm(Form):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=128)], render_kw={"autocomplete": "new-password"})
+    password = PasswordField(_l("New password"), validators=PASSWORD_RULES, render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(
         _l("Type it again"), validators=[DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
         render_kw={"autocomplete": "new-password"},
@@ -132,7 +138,7 @@ class SignOutEverywhereForm(Form):
 class PinForm(Form):
     resident_phone = TelField(_l("Resident's phone number (when you set it for someone)"), validators=[Optional(), Length(max=32)],
                               render_kw={"autocomplete": "off", "inputmode": "tel"})
-    pin = PasswordField(_l("New PIN (4 digits)"), validators=[DataRequired(), Length(min=4, max=4)],
+    pin = PasswordField(_l("New PIN (4 digits)"), validators=PIN_RULES,
                         render_kw={"inputmode": "numeric", "autocomplete": "new-password", "pattern": "[0-9]*"})
     pin_again = PasswordField(_l("The same PIN again"), validators=[DataRequired(), EqualTo("pin", message=_l("The two PINs are not the same."))],
                               render_kw={"inputmode": "numeric", "autocomplete": "new-password", "pattern": "[0-9]*"})

@@ -377,3 +377,11 @@ def test_a_registration_racing_another_for_the_same_email_gets_the_same_answer_n
                                                      preferred_locale="en", village_id=None))
     assert refused.value.field == "email"
     other_request.dispose()
+
+
+def test_every_error_in_the_summary_names_its_field_and_says_how_to_fix_it(client):
+    """Issue 20 item 9: "This field is required." three times, and "Field must be between 8 and 128 characters long"."""
+    page = client.post("/register", data={"name": "", "phone": "", "password": "short"}).get_data(as_text=True)
+    summary = page.split('class="error-summary"')[1].split("</div>")[0]
+    assert "Your name: " in summary and "Password: Use 8 to 128 characters" in summary
+    assert "Field must be between" not in page

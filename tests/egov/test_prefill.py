@@ -29,7 +29,7 @@ def selling_farmer(egov, places):
     cart.add_to_cart(buyer, {}, maize.id, "3")
     order = place_checkout(buyer, {}, {}).orders[0]
     for status in (OrderStatus.READY_FOR_PICKUP, OrderStatus.COLLECTED, OrderStatus.COMPLETED):
-        orders.move(farmer, order, status)
+        orders.move(farmer, order, status, pickup_code=order.pickup_code or "")
     return farmer
 
 

@@ -58,7 +58,7 @@ def _complete_sale(farmer, listing, amount: str, buyer):
     cart.add_to_cart(buyer, {}, listing.id, amount)
     order = place_checkout(buyer, {}, {}).orders[0]
     for status in (OrderStatus.READY_FOR_PICKUP, OrderStatus.COLLECTED, OrderStatus.COMPLETED):
-        orders.move(farmer, order, status)
+        orders.move(farmer, order, status, pickup_code=order.pickup_code or "")
     return order
 
 
