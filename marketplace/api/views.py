@@ -145,6 +145,19 @@ def reports():
     return _collection("/api/v1/reports", "reports", records.REPORT_FIELDS, fetch)
 
 
+@bp.get("/api/v1/")
+def index():
+    """What a client finds at the API's root: each collection, its CSV twin and the description."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    document = openapi_document(base)
+    collections = [{"href": base + path, "csv": f"{base}{path}.csv", "summary": operation["get"]["summary"]}
+                   for path, operation in document["paths"].items()]
+    response = jsonify(collections=collections, openapi=base + url_for("api.openapi_json"),
+                       documentation=base + url_for("api.documentation"), licence=LICENCE["name"])
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
 @bp.get("/api/v1/openapi.json")
 def openapi_json():
     response = jsonify(openapi_document(current_app.config["PUBLIC_BASE_URL"].rstrip("/")))  # cached: never the Host header

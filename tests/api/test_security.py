@@ -18,3 +18,14 @@ def test_odd_parameters_get_a_json_400_not_a_page_or_a_500(client):
 def test_the_api_answers_only_reads(client):
     for method in ("post", "put", "delete", "patch"):
         assert getattr(client, method)("/api/v1/reports").status_code == 405
+
+
+def test_the_api_root_lists_its_collections_instead_of_a_404(client):
+    """Issue 20: /api/v1/ was a 404."""
+    answer = client.get("/api/v1/")
+    body = answer.get_json()
+    assert answer.status_code == 200 and body["openapi"].endswith("/api/v1/openapi.json")
+    paths = {c["href"].split("/api/v1/")[1] for c in body["collections"]}
+    assert paths == {"prices", "performance", "reports"}
+    for collection in body["collections"]:
+        assert client.get("/api/v1/" + collection["href"].split("/api/v1/")[1]).status_code == 200
