@@ -22,7 +22,7 @@ from marketplace.accounts.models import (
     User,
     Village,
 )
-from marketplace.accounts.pins import PinLocked, check_pin
+from marketplace.accounts.pins import PinLocked, check_pin, has_pin
 from marketplace.accounts.presence import PresenceRequired, is_present, require_presence, send_code
 from marketplace.accounts.services import (
     Registration,
@@ -38,7 +38,7 @@ from marketplace.accounts.services import (
 )
 
 __all__ = [
-    "check_pin", "Department", "department_name", "District", "FarmerProfile", "find_user_by_identifier",
+    "check_pin", "has_pin", "Department", "department_name", "District", "FarmerProfile", "find_user_by_identifier",
     "get_district", "get_user", "is_present", "language_choices", "list_districts", "optional_int", "PickupWindow",
     "PinLocked", "PresenceRequired", "Region", "register_user", "Registration", "require_confirmed_phone",
     "require_presence", "revoke_producer_verification", "Role", "RoleGrant", "send_code", "User",

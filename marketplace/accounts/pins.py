@@ -59,6 +59,10 @@ def set_pin(actor: User, person: User, pin: str) -> PhonePin:
     return row
 
 
+def has_pin(person: User) -> bool:
+    return pin_of(person) is not None
+
+
 def check_pin(person: User, pin: str) -> None:
     """Raise unless `pin` is the person's PIN; a wrong one counts, the third locks it."""
     row = pin_of(person)

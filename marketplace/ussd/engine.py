@@ -17,7 +17,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from marketplace.accounts.api import PinLocked, User, check_pin
+from marketplace.accounts.api import PinLocked, User, check_pin, has_pin
 from marketplace.core import params
 from marketplace.core.errors import DomainError
 from marketplace.core.timeutils import as_utc, utcnow
@@ -196,6 +196,8 @@ def _render(caller: Caller, stack: list[dict]) -> Screen:
     kind = _node(top["n"])
     view = kind.render(caller, top)
     error = top.get("error")
+    if isinstance(view, Finish):  # a screen that has nothing to ask (no PIN set yet) says why and ends
+        return Screen(_fit(view.text), end=True)
     if isinstance(view, Prompt):
         lines = ([error] if error else []) + [view.text]
         if len(stack) > 1:
@@ -230,7 +232,9 @@ def pin_guarded(text: Callable[[], str], then: Callable[[Caller, dict], Any]):
     """A prompt for the PIN that runs `then` only with the right one: a wrong PIN keeps the screen
     with its reason, a locked PIN ends the session (accounts.pins counts the tries)."""
     def pair():
-        def render(caller: Caller, node: dict) -> Prompt:
+        def render(caller: Caller, node: dict) -> Prompt | Finish:
+            if caller.user is not None and not has_pin(caller.user):  # say so before asking for one
+                return Finish(_("Set a PIN first: on the website under My account, or with an agent."))
             return Prompt(text())
 
         def on_input(caller: Caller, node: dict, token: str):

@@ -19,6 +19,7 @@ from marketplace.orders.models import Order, OrderStatus
 from marketplace.payments import ledger
 from marketplace.payments.models import LedgerKind
 from marketplace.ussd.models import UssdSession
+from tests import factories
 from tests.ussd.conftest import SECRET
 
 
@@ -255,3 +256,12 @@ def test_a_pin_is_set_on_the_web_by_the_person_or_an_agent_beside_them(client, l
     told = db.session.scalar(select(OutboxMessage).where(OutboxMessage.user_id == phones["resident"].id,
                                                          OutboxMessage.kind == "security_pin_changed"))
     assert told is not None and agent.name in told.body  # the owner hears who changed it
+
+
+def test_money_says_when_no_pin_is_set_before_asking_for_one(dial, phones, db):
+    """Issue 20: 'Money' asked for a PIN, and only after it was typed said none was set."""
+    farmer = factories.farmer(phones["places"]["villages"]["Mbeu"], "Baraka")
+    press = dial(farmer.phone)
+    press(), press("3")
+    answer = press("3")
+    assert answer.startswith("END Set a PIN first") and "Enter your PIN" not in answer
