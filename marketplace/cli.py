@@ -11,8 +11,8 @@ from flask.cli import AppGroup, with_appcontext
 from marketplace.accounts import services
 from marketplace.accounts.demo_data import DEMO_PASSWORD
 from marketplace.accounts.models import ADMIN_GRANTED_ROLES, Role
-from marketplace.accounts.seeding import database_is_empty, seed_demo_people, seed_places
-from marketplace.catalog.demo_data import seed_demo_listings
+from marketplace.accounts.seeding import database_is_empty, seed_demo_neighbours, seed_demo_people, seed_places
+from marketplace.catalog.demo_data import seed_demo_listings, seed_neighbour_listings
 from marketplace.catalog.seeding import ensure_categories
 from marketplace.core import jobs
 from marketplace.core.errors import DomainError
@@ -20,6 +20,7 @@ from marketplace.core.timeutils import utcnow
 from marketplace.egov.versions import ensure_seeded_services
 from marketplace.extensions import db
 from marketplace.opendata.aggregate import aggregate
+from marketplace.orders.demo_data import seed_demo_order
 from marketplace.orders.services import UNPAID_ORDER_LIFETIME, expire_unpaid_orders
 from marketplace.voice.seeding import ensure_default_routing
 
@@ -38,13 +39,20 @@ def seed_demo(if_empty: bool) -> None:
     people = seed_demo_people()
     farmer = services.find_user_by_identifier(next(phone for role, phone, _ in people if role == "farmer"))
     listed = seed_demo_listings(farmer)
+    neighbours = seed_demo_neighbours()
+    listed += seed_neighbour_listings(neighbours)
+    buyer = services.find_user_by_identifier(next(phone for role, phone, _ in people if role == "buyer"))
+    ordered = seed_demo_order(buyer, farmer)
+    aggregate(utcnow().date())  # /prices and the phone's prices read the same published figures from the start
     forms = ensure_seeded_services()
     ensure_default_routing()
     click.echo(f"Demo people (password for all: {DEMO_PASSWORD}):")
     for role, phone, email in people:
         click.echo(f"  {role:<9} {phone}  {email}")
     if listed:
-        click.echo(f"The demo farmer has {listed} listings on sale.")
+        click.echo(f"{listed} demo listings are on sale, from the demo farmer and {len(neighbours)} neighbours.")
+    if ordered:
+        click.echo(f"The demo buyer has order {ordered} to collect from the demo farmer.")
     if forms:
         click.echo(f"Government services published: {', '.join(forms)}.")
 

@@ -23,11 +23,20 @@ def test_seed_demo_loads_places_and_one_person_per_role_and_is_safe_to_rerun(app
     from marketplace.catalog.models import Listing
 
     on_sale = db.session.scalar(select(func.count()).select_from(Listing).where(Listing.farmer_id == farmer.id))
-    assert on_sale == 6 and "6 listings" in result.output
+    assert on_sale == 6 and "15 demo listings" in result.output
+    # A fresh install does not look empty (issue 20 item 11): neighbours sell the same produce, so the
+    # price index publishes cells (three farmers each) from the start, and there is an order to prepare.
+    from marketplace.opendata.models import PriceCell
+    from marketplace.orders.models import Order
+
+    assert db.session.scalar(select(func.count()).select_from(PriceCell)) >= 3
+    (order,) = db.session.scalars(select(Order)).all()
+    assert order.farmer_id == farmer.id and order.pickup_point and "order " + order.number in result.output
 
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     assert db.session.scalar(select(func.count()).select_from(Village)) == villages
-    assert db.session.scalar(select(func.count()).select_from(Listing)) == 6
+    assert db.session.scalar(select(func.count()).select_from(Listing)) == 15
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 1
     assert "skipped" in runner.invoke(args=["seed-demo", "--if-empty"]).output
 
 

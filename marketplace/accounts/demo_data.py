@@ -45,3 +45,12 @@ DEMO_PEOPLE = [
     ("official", "Joseph Official", "+254711000005", "official@demo.village.example"),
     ("admin", "Grace Admin", "+254711000006", "admin@demo.village.example"),
 ]
+
+# Neighbours of the demo farmer (same sub-county), so the price index has the three farmers per
+# produce and district its k-anonymity rule asks for, and a fresh install does not look empty.
+# (name, phone, farm, village, pickup point)
+DEMO_NEIGHBOURS = [
+    ("Kamau Njoroge", "+254711000012", "Kamau's Shamba", "Nessuit", "Nessuit shopping centre, stall 2"),
+    ("Chebet Koech", "+254711000013", "Chebet Family Farm", "Lare", "Lare market, under the big fig tree"),
+    ("Achieng Odhiambo", "+254711000014", "Achieng Greens", "Kihingo", "Kihingo chief's office gate"),
+]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from marketplace.accounts import services
-from marketplace.accounts.demo_data import DEMO_PASSWORD, DEMO_PEOPLE, DEPARTMENTS, REGIONS
+from marketplace.accounts.demo_data import DEMO_NEIGHBOURS, DEMO_PASSWORD, DEMO_PEOPLE, DEPARTMENTS, REGIONS
 from marketplace.accounts.models import Department, District, Region, Role, User, Village
 from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
@@ -43,11 +43,28 @@ def seed_demo_people() -> list[tuple[str, str, str]]:
             user.phone_confirmed_at = utcnow()  # the demo's phones are the demo's own
             db.session.commit()
         if role == "farmer":
-            services.become_farmer(user, "Green Valley Farm", village.id, "Market square, by the water tank")
+            services.become_farmer(user, "Green Valley Farm", village.id, "Market square, by the water tank",
+                                   pickup_hours=[(day, 8 * 60, 17 * 60) for day in range(6)])
         elif role in ("agent", "official", "admin"):
             services.grant_role(None, user, Role(role), "demo data", "AGR" if role == "official" else None)
         created.append((role, phone, email))
     return created
+
+
+def seed_demo_neighbours() -> list[User]:
+    """The demo farmer's neighbours (accounts.demo_data.DEMO_NEIGHBOURS), farmers with weekly pickup hours."""
+    neighbours = []
+    for name, phone, farm, village_name, pickup in DEMO_NEIGHBOURS:
+        user = db.session.scalar(select(User).where(User.phone == phone))
+        if user is None:
+            village = db.session.scalar(select(Village).where(Village.name == village_name))
+            user = services.register_user(services.Registration(
+                name=name, phone=phone, email="", password=DEMO_PASSWORD, preferred_locale="en", village_id=village.id))
+            user.phone_confirmed_at = utcnow()
+            db.session.commit()
+            services.become_farmer(user, farm, village.id, pickup, pickup_hours=[(day, 7 * 60, 13 * 60) for day in range(6)])
+        neighbours.append(user)
+    return neighbours
 
 
 def database_is_empty() -> bool:
