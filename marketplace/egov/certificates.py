@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 from sqlalchemy import select, update
 
-from marketplace.accounts.api import department_name
+from marketplace.accounts.api import User, department_name
 from marketplace.core.jobs import enqueue
 from marketplace.core.storage import get_private_storage
 from marketplace.core.timeutils import utcnow
@@ -60,6 +60,44 @@ def document_title(submission: Submission, locale: str) -> str:
 
 
 RENDER_JOB = "egov.render_certificate"
+
+
+def valid_until(certificate: Certificate):
+    """The last day an approved document holds, from the published version's `valid_days` (the
+    version never changes, so the date is the same on paper and on /verify); None when unlimited."""
+    days = (certificate.submission.version.definition.get("certificate") or {}).get("valid_days")
+    if certificate.decision != "approved" or not days:
+        return None
+    return (certificate.issued_at + timedelta(days=int(days))).date()
+
+
+def _decided_by(submission: Submission):
+    decision = next((e for e in reversed(submission.audit) if e.to_status in ("approved", "rejected")), None)
+    return db.session.get(User, decision.actor_id) if decision is not None and decision.actor_id else None
+
+
+def facts(certificate: Certificate, *, on_paper: bool) -> list[tuple[str, str]]:
+    """What the document says, in the reader's language: the paper in full, /verify with the
+    holder's ID number shortened (enough to compare with the paper in hand, not to copy it)."""
+    submission = certificate.submission
+    definition = submission.version.definition
+    spec = definition.get("certificate") or {}
+    approved = certificate.decision == "approved"
+    id_number = str((submission.answers or {}).get(spec.get("holder_id_field", "national_id")) or "")
+    officer = _decided_by(submission)
+    until = valid_until(certificate)
+    rows = [
+        (_("Reference"), submission.reference or ""),
+        (_("Holder"), certificate.holder_name),
+        (_("ID number"), id_number if on_paper else ("•" * max(len(id_number) - 4, 0) + id_number[-4:])) if id_number else None,
+        (_("Decision"), _("Approved") if approved else _("Not approved")),
+        (_("Entitles the holder to"), text(spec.get("entitles"), certificate.locale)) if approved and spec.get("entitles") else None,
+        (_("Date"), format_date(submission.decided_at, "long") if submission.decided_at else ""),
+        (_("Valid until"), format_date(until, "long")) if until else None,
+        (_("Decided by"), _("%(name)s, official of %(office)s", name=officer.name, office=department_name(submission.department)))
+        if officer else (_("Department"), department_name(submission.department)),
+    ]
+    return [row for row in rows if row]
 
 
 def issue(submission: Submission) -> Certificate:
@@ -144,15 +182,7 @@ def render_pdf(submission: Submission, certificate: Certificate) -> bytes:
     pdf.multi_cell(0, 10, certificate.title, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_font(family, "", 12)
-    decided = format_date(submission.decided_at, "long") if submission.decided_at else ""
-    lines = [
-        (_("Reference"), submission.reference or ""),
-        (_("Holder"), certificate.holder_name),
-        (_("Decision"), _("Approved") if certificate.decision == "approved" else _("Not approved")),
-        (_("Date"), decided),
-        (_("Department"), department_name(submission.department)),
-    ]
-    for label, value in lines:
+    for label, value in facts(certificate, on_paper=True):
         pdf.set_font(family, "B", 12)
         pdf.cell(45, 8, label)
         pdf.set_font(family, "", 12)

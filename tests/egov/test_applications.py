@@ -229,7 +229,14 @@ def test_official_asks_for_more_the_resident_answers_the_official_approves_and_t
     client.post("/logout")
     verify = client.get(f"/verify/{code}").get_data(as_text=True)
     assert "This document is genuine" in verify and ref in verify and "Achieng Resident" in verify
-    assert "12345678" not in verify  # only what the document shows
+    assert "12345678" not in verify and "••••5678" in verify  # enough of the ID to compare with the paper, not to copy it
+    # What a voucher must say (issue 20 item 14): what it entitles to, until when, and who decided.
+    assert "Entitles the holder to" in verify and "sub-county agriculture office" in verify and "Valid until" in verify
+    assert f"{egov['official'].name}, official of Agriculture" in verify
+    from marketplace.egov import certificates
+
+    on_paper = dict(certificates.facts(submission.certificate, on_paper=True))
+    assert on_paper["ID number"] == "12345678" and on_paper["Valid until"]
     assert client.get("/verify/NOTAREALCODE").status_code == 404
     # Typed back from paper or an SMS: grouped, spaced, in small letters (issue 20 item 12).
     for typed in (f"{code[:5]}-{code[5:]}", f" {code[:3]} {code[3:6]} {code[6:]} ", code.lower(), f"{code[:5]}–{code[5:]}"):

@@ -312,4 +312,5 @@ def certificate(key: str):
 def verify(code: str):
     code = code or request.args.get("code", "")
     found = certificates.certificate_for_code(code) if code else None
-    return render_template("egov/verify.html", code=code, certificate=found), (404 if code and found is None else 200)
+    return render_template("egov/verify.html", code=code, certificate=found,
+                           certificate_facts=certificates.facts(found, on_paper=False) if found else []), (404 if code and found is None else 200)
