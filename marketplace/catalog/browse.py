@@ -63,6 +63,16 @@ class ListingPage:
     category: Category | None = None
     words: list[str] = field(default_factory=list)
 
+    # How many were found, without a COUNT over the whole catalogue: exact on the last page,
+    # "more than" before it (the page already reads one row beyond what it shows).
+    @property
+    def first_shown(self) -> int:
+        return (self.page - 1) * PAGE_SIZE + 1 if self.listings else 0
+
+    @property
+    def last_shown(self) -> int:
+        return (self.page - 1) * PAGE_SIZE + len(self.listings)
+
 
 def _with_card_data(stmt: Select) -> Select:
     """Exactly what a listing card shows, in the same query or one more (photos): each object

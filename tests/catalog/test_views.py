@@ -263,3 +263,10 @@ def test_becoming_a_seller_leads_from_register_to_the_farm_to_the_first_listing(
                                        "pickup_point": "By the church", "accepts_pay_on_pickup": "y"})
     assert saved.status_code == 302 and saved.headers["Location"].endswith("/sell/new")
     assert client.get("/sell/new").status_code == 200
+
+
+def test_search_says_how_many_it_found_without_counting_the_whole_catalogue(client, farmer, cats):
+    for number in range(3):
+        factories.listing(farmer, cats["maize"], title=f"Dry maize {number}", unit="sack", price="4200", stock="5")
+    page = client.get("/produce?q=maize").get_data(as_text=True)
+    assert "3 found" in page and "Page 1" not in page
