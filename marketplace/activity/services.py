@@ -90,7 +90,8 @@ _LOADER_OF = {BOUGHT: "order", SOLD: "order"}
 def _load(loader: str, ids: list[int]) -> dict[int, Any]:
     if loader == "order":
         model = Order
-        query = select(Order).options(joinedload(Order.buyer), joinedload(Order.farmer), selectinload(Order.items))
+        query = select(Order).options(joinedload(Order.buyer), joinedload(Order.farmer).joinedload(User.farmer_profile),
+                                      selectinload(Order.items))
     elif loader == LISTING:
         query, model = select(Listing), Listing
     elif loader == APPLICATION:

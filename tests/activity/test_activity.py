@@ -91,7 +91,7 @@ def test_the_page_links_every_entry_to_its_own_page(client, login, people):
                  f"/checkout/{p['bought'].checkout.reference}", "/sell/money"):
         assert f'href="{link}"' in page, link
     assert "Blurred photo" in page and "Sold out" in page and "KES8,400.00" in page
-    assert "Amina" in page and "Otieno" in page
+    assert "Amina" in page and "You bought from <bdi>Otieno&#39;s farm</bdi>" in page  # the farm's name, as other pages say it
 
 
 def _many_payments(person, db, n, start=0):
