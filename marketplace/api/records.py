@@ -44,5 +44,5 @@ def report_record(report: Report) -> dict:
         "department": report.department.code if report.department else None, "status": report.status.value,
         "reported_on": report.created_at.date().isoformat(), "resolved_on": resolved.isoformat() if resolved else None,
         "days_to_resolution": (resolved - report.created_at.date()).days if resolved else None,
-        "supporters": report.supporters,
+        "supporters": report.people_who_care,  # the same count as the report's page
     }

@@ -48,6 +48,11 @@ class Report(TimestampMixin, db.Model):
     status_reason: Mapped[str] = mapped_column(String(1000), default="")
     resolved_at: Mapped[datetime | None] = mapped_column()
     supporters: Mapped[int] = mapped_column(default=0)  # "me too", one per person (ReportSupport)
+
+    @property
+    def people_who_care(self) -> int:
+        """The reporter and everyone who said "me too": the one count pages and the API show."""
+        return self.supporters + 1
     hidden_at: Mapped[datetime | None] = mapped_column()
     hidden_reason: Mapped[str] = mapped_column(String(500), default="")
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

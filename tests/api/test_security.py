@@ -29,3 +29,16 @@ def test_the_api_root_lists_its_collections_instead_of_a_404(client):
     assert paths == {"prices", "performance", "reports"}
     for collection in body["collections"]:
         assert client.get("/api/v1/" + collection["href"].split("/api/v1/")[1]).status_code == 200
+
+
+def test_the_api_and_the_report_page_count_the_same_people(client, login, places, db):
+    """Issue 20: the reports API said 0 supporters where the page said 1 (the reporter)."""
+    from marketplace.voice import services as voice
+    from tests import factories
+
+    resident = factories.user("Reporter", village=places["villages"]["Mbeu"])
+    report = voice.file_report(resident, voice.ReportInput(category="water", village_id=places["villages"]["Mbeu"].id,
+                                                                    description="The borehole pump is broken since Monday."))
+    page = client.get(f"/reports/{report.id}").get_data(as_text=True)
+    (record,) = client.get("/api/v1/reports").get_json()["data"]
+    assert record["supporters"] == report.people_who_care == 1 and "<dd>1</dd>" in page
