@@ -80,7 +80,8 @@ REPORT = {
         "department": _nullable("string"),
         "status": {"type": "string", "enum": ["received", "in_progress", "fixed", "wont_fix"]},
         "reported_on": {"type": "string", "format": "date"}, "resolved_on": _nullable("string", format="date"),
-        "days_to_resolution": _nullable("integer", minimum=0), "supporters": {**_int(minimum=1), "description": "People who say this matters: the reporter and each 'me too'."},
+        "days_to_resolution": _nullable("integer", minimum=0),
+        "supporters": {**_int(minimum=1), "description": "People who say this matters: the reporter and each 'me too'."},
     },
 }
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
