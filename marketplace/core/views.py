@@ -5,15 +5,19 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, request
+from flask import current_app, flash, redirect, request
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
-from marketplace.extensions import db
 
 Kept = TypeVar("Kept")
 
+
+
+def _session() -> Any:
+    """The app's scoped session (core sits below extensions.py, as in core.idempotency)."""
+    return current_app.extensions["sqlalchemy"].session
 
 def is_safe_next(target: str | None) -> bool:
     """Only same-site paths, so a login link cannot bounce people to another site."""
@@ -33,7 +37,7 @@ def act(action: Callable[[], object], success: str, back: str) -> Response:
     except (PermissionDenied, NotFound):
         raise
     except DomainError as error:
-        db.session.rollback()
+        _session().rollback()
         flash(str(error.message), "error")
     else:
         flash(success, "success")
@@ -83,7 +87,7 @@ def take_photos(field: Any, kept: Sequence[Kept], limit: int, too_many: str,
         try:
             held += process(uploads)
         except DomainError as error:
-            db.session.rollback()
+            _session().rollback()
             errors.append(str(error.message))
     return held, errors
 
