@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import segno
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from fpdf import FPDF
 from sqlalchemy import select, update
@@ -23,6 +23,7 @@ from marketplace.core.urls import external_url
 from marketplace.egov.form_engine import text
 from marketplace.egov.models import Certificate, Submission, SubmissionStatus
 from marketplace.extensions import db
+from marketplace.i18n import format_day
 
 # Noto (Debian's fonts-noto-core and fonts-noto-cjk): Latin for most languages, Naskh for Arabic,
 # Sans CJK (the Simplified Chinese face of the collection) for Chinese; Latin is the fallback for
@@ -92,8 +93,8 @@ def facts(certificate: Certificate, *, on_paper: bool) -> list[tuple[str, str]]:
         (_("ID number"), id_number if on_paper else ("•" * max(len(id_number) - 4, 0) + id_number[-4:])) if id_number else None,
         (_("Decision"), _("Approved") if approved else _("Not approved")),
         (_("Entitles the holder to"), text(spec.get("entitles"), certificate.locale)) if approved and spec.get("entitles") else None,
-        (_("Date"), format_date(submission.decided_at, "long") if submission.decided_at else ""),
-        (_("Valid until"), format_date(until, "long")) if until else None,
+        (_("Date"), format_day(submission.decided_at, "long") if submission.decided_at else ""),
+        (_("Valid until"), format_day(until, "long")) if until else None,
         (_("Decided by"), _("%(name)s, official of %(office)s", name=officer.name, office=department_name(submission.department)))
         if officer else (_("Department"), department_name(submission.department)),
     ]

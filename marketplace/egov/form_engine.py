@@ -16,7 +16,7 @@ from typing import Any
 
 from babel.numbers import get_currency_precision
 from flask import current_app
-from flask_babel import format_date, format_decimal
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
@@ -39,6 +39,7 @@ from marketplace.core.forms import Form, LocalDecimalField
 from marketplace.core.money import Money
 from marketplace.core.phone import left_to_right, normalise_phone
 from marketplace.egov.attachments import MAX_ATTACHMENT_BYTES
+from marketplace.i18n import format_day
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
@@ -195,9 +196,9 @@ class DateAnswer(FieldType):
 
         def within(_form, answer):
             if answer.data and low and answer.data < low:
-                raise ValidationError(_l("Enter a date on or after %(date)s.", date=format_date(low)))
+                raise ValidationError(_l("Enter a date on or after %(date)s.", date=format_day(low)))
             if answer.data and high and answer.data > high:
-                raise ValidationError(_l("Enter a date on or before %(date)s.", date=format_date(high)))
+                raise ValidationError(_l("Enter a date on or before %(date)s.", date=format_day(high)))
 
         validators.append(within)
         render = {**({"min": low.isoformat()} if low else {}), **({"max": high.isoformat()} if high else {})}
@@ -207,7 +208,7 @@ class DateAnswer(FieldType):
         return data.isoformat() if data else None
 
     def display(self, value, spec, locale, context):
-        return format_date(date.fromisoformat(value), "long") if value else ""
+        return format_day(date.fromisoformat(value), "long") if value else ""
 
 
 class SingleChoice(FieldType):

@@ -12,11 +12,13 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from babel import Locale, UnknownLocaleError
+from babel import dates as babel_dates
 from babel.dates import get_day_names
 from babel.numbers import format_currency
 from babel.units import format_unit
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
+from flask_babel import format_decimal, get_locale, to_user_timezone
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -89,9 +91,33 @@ def weekday_name(weekday: int) -> str:
     return get_day_names("wide", locale=get_locale())[weekday]
 
 
+def formatting_locale() -> Locale:
+    """The person's language in the deployment's territory (DEFAULT_PHONE_REGION): a Kenyan reads
+    "1 Dec 2026" and "01/12/2026" (en_KE), not the United States' "12/1/26" (en). Where Babel
+    knows no such pair (ar_KE), the language's own ways. Translations stay by language."""
+    language = get_locale() or Locale.parse("en")
+    region = current_app.config.get("DEFAULT_PHONE_REGION") or ""
+    try:
+        return Locale.parse(f"{language.language}_{region}") if region else language
+    except (UnknownLocaleError, ValueError):
+        return language
+
+
+def format_day(value: date | datetime, fmt: str = "medium") -> str:
+    """A date as the person's language writes it in this territory (datetimes in the user's time zone)."""
+    if isinstance(value, datetime):
+        value = to_user_timezone(value).date()
+    return babel_dates.format_date(value, fmt, locale=formatting_locale())
+
+
+def format_moment(value: datetime, fmt: str = "medium") -> str:
+    """A moment (stored in UTC) in the user's time zone, as this territory writes it."""
+    return babel_dates.format_datetime(to_user_timezone(value), fmt, locale=formatting_locale())
+
+
 def clock(minute_of_day: int) -> str:
     """A time of day (minutes after midnight) as the locale writes it: 08:00, 8:00 AM…"""
-    return format_time(time(minute_of_day // 60, minute_of_day % 60), "short", rebase=False)
+    return babel_dates.format_time(time(minute_of_day // 60, minute_of_day % 60), "short", locale=formatting_locale())
 
 
 def init_app(app: Flask) -> None:
@@ -106,8 +132,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["ltr"] = lambda value: Markup('<bdi dir="ltr">%s</bdi>') % value
     app.jinja_env.filters.update(
         money=money,
-        date=lambda value, fmt="medium": format_date(value, fmt) if isinstance(value, (date, datetime)) else "",
-        datetime=lambda value, fmt="medium": format_datetime(value, fmt) if isinstance(value, datetime) else "",
+        date=lambda value, fmt="medium": format_day(value, fmt) if isinstance(value, (date, datetime)) else "",
+        datetime=lambda value, fmt="medium": format_moment(value, fmt) if isinstance(value, datetime) else "",
         number=format_decimal,
         file_size=file_size,
     )

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 
-from marketplace.i18n import clock
+from marketplace.i18n import clock, format_day
 from marketplace.orders.models import Fulfilment, Order
 
 MAP_SEARCH = "https://www.openstreetmap.org/search?"  # a search by place name needs no coordinates we do not have
@@ -34,7 +33,7 @@ def when_to_collect(order: Order) -> str:
     """'Saturday 5 December 2026, 08:00–12:00', or "" when the farmer keeps no hours."""
     if order.pickup_on is None or order.pickup_opens_minute is None or order.pickup_closes_minute is None:
         return ""
-    return _("%(day)s, %(from)s–%(until)s", day=format_date(order.pickup_on, "full"),
+    return _("%(day)s, %(from)s–%(until)s", day=format_day(order.pickup_on, "full"),
              **{"from": clock(order.pickup_opens_minute), "until": clock(order.pickup_closes_minute)})
 
 
