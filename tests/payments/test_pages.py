@@ -135,7 +135,7 @@ def test_checkout_offers_the_next_slots_and_the_packing_list_groups_the_day(clie
     wanjiru = market["wanjiru"].id
     missing = client.post("/checkout", data={f"slot-{wanjiru}": "1999-01-01@0-1"})
     assert missing.status_code == 422 and "Choose when you will collect." in missing.get_data(as_text=True)
-    slot = page.split(f'name="slot-{wanjiru}">')[1].split('value="')[1].split('"')[0]
+    slot = page.split(f'name="slot-{wanjiru}" value="')[1].split('"')[0]  # the first slot offered (one radio each)
     assert client.post("/checkout", data={f"slot-{wanjiru}": slot}).status_code == 302
     order = db.session.scalar(db.select(Order).where(Order.farmer_id == wanjiru))
     assert order.pickup_on.weekday() == 5 and (order.pickup_opens_minute, order.pickup_closes_minute) == (480, 720)
