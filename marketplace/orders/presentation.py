@@ -33,8 +33,13 @@ def when_to_collect(order: Order) -> str:
     """'Saturday 5 December 2026, 08:00–12:00', or "" when the farmer keeps no hours."""
     if order.pickup_on is None or order.pickup_opens_minute is None or order.pickup_closes_minute is None:
         return ""
-    return _("%(day)s, %(from)s–%(until)s", day=format_day(order.pickup_on, "full"),
-             **{"from": clock(order.pickup_opens_minute), "until": clock(order.pickup_closes_minute)})
+    return pickup_window(order.pickup_on, order.pickup_opens_minute, order.pickup_closes_minute)
+
+
+def pickup_window(day, opens_minute: int, closes_minute: int) -> str:
+    """One wording for a pickup window, on the checkout's choices and on the order alike."""
+    return _("%(day)s, %(from)s–%(until)s", day=format_day(day, "full"),
+             **{"from": clock(opens_minute), "until": clock(closes_minute)})
 
 
 def map_link(order: Order) -> str:
@@ -59,5 +64,5 @@ def collection_sentence(order: Order) -> str:
 
 TEMPLATE_GLOBALS = {
     "order_farm_name": farm_name, "where_to_collect": where_to_collect, "when_to_collect": when_to_collect,
-    "order_map_link": map_link,
+    "order_map_link": map_link, "pickup_window": pickup_window,
 }
