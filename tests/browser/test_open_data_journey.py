@@ -33,7 +33,7 @@ def test_the_price_hint_follows_what_the_farmer_types(browser, live_server, plac
     sign_in(page, farmers[0])
     page.goto(f"/sell/{listings[0].id}/edit")
     hint = page.locator("#price-hint")
-    expect(hint).to_contain_text("Typical price in Hill: KES135.00 per kg")
+    expect(hint).to_contain_text("Typical price in Hill: Ksh\xa0135 per kg")
     page.get_by_label("Price per unit").fill("162")
     expect(hint).to_contain_text("Your price is 20% above the typical price.")
     page.get_by_label("Price per unit").fill("108")

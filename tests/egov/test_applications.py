@@ -127,7 +127,7 @@ def test_the_fee_is_paid_by_card_through_localstripe_then_the_application_is_fil
     page = client.get(f"/applications/{key}/pay").get_data(as_text=True)
     secret = page.split('data-client-secret="')[1].split('"')[0]
     submission = _load(db, key)
-    assert submission.status is S.AWAITING_PAYMENT and "KES200.00" in page
+    assert submission.status is S.AWAITING_PAYMENT and "Ksh\xa0200" in page
     confirm_card_as_browser(stripe_on, secret, CARD_OK)
     status_page = client.get(f"/applications/{key}").get_data(as_text=True)  # asks Stripe on the way
     db.session.refresh(submission)

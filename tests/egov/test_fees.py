@@ -56,7 +56,7 @@ def test_with_cards_off_the_office_is_the_way_offered_and_the_application_reache
     assert sent.headers["Location"].endswith(f"/applications/{key}")
     submission = _load(db, key)
     assert submission.status is S.SUBMITTED and submission.pays_at_office
-    assert "Bring the fee of KES200.00 to the office." in client.get(f"/applications/{key}").get_data(as_text=True)
+    assert "Bring the fee of Ksh\xa0200 to the office." in client.get(f"/applications/{key}").get_data(as_text=True)
 
 
 def test_the_way_to_pay_can_be_changed_until_the_fee_is_paid_and_only_by_the_applicant(client, login, egov, db, stripe_on):

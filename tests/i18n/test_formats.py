@@ -25,3 +25,33 @@ def test_another_territory_is_configured_not_coded(app, monkeypatch):
     with app.test_request_context(), force_locale("en"):
         assert format_day(date(2026, 12, 1), "short") == "12/1/26"
         assert clock(8 * 60) == "8:00\u202fAM"
+
+
+@pytest.mark.parametrize(("language", "whole", "cents", "owed"), [
+    # Kenya's English and Swahili write the shilling "Ksh", apart from the digits (CLDR's currency spacing,
+    # which Babel leaves out: it gave "KES900.00"), and a whole amount without ".00".
+    ("en", "Ksh\xa0900", "Ksh\xa01,234.50", "-Ksh\xa050"),
+    ("sw", "Ksh\xa0900", "Ksh\xa01,234.50", "-Ksh\xa050"),
+    ("fr", "900\xa0KES", "1\u202f234,50\xa0KES", "-50\xa0KES"),   # no fr_KE: French's own order
+    ("zh", "KES\xa0900", "KES\xa01,234.50", "-KES\xa050"),        # letters next to digits: spaced
+    ("ar", "\u200f900\xa0KES", "\u200f1,234.50\xa0KES", "\u200f-50\xa0KES"),
+])
+def test_money_reads_as_the_territory_writes_it(app, language, whole, cents, owed):
+    from marketplace.core.money import Money
+    from marketplace.i18n import money
+
+    with app.test_request_context(), force_locale(language):
+        assert money(Money("KES", 90000)) == whole
+        assert money(Money("KES", 123450)) == cents
+        assert money(Money("KES", -5000)) == owed
+
+
+def test_a_symbol_that_is_not_a_letter_keeps_to_its_digits(app, monkeypatch):
+    from marketplace.core.money import Money
+    from marketplace.i18n import money
+
+    monkeypatch.setitem(app.config, "DEFAULT_PHONE_REGION", "US")
+    with app.test_request_context(), force_locale("en"):
+        assert money(Money("USD", 90000)) == "$900"
+        assert money(Money("USD", 90050)) == "$900.50"
+        assert money(Money("KES", 90000)) == "KES\xa0900"

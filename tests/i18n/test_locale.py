@@ -50,7 +50,7 @@ def test_error_pages_are_translated(client):
 def test_money_is_formatted_per_locale_from_minor_units(app):
     with app.test_request_context("/"):
         with force_locale("en"):
-            assert money(Money("KES", 12550)).startswith("KES") and "125.50" in money(Money("KES", 12550))
+            assert money(Money("KES", 12550)) == "Ksh\xa0125.50"
         with force_locale("es"):
             assert "125,50" in money(Money("KES", 12550))
 
