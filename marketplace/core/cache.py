@@ -77,6 +77,12 @@ def _set(key: str, value: object, timeout: int) -> None:
         current_app.logger.warning("cache unreachable, %s not kept: %s", key.split(":", 1)[0], error)
 
 
+def keep_personal(app: Flask, session_key: str) -> None:
+    """A domain keeps something of a visitor's own in their session (a guest's cart) that its pages
+    show: pages of a visitor who holds it are built for them, never cached or served from the cache."""
+    app.extensions.setdefault("personal_session_keys", set()).add(session_key)
+
+
 def _cacheable_request() -> bool:
     return (
         current_app.config.get("PUBLIC_PAGE_CACHE_SECONDS", 0) > 0
@@ -84,6 +90,7 @@ def _cacheable_request() -> bool:
         and not getattr(current_user, "is_authenticated", False)
         and "_flashes" not in session
         and "lang" not in request.args
+        and not any(session.get(key) for key in current_app.extensions.get("personal_session_keys", ()))
     )
 
 

@@ -211,4 +211,10 @@ def orders_badge():
                 if current_user.is_authenticated and current_user.has_role(Role.FARMER) else 0
         return g.orders_to_prepare
 
-    return {"orders_to_prepare": orders_to_prepare}
+    def cart_count() -> int:
+        """The header's count of lines in the cart (asked once per page)."""
+        if "cart_count" not in g:
+            g.cart_count = cart.lines_in_cart(current_user, session)
+        return g.cart_count
+
+    return {"orders_to_prepare": orders_to_prepare, "cart_count": cart_count}

@@ -32,7 +32,7 @@ def test_a_guest_adds_from_the_listing_page_without_a_token_and_sees_the_cart(st
     response = strict_client.post(f"/cart/add/{listing.id}", data={"quantity": "2"}, follow_redirects=True)
     cart_page = response.get_data(as_text=True)
     assert "Kienyeji eggs is in your cart." in cart_page and "From <bdi>Wanjiru&#39;s farm</bdi>" in cart_page
-    assert "Total: KES" in cart_page and "480.00" in cart_page
+    assert "Total: Ksh\xa0480" in cart_page
 
 
 def test_changing_the_cart_needs_a_csrf_token(strict_client, listing):
@@ -66,3 +66,41 @@ def test_the_cart_speaks_spanish(client, listing):
     client.post(f"/cart/add/{listing.id}?lang=es", data={"quantity": "1"})
     page = client.get("/cart?lang=es").get_data(as_text=True)
     assert "Tu carrito" in page and "1 docena" in page
+
+
+def _cart_badge(page: str) -> str | None:
+    found = re.search(r'href="/cart">Cart <span class="badge">(\d+)<span class="visually-hidden"> (items?)</span>', page)
+    return f"{found.group(1)} {found.group(2)}" if found else None
+
+
+def test_the_header_counts_the_lines_in_a_guests_and_a_signed_in_persons_cart(client, login, listing, places):
+    assert _cart_badge(client.get("/produce").get_data(as_text=True)) is None  # nothing yet: no badge
+    client.post(f"/cart/add/{listing.id}", data={"quantity": "2"})
+    assert _cart_badge(client.get("/produce").get_data(as_text=True)) == "1 item"  # a line, not the 2 dozen in it
+    buyer = factories.user("Amina", village=places["villages"]["Mbeu"])
+    login(buyer)  # the guest's line joins the stored cart
+    other = factories.listing(listing.farmer, listing.category, title="Honey", unit="litre", price="900", stock="4")
+    client.post(f"/cart/add/{other.id}", data={"quantity": "1"})
+    assert _cart_badge(client.get("/services").get_data(as_text=True)) == "2 items"
+
+
+def test_a_guest_with_a_cart_is_never_served_nor_leaves_a_cached_page(client, app, listing, monkeypatch):
+    """The header shows a guest's own cart: their page must not go to the next visitor, nor theirs come from the cache."""
+    monkeypatch.setitem(app.config, "PUBLIC_PAGE_CACHE_SECONDS", 30)
+    client.get("/produce")  # an empty-cart visitor's page, now cached
+    client.post(f"/cart/add/{listing.id}", data={"quantity": "1"})
+    client.get("/produce")  # reads the "in your cart" message: from here on the session holds only the cart
+    assert _cart_badge(client.get("/produce").get_data(as_text=True)) == "1 item"  # built for them, not the cached one
+    assert _cart_badge(client.get("/produce?page=1").get_data(as_text=True)) == "1 item"
+    assert _cart_badge(app.test_client().get("/produce").get_data(as_text=True)) is None  # the next visitor never sees it
+
+
+def test_the_header_menu_opens_without_javascript_and_keeps_every_link(client, login, places):
+    buyer = factories.user("Amina", village=places["villages"]["Mbeu"])
+    login(buyer)
+    page = client.get("/").get_data(as_text=True)
+    menu = re.search(r'<details class="site-menu">(.*?)</details>', page, re.S).group(1)
+    assert "<summary>Menu" in menu
+    for path in ("/services", "/orders", "/applications", "/activity", "/inbox", "/profile"):
+        assert f'href="{path}"' in menu, path
+    assert "Sign out" in menu
