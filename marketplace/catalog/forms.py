@@ -7,7 +7,7 @@ from wtforms import BooleanField, DateField, HiddenField, MultipleFileField, Sel
 from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.accounts.api import optional_int
-from marketplace.core.forms import Form, OnceForm
+from marketplace.core.forms import Form, MayBeLeftEmpty, OnceForm
 from marketplace.core.images import MAX_UPLOAD_BYTES
 
 DECIMAL_KEYPAD = {"inputmode": "decimal", "autocomplete": "off"}
@@ -26,7 +26,7 @@ class ListingForm(OnceForm):
     price = StringField(_l("Price per unit"), validators=[DataRequired(), Length(max=16)], render_kw=DECIMAL_KEYPAD)
     stock = StringField(_l("How much do you have?"), validators=[DataRequired(), Length(max=16)], render_kw=DECIMAL_KEYPAD)
     min_order = StringField(_l("Smallest order (optional)"), validators=[Optional(), Length(max=16)], render_kw=DECIMAL_KEYPAD)
-    harvest_date = DateField(_l("Harvest date"), validators=[Optional()])
+    harvest_date = DateField(_l("Harvest date"), validators=[MayBeLeftEmpty()])
     available_until = DateField(_l("Available until (optional)"), validators=[Optional()])
     village_id = SelectField(_l("Pickup village"), coerce=optional_int, validate_choice=False, validators=[DataRequired()])
     pickup_point = TextAreaField(_l("Where buyers collect"), validators=[DataRequired(), Length(max=500)])

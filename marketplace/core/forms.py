@@ -12,6 +12,7 @@ from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, HiddenField
 from wtforms.i18n import messages_path
+from wtforms.validators import Optional
 
 from marketplace.core.idempotency import new_key
 from marketplace.core.numbers import UnreadableNumber, as_typed, read_decimal
@@ -47,6 +48,16 @@ class _FormMessages:
 
 
 FORM_MESSAGES = _FormMessages()
+
+
+class MayBeLeftEmpty(Optional):  # type: ignore[misc]  # WTForms ships no types
+    """A field a person may leave empty, and is told so: the field macro adds "(optional)" to its
+    label. Plain `Optional` stays for fields that are needed in some cases only (a code *or* a PIN),
+    where "(optional)" would mislead."""
+
+    def __init__(self, strip_whitespace: bool = True) -> None:
+        super().__init__(strip_whitespace)
+        self.field_flags = {"optional": True, "may_be_left_empty": True}
 
 
 class Form(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no types

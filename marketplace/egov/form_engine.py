@@ -32,10 +32,9 @@ from wtforms import (
     widgets,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Regexp
-from wtforms.validators import Optional as OptionalValue
 
 from marketplace.core.errors import DomainError
-from marketplace.core.forms import Form, LocalDecimalField
+from marketplace.core.forms import Form, LocalDecimalField, MayBeLeftEmpty
 from marketplace.core.money import Money
 from marketplace.core.phone import left_to_right, normalise_phone
 from marketplace.egov.attachments import MAX_ATTACHMENT_BYTES
@@ -79,13 +78,13 @@ class FieldType:
 
     @staticmethod
     def required(spec: dict) -> list:
-        return [DataRequired(message=_l("Answer this question."))] if spec.get("required") else [OptionalValue()]
+        return [DataRequired(message=_l("Answer this question."))] if spec.get("required") else [MayBeLeftEmpty()]
 
     @staticmethod
     def required_input(spec: dict) -> list:
         """For typed values (numbers, dates): something typed that does not parse gets the type's own
         message ('Not a valid date'), not 'Answer this question'."""
-        return [InputRequired(message=_l("Answer this question."))] if spec.get("required") else [OptionalValue()]
+        return [InputRequired(message=_l("Answer this question."))] if spec.get("required") else [MayBeLeftEmpty()]
 
 
 class ShortText(FieldType):
@@ -226,7 +225,7 @@ class SingleChoice(FieldType):
         return [(c["value"], text(c["label"], locale)) for c in spec["choices"]]
 
     def build(self, spec, locale, context):
-        validators = [InputRequired(message=_l("Choose one."))] if spec.get("required") else [OptionalValue()]
+        validators = [InputRequired(message=_l("Choose one."))] if spec.get("required") else [MayBeLeftEmpty()]
         return RadioField(choices=self.choices(spec, locale), validators=validators)
 
     def display(self, value, spec, locale, context):
@@ -247,7 +246,7 @@ class MultipleChoice(SingleChoice):
     name = "multiple_choice"
 
     def build(self, spec, locale, context):
-        validators = [DataRequired(message=_l("Choose at least one."))] if spec.get("required") else [OptionalValue()]
+        validators = [DataRequired(message=_l("Choose at least one."))] if spec.get("required") else [MayBeLeftEmpty()]
         return SelectMultipleField(choices=self.choices(spec, locale), validators=validators,
                                    widget=widgets.ListWidget(prefix_label=False), option_widget=widgets.CheckboxInput())
 
@@ -296,7 +295,7 @@ class VillageAnswer(FieldType):
     def build(self, spec, locale, context):
         choices = [("", str(_l("Choose a village")))] + [
             (str(village_id), f"{name} ({group})") for group, villages in context.villages() for village_id, name in villages]
-        validators = [DataRequired(message=_l("Choose a village."))] if spec.get("required") else [OptionalValue()]
+        validators = [DataRequired(message=_l("Choose a village."))] if spec.get("required") else [MayBeLeftEmpty()]
         return SelectField(choices=choices, validators=validators)
 
     def to_answer(self, data, spec):

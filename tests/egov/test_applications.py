@@ -316,3 +316,21 @@ def test_admin_edits_a_draft_version_bad_json_is_explained_and_kept(client, logi
     service = egov["services"][SUBSIDY]
     db.session.expire_all()
     assert service.published_version.number == 1
+
+
+def test_a_question_that_may_be_left_empty_says_so_and_a_needed_one_does_not(client, login, egov, places):
+    login(egov["resident"])
+    key, _ = _start(client, SUBSIDY)
+    step_with_farm = next(n for n in range(1, 6)
+                          if 'name="farm_name"' in client.get(f"/applications/{key}/step/{n}").get_data(as_text=True))
+    page = client.get(f"/applications/{key}/step/{step_with_farm}").get_data(as_text=True)
+    assert re.search(r'<label for="farm_name">Farm name <span class="optional">\(optional\)</span></label>', page)
+    first = client.get(f"/applications/{key}/step/1").get_data(as_text=True)
+    assert re.search(r'<label for="full_name">[^<]+</label>', first)  # needed: no mark
+
+
+def test_the_listing_form_marks_what_may_be_left_empty(client, login, places):
+    login(factories.farmer(places["villages"]["Mbeu"]))
+    form = client.get("/sell/new").get_data(as_text=True)
+    assert '<label for="harvest_date">Harvest date <span class="optional">(optional)</span></label>' in form
+    assert '<label for="title">' in form and 'for="title">What are you selling? <span' not in form
