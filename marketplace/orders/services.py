@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 from marketplace.accounts.api import User, Village
 from marketplace.catalog.api import release_stock
 from marketplace.core.errors import DomainError, NotFound, PermissionDenied
+from marketplace.core.money import Money
 from marketplace.core.states import SYSTEM
 from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import site_path
@@ -30,7 +31,7 @@ from marketplace.notifications.api import notify_user
 from marketplace.orders import card_payments, presentation, states
 from marketplace.orders.labels import order_status_name
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod
-from marketplace.payments.api import CardPaymentsOff, ProviderUnavailable
+from marketplace.payments.api import CardPaymentsOff, MoneyInHand, ProviderUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -217,6 +218,20 @@ def packing_list(farmer: User, day: date) -> PackingList:
 
 
 # --- what a farmer sold (for forms the farmer agrees to prefill) ------------------------------
+
+def paid_at_pickup(farmer_id: int) -> list[MoneyInHand]:
+    """For "My money": what buyers paid the farmer in hand at pickup (completed orders), and what
+    orders still waiting for pickup will bring; one SQL sum each, per currency."""
+    rows = []
+    for label, statuses in ((_l("Taken at pickup"), (S.COLLECTED, S.DELIVERED, S.COMPLETED)),
+                            (_l("Still to collect at pickup"), (S.AWAITING_PAYMENT_AT_PICKUP, S.READY_FOR_PICKUP, S.OUT_FOR_DELIVERY))):
+        for currency, count, total in db.session.execute(
+                select(Order.currency, func.count(Order.id), func.sum(Order.total_minor))
+                .where(Order.farmer_id == farmer_id, Order.payment_method == PaymentMethod.ON_PICKUP, Order.status.in_(statuses))
+                .group_by(Order.currency)):
+            rows.append(MoneyInHand(str(label), int(count), Money(currency, int(total))))
+    return rows
+
 
 @dataclass
 class SalesSummary:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from marketplace.payments.ledger import balance, balances, entries, entry_for, platform_fee, record
 from marketplace.payments.models import LedgerEntry, LedgerKind, Payment, PaymentStatus
-from marketplace.payments.owners import PaymentOwner
+from marketplace.payments.owners import MoneyInHand, PaymentOwner, money_in_hand, register_money_in_hand
 from marketplace.payments.owners import register as register_owner
 from marketplace.payments.payouts import reverse_transfer, transfer_to_farmer
 from marketplace.payments.providers import CARD, CardPaymentsOff, ProviderUnavailable, enabled
@@ -31,7 +31,7 @@ def paid_out(farmer_id: int, limit: int = 3) -> list[LedgerEntry]:
 
 __all__ = [
     "balance", "balances", "cancel", "CARD", "card_payments_enabled", "CardPaymentsOff", "enabled", "entries",
-    "entry_for", "LedgerEntry", "LedgerKind", "paid_out", "Payment", "payment_for", "PaymentOwner", "PaymentStatus",
-    "PAYOUT_KINDS", "platform_fee", "ProviderUnavailable", "record", "refresh", "refund", "register_owner",
+    "entry_for", "LedgerEntry", "LedgerKind", "MoneyInHand", "money_in_hand", "paid_out", "Payment", "payment_for", "PaymentOwner", "PaymentStatus",
+    "PAYOUT_KINDS", "platform_fee", "ProviderUnavailable", "record", "refresh", "refund", "register_money_in_hand", "register_owner",
     "reverse_transfer", "start_card_payment", "transfer_to_farmer",
 ]

@@ -6,9 +6,13 @@ Callbacks run inside the payments transaction and must not commit.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from flask import current_app
+
+from marketplace.core.money import Money
 
 if TYPE_CHECKING:
     from marketplace.payments.models import Payment
@@ -32,3 +36,22 @@ def register(app: Any, purpose: str, owner: PaymentOwner) -> None:
 
 def owner_of(purpose: str) -> PaymentOwner | None:
     return current_app.extensions.get("payment_owners", {}).get(purpose)
+
+
+@dataclass(frozen=True)
+class MoneyInHand:
+    """Money a farmer takes directly (cash or mobile money at pickup) that never passes through
+    payments, as the domain that knows of it reports it, so "My money" shows every sale."""
+
+    label: str       # translated: "Taken at pickup", "Still to collect at pickup"
+    orders: int
+    amount: Money
+
+
+def register_money_in_hand(app: Any, source: Callable[[int], list[MoneyInHand]]) -> None:
+    """An owner domain says how to count what its farmers took in hand (called from its init_app)."""
+    app.extensions.setdefault("money_in_hand", []).append(source)
+
+
+def money_in_hand(farmer_id: int) -> list[MoneyInHand]:
+    return [row for source in current_app.extensions.get("money_in_hand", []) for row in source(farmer_id)]

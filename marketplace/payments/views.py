@@ -14,7 +14,7 @@ from marketplace.core.errors import DomainError, InvalidInput
 from marketplace.core.money import Money
 from marketplace.core.urls import external_url
 from marketplace.extensions import csrf, limiter
-from marketplace.payments import ledger, payouts, providers
+from marketplace.payments import ledger, owners, payouts, providers
 from marketplace.payments import services as payments
 from marketplace.payments.forms import ManualPayoutForm, ReportPeriodForm
 from marketplace.payments.models import LedgerKind
@@ -41,6 +41,7 @@ def farmer_money():
     return render_template(
         "payments/farmer_money.html", balances=ledger.balances(current_user.id), entries=ledger.entries(current_user.id),
         account=payouts.account_of(current_user.id), connect_enabled=providers.provider(providers.CARD).payouts_enabled(),
+        in_hand=owners.money_in_hand(current_user.id),
     )
 
 

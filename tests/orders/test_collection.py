@@ -105,3 +105,27 @@ def test_a_farmers_home_starts_with_the_orders_to_get_ready_one_tap_away(client,
     db.session.refresh(order)
     assert order.status is OrderStatus.READY_FOR_PICKUP
     assert "order to get ready" not in client.get("/").get_data(as_text=True)
+
+
+def test_my_money_counts_what_buyers_paid_in_hand_and_what_is_still_to_collect(client, login, sale, db):
+    """Issue 20: "My money" left out cash and pay-on-pickup sales; orders publish the figure, payments shows it."""
+    buyer, _ = _place(client, login, sale)
+    first = db.session.scalar(select(Order).where(Order.buyer_id == buyer.id))
+    client.post(f"/cart/add/{sale['tomatoes'].id}", data={"quantity": "1"})
+    client.post("/checkout", data={f"slot-{sale['farmer'].id}": pickup_slots_of(sale["farmer"])[0].key})
+    client.post("/logout")
+    login(sale["farmer"])
+    page = client.get("/sell/money").get_data(as_text=True)
+    assert "Still to collect at pickup" in page and "Ksh\xa0360" in page and "2 orders" in page  # 240 + 120
+    assert "Taken at pickup" not in page
+    client.post(f"/orders/{first.number}/move", data={"to": "ready_for_pickup"})
+    client.post(f"/orders/{first.number}/move", data={"to": "collected", "pickup_code": first.pickup_code})
+    page = client.get("/sell/money").get_data(as_text=True)
+    taken = page[page.index("Taken at pickup"):]
+    assert "Ksh\xa0240" in taken[:200] and "1 order" in taken[:200]
+    still = page[page.index("Still to collect at pickup"):]
+    assert "Ksh\xa0120" in still[:200]
+    other = factories.farmer(sale["farmer"].farmer_profile.village, "Otieno")
+    client.post("/logout")
+    login(other)
+    assert "No sales paid at pickup yet." in client.get("/sell/money").get_data(as_text=True)  # only one's own
