@@ -348,6 +348,7 @@ def validate_definition(definition: Any) -> None:
         if not isinstance(fields, list) or not fields:
             reasons.append(f"step {number} has no fields")
             continue
+        reasons.extend(f"step {number}: {problem}" for problem in _agent_text_problems(step))
         for spec in fields:
             reasons.extend(_field_problems(number, spec, seen))
     if reasons:
@@ -382,12 +383,28 @@ def _field_problems(step_number: int, spec: Any, seen: dict[str, dict]) -> list[
         return [*reasons, f"{where}: unknown type '{spec.get('type')}' (one of {', '.join(sorted(FIELD_TYPES))})"]
     if not text(spec.get("label"), "en"):
         reasons.append(f"{where}: label needs an English text")
+    reasons.extend(f"{where}: {problem}" for problem in _agent_text_problems(spec))
     reasons.extend(f"{where}: {problem}" for problem in kind.check(spec))
     reasons.extend(f"{where}: {problem}" for problem in _condition_problems(spec.get("show_if"), seen))
     prefill = spec.get("prefill")
     if prefill is not None and prefill not in context_prefill_sources():
         reasons.append(f"{where}: unknown prefill source '{prefill}'")
     seen[name] = spec
+    return reasons
+
+
+def _agent_text_problems(spec: dict) -> list[str]:
+    """`label_for_agent` and its kind name the applicant: an English text holding {name}, and no
+    language the plain text lacks (it would show an agent another language than the question)."""
+    reasons = []
+    for key in ("title", "label", "help"):
+        addressed_text = spec.get(f"{key}_for_agent")
+        if addressed_text is None:
+            continue
+        if not isinstance(addressed_text, dict) or "{name}" not in text(addressed_text, "en"):
+            reasons.append(f"{key}_for_agent needs an English text with {{name}} in it")
+        elif set(addressed_text) - set(spec.get(key) or {}):
+            reasons.append(f"{key}_for_agent has languages {key} has not: {', '.join(sorted(set(addressed_text) - set(spec.get(key) or {})))}")
     return reasons
 
 
@@ -459,6 +476,18 @@ class BuildContext:
 
     villages: Callable[[], list] = lambda: []
     village_name: Callable[[int], str] = lambda village_id: str(village_id)
+    #: Set when someone fills the form for another person (an agent for a resident): texts that
+    #: have a `…_for_agent` version address that person by name ("About Achieng" for "About you").
+    applicant_name: str | None = None
+
+
+def addressed(spec: dict, key: str, locale: str, context: BuildContext) -> str:
+    """A definition's text (`title`, `label`, `help`) as the person filling in should read it: its
+    `<key>_for_agent` version with the applicant's name when an agent fills it, else the text itself.
+    The name is isolated (FSI…PDI) so an Arabic label keeps a Latin name in its place."""
+    if context.applicant_name and spec.get(f"{key}_for_agent"):
+        return text(spec[f"{key}_for_agent"], locale).replace("{name}", f"\u2068{context.applicant_name}\u2069")
+    return text(spec.get(key), locale)
 
 
 def step_form(definition: dict, step_index: int, answers: dict, locale: str, context: BuildContext, formdata=None) -> Form:
@@ -466,8 +495,8 @@ def step_form(definition: dict, step_index: int, answers: dict, locale: str, con
     fields = {}
     for spec in page_fields(definition, step_index, answers, formdata):
         unbound = FIELD_TYPES[spec["type"]].build(spec, locale, context)
-        unbound.kwargs["label"] = text(spec.get("label"), locale)
-        unbound.kwargs["description"] = text(spec.get("help"), locale)
+        unbound.kwargs["label"] = addressed(spec, "label", locale, context)
+        unbound.kwargs["description"] = addressed(spec, "help", locale, context)
         if spec.get("required") and spec["type"] != "file":
             unbound.kwargs.setdefault("render_kw", {})["required"] = True
         fields[spec["name"]] = unbound
@@ -550,7 +579,7 @@ def answer_rows(definition: dict, answers: dict, locale: str, context: BuildCont
         for spec in shown_fields(definition, index, answers):
             name = spec["name"]
             kind = FIELD_TYPES[spec["type"]]
-            row = AnswerRow(index, name, text(spec.get("label"), locale),
+            row = AnswerRow(index, name, addressed(spec, "label", locale, context),
                             kind.display(answers.get(name), spec, locale, context), is_file=spec["type"] == "file")
             if row.is_file:
                 row.files = [a for a in (attachments or []) if a.field == name]

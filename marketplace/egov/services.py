@@ -455,8 +455,12 @@ def village_label(village_id: int) -> str:
     return f"{village.name} ({village.district.name})" if village else str(village_id)
 
 
-def build_context() -> form_engine.BuildContext:
-    return form_engine.BuildContext(villages=accounts.village_choices, village_name=village_label)
+def build_context(submission: Submission | None = None, reader: User | None = None) -> form_engine.BuildContext:
+    """What the form engine needs from outside; when the reader is not the applicant (their agent,
+    an official), the questions name the applicant instead of saying "you"."""
+    someone_else = submission is not None and reader is not None and reader.id != submission.applicant_id
+    return form_engine.BuildContext(villages=accounts.village_choices, village_name=village_label,
+                                    applicant_name=submission.applicant.name if someone_else else None)
 
 
 def ratings_by_service() -> list[tuple[EService, int, float | None]]:

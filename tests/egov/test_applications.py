@@ -334,3 +334,35 @@ def test_the_listing_form_marks_what_may_be_left_empty(client, login, places):
     form = client.get("/sell/new").get_data(as_text=True)
     assert '<label for="harvest_date">Harvest date <span class="optional">(optional)</span></label>' in form
     assert '<label for="title">' in form and 'for="title">What are you selling? <span' not in form
+
+
+def test_an_agent_reads_the_questions_addressed_to_the_resident_by_name(client, login, egov, db):
+    """Issue 20 item 15: an agent filing for someone read "About you" and "your national ID"."""
+    resident, agent = egov["resident"], egov["agent"]
+    factories.present(agent, resident)
+    login(agent)
+    key, _ = _start(client, SUBSIDY, **{"for": str(resident.id)})
+    first = client.get(f"/applications/{key}/step/1").get_data(as_text=True)
+    assert "<h1>About \u2068Achieng Resident\u2069</h1>" in first
+    assert "As written on \u2068Achieng Resident\u2069&#39;s national ID." in first and "About you" not in first
+    arabic = client.get(f"/applications/{key}/step/1?lang=ar").get_data(as_text=True)
+    assert "معلومات عن \u2068Achieng Resident\u2069" in arabic  # the name isolated inside the Arabic title
+    _fill_subsidy(client, key, egov["village"].id)
+    check = client.get(f"/applications/{key}/check?lang=en").get_data(as_text=True)
+    assert "Photo or scan of \u2068Achieng Resident\u2069&#39;s national ID" in check
+    client.post("/logout")
+    login(resident)  # the resident reads their own application in the second person
+    own = client.get(f"/applications/{key}/check").get_data(as_text=True)
+    assert "Photo or scan of your national ID" in own and "\u2068Achieng" not in own
+
+
+def test_a_definition_whose_agent_text_forgets_the_name_is_refused():
+    from marketplace.egov.form_engine import DefinitionError, validate_definition
+
+    definition = {"title": {"en": "Permit"}, "steps": [{"title": {"en": "About you"}, "title_for_agent": {"en": "About them"},
+                                                       "fields": [{"name": "full_name", "type": "short_text", "label": {"en": "Your name"},
+                                                                   "label_for_agent": {"en": "Their name {name}", "fr": "Nom"}}]}]}
+    with pytest.raises(DefinitionError) as refused:
+        validate_definition(definition)
+    assert refused.value.reasons == ["step 1: title_for_agent needs an English text with {name} in it",
+                                     "step 1, field 'full_name': label_for_agent has languages label has not: fr"]

@@ -100,7 +100,7 @@ def step(key: str, number: int):
     index = number - 1
     if not 0 <= index < len(definition["steps"]):
         abort(404)
-    context = services.build_context()
+    context = services.build_context(submission, current_user)
     form = form_engine.step_form(definition, index, submission.answers, _locale(), context,
                                  formdata=request.form if request.method == "POST" else None)
     if request.method == "POST":
@@ -119,6 +119,7 @@ def step(key: str, number: int):
     shown = form_engine.shown_steps(definition, submission.answers)
     position = shown.index(index) + 1 if index in shown else 1
     return render_template("egov/step.html", submission=submission, form=form, step=definition["steps"][index], number=number,
+                           step_title=form_engine.addressed(definition["steps"][index], "title", _locale(), context),
                            position=position, total=len(shown), text=form_engine.text,
                            prefill_facts=consent.question_for(current_user, submission),
                            files=[a for a in submission.attachments if a.field in {f.name for f in form}],
@@ -161,7 +162,7 @@ def check(key: str):
 
 def _check_page(submission, form, errors=None, status=200):
     definition = submission.version.definition
-    rows = form_engine.answer_rows(definition, submission.answers, _locale(), services.build_context(), submission.attachments,
+    rows = form_engine.answer_rows(definition, submission.answers, _locale(), services.build_context(submission, current_user), submission.attachments,
                                    submission.prefilled)
     ways = services.ways_to_pay(definition)
     form.offer(ways)
@@ -224,7 +225,7 @@ def application(key: str):
     if submission.status is S.AWAITING_PAYMENT:
         with contextlib.suppress(ProviderUnavailable):  # back from the card page: ask the provider
             fees.fee_payment(submission, refresh=True)
-    rows = form_engine.answer_rows(submission.version.definition, submission.answers, _locale(), services.build_context(),
+    rows = form_engine.answer_rows(submission.version.definition, submission.answers, _locale(), services.build_context(submission, current_user),
                                    submission.attachments, submission.prefilled)
     return render_template("egov/application.html", submission=submission, rows=rows, title=services.service_title(submission),
                            role=services.role_of(current_user, submission), info_form=InfoResponseForm(),

@@ -75,7 +75,7 @@ def official_application(reference: str):
     submission = _official_submission(reference)
     assign_form = AssignForm()
     assign_form.official_id.choices = [(u.id, u.name) for u in review.colleagues(current_user)]
-    rows = form_engine.answer_rows(submission.version.definition, submission.answers, _locale(), services.build_context(),
+    rows = form_engine.answer_rows(submission.version.definition, submission.answers, _locale(), services.build_context(submission, current_user),
                                    submission.attachments, submission.prefilled)
     return render_template("egov/official_application.html", submission=submission, rows=rows,
                            verification=accounts.verification_for(submission.reference or ""),
