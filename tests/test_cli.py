@@ -24,6 +24,10 @@ def test_seed_demo_loads_places_and_one_person_per_role_and_is_safe_to_rerun(app
 
     on_sale = db.session.scalar(select(func.count()).select_from(Listing).where(Listing.farmer_id == farmer.id))
     assert on_sale == 6 and "15 demo listings" in result.output
+    # Each of the demo farmer's listings has a picture, made by the real pipeline (both sizes, the original gone).
+    for listing in db.session.scalars(select(Listing).where(Listing.farmer_id == farmer.id)):
+        (shown,) = listing.photos
+        assert shown.photo.ready and shown.photo.thumb_key and shown.photo.display_key, listing.title
     # A fresh install does not look empty (issue 20 item 11): neighbours sell the same produce, so the
     # price index publishes cells (three farmers each) from the start, and there is an order to prepare.
     from marketplace.opendata.models import PriceCell
