@@ -17,6 +17,7 @@ from marketplace.catalog.seeding import ensure_categories
 from marketplace.core import jobs
 from marketplace.core.errors import DomainError
 from marketplace.core.timeutils import utcnow
+from marketplace.egov.demo_data import seed_demo_applications
 from marketplace.egov.versions import ensure_seeded_services
 from marketplace.extensions import db
 from marketplace.opendata.aggregate import aggregate
@@ -43,9 +44,12 @@ def seed_demo(if_empty: bool) -> None:
     listed += seed_neighbour_listings(neighbours)
     buyer = services.find_user_by_identifier(next(phone for role, phone, _ in people if role == "buyer"))
     ordered = seed_demo_order(buyer, farmer)
-    aggregate(utcnow().date())  # /prices and the phone's prices read the same published figures from the start
     forms = ensure_seeded_services()
     ensure_default_routing()
+    person = {role: services.find_user_by_identifier(phone) for role, phone, _ in people}
+    applications = seed_demo_applications(person["resident"], neighbours[0], person["official"])
+    # /prices, the phone's prices and /performance read the same published figures from the start
+    aggregate(utcnow().date())
     click.echo(f"Demo people (password for all: {DEMO_PASSWORD}):")
     for role, phone, email in people:
         click.echo(f"  {role:<9} {phone}  {email}")
@@ -55,6 +59,8 @@ def seed_demo(if_empty: bool) -> None:
         click.echo(f"The demo buyer has order {ordered} to collect from the demo farmer.")
     if forms:
         click.echo(f"Government services published: {', '.join(forms)}.")
+    if applications:
+        click.echo(f"The demo resident has an approved and a rejected application; {applications - 2} more waits for the demo official.")
 
 egov = AppGroup("egov", help="Government e-services.")
 

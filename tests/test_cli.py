@@ -37,6 +37,20 @@ def test_seed_demo_loads_places_and_one_person_per_role_and_is_safe_to_rerun(app
     (order,) = db.session.scalars(select(Order)).all()
     assert order.farmer_id == farmer.id and order.pickup_point and "order " + order.number in result.output
 
+    # Applications in every state a resident and an official meet (issue 20 item 11): approved with its
+    # certificate, rejected with its reason, one waiting in the demo official's queue; /performance has figures.
+    from marketplace.egov.models import Submission, SubmissionStatus
+    from marketplace.opendata.models import ServiceMonth
+
+    resident = authenticate("+254711000003", DEMO_PASSWORD)
+    mine = {s.status: s for s in db.session.scalars(select(Submission).where(Submission.applicant_id == resident.id))}
+    assert set(mine) == {SubmissionStatus.APPROVED, SubmissionStatus.REJECTED}
+    assert mine[SubmissionStatus.APPROVED].certificate.code and mine[SubmissionStatus.APPROVED].attachments
+    assert "vaccinated" in mine[SubmissionStatus.REJECTED].decision_reason
+    waiting = db.session.scalars(select(Submission).where(Submission.status == SubmissionStatus.SUBMITTED)).all()
+    assert len(waiting) == 1 and waiting[0].department_id == authenticate("+254711000005", DEMO_PASSWORD).department_id
+    assert db.session.scalar(select(func.count()).select_from(ServiceMonth)) >= 1
+
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     assert db.session.scalar(select(func.count()).select_from(Village)) == villages
     assert db.session.scalar(select(func.count()).select_from(Listing)) == 15
