@@ -244,7 +244,8 @@ def tell_both(order: Order) -> None:
         + " " + presentation.collection_sentence(order)
         + (" " + _("Your pickup code is %(code)s: give it to the farmer when you collect.", code=order.pickup_code)
            if order.pickup_code else ""),
-    ), link=site_path("orders.order_page", number=order.number))
+    # The pickup code hands the order over: like a one-time code, kept from admins' pages and logs.
+    ), link=site_path("orders.order_page", number=order.number), secret=bool(order.pickup_code))
 
 
 def tell_farmer(order: Order) -> None:

@@ -90,7 +90,8 @@ def move(actor: User, order: Order, to: OrderStatus, reason: str = "", pickup_co
         + (" " + presentation.collection_sentence(order) + " "
            + _("Your pickup code is %(code)s: give it to the farmer when you collect.", code=order.pickup_code)
            if to is S.READY_FOR_PICKUP and order.pickup_code else ""),
-    ), link=site_path("orders.order_page", number=order.number))
+    ), link=site_path("orders.order_page", number=order.number),
+        secret=bool(to is S.READY_FOR_PICKUP and order.pickup_code))  # the pickup code, kept from admins and logs
     db.session.commit()
     return order
 

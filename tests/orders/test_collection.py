@@ -46,13 +46,12 @@ def test_order_placed_my_orders_and_the_order_page_say_where_when_and_from_whom(
     assert "Pickup at the farmer's pickup point" not in client.get(f"/orders/{order.number}").get_data(as_text=True)
 
 
-def test_the_buyer_gets_the_place_the_time_the_farm_and_its_phone_by_sms(client, login, sale, db):
+def test_the_buyer_gets_the_place_the_time_the_farm_and_its_phone_by_sms(client, login, sale, db, delivered):
     buyer, _ = _place(client, login, sale)
-    (sms,) = db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == buyer.id,
-                                                            OutboxMessage.kind == "order_confirmed", OutboxMessage.channel == "sms"))
+    (sms,) = [m for m in delivered if m["kind"] == "order_confirmed" and m["recipient"] == buyer.phone]
     order = db.session.scalar(select(Order).where(Order.buyer_id == buyer.id))
-    assert "Wanjiru Hill Farm" in sms.body and "Market square, stall 4, Mbeu (Hill)" in sms.body
-    assert sale["farmer"].phone in sms.body and order.pickup_code in sms.body and "When:" in sms.body
+    assert "Wanjiru Hill Farm" in sms["body"] and "Market square, stall 4, Mbeu (Hill)" in sms["body"]
+    assert sale["farmer"].phone in sms["body"] and order.pickup_code in sms["body"] and "When:" in sms["body"]
 
 
 def test_the_farmer_sees_the_buyers_name_phone_and_slot(client, login, sale, db):
@@ -129,3 +128,25 @@ def test_my_money_counts_what_buyers_paid_in_hand_and_what_is_still_to_collect(c
     client.post("/logout")
     login(other)
     assert "No sales paid at pickup yet." in client.get("/sell/money").get_data(as_text=True)  # only one's own
+
+
+def test_the_pickup_code_reaches_the_buyer_only_never_an_admins_page_nor_the_log(client, login, sale, db, caplog):
+    """The code hands the order over (the farmer marks it collected with it): like a one-time code,
+    the SMS that carries it is kept from the admins' outbox and the log, and emptied once sent."""
+    import logging
+
+    from marketplace.accounts.models import Role
+    from marketplace.notifications.models import InboxMessage
+
+    with caplog.at_level(logging.INFO):
+        buyer, _ = _place(client, login, sale)
+    order = db.session.scalar(select(Order).where(Order.buyer_id == buyer.id))
+    assert order.pickup_code not in caplog.text
+    sent = db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == buyer.id,
+                                                          OutboxMessage.kind == "order_confirmed")).all()
+    assert sent and all(m.holds_secret for m in sent)
+    inbox = db.session.scalar(select(InboxMessage).where(InboxMessage.user_id == buyer.id, InboxMessage.kind == "order_confirmed"))
+    assert order.pickup_code in inbox.body  # the buyer's own copy keeps it
+    client.post("/logout")
+    login(factories.with_role(Role.ADMIN))
+    assert order.pickup_code not in client.get("/admin/outbox").get_data(as_text=True)
