@@ -39,10 +39,11 @@ def seed_neighbour_listings(neighbours: list[User]) -> int:
         if db.session.scalar(select(Listing.id).where(Listing.farmer_id == farmer.id).limit(1)):
             continue
         for title, slug, unit, prices, stock in NEIGHBOUR_LISTINGS:
+            photos = upload_photos(farmer, [demo_picture(slug, variant=index + 1)])
             create_listing(farmer, farmer, ListingInput(
                 title=title, category_id=categories[slug], unit=unit, price=prices[index % len(prices)], stock=stock,
                 village_id=farmer.farmer_profile.village_id, pickup_point=farmer.farmer_profile.pickup_point,
-                price_confirmed=True,
+                price_confirmed=True, photo_ids=[photo.id for photo in photos],
             ))
             listed += 1
     return listed
@@ -61,10 +62,10 @@ DEMO_PICTURES = {
 }
 
 
-def demo_picture(slug: str) -> bytes:
-    """A 800x600 JPEG of the produce, drawn (same drawing for the same produce every time)."""
+def demo_picture(slug: str, variant: int = 0) -> bytes:
+    """A 800x600 JPEG of the produce, drawn (the same drawing for the same produce and variant)."""
     background, colour, (width, height), count = DEMO_PICTURES[slug]
-    rng = random.Random(slug)
+    rng = random.Random(f"{slug}-{variant}")
     image = Image.new("RGB", (800, 600), background)
     draw = ImageDraw.Draw(image)
     for _ in range(count):
