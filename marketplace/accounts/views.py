@@ -35,13 +35,21 @@ from marketplace.i18n import SESSION_KEY as SESSION_LANGUAGE
 bp = Blueprint("accounts", __name__)
 
 
+#: The language this browser chose to keep for itself only: the offer to save it is not shown again.
+LANGUAGE_OFFER_DECLINED = "lang_offer_declined"
+
+
 @bp.post("/profile/language")
 @login_required
 def save_language():
     """The banner after a switch: keep this language on every device and in SMS (a POST with a
     token; a link with ?lang= changes only this browser)."""
-    services.set_preferred_locale(current_user, request.form.get("lang", ""))
-    session[SESSION_LANGUAGE] = current_user.preferred_locale
+    if request.form.get("keep") == "here":
+        # "Only here": stop asking in this browser; the account (and its SMS) keep their language.
+        session[LANGUAGE_OFFER_DECLINED] = request.form.get("lang", "")
+    else:
+        services.set_preferred_locale(current_user, request.form.get("lang", ""))
+        session[SESSION_LANGUAGE] = current_user.preferred_locale
     target = request.form.get("next", "")
     return redirect(safe_next(target, url_for("public.home")))
 

@@ -385,3 +385,16 @@ def test_every_error_in_the_summary_names_its_field_and_says_how_to_fix_it(clien
     summary = page.split('class="error-summary"')[1].split("</div>")[0]
     assert "Your name: " in summary and "Password: Use 8 to 128 characters" in summary
     assert "Field must be between" not in page
+
+
+def test_the_offer_to_keep_a_language_can_be_declined_for_this_browser_only(client, login, places, db):
+    """The banner came back on every page for someone reading in another language than their SMS."""
+    person = factories.user(locale="en")
+    login(person)
+    assert 'name="keep" value="here"' in client.get("/?lang=sw").get_data(as_text=True)
+    assert client.post("/profile/language", data={"lang": "sw", "keep": "here", "next": "/orders"}).headers["Location"] == "/orders"
+    page = client.get("/orders").get_data(as_text=True)
+    assert '<html lang="sw"' in page and 'class="flash flash-info language-offer"' not in page  # read in Swahili, not asked again
+    db.session.refresh(person)
+    assert person.preferred_locale == "en"  # the account and its SMS keep their language
+    assert "language-offer" in client.get("/?lang=ar").get_data(as_text=True)  # another language: asked again

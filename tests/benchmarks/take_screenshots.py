@@ -139,8 +139,8 @@ def farmer(w: Walk) -> None:
 def resident(w: Walk) -> None:
     p = w.page
     w.go("/applications", "my applications")
-    for key in list(dict.fromkeys(p.eval_on_selector_all("main a[href^='/applications/']",
-                                                         "links => links.map(a => a.getAttribute('href'))")))[:2]:
+    decided = "main li:has-text('AGR-') a[href^='/applications/']"  # sent ones have a reference; drafts do not
+    for key in list(dict.fromkeys(p.eval_on_selector_all(decided, "links => links.map(a => a.getAttribute('href'))")))[:2]:
         w.go(key, "decided application")
     w.go("/services/birth-certificate-copy", "service start")
 
