@@ -278,7 +278,7 @@ def _register_template_helpers(app: Flask) -> None:
     from marketplace.core.phone import display_phone
     from marketplace.core.storage import get_storage
     from marketplace.core.urls import public_url
-    from marketplace.egov.labels import audit_action_name, submission_status_name
+    from marketplace.egov.labels import actor_role_name, audit_action_name, submission_status_name
     from marketplace.notifications.labels import channel_name, status_name, topic_name
     from marketplace.opendata import presentation as opendata_presentation
     from marketplace.orders import presentation as orders_presentation
@@ -292,7 +292,7 @@ def _register_template_helpers(app: Flask) -> None:
         asset_url=asset_url, role_name=role_name, topic_name=topic_name, channel_name=channel_name, department_name=department_name,
         status_name=status_name, order_status_name=order_status_name,
         ledger_kind_name=ledger_kind_name, payment_status_name=payment_status_name,
-        submission_status_name=submission_status_name, audit_action_name=audit_action_name,
+        submission_status_name=submission_status_name, audit_action_name=audit_action_name, actor_role_name=actor_role_name,
         report_category_name=report_category_name, report_status_name=report_status_name,
         media_url=lambda key: get_storage().url(key), public_url=public_url, **presentation.TEMPLATE_GLOBALS,
         **opendata_presentation.TEMPLATE_GLOBALS, **orders_presentation.TEMPLATE_GLOBALS,

@@ -27,6 +27,7 @@ from marketplace.accounts.forms import (
 )
 from marketplace.accounts.models import Role
 from marketplace.core.auth import role_required
+from marketplace.core.bidi import isolate
 from marketplace.core.errors import DomainError, InvalidInput
 from marketplace.core.views import safe_next, show_domain_error
 from marketplace.extensions import limiter
@@ -103,7 +104,7 @@ def register():
             show_domain_error(form, error)
         else:
             _start_session(user)
-            flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
+            flash(_("Welcome, %(name)s! Your account is ready.", name=isolate(user.name)), "success")
             target = safe_next(form.next.data, url_for("accounts.profile"))
             if user.phone:
                 with contextlib.suppress(DomainError):  # the confirmation page offers to send one again
@@ -362,7 +363,7 @@ def admin_sign_out_everywhere(user_id: int):
         flash(_("Give a reason for signing this person out."), "error")
         return redirect(url_for("accounts.admin_user", user_id=person.id))
     services.sign_out_everywhere(current_user, person, form.reason.data)
-    flash(_("%(name)s is signed out on every device.", name=person.name), "success")
+    flash(_("%(name)s is signed out on every device.", name=isolate(person.name)), "success")
     return redirect(url_for("accounts.admin_user", user_id=person.id))
 
 

@@ -8,13 +8,6 @@ from flask_babel import lazy_gettext as _l
 from marketplace.core.errors import DomainError
 
 
-def left_to_right(text: str) -> str:
-    """A number or reference inside any sentence, in its own order: a left-to-right isolate (the
-    Unicode characters, so it holds in flashes and SMS too, where no <bdi> exists). Without it an
-    Arabic sentence shows "+254 711 000003" as "254 711 000003+" and splits "AGR-2026-000001"."""
-    return f"\u2066{text}\u2069" if text else text
-
-
 def normalise_phone(raw: str, region: str | None = None) -> str:
     """Return the E.164 form of `raw`, read as a local number of `region` when it has no +prefix."""
     region = region or current_app.config["DEFAULT_PHONE_REGION"]

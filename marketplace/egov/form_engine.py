@@ -33,10 +33,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Regexp
 
+from marketplace.core.bidi import isolate, left_to_right
 from marketplace.core.errors import DomainError
 from marketplace.core.forms import Form, LocalDecimalField, MayBeLeftEmpty
 from marketplace.core.money import Money
-from marketplace.core.phone import left_to_right, normalise_phone
+from marketplace.core.phone import normalise_phone
 from marketplace.egov.attachments import MAX_ATTACHMENT_BYTES
 from marketplace.i18n import format_day
 
@@ -486,7 +487,7 @@ def addressed(spec: dict, key: str, locale: str, context: BuildContext) -> str:
     `<key>_for_agent` version with the applicant's name when an agent fills it, else the text itself.
     The name is isolated (FSI…PDI) so an Arabic label keeps a Latin name in its place."""
     if context.applicant_name and spec.get(f"{key}_for_agent"):
-        return text(spec[f"{key}_for_agent"], locale).replace("{name}", f"\u2068{context.applicant_name}\u2069")
+        return text(spec[f"{key}_for_agent"], locale).replace("{name}", isolate(context.applicant_name))
     return text(spec.get(key), locale)
 
 

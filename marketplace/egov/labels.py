@@ -40,6 +40,21 @@ ACTION_LABELS = {
 }
 
 
+#: Who did something to an application, as the audit trail names them (egov.states.role_of).
+ACTOR_LABELS = {
+    "applicant": _l("the applicant"),
+    "agent": _l("their agent"),
+    "official": _l("an official"),
+    "admin": _l("an administrator"),
+    "system": _l("Village Square, automatically"),
+    "other": _l("someone else"),
+}
+
+
+def actor_role_name(role: str | None) -> str:
+    return str(ACTOR_LABELS.get(role or "", role or ""))
+
+
 def submission_status_name(status: SubmissionStatus | str) -> str:
     return str(STATUS_LABELS[SubmissionStatus(status)])
 

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, user_logged_in
 
 from marketplace.accounts.api import Role
 from marketplace.core.auth import role_required
+from marketplace.core.bidi import isolate, left_to_right
 from marketplace.core.errors import REFUSALS, DomainError, InvalidInput
 from marketplace.core.idempotency import new_key
 from marketplace.core.views import act, safe_next
@@ -49,7 +50,7 @@ def add_to_cart(listing_id: int):
     except DomainError as error:
         flash(str(error.message), "error")
         return redirect(url_for("catalog.listing_detail", listing_id=listing_id, quantity=form.quantity.data))
-    flash(_("%(title)s is in your cart.", title=listing.title), "success")
+    flash(_("%(title)s is in your cart.", title=isolate(listing.title)), "success")
     return redirect(url_for("orders.view_cart"))
 
 
@@ -198,7 +199,7 @@ def move_order(number: str):
     except ValueError:
         abort(400)  # not a state the page offers
     return act(lambda: services.move(current_user, order, to, request.form.get("reason", ""), request.form.get("pickup_code", "")[:12]),
-               _("Order %(number)s updated.", number=order.number),
+               _("Order %(number)s updated.", number=left_to_right(order.number)),
                safe_next(request.form.get("next"), url_for("orders.order_page", number=number)))
 
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 from marketplace.accounts.api import Role
 from marketplace.core import params
 from marketplace.core.auth import role_required
+from marketplace.core.bidi import isolate
 from marketplace.core.errors import DomainError, InvalidInput
 from marketplace.core.money import Money
 from marketplace.core.urls import external_url
@@ -118,7 +119,7 @@ def admin_farmer_payout(farmer_id: int):
                 for name, message in error.errors.items():
                     getattr(form, name).errors = [str(message)]
             else:
-                flash(_("Payout recorded for %(name)s.", name=farmer.name), "success")
+                flash(_("Payout recorded for %(name)s.", name=isolate(farmer.name)), "success")
                 return redirect(url_for("payments.admin_farmer_payout", farmer_id=farmer.id))
     return render_template("payments/admin_farmer.html", farmer=farmer, form=form, balance=ledger.balance(farmer.id, currency),
                            entries=ledger.entries(farmer.id)), (422 if form.errors else 200)

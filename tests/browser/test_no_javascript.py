@@ -42,7 +42,7 @@ def test_list_order_and_file_without_javascript(browser, live_server, places):
     page.goto(listing_url)
     page.get_by_role("textbox", name=re.compile("How much")).fill("2")
     page.get_by_role("button", name="Add to cart").click()
-    expect(page.get_by_text("Acacia honey is in your cart.")).to_be_visible()
+    expect(page.get_by_text("\u2068Acacia honey\u2069 is in your cart.")).to_be_visible()
     page.goto("/checkout")
     page.get_by_role("button", name="Place order").click()
     expect(page.get_by_text("Thank you! Your order is placed.")).to_be_visible()

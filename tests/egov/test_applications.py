@@ -170,7 +170,7 @@ def test_an_agent_registers_a_new_resident_and_hands_a_draft_back(client, login,
     response = client.post("/agent/residents", data={"new-name": "Wafula New", "new-phone": "0733999888",
                                                       "new-village_id": str(egov["village"].id), "new-preferred_locale": "es"},
                            follow_redirects=True)
-    assert "Wafula New is registered." in response.get_data(as_text=True)
+    assert "\u2068Wafula New\u2069 is registered." in response.get_data(as_text=True)
     from marketplace.accounts.services import find_user_by_identifier
 
     resident = find_user_by_identifier("0733999888")

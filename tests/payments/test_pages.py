@@ -86,7 +86,7 @@ def test_admin_reports_exports_and_records_a_manual_payout(client, login, market
     text = refused.get_data(as_text=True)
     assert "That is more than the farmer is owed." in text and 'value="MPESA-1"' in text and 'value="kept"' in text
     done = client.post(f"/admin/payouts/{otieno}", data={"amount": "3990", "reference": "MPESA-1"}, follow_redirects=True)
-    assert "Payout recorded for Otieno." in done.get_data(as_text=True)
+    assert "Payout recorded for \u2068Otieno\u2069." in done.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.sum(LedgerEntry.amount_minor)).where(LedgerEntry.farmer_id == otieno)) == 0
 
 

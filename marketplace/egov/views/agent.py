@@ -16,6 +16,7 @@ from marketplace.accounts import api as accounts
 from marketplace.accounts.api import Role, language_choices
 from marketplace.core import params
 from marketplace.core.auth import role_required
+from marketplace.core.bidi import isolate
 from marketplace.core.errors import (
     DomainError,
 )
@@ -54,7 +55,7 @@ def agent_residents():
         except DomainError as error:
             show_domain_error(register_form, error)
         else:
-            flash(_("%(name)s is registered. Now ask them for the code we texted them.", name=resident.name), "success")
+            flash(_("%(name)s is registered. Now ask them for the code we texted them.", name=isolate(resident.name)), "success")
             return redirect(url_for("egov.agent_residents", person=resident.id))
     # Until the resident proves they are here (a code to their phone, or their PIN), the agent sees
     # only the number they typed: no name, no services to file for them.

@@ -19,12 +19,12 @@ from flask_login import current_user, login_required
 from marketplace.accounts.api import Role, User
 from marketplace.core import params
 from marketplace.core.auth import role_required
+from marketplace.core.bidi import left_to_right
 from marketplace.core.errors import (
     REFUSALS,
     DomainError,
     InvalidInput,
 )
-from marketplace.core.phone import left_to_right
 from marketplace.egov import (
     attachments,
     certificates,
@@ -162,8 +162,8 @@ def check(key: str):
 
 def _check_page(submission, form, errors=None, status=200):
     definition = submission.version.definition
-    rows = form_engine.answer_rows(definition, submission.answers, _locale(), services.build_context(submission, current_user), submission.attachments,
-                                   submission.prefilled)
+    rows = form_engine.answer_rows(definition, submission.answers, _locale(), services.build_context(submission, current_user),
+                                   submission.attachments, submission.prefilled)
     ways = services.ways_to_pay(definition)
     form.offer(ways)
     return render_template("egov/check.html", submission=submission, rows=rows, form=form, missing=services.check_answers(submission),
