@@ -19,6 +19,12 @@ UNISOLATED_JS = r"""(() => {
 })()"""
 
 
+def open_menu(page) -> None:
+    """The header's menu (a details element): the account's pages and Sign out are one tap away."""
+    if page.locator(".site-menu[open]").count() == 0:
+        page.locator(".site-menu > summary").click()
+
+
 def sign_in(page, user, password: str = factories.PASSWORD) -> None:
     page.goto("/login")
     page.get_by_label("Phone number or email").fill(user.phone)

@@ -6,6 +6,7 @@ import re
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.browser.pages import open_menu
 
 
 def test_register_as_a_farmer_then_sign_in_again_on_a_phone(phone_page, places, screenshot, phone_inbox):
@@ -39,10 +40,12 @@ def test_register_as_a_farmer_then_sign_in_again_on_a_phone(phone_page, places, 
     expect(page.get_by_text("Your farm is saved. You can now sell produce.")).to_be_visible()
     expect(page.get_by_role("heading", name="Sell produce")).to_be_visible()
     screenshot(page, "farm-saved")
+    open_menu(page)  # the compact header keeps the account's pages one tap away
     page.get_by_role("link", name="My account").click()
     expect(page.get_by_text("+254 722 123456")).to_be_visible()
     expect(page.get_by_role("heading", name="Shamba Bora")).to_be_visible()
 
+    open_menu(page)
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_text("You are signed out.")).to_be_visible()
     page.get_by_role("link", name="Sign in").first.click()
@@ -50,6 +53,7 @@ def test_register_as_a_farmer_then_sign_in_again_on_a_phone(phone_page, places, 
     page.get_by_label("Password").fill("shamba-bora-1")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_text("You are signed in.")).to_be_visible()
+    open_menu(page)  # the compact header keeps the account's pages one tap away
     page.get_by_role("link", name="My account").click()
     expect(page.get_by_text("Farmer")).to_be_visible()
 
@@ -93,6 +97,7 @@ def test_the_switcher_saves_a_signed_in_persons_language(phone_page, places):
     # The link changed only this browser; the account's language changes when she says so (a POST).
     page.get_by_role("button", name="Sí, mantenerlo").click()
     expect(page.get_by_role("button", name="Sí, mantenerlo")).to_have_count(0)
+    open_menu(page)
     page.get_by_role("button", name="Cerrar sesión").click()
     page.context.clear_cookies()
     page.goto("/login")

@@ -60,7 +60,7 @@ def test_a_farmer_lists_produce_with_a_photo_and_a_buyer_finds_it(browser, live_
     expect(page.get_by_role("link", name="Dry maize")).to_have_count(0)
     screenshot(page, "buyer-filtered")
     page.get_by_role("link", name="Sukuma wiki").click()
-    expect(page.get_by_text("KES")).to_be_visible()
+    expect(page.get_by_text("Ksh\u00a030 per bunch").first).to_be_visible()
     expect(page.get_by_text("Wanjiru's farm")).to_be_visible()
     screenshot(page, "buyer-detail")
     page.get_by_label("How much? (bunch)").fill("3")
