@@ -71,3 +71,24 @@ def test_list_order_and_file_without_javascript(browser, live_server, places):
     expect(page.get_by_text(re.compile(r"Your reference is \u2066?AGR-\d{4}-\d{6}"))).to_be_visible()
     expect(page.get_by_text("Bring the fee of Ksh\xa0300 to the office.")).to_be_visible()
     context.close()
+
+
+def test_the_compact_header_and_its_menu_work_without_javascript(browser, live_server, places):
+    """Issue 20: the signed-in header took a quarter of the screen; now two short rows and a menu that
+    opens without a script (details/summary), in English and Arabic."""
+    farmer = factories.farmer(places["villages"]["Mbeu"], "Wanjiru")
+    for language in ("en", "ar"):
+        context = browser.new_context(base_url=live_server, **NO_JS)
+        page = context.new_page()
+        sign_in(page, farmer)
+        page.goto(f"/?lang={language}")
+        header = page.locator(".site-header").bounding_box()
+        assert header["height"] <= 110, header  # was about 211 px of 844 (four rows of links)
+        menu_links = page.locator(".site-menu .menu-links a")
+        expect(menu_links.first).to_be_hidden()
+        page.locator(".site-menu > summary").click()
+        expect(menu_links.first).to_be_visible()
+        assert page.locator(".site-menu .menu-links").bounding_box()["width"] <= 390
+        page.locator(".site-menu a[href='/inbox']").click()
+        expect(page).to_have_url(re.compile(r"/inbox"))
+        context.close()
