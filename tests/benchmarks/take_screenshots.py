@@ -23,7 +23,8 @@ from tests.browser.pages import UNISOLATED_JS
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 OUT = BUILD / "screenshots"
-LANGUAGES = ("en", "ar")
+#: English and Arabic by default (both directions); SCREENSHOT_LANGUAGES=en,sw,ar walks others too.
+LANGUAGES = tuple(os.environ.get("SCREENSHOT_LANGUAGES", "en,ar").split(","))
 PHONE = {"width": 390, "height": 844}
 BUYER, FARMER, RESIDENT, AGENT, OFFICIAL, ADMIN = (f"+2547110000{n:02d}" for n in range(1, 7))
 

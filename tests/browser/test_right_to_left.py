@@ -35,3 +35,14 @@ def test_a_flash_keeps_an_english_produce_name_in_its_place_in_arabic(browser, l
     assert "\u2068Kienyeji eggs\u2069" in flash  # isolated inside the Arabic sentence
     assert page.evaluate(UNISOLATED_JS) == []
     context.close()
+
+
+def test_a_sentence_keeps_its_space_before_an_isolated_name(browser, live_server, audited_world):
+    """A flex box drops the space between a sentence and the <bdi> inside it: 'OndoaDry maize' in Swahili."""
+    context = browser.new_context(base_url=live_server, **PHONE)
+    page = context.new_page()
+    sign_in(page, audited_world["buyer"])
+    for language, words in (("sw", "Ondoa Dry maize"), ("en", "Remove Dry maize")):
+        page.goto(f"/cart?lang={language}")
+        assert page.locator("button[name=remove]").first.inner_text() == words
+    context.close()
