@@ -53,7 +53,7 @@ def test_a_resident_files_a_service_with_a_fee_and_pays_at_the_office(browser, l
     screenshot(page, f"fee-check-{language}")
     page.locator("form button[type=submit]").last.click()
     expect(page.get_by_text(re.compile(r"LND-\d{4}-\d{6}")).first).to_be_visible()
-    expect(page.locator(".notice")).to_contain_text(re.compile(r"Ksh\u00a01,000|1,000\u00a0KES"))  # bring the fee to the office, as the language writes it
+    expect(page.locator(".notice")).to_contain_text(re.compile(r"Ksh\u00a01,000|1,000\u00a0KES"))  # the fee, as the language writes it
     screenshot(page, f"fee-sent-{language}")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
