@@ -33,12 +33,14 @@ def _typed_quantity(milli: int) -> str:
 
 
 def defaults_for_new_listing(farmer: User) -> ListingInput:
-    """Remembered from the farmer's last listing (pickup, unit, delivery), else from the farm profile."""
+    """What belongs to the farm, remembered from the farmer's last listing (pickup, delivery, organic),
+    else from the farm profile. Not what belongs to the produce (category, unit): a new listing is
+    mostly another produce, and remembering them listed "Red onions" as honey, per litre, unnoticed."""
     last = db.session.scalar(select(Listing).where(Listing.farmer_id == farmer.id).order_by(Listing.id.desc()).limit(1))
     profile = farmer.farmer_profile
     if last is not None:
         return ListingInput(
-            unit=last.unit.value, category_id=last.category_id, village_id=last.village_id, pickup_point=last.pickup_point,
+            village_id=last.village_id, pickup_point=last.pickup_point,
             delivery_available=last.delivery_available,
             delivery_fee=money_as_typed(last.delivery_fee) if last.delivery_fee_minor else "",
             is_organic=last.is_organic, is_natural=last.is_natural,

@@ -224,9 +224,11 @@ def test_new_listing_defaults_come_from_the_last_one(farmer, cats):
     factories.listing(farmer, cats["eggs"], unit="dozen", stock="10", pickup_point="Chief's camp gate",
                       delivery_available=True, delivery_fee="50", is_organic=True)
     defaults = prefill.defaults_for_new_listing(farmer)
-    assert (defaults.unit, defaults.pickup_point, defaults.delivery_available, defaults.delivery_fee, defaults.is_organic) == \
-           ("dozen", "Chief's camp gate", True, "50", True)
+    assert (defaults.pickup_point, defaults.delivery_available, defaults.delivery_fee, defaults.is_organic) == \
+           ("Chief's camp gate", True, "50", True)
     assert defaults.title == "" and defaults.stock == ""
+    # What belongs to the produce is chosen anew: the last listing's eggs are no default for the next one.
+    assert defaults.category_id is None and defaults.unit in ("", None)
 
 
 def test_list_again_copies_the_listing_but_not_stock_dates_or_photos(farmer, cats):
