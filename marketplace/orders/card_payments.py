@@ -130,9 +130,9 @@ class CheckoutPayments:
 
     @staticmethod
     def _mark_paid(order: Order, payment: Payment) -> None:
-        states.transition(order, OrderStatus.PAID, party=SYSTEM, reason=f"card payment {payment.stripe_payment_intent_id}")
+        states.transition(order, OrderStatus.PAID, party=SYSTEM, reason=f"card payment {payment.provider_intent_id}")
         payments.record(order.farmer_id, LedgerKind.SALE, order.total_minor, order.currency, order.number,
-                      payment_id=payment.id, external_id=payment.stripe_charge_id or "")
+                      payment_id=payment.id, external_id=payment.provider_charge_id or "")
         fee = payments.platform_fee(order.total_minor)
         if fee:
             payments.record(order.farmer_id, LedgerKind.PLATFORM_FEE, -fee, order.currency, order.number, payment_id=payment.id)

@@ -25,7 +25,7 @@ class PaymentStatus(str, enum.Enum):
 
 
 class Payment(TimestampMixin, db.Model):
-    """One card payment for one (purpose, reference): a checkout today, a government fee later."""
+    """One payment for one (purpose, reference), by one way (card, mobile money): a checkout, a fee."""
 
     __tablename__ = "payments"
     __table_args__ = (UniqueConstraint("purpose", "reference"),)
@@ -37,8 +37,12 @@ class Payment(TimestampMixin, db.Model):
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[PaymentStatus] = mapped_column(string_enum(PaymentStatus))
     refunded_minor: Mapped[int] = mapped_column(default=0)
-    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
-    stripe_charge_id: Mapped[str | None] = mapped_column(String(255))
+    way: Mapped[str] = mapped_column(String(20), default="card", server_default="card")  # providers.CARD, MOBILE_MONEY
+    # The provider's id of the request for money (Stripe's PaymentIntent, M-Pesa's CheckoutRequestID) and
+    # of the money actually taken (Stripe's charge; M-Pesa's receipt number, which the payer's SMS shows too).
+    provider_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    provider_charge_id: Mapped[str | None] = mapped_column(String(255))
+    payer_phone: Mapped[str] = mapped_column(String(20), default="", server_default="")  # mobile money: the phone asked
     failure_code: Mapped[str] = mapped_column(String(64), default="")
 
     events: Mapped[list[PaymentEvent]] = relationship(order_by="PaymentEvent.id", cascade="all, delete-orphan")

@@ -76,7 +76,7 @@ def transfer_to_farmer(farmer_id: int, amount: Money, *, reference: str, transfe
     if existing is not None:
         return existing
     payment = db.session.get(Payment, payment_id) if payment_id else None
-    source_charge = payment.stripe_charge_id if payment else None  # paid from the buyer's charge
+    source_charge = payment.provider_charge_id if payment else None  # paid from the buyer's charge
     try:
         transfer_id = providers.provider(providers.CARD).transfer(
             amount, account_id=account.stripe_account_id, transfer_group=transfer_group, source_charge=source_charge,

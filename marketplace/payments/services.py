@@ -49,12 +49,12 @@ def start_card_payment(*, purpose: str, reference: str, amount: Money, payer_id:
         db.session.add(payment)
         db.session.flush()
     card = providers.provider(providers.CARD)
-    if payment.stripe_payment_intent_id is None:
+    if payment.provider_intent_id is None:
         intent = card.create_intent(amount, description=description, metadata={"purpose": purpose, "reference": reference},
                                     idempotency_key=f"payment-intent-{purpose}-{reference}", transfer_group=transfer_group)
-        payment.stripe_payment_intent_id = intent.id
+        payment.provider_intent_id = intent.id
     else:
-        intent = card.retrieve_intent(payment.stripe_payment_intent_id)
+        intent = card.retrieve_intent(payment.provider_intent_id)
         if intent.state == providers.PAID:
             webhooks.apply_intent(payment, intent, "retrieved when the payment page opened")
         elif payment.amount_minor != amount.minor_units:
@@ -67,8 +67,8 @@ def start_card_payment(*, purpose: str, reference: str, amount: Money, payer_id:
 
 def refresh(payment: Payment) -> Payment:
     """Ask the provider how the payment stands (the page a buyer returns to after Stripe.js)."""
-    if payment.stripe_payment_intent_id and payment.status in (P.PENDING, P.FAILED):
-        intent = providers.provider(providers.CARD).retrieve_intent(payment.stripe_payment_intent_id)
+    if payment.provider_intent_id and payment.status in (P.PENDING, P.FAILED):
+        intent = providers.provider(providers.CARD).retrieve_intent(payment.provider_intent_id)
         webhooks.apply_intent(payment, intent, "retrieved from Stripe")
         db.session.commit()
     return payment
@@ -80,7 +80,7 @@ def cancel(payment: Payment, reason: str) -> None:
     if payment.status not in (P.PENDING, P.FAILED):
         return
     try:
-        providers.provider(providers.CARD).cancel_intent(payment.stripe_payment_intent_id)
+        providers.provider(providers.CARD).cancel_intent(payment.provider_intent_id)
     except ProviderUnavailable:
         refresh(payment)
         if payment.status is P.PAID:
@@ -96,7 +96,7 @@ def refund(payment: Payment, amount_minor: int, *, idempotency_key: str, reason:
         raise DomainError(_l("That is more than what is left to refund."))
     try:
         refund_id = providers.provider(providers.CARD).refund(
-            payment.stripe_payment_intent_id, amount_minor, idempotency_key=idempotency_key,
+            payment.provider_intent_id, amount_minor, idempotency_key=idempotency_key,
             metadata={"purpose": payment.purpose, "reference": payment.reference, "reason": reason[:400]})
     except ProviderUnavailable as error:
         log.warning("refund of payment %s failed: %s", payment.id, error.detail)

@@ -43,7 +43,7 @@ def handle_webhook(payload: bytes, signature: str | None) -> str:
 def _payment_of_intent(intent_id: str | None) -> Payment | None:
     if not intent_id:
         return None
-    return db.session.scalar(select(Payment).where(Payment.stripe_payment_intent_id == intent_id))
+    return db.session.scalar(select(Payment).where(Payment.provider_intent_id == intent_id))
 
 
 def _on_intent_event(event: ProviderEvent, reason: str) -> None:
@@ -110,7 +110,7 @@ def _amount_matches(payment: Payment, intent: ProviderIntent, reason: str) -> bo
 
 
 def _mark_paid(payment: Payment, charge_id: str | None, reason: str) -> None:
-    if states.transition(payment, P.PAID, reason, party=states.PROVIDER, stripe_charge_id=charge_id, failure_code=""):
+    if states.transition(payment, P.PAID, reason, party=states.PROVIDER, provider_charge_id=charge_id, failure_code=""):
         owner = owners.owner_of(payment.purpose)
         if owner is not None:
             owner.on_paid(payment)

@@ -22,7 +22,7 @@ def _statuses(checkout):
 
 def test_the_intent_carries_reference_transfer_group_and_a_stable_idempotency_key(market, card_checkout):
     checkout, payment, secret = card_payments.start_payment(market["buyer"], card_checkout.reference)
-    intent = stripe_provider.client().v1.payment_intents.retrieve(payment.stripe_payment_intent_id)
+    intent = stripe_provider.client().v1.payment_intents.retrieve(payment.provider_intent_id)
     assert (intent.amount, intent.currency, intent.transfer_group) == (4500_00, "kes", checkout.reference)
     assert intent.metadata["reference"] == checkout.reference and intent.metadata["purpose"] == "checkout"
     assert secret.startswith(intent.id + "_secret_")
@@ -39,7 +39,7 @@ def test_paid_card_marks_every_card_order_paid_records_the_ledger_and_empties_th
     card_payments.payment_of(card_checkout, refresh=True)  # the server asks Stripe
     db.session.expire_all()
     assert set(_statuses(card_checkout).values()) == {OrderStatus.PAID}
-    assert payment.status is PaymentStatus.PAID and payment.stripe_charge_id.startswith("ch_")
+    assert payment.status is PaymentStatus.PAID and payment.provider_charge_id.startswith("ch_")
     tomatoes = next(o for o in card_checkout.orders if o.farmer_id == market["wanjiru"].id)
     kinds = {e.kind: e.amount_minor for e in ledger.entries(market["wanjiru"].id)}
     assert kinds == {LedgerKind.SALE: 300_00, LedgerKind.PLATFORM_FEE: -15_00}  # 5% by default
@@ -76,7 +76,7 @@ def test_cancelling_a_paid_order_refunds_it_through_stripe_and_evens_the_ledger(
     payment = _paid(market, card_checkout, stripe_on)
     maize = next(o for o in card_checkout.orders if o.farmer_id == market["otieno"].id)
     services.move(market["otieno"], maize, OrderStatus.CANCELLED, "Weevils in the last sacks")
-    charge = stripe_provider.client().v1.charges.retrieve(payment.stripe_charge_id)
+    charge = stripe_provider.client().v1.charges.retrieve(payment.provider_charge_id)
     assert charge.amount_refunded == 4200_00
     assert payment.refunded_minor == 4200_00 and payment.status is PaymentStatus.PAID  # the tomatoes are still paid
     entries = {e.kind: e.amount_minor for e in ledger.entries(market["otieno"].id)}
@@ -86,7 +86,7 @@ def test_cancelling_a_paid_order_refunds_it_through_stripe_and_evens_the_ledger(
     assert db.session.get(Listing, market["maize"].id).stock_milli == 3000  # stock back
     tomatoes = next(o for o in card_checkout.orders if o.farmer_id == market["wanjiru"].id)
     services.move(market["buyer"], tomatoes, OrderStatus.CANCELLED, "")
-    refunded = stripe_provider.client().v1.charges.retrieve(payment.stripe_charge_id).amount_refunded
+    refunded = stripe_provider.client().v1.charges.retrieve(payment.provider_charge_id).amount_refunded
     assert payment.status is PaymentStatus.REFUNDED and charge.amount == refunded
 
 
@@ -110,7 +110,7 @@ def test_unpaid_card_orders_expire_and_the_intent_is_cancelled(market, card_chec
     assert sorted(expired) == sorted(o.number for o in card_checkout.orders)
     db.session.expire_all()
     assert payment.status is PaymentStatus.CANCELLED
-    assert stripe_provider.client().v1.payment_intents.retrieve(payment.stripe_payment_intent_id).status == "canceled"
+    assert stripe_provider.client().v1.payment_intents.retrieve(payment.provider_intent_id).status == "canceled"
     assert db.session.get(Listing, market["tomatoes"].id).stock_milli == 10_000
     assert services.expire_unpaid_orders(timedelta(minutes=30)) == []  # a rerun finds nothing
 
@@ -124,7 +124,7 @@ def test_money_arriving_after_the_orders_expired_is_refunded(market, card_checko
     db.session.expire_all()
     assert payment.status is PaymentStatus.REFUNDED and payment.refunded_minor == 4500_00
     assert set(_statuses(card_checkout).values()) == {OrderStatus.CANCELLED}
-    assert stripe_provider.client().v1.charges.retrieve(payment.stripe_charge_id).amount_refunded == 4500_00
+    assert stripe_provider.client().v1.charges.retrieve(payment.provider_charge_id).amount_refunded == 4500_00
     assert ledger.entries(market["wanjiru"].id) == []  # the farmer was never owed anything
 
 

@@ -20,7 +20,7 @@ from tests import factories
 def _paid_without_network(market, checkout, db):
     """The checkout's payment as if Stripe had reported it (no request leaves the process)."""
     payment = Payment(purpose="checkout", reference=checkout.reference, payer_id=market["buyer"].id, amount_minor=checkout.total_minor,
-                      currency="KES", status=PaymentStatus.PAID, stripe_payment_intent_id="pi_test", stripe_charge_id="ch_test")
+                      currency="KES", status=PaymentStatus.PAID, provider_intent_id="pi_test", provider_charge_id="ch_test")
     db.session.add(payment)
     db.session.flush()
     card_payments.CheckoutPayments().on_paid(payment)

@@ -64,7 +64,7 @@ def test_a_checkout_is_paid_through_any_provider_that_keeps_the_protocol(market,
     _, payment, secret = card_payments.start_payment(market["buyer"], checkout.reference)
     _, again, _ = card_payments.start_payment(market["buyer"], checkout.reference)  # a reload: the same intent
     assert secret == "secret" and again.id == payment.id and len(memory.intents) == 1
-    memory.pay(payment.stripe_payment_intent_id)
+    memory.pay(payment.provider_intent_id)
     card_payments.payment_of(checkout, refresh=True)
     db.session.expire_all()
     assert payment.status is PaymentStatus.PAID
@@ -75,7 +75,7 @@ def test_a_checkout_is_paid_through_any_provider_that_keeps_the_protocol(market,
 def test_a_provider_paid_a_different_amount_flags_the_payment_and_pays_no_order(market, memory, db):
     checkout = place_checkout(market["buyer"], {}, {market[n].id: FarmerChoice(payment_method="card") for n in ("wanjiru", "otieno")})
     _, payment, _ = card_payments.start_payment(market["buyer"], checkout.reference)
-    memory.pay(payment.stripe_payment_intent_id, amount_minor=1)
+    memory.pay(payment.provider_intent_id, amount_minor=1)
     card_payments.payment_of(checkout, refresh=True)
     db.session.expire_all()
     assert payment.status is PaymentStatus.FLAGGED

@@ -41,7 +41,7 @@ def test_a_signed_success_for_another_amount_or_currency_is_flagged_not_paid(cli
 
 def test_a_refund_event_for_another_currency_does_not_mark_the_payment_paid(client, market, card_checkout, db):
     _, payment, _ = card_payments.start_payment(market["buyer"], card_checkout.reference)
-    charge = {"id": "ch_x", "object": "charge", "payment_intent": payment.stripe_payment_intent_id,
+    charge = {"id": "ch_x", "object": "charge", "payment_intent": payment.provider_intent_id,
               "amount": payment.amount_minor, "currency": "usd", "amount_refunded": payment.amount_minor}
     _post(client, signed_event("charge.refunded", charge, event_id="evt_refund_usd"))
     db.session.expire_all()
@@ -51,7 +51,7 @@ def test_a_refund_event_for_another_currency_does_not_mark_the_payment_paid(clie
 @pytest.mark.parametrize("shape", ["empty", "list", "ours without an amount", "ours with a text amount"])
 def test_a_signed_but_malformed_event_answers_400_and_keeps_nothing(client, market, card_checkout, db, shape):
     _, payment, _ = card_payments.start_payment(market["buyer"], card_checkout.reference)
-    ours = {"id": payment.stripe_payment_intent_id, "object": "payment_intent", "status": "succeeded", "currency": "kes"}
+    ours = {"id": payment.provider_intent_id, "object": "payment_intent", "status": "succeeded", "currency": "kes"}
     obj = {"empty": {}, "list": [], "ours without an amount": ours, "ours with a text amount": {**ours, "amount": "lots"}}[shape]
     response = _post(client, signed_event("payment_intent.succeeded", obj, event_id="evt_odd"))
     assert response.status_code == 400

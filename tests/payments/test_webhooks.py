@@ -15,7 +15,7 @@ URL = "/payments/stripe/webhook"
 
 
 def _intent(payment, status="succeeded", **extra):
-    return {"id": payment.stripe_payment_intent_id, "object": "payment_intent", "status": status,
+    return {"id": payment.provider_intent_id, "object": "payment_intent", "status": status,
             "amount": payment.amount_minor, "currency": payment.currency.lower(), "latest_charge": "ch_fromevent", **extra}
 
 
@@ -45,7 +45,7 @@ def test_succeeded_event_pays_and_a_redelivery_does_nothing_more(client, market,
     # The same news through another event id (Stripe may send both) changes nothing either.
     assert _post(client, signed_event("payment_intent.succeeded", _intent(payment), event_id="evt_2")).status_code == 200
     db.session.expire_all()
-    assert payment.status is PaymentStatus.PAID and payment.stripe_charge_id == "ch_fromevent"
+    assert payment.status is PaymentStatus.PAID and payment.provider_charge_id == "ch_fromevent"
     paid_events = db.session.scalar(select(func.count()).select_from(OrderEvent).where(OrderEvent.to_status == "paid"))
     assert paid_events == 2  # one per order, not one per delivery
 
@@ -73,7 +73,7 @@ def test_failure_then_success_in_that_order_ends_paid(client, market, card_check
 
 def test_a_refund_seen_before_the_success_event_still_ends_paid_then_refunded(client, market, card_checkout, db, stripe_on):
     _, payment, secret = card_payments.start_payment(market["buyer"], card_checkout.reference)
-    charge = {"id": "ch_early", "object": "charge", "payment_intent": payment.stripe_payment_intent_id,
+    charge = {"id": "ch_early", "object": "charge", "payment_intent": payment.provider_intent_id,
               "amount": payment.amount_minor, "currency": payment.currency.lower(), "amount_refunded": payment.amount_minor}
     assert _post(client, signed_event("charge.refunded", charge, event_id="evt_refund_first")).status_code == 200
     _post(client, signed_event("payment_intent.succeeded", _intent(payment), event_id="evt_success_after"))
@@ -89,7 +89,7 @@ def test_localstripe_signs_its_own_events_and_our_verifier_accepts_them(app, cli
     import json
 
     _, payment, _ = card_payments.start_payment(market["buyer"], card_checkout.reference)
-    intent = stripe_provider.client().v1.payment_intents.retrieve(payment.stripe_payment_intent_id)
+    intent = stripe_provider.client().v1.payment_intents.retrieve(payment.provider_intent_id)
     payload = json.dumps({"id": "evt_ls", "object": "event", "type": "payment_intent.payment_failed", "created": int(time.time()),
                           "data": {"object": stripe_provider.as_dict(intent)}}, indent=2, sort_keys=True).encode()
     at = int(time.time())
