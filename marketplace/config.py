@@ -36,6 +36,15 @@ class BaseConfig:
     STRIPE_API_BASE: str | None = None
     STRIPE_JS_URL = "https://js.stripe.com/v3/"
     STRIPE_CONNECT_COUNTRY = "KE"  # country of farmers' Express accounts (must be one Connect supports)
+    # M-Pesa (Safaricom's Daraja API): without the keys, mobile money is not offered, as cards without Stripe's.
+    MPESA_CONSUMER_KEY: str | None = None
+    MPESA_CONSUMER_SECRET: str | None = None
+    MPESA_SHORTCODE: str | None = None  # the paybill or till that receives the money
+    MPESA_PASSKEY: str | None = None  # Lipa na M-Pesa Online's passkey for that short code
+    MPESA_ENVIRONMENT = "sandbox"  # or "production": which Daraja answers
+    MPESA_API_BASE: str | None = None  # another Daraja-compatible server (the fake in tests)
+    MPESA_CALLBACK_SECRET: str | None = None  # the last part of the result URL Daraja calls back
+    MPESA_CALLBACK_ADDRESSES: tuple[str, ...] = ()  # if set, only these addresses may call back
     PLATFORM_FEE_BASIS_POINTS = 500  # the platform keeps 5% of card sales; 0 keeps nothing
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
@@ -185,7 +194,9 @@ FROM_ENVIRONMENT: dict[str, tuple[str, Callable[[str | None, Any], Any]]] = {
         "S3_ENDPOINT_URL", "S3_PUBLIC_URL", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY",
         "NOTIFICATION_SMS_BACKEND", "AT_API_KEY", "AT_SENDER_ID", "AT_USERNAME", "AT_SMS_URL", "PHONE_CALLBACK_SECRET",
         "LOG_FORMAT", "STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE",
-        "STRIPE_JS_URL", "RATELIMIT_LOGIN", "RATELIMIT_LOGIN_ACCOUNT")},
+        "STRIPE_JS_URL", "RATELIMIT_LOGIN", "RATELIMIT_LOGIN_ACCOUNT", "MPESA_CONSUMER_KEY", "MPESA_CONSUMER_SECRET",
+        "MPESA_SHORTCODE", "MPESA_PASSKEY", "MPESA_ENVIRONMENT", "MPESA_API_BASE", "MPESA_CALLBACK_SECRET")},
+    "MPESA_CALLBACK_ADDRESSES": ("MPESA_CALLBACK_ADDRESSES", _addresses),
     "SWEEP_AFTER_SECONDS": ("SWEEP_AFTER_SECONDS", _whole),
     "PLATFORM_FEE_BASIS_POINTS": ("PLATFORM_FEE_BASIS_POINTS", _whole),
     "FRAGMENT_CACHE_SECONDS": ("FRAGMENT_CACHE_SECONDS", _whole),

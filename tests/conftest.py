@@ -151,6 +151,30 @@ def stripe_on(app, localstripe_url, monkeypatch):
     return localstripe_url
 
 
+@pytest.fixture(scope="session")
+def fake_daraja_server():
+    from tests.support.fake_daraja import start_fake_daraja
+
+    daraja, server = start_fake_daraja()
+    yield daraja
+    server.shutdown()
+
+
+@pytest.fixture
+def mpesa_on(app, fake_daraja_server, monkeypatch):
+    """M-Pesa configured against the fake Daraja for this test; its prompts are this test's only."""
+    from tests.support import fake_daraja
+
+    fake_daraja_server.prompts.clear()
+    fake_daraja_server.refuse_next = ""
+    app.extensions.pop("mpesa_token", None)
+    for key, value in {"MPESA_CONSUMER_KEY": fake_daraja.KEY, "MPESA_CONSUMER_SECRET": fake_daraja.SECRET,
+                       "MPESA_SHORTCODE": fake_daraja.SHORTCODE, "MPESA_PASSKEY": fake_daraja.PASSKEY,
+                       "MPESA_CALLBACK_SECRET": "test-mpesa", "MPESA_API_BASE": fake_daraja_server.url}.items():
+        monkeypatch.setitem(app.config, key, value)
+    return fake_daraja_server
+
+
 @pytest.fixture
 def stripe_recorder(app, stripe_on, monkeypatch):
     """stripe-python's requests go to a recorder instead (for Connect, which localstripe lacks)."""

@@ -40,7 +40,7 @@ def test_create_app_registers_every_job_owner_and_provider(app):
     assert {"jobs.sweep": 60, "orders.expire_unpaid": 300, "opendata.aggregate": 3600}.items() <= registry.schedule.items()
     assert len(registry.sweepers) == 3  # photos, certificates, outbox
     assert set(app.extensions["payment_owners"]) == {"checkout", "egov_fee"}
-    assert set(app.extensions["payment_providers"]) == {"card"}
+    assert set(app.extensions["payment_providers"]) == {"card", "mobile_money"}
 
 
 def test_a_schedule_naming_a_job_nobody_registered_stops_the_start():

@@ -15,8 +15,10 @@ if TYPE_CHECKING:
 def init_app(app: Flask) -> None:
     """Called by create_app: what this domain adds to the app (blueprint, jobs, owners, providers)."""
     from marketplace.payments import providers
+    from marketplace.payments.mpesa_provider import MpesaProvider
     from marketplace.payments.stripe_provider import StripeProvider
     from marketplace.payments.views import bp
 
     app.register_blueprint(bp)
     providers.register(app, providers.CARD, StripeProvider())
+    providers.register(app, providers.MOBILE_MONEY, MpesaProvider())

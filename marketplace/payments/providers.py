@@ -21,6 +21,13 @@ class CardPaymentsOff(DomainError):
     """The provider is not configured: the site works, that way to pay is simply not offered."""
 
 
+class MobileMoneyOff(DomainError):
+    """Mobile money has no keys here: it is not offered."""
+
+    def __init__(self) -> None:
+        super().__init__(_l("Mobile money payment is not available yet."))
+
+
 class ProviderUnavailable(DomainError):
     """The provider refused or could not be reached; nothing was changed on our side. What the
     payer is told is the same whichever provider it was; `detail` is for the log."""
@@ -51,8 +58,9 @@ class ProviderIntent:
     amount_minor: int
     currency: str  # ISO 4217, upper case
     client_secret: str | None = None  # what the payer's browser confirms it with, where there is one
-    charge_id: str | None = None  # the provider's id of the money actually taken (refunds, transfers)
+    charge_id: str | None = None  # the provider's id of the money actually taken (refunds, transfers; M-Pesa's receipt)
     failure_code: str = ""
+    payer_phone: str | None = None  # mobile money: the phone that paid (E.164), where the provider says
 
 
 @dataclass(frozen=True)
@@ -107,25 +115,45 @@ class PaymentProvider(Protocol):
                          idempotency_key: str) -> str: ...
 
 
+class MobileMoneyProvider(Protocol):
+    """What payments needs of a mobile-money provider (M-Pesa first): a PIN prompt on the payer's phone,
+    asking how it stands, and reading the provider's result callback."""
+
+    name: str
+
+    def enabled(self) -> bool: ...
+
+    def request_payment(self, amount: Money, *, phone: str, account: str, description: str,
+                        callback_url: str) -> ProviderIntent: ...
+
+    def retrieve_intent(self, intent_id: str) -> ProviderIntent: ...
+
+    def cancel_intent(self, intent_id: str) -> None: ...
+
+    def read_callback(self, payload: bytes, remote_addr: str | None) -> ProviderEvent: ...
+
+
 CARD = "card"  # the way to pay by card; Stripe provides it
+MOBILE_MONEY = "mobile_money"  # the way to pay from a phone's wallet; M-Pesa provides it
 
 
-def register(app: Any, way: str, made: PaymentProvider) -> None:
+def register(app: Any, way: str, made: PaymentProvider | MobileMoneyProvider) -> None:
     """Called by `payments.init_app`: `way` (CARD, later "mobile_money") is paid through `made`."""
     app.extensions.setdefault("payment_providers", {})[way] = made
 
 
-def provider(way: str = CARD) -> PaymentProvider:
-    """The provider of `way` in the current app. Its calls raise CardPaymentsOff while it lacks its keys."""
+def provider(way: str = CARD) -> Any:
+    """The provider of `way` in the current app (a PaymentProvider for CARD, a MobileMoneyProvider for
+    MOBILE_MONEY). Its calls raise CardPaymentsOff or MobileMoneyOff while it lacks its keys."""
     try:
         return current_app.extensions["payment_providers"][way]
     except KeyError:
-        raise CardPaymentsOff(_l("Card payment is not available yet.")) from None
+        raise (MobileMoneyOff() if way == MOBILE_MONEY else CardPaymentsOff(_l("Card payment is not available yet."))) from None
 
 
 def enabled(way: str = CARD) -> bool:
     """Whether `way` is offered to people (its keys are configured)."""
     try:
-        return provider(way).enabled()
-    except CardPaymentsOff:
+        return bool(provider(way).enabled())
+    except (CardPaymentsOff, MobileMoneyOff):
         return False

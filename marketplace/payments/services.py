@@ -8,13 +8,16 @@ reload arriving together make one change, and the owner hears of it once.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from marketplace.core.errors import DomainError
 from marketplace.core.money import Money
 from marketplace.core.states import SYSTEM
+from marketplace.core.timeutils import utcnow
+from marketplace.core.urls import external_url
 from marketplace.extensions import db
 from marketplace.payments import providers, states, webhooks
 from marketplace.payments.models import Payment, PaymentEvent, PaymentStatus
@@ -65,11 +68,65 @@ def start_card_payment(*, purpose: str, reference: str, amount: Money, payer_id:
     return payment, intent.client_secret
 
 
+#: A PIN prompt the payer may still be answering is not sent again (a double tap, a reload, two tabs).
+PROMPT_SECONDS = 90
+
+
+def start_mobile_payment(*, purpose: str, reference: str, amount: Money, payer_id: int | None, phone: str,
+                         description: str = "") -> Payment:
+    """Send the mobile-money PIN prompt for (purpose, reference) to `phone`.
+
+    One purchase, one payment, however often the payer taps: the right to send a prompt is taken by
+    one conditional UPDATE (no prompt out yet, the last one failed, or it lapsed PROMPT_SECONDS ago),
+    held while the provider is asked, and given back if the provider refuses."""
+    payment = payment_for(purpose, reference)
+    if payment is not None and payment.status in (P.PAID, P.REFUNDED):
+        raise DomainError(_l("This is already paid."))
+    if payment is None:
+        payment = Payment(purpose=purpose, reference=reference, payer_id=payer_id, amount_minor=amount.minor_units,
+                          currency=amount.currency, status=P.PENDING, way=providers.MOBILE_MONEY, payer_phone=phone)
+        payment.events = [PaymentEvent(actor_id=payer_id, actor_role=states.PERSON, from_status=None, to_status=P.PENDING.value,
+                                       reason="started")]
+        db.session.add(payment)
+        db.session.flush()
+    now = utcnow()
+    claimed = db.session.execute(update(Payment).where(
+        Payment.id == payment.id, Payment.status.in_([P.PENDING, P.FAILED]),
+        or_(Payment.provider_intent_id.is_(None), Payment.status == P.FAILED,
+            Payment.updated_at < now - timedelta(seconds=PROMPT_SECONDS)),
+    ).values(updated_at=now).execution_options(synchronize_session=False)).rowcount
+    if not claimed:
+        db.session.commit()
+        return payment  # a prompt is out and may still be answered
+    try:
+        intent = providers.provider(providers.MOBILE_MONEY).request_payment(
+            amount, phone=phone, account=reference, description=description or "Village Square",
+            callback_url=external_url("payments.mpesa_callback", secret=_callback_secret()))
+    except DomainError:
+        db.session.rollback()  # nothing was sent: the next tap may try again at once
+        raise
+    db.session.refresh(payment)
+    if payment.status is P.FAILED:
+        states.transition(payment, P.PENDING, "asked again", party=states.PERSON, actor_id=payer_id)
+    payment.provider_intent_id, payment.payer_phone, payment.amount_minor = intent.id, phone, amount.minor_units
+    payment.failure_code = ""
+    states.record(payment, f"PIN prompt {intent.id} sent to {phone}", party=states.PERSON, actor_id=payer_id)
+    db.session.commit()
+    return payment
+
+
+def _callback_secret() -> str:
+    from flask import current_app
+
+    return str(current_app.config["MPESA_CALLBACK_SECRET"])
+
+
 def refresh(payment: Payment) -> Payment:
-    """Ask the provider how the payment stands (the page a buyer returns to after Stripe.js)."""
+    """Ask the provider how the payment stands (the page a buyer returns to after Stripe.js, or waits
+    on for the M-Pesa prompt)."""
     if payment.provider_intent_id and payment.status in (P.PENDING, P.FAILED):
-        intent = providers.provider(providers.CARD).retrieve_intent(payment.provider_intent_id)
-        webhooks.apply_intent(payment, intent, "retrieved from Stripe")
+        intent = providers.provider(payment.way).retrieve_intent(payment.provider_intent_id)
+        webhooks.apply_intent(payment, intent, f"retrieved from the {payment.way} provider")
         db.session.commit()
     return payment
 
@@ -79,8 +136,16 @@ def cancel(payment: Payment, reason: str) -> None:
     If the provider says it was paid after all, the payment is marked paid and the owner decides."""
     if payment.status not in (P.PENDING, P.FAILED):
         return
+    if payment.way == providers.MOBILE_MONEY and payment.provider_intent_id:
+        # No callback may ever come (a phone off): the provider's answer to our question decides.
+        try:
+            refresh(payment)
+        except ProviderUnavailable as error:
+            log.warning("payment %s: could not ask how the prompt ended: %s", payment.id, error.detail)
+        if payment.status is P.PAID:
+            return
     try:
-        providers.provider(providers.CARD).cancel_intent(payment.provider_intent_id)
+        providers.provider(payment.way).cancel_intent(payment.provider_intent_id)
     except ProviderUnavailable:
         refresh(payment)
         if payment.status is P.PAID:
@@ -94,6 +159,10 @@ def refund(payment: Payment, amount_minor: int, *, idempotency_key: str, reason:
         raise DomainError(_l("Only a paid payment can be refunded."))
     if amount_minor <= 0 or payment.refunded_minor + amount_minor > payment.amount_minor:
         raise DomainError(_l("That is more than what is left to refund."))
+    if payment.way != providers.CARD:
+        # Giving mobile money back is a payout to the payer's phone (B2C), not built yet: an admin does it.
+        states.record(payment, f"{amount_minor} to give back to {payment.payer_phone} by an admin: {reason}", party=SYSTEM)
+        raise RefundByHand(_l("This payment is given back by an administrator."))
     try:
         refund_id = providers.provider(providers.CARD).refund(
             payment.provider_intent_id, amount_minor, idempotency_key=idempotency_key,
@@ -109,6 +178,10 @@ def refund(payment: Payment, amount_minor: int, *, idempotency_key: str, reason:
     else:
         states.record(payment, f"refund {refund_id} of {amount_minor}: {reason}", party=party, actor_id=actor_id)
     return refund_id
+
+
+class RefundByHand(DomainError):
+    """The provider cannot give money back by itself here; the payment's history says what is owed."""
 
 
 def flagged_payments() -> list[Payment]:

@@ -25,6 +25,7 @@ PAYMENT_MOVES: Machine[PaymentStatus] = Machine("payment", [
     (P.FAILED, P.PAID, [PROVIDER], "paid"),  # another card worked
     (P.CANCELLED, P.PAID, [PROVIDER], "paid"),  # paid after the purchase expired: the owner refunds it
     (P.PENDING, P.FAILED, [PROVIDER], "failed"),
+    (P.FAILED, P.PENDING, [PERSON], "asked again"),  # mobile money: a new PIN prompt after a failed one
     (P.PENDING, P.CANCELLED, [SYSTEM, PERSON], "cancelled"),
     (P.FAILED, P.CANCELLED, [SYSTEM, PERSON], "cancelled"),
     (P.PENDING, P.FLAGGED, [PROVIDER], "flagged"),  # the provider's amount or currency is not what we asked

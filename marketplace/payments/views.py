@@ -1,6 +1,7 @@
 """The Stripe webhook, a farmer's money page (balance, entries, Stripe account) and the admins' payout report."""
 from __future__ import annotations
 
+import hmac
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -15,7 +16,7 @@ from marketplace.core.errors import DomainError, InvalidInput
 from marketplace.core.money import Money
 from marketplace.core.urls import external_url
 from marketplace.extensions import csrf, limiter
-from marketplace.payments import ledger, owners, payouts, providers
+from marketplace.payments import ledger, owners, payouts, providers, webhooks
 from marketplace.payments import services as payments
 from marketplace.payments.forms import ManualPayoutForm, ReportPeriodForm
 from marketplace.payments.models import LedgerKind
@@ -34,6 +35,23 @@ def stripe_webhook():
     except payments.MalformedEvent:
         return {"error": "malformed event"}, 400
     return {"status": outcome}
+
+
+@bp.post("/payments/mpesa/callback/<secret>")
+@csrf.exempt  # Daraja holds no CSRF token: the secret in the URL, the request id we made, the amount and phone are checked
+@limiter.exempt
+def mpesa_callback(secret: str):
+    expected = current_app.config.get("MPESA_CALLBACK_SECRET") or ""
+    if not expected or not hmac.compare_digest(secret.encode(), expected.encode()):
+        abort(404)  # not said to exist
+    try:
+        outcome = webhooks.handle_mobile_callback(request.get_data(), request.remote_addr)
+    except payments.InvalidSignature:
+        return {"ResultCode": 1, "ResultDesc": "Rejected"}, 403
+    except payments.MalformedEvent:
+        return {"ResultCode": 1, "ResultDesc": "Rejected"}, 400
+    # Daraja retries until it is told "accepted": a duplicate or a request we never made is accepted too, and ignored.
+    return {"ResultCode": 0, "ResultDesc": "Accepted", "outcome": outcome}
 
 
 @bp.get("/sell/money")

@@ -40,6 +40,28 @@ def handle_webhook(payload: bytes, signature: str | None) -> str:
     return "handled" if handler else "ignored"
 
 
+def handle_mobile_callback(payload: bytes, remote_addr: str | None) -> str:
+    """A mobile-money provider's result callback: read, recorded once, applied. Returns 'handled',
+    'duplicate' or 'unknown' (a request we never made: logged, nothing changes). InvalidSignature
+    (an address not allowed) or MalformedEvent (not a result) refuse it before anything is recorded."""
+    event = providers.provider(providers.MOBILE_MONEY).read_callback(payload, remote_addr)
+    payment = _payment_of_intent(event.intent.id)
+    if payment is None or payment.way != providers.MOBILE_MONEY:
+        log.warning("mobile-money callback for %s, which we never asked for; ignored", event.intent.id)
+        return "unknown"
+    if db.session.get(StripeEvent, event.id) is not None:
+        return "duplicate"
+    db.session.add(StripeEvent(id=event.id, type=event.type))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return "duplicate"
+    apply_intent(payment, event.intent, f"M-Pesa result for {event.intent.id}")
+    db.session.commit()
+    return "handled"
+
+
 def _payment_of_intent(intent_id: str | None) -> Payment | None:
     if not intent_id:
         return None
@@ -97,9 +119,17 @@ def apply_intent(payment: Payment, intent: ProviderIntent, reason: str) -> None:
 
 
 def _amount_matches(payment: Payment, intent: ProviderIntent, reason: str) -> bool:
-    """True when the provider's amount and currency are what we asked. Otherwise the payment is
-    flagged for an admin (history row with both amounts) and nothing is marked paid."""
+    """True when the provider's amount and currency (and, for mobile money, the phone) are what we
+    asked. Otherwise the payment is flagged for an admin (history row with both) and nothing is paid."""
     amount, currency = intent.amount_minor, intent.currency
+    if payment.way == providers.MOBILE_MONEY:
+        if intent.payer_phone and payment.payer_phone and intent.payer_phone != payment.payer_phone:
+            log.error("payment %s: paid from %s, we asked %s; flagged", payment.id, intent.payer_phone, payment.payer_phone)
+            states.transition(payment, P.FLAGGED, f"{reason}: paid from {intent.payer_phone}, expected {payment.payer_phone}",
+                              party=states.PROVIDER)
+            return False
+        if amount == 0:
+            return True  # the STK query does not say the amount; the prompt fixed it when it was sent
     if amount == payment.amount_minor and currency == payment.currency:
         return True
     log.error("payment %s: Stripe says %s %s, we asked %s %s; flagged", payment.id, amount, currency,

@@ -1,0 +1,192 @@
+"""M-Pesa, the first mobile-money provider: Safaricom's Daraja API through a small client on `requests`.
+
+No Python client for Daraja is both maintained and widely used (the PyPI ones are thin wrappers
+last released years ago, or weeks ago by one person), and the part we use is four calls: an OAuth
+token, the STK push (Lipa na M-Pesa Online: the PIN prompt on the payer's own phone), its query,
+and the result callback Daraja posts to us. This module turns them into `providers`' plain values,
+so payments' services never read a Daraja field name; the next mobile-money provider (Airtel
+Money, MTN MoMo…) is one more class with the same methods.
+
+Daraja signs nothing it sends. A result callback is believed only when it names a CheckoutRequestID
+we created (payments looks it up), carries the amount and phone we asked (payments compares them),
+comes to a URL holding our MPESA_CALLBACK_SECRET, and, where MPESA_CALLBACK_ADDRESSES is set, from
+one of those addresses. When no callback comes, the STK query decides.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import time
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import requests
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from marketplace.core.errors import DomainError
+from marketplace.core.money import Money
+from marketplace.payments.providers import (
+    FAILED,
+    PAID,
+    PENDING,
+    InvalidSignature,
+    MalformedEvent,
+    MobileMoneyOff,
+    ProviderEvent,
+    ProviderIntent,
+    ProviderUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+BASES = {"sandbox": "https://sandbox.safaricom.co.ke", "production": "https://api.safaricom.co.ke"}
+NAIROBI = ZoneInfo("Africa/Nairobi")  # Daraja's timestamps are East Africa Time
+TIMEOUT_SECONDS = 10
+#: The STK query's answer while the payer has not yet answered the prompt.
+STILL_PROCESSING = "500.001.1001"
+
+
+class MpesaProvider:
+    name = "mpesa"
+
+    def enabled(self) -> bool:
+        config = current_app.config
+        return all(config.get(key) for key in ("MPESA_CONSUMER_KEY", "MPESA_CONSUMER_SECRET", "MPESA_SHORTCODE",
+                                                "MPESA_PASSKEY", "MPESA_CALLBACK_SECRET"))
+
+    # --- collecting money -----------------------------------------------------------------
+
+    def request_payment(self, amount: Money, *, phone: str, account: str, description: str, callback_url: str) -> ProviderIntent:
+        """Send the PIN prompt to `phone` (E.164, Kenyan) for `amount` (whole shillings)."""
+        body = {
+            **self._password(), "TransactionType": "CustomerPayBillOnline", "Amount": whole_shillings(amount),
+            "PartyA": msisdn(phone), "PartyB": self._config("MPESA_SHORTCODE"), "PhoneNumber": msisdn(phone),
+            "CallBackURL": callback_url, "AccountReference": account[:12], "TransactionDesc": description[:13],
+        }
+        answer = self._post("/mpesa/stkpush/v1/processrequest", body)
+        if str(answer.get("ResponseCode")) != "0" or not answer.get("CheckoutRequestID"):
+            raise ProviderUnavailable(f"M-Pesa refused the prompt: {answer}")
+        return ProviderIntent(id=answer["CheckoutRequestID"], state=PENDING, amount_minor=amount.minor_units,
+                              currency=amount.currency, payer_phone=phone)
+
+    def retrieve_intent(self, intent_id: str) -> ProviderIntent:
+        """The STK query: PAID, FAILED with Daraja's result code, or PENDING while the payer is still asked.
+        It reports neither the amount nor the receipt (the callback does): amount 0 means "not said"."""
+        try:
+            answer = self._post("/mpesa/stkpushquery/v1/query", {**self._password(), "CheckoutRequestID": intent_id})
+        except ProviderUnavailable as error:
+            if STILL_PROCESSING in error.detail:
+                return ProviderIntent(id=intent_id, state=PENDING, amount_minor=0, currency="KES")
+            raise
+        return ProviderIntent(id=intent_id, amount_minor=0, currency="KES", **_result(answer.get("ResultCode")))
+
+    def cancel_intent(self, intent_id: str) -> None:
+        """An STK prompt cannot be withdrawn: it lapses on the phone by itself (about a minute)."""
+
+    def read_callback(self, payload: bytes, remote_addr: str | None) -> ProviderEvent:
+        """Daraja's result callback, as an event: InvalidSignature from an address not allowed,
+        MalformedEvent for a body that is not an STK result."""
+        allowed = current_app.config.get("MPESA_CALLBACK_ADDRESSES") or ()
+        if allowed and remote_addr not in allowed:
+            raise InvalidSignature(f"M-Pesa callback from {remote_addr}, not one of MPESA_CALLBACK_ADDRESSES")
+        try:
+            result = json.loads(payload)["Body"]["stkCallback"]
+            request_id, code = str(result["CheckoutRequestID"]), result["ResultCode"]
+            items = {item["Name"]: item.get("Value") for item in (result.get("CallbackMetadata") or {}).get("Item", [])}
+            amount = Decimal(str(items.get("Amount", 0)))
+        except (ValueError, KeyError, TypeError, InvalidOperation) as error:
+            raise MalformedEvent(f"not an STK result: {error}") from None
+        outcome = _result(code)
+        intent = ProviderIntent(
+            id=request_id, amount_minor=int(amount * 100), currency="KES",
+            charge_id=str(items["MpesaReceiptNumber"]) if items.get("MpesaReceiptNumber") else None,
+            payer_phone=f"+{items['PhoneNumber']}" if items.get("PhoneNumber") else None, **outcome)
+        if intent.state == PAID and not (intent.charge_id and intent.amount_minor):
+            raise MalformedEvent("a successful STK result without its receipt or amount")
+        # One event per request and result: Daraja may send the same result again, never another one.
+        return ProviderEvent(id=f"mpesa:{request_id}:{code}", kind="intent", type="stkCallback", intent=intent)
+
+    # --- Daraja's plumbing ------------------------------------------------------------------
+
+    @staticmethod
+    def _config(key: str) -> str:
+        value = current_app.config.get(key)
+        if not value:
+            raise MobileMoneyOff()
+        return str(value)
+
+    def _base(self) -> str:
+        return (current_app.config.get("MPESA_API_BASE") or BASES[current_app.config.get("MPESA_ENVIRONMENT", "sandbox")]).rstrip("/")
+
+    def _password(self) -> dict[str, str]:
+        """Lipa na M-Pesa Online's password: base64(short code + passkey + timestamp)."""
+        shortcode = self._config("MPESA_SHORTCODE")
+        stamp = datetime.now(NAIROBI).strftime("%Y%m%d%H%M%S")
+        secret = base64.b64encode(f"{shortcode}{self._config('MPESA_PASSKEY')}{stamp}".encode()).decode()
+        return {"BusinessShortCode": shortcode, "Password": secret, "Timestamp": stamp}
+
+    def _token(self) -> str:
+        """An OAuth token, kept until a minute before it expires (one per process)."""
+        cached = current_app.extensions.get("mpesa_token")
+        if cached and cached[1] > time.monotonic():
+            return str(cached[0])
+        try:
+            response = requests.get(f"{self._base()}/oauth/v1/generate", params={"grant_type": "client_credentials"},
+                                    auth=(self._config("MPESA_CONSUMER_KEY"), self._config("MPESA_CONSUMER_SECRET")),
+                                    timeout=TIMEOUT_SECONDS)
+            response.raise_for_status()
+            answer = response.json()
+        except (requests.RequestException, ValueError) as error:
+            raise ProviderUnavailable(f"M-Pesa token: {error}") from None
+        current_app.extensions["mpesa_token"] = (answer["access_token"], time.monotonic() + int(answer.get("expires_in", 3599)) - 60)
+        return str(answer["access_token"])
+
+    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            response = requests.post(f"{self._base()}{path}", json=body, timeout=TIMEOUT_SECONDS,
+                                     headers={"Authorization": f"Bearer {self._token()}"})
+            answer = response.json()
+        except (requests.RequestException, ValueError) as error:
+            raise ProviderUnavailable(f"M-Pesa {path}: {error}") from None
+        if response.status_code >= 400:
+            raise ProviderUnavailable(f"M-Pesa {path} answered {response.status_code}: {answer.get('errorCode')} {answer.get('errorMessage')}")
+        return dict(answer)
+
+
+#: Daraja's result codes, as our states (every other code is a failure, kept as the failure code).
+RESULT_PAID = "0"
+
+
+def _result(code: Any) -> dict[str, str]:
+    code = str(code)
+    return {"state": PAID, "failure_code": ""} if code == RESULT_PAID else {"state": FAILED, "failure_code": f"mpesa:{code}"}
+
+
+def whole_shillings(amount: Money) -> int:
+    """M-Pesa moves whole Kenyan shillings only: anything else is refused before a prompt is sent."""
+    if amount.currency != "KES":
+        raise DomainError("M-Pesa takes Kenyan shillings only.")  # a configuration error, never a person's
+    if amount.minor_units % 100:
+        raise NotWholeShillings()
+    return amount.minor_units // 100
+
+
+class NotWholeShillings(DomainError):
+    def __init__(self) -> None:
+        super().__init__(_l("M-Pesa takes whole shillings only, and this total has cents. Pay by card or at pickup."))
+
+
+def msisdn(phone: str) -> str:
+    """+254712345678 -> 254712345678, the form Daraja takes; other countries are refused."""
+    if not phone.startswith("+254") or not phone[1:].isdigit():
+        raise NotAKenyanPhone()
+    return phone[1:]
+
+
+class NotAKenyanPhone(DomainError):
+    def __init__(self) -> None:
+        super().__init__(_l("M-Pesa needs a Kenyan mobile number, like 0712 345 678."), field="phone")

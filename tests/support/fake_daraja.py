@@ -1,0 +1,152 @@
+"""A stand-in for Safaricom's Daraja on loopback, as localstripe is for Stripe: it answers the OAuth,
+STK push and STK query calls as Daraja does (checking the Basic credentials, the Bearer token and
+the Lipa na M-Pesa Online password), remembers each prompt, and sends the result callback to the
+CallBackURL the app gave, over HTTP, with the JSON body Safaricom documents, including failures,
+late and duplicate callbacks.
+
+What it does not imitate: a real phone (a test says how the payer answered), Daraja's rate limits
+and its other APIs (C2B, B2C, transaction status, reversal), the exact wording of every error, and
+the minute after which a real prompt lapses (a test says "timed out", result code 1037).
+"""
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import requests
+
+KEY, SECRET, SHORTCODE, PASSKEY = "fake-consumer-key", "fake-consumer-secret", "174379", "fake-passkey"
+
+#: Daraja's result codes a payer's phone can end a prompt with, and their descriptions.
+RESULTS = {
+    0: "The service request is processed successfully.",
+    1: "The balance is insufficient for the transaction.",
+    1032: "Request cancelled by user",
+    1037: "DS timeout user cannot be reached",
+    2001: "The initiator information is invalid.",
+}
+
+
+@dataclass
+class Prompt:
+    checkout_request_id: str
+    merchant_request_id: str
+    amount: int
+    phone: str
+    account: str
+    callback_url: str
+    result: int | None = None  # None while the payer has not answered
+    receipt: str = ""
+
+
+@dataclass
+class FakeDaraja:
+    url: str = ""
+    token: str = "fake-token-1"
+    prompts: list[Prompt] = field(default_factory=list)
+    refuse_next: str = ""  # the next STK push is refused with this errorMessage (an invalid phone…)
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def last(self) -> Prompt:
+        return self.prompts[-1]
+
+    def answer(self, prompt: Prompt, result: int = 0, *, deliver: bool = True, amount: int | None = None,
+               phone: str | None = None) -> dict[str, Any]:
+        """The payer answers the prompt: `result` 0 paid, 1032 cancelled, 1037 timed out, 2001 wrong PIN,
+        1 too little money. The callback goes to the app (unless `deliver` is False); its body is returned."""
+        prompt.result = result
+        if result == 0 and not prompt.receipt:
+            prompt.receipt = f"SLK{next(self._ids):07d}"
+        body = self.callback_body(prompt, amount=amount, phone=phone)
+        if deliver:
+            self.deliver(prompt, body)
+        return body
+
+    def callback_body(self, prompt: Prompt, *, amount: int | None = None, phone: str | None = None) -> dict[str, Any]:
+        result: dict[str, Any] = {"MerchantRequestID": prompt.merchant_request_id, "CheckoutRequestID": prompt.checkout_request_id,
+                                  "ResultCode": prompt.result, "ResultDesc": RESULTS.get(prompt.result or 0, "Failed")}
+        if prompt.result == 0:
+            result["CallbackMetadata"] = {"Item": [
+                {"Name": "Amount", "Value": float(amount if amount is not None else prompt.amount)},
+                {"Name": "MpesaReceiptNumber", "Value": prompt.receipt},
+                {"Name": "Balance"},
+                {"Name": "TransactionDate", "Value": 20261203153000},
+                {"Name": "PhoneNumber", "Value": int(phone or prompt.phone)},
+            ]}
+        return {"Body": {"stkCallback": result}}
+
+    @staticmethod
+    def deliver(prompt: Prompt, body: dict[str, Any]) -> requests.Response:
+        return requests.post(prompt.callback_url, json=body, timeout=10)
+
+
+def start_fake_daraja() -> tuple[FakeDaraja, ThreadingHTTPServer]:
+    daraja = FakeDaraja()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self, status: int, body: dict[str, Any]) -> None:
+            payload = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def do_GET(self):  # noqa: N802  (the http.server API)
+            expected = "Basic " + base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()
+            if not self.path.startswith("/oauth/v1/generate?grant_type=client_credentials"):
+                return self._answer(404, {"errorMessage": "not found"})
+            if self.headers.get("Authorization") != expected:
+                return self._answer(400, {"errorCode": "400.008.01", "errorMessage": "Invalid Authentication passed"})
+            return self._answer(200, {"access_token": daraja.token, "expires_in": "3599"})
+
+        def do_POST(self):  # noqa: N802
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+            if self.headers.get("Authorization") != f"Bearer {daraja.token}":
+                return self._answer(401, {"errorCode": "404.001.03", "errorMessage": "Invalid Access Token"})
+            password = base64.b64encode(f"{body.get('BusinessShortCode')}{PASSKEY}{body.get('Timestamp')}".encode()).decode()
+            if body.get("BusinessShortCode") != SHORTCODE or body.get("Password") != password:
+                return self._answer(400, {"errorCode": "400.002.02", "errorMessage": "Bad Request - Invalid Password"})
+            if self.path == "/mpesa/stkpush/v1/processrequest":
+                return self._push(body)
+            if self.path == "/mpesa/stkpushquery/v1/query":
+                return self._query(body)
+            return self._answer(404, {"errorMessage": "not found"})
+
+        def _push(self, body: dict[str, Any]) -> None:
+            if daraja.refuse_next:
+                message, daraja.refuse_next = daraja.refuse_next, ""
+                return self._answer(400, {"requestId": "1", "errorCode": "400.002.02", "errorMessage": message})
+            if not isinstance(body.get("Amount"), int) or body["Amount"] < 1 or not str(body.get("PhoneNumber", "")).startswith("254"):
+                return self._answer(400, {"errorCode": "400.002.02", "errorMessage": "Bad Request - Invalid Amount or PhoneNumber"})
+            number = next(daraja._ids)
+            prompt = Prompt(checkout_request_id=f"ws_CO_03122026{number:010d}", merchant_request_id=f"29115-{number}-1",
+                            amount=body["Amount"], phone=str(body["PhoneNumber"]), account=body.get("AccountReference", ""),
+                            callback_url=body["CallBackURL"])
+            daraja.prompts.append(prompt)
+            return self._answer(200, {"MerchantRequestID": prompt.merchant_request_id, "CheckoutRequestID": prompt.checkout_request_id,
+                                      "ResponseCode": "0", "ResponseDescription": "Success. Request accepted for processing",
+                                      "CustomerMessage": "Success. Request accepted for processing"})
+
+        def _query(self, body: dict[str, Any]) -> None:
+            prompt = next((p for p in daraja.prompts if p.checkout_request_id == body.get("CheckoutRequestID")), None)
+            if prompt is None:
+                return self._answer(400, {"errorCode": "400.002.02", "errorMessage": "Bad Request - Invalid CheckoutRequestID"})
+            if prompt.result is None:
+                return self._answer(500, {"errorCode": "500.001.1001", "errorMessage": "The transaction is being processed"})
+            return self._answer(200, {"ResponseCode": "0", "ResponseDescription": "The service request has been accepted successsfully",
+                                      "MerchantRequestID": prompt.merchant_request_id, "CheckoutRequestID": prompt.checkout_request_id,
+                                      "ResultCode": str(prompt.result), "ResultDesc": RESULTS.get(prompt.result, "Failed")})
+
+        def log_message(self, *args):  # quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    daraja.url = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return daraja, server
