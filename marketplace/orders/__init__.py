@@ -11,13 +11,15 @@ def init_app(app: Flask) -> None:
     """Called by create_app: what this domain adds to the app (blueprint, jobs, owners, providers)."""
     from marketplace.core import cache as page_cache
     from marketplace.core import jobs
-    from marketplace.orders import card_payments, cart, services
+    from marketplace.orders import card_payments, cart, mobile_payments, services
+    from marketplace.orders.models import PaymentMethod
     from marketplace.orders.views import bp
     from marketplace.payments import api as payments
 
     app.register_blueprint(bp)
     # A guest's cart lives in their session and the header counts it: their pages are their own.
     page_cache.keep_personal(app, cart.SESSION_KEY)
-    payments.register_owner(app, card_payments.PURPOSE, card_payments.CheckoutPayments())
+    payments.register_owner(app, card_payments.PURPOSE, card_payments.CheckoutPayments(PaymentMethod.CARD))
+    payments.register_owner(app, mobile_payments.PURPOSE, card_payments.CheckoutPayments(PaymentMethod.MOBILE_MONEY))
     payments.register_money_in_hand(app, services.paid_at_pickup)  # "My money" counts cash sales too
     jobs.register(app, services.EXPIRE_JOB, services.expire_unpaid_orders_job, every=300)

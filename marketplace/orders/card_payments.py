@@ -10,6 +10,8 @@ account, else it stays in their balance for a manual payout.
 """
 from __future__ import annotations
 
+import contextlib
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -38,8 +40,13 @@ def checkout_of(buyer: User, reference: str) -> Checkout:
     return checkout
 
 
+def orders_due(checkout: Checkout, method: PaymentMethod) -> list[Order]:
+    """The checkout's orders still waiting for their money by `method` (card or mobile money)."""
+    return [o for o in checkout.orders if o.payment_method is method and o.status is OrderStatus.PLACED]
+
+
 def card_orders_due(checkout: Checkout) -> list[Order]:
-    return [o for o in checkout.orders if o.payment_method is PaymentMethod.CARD and o.status is OrderStatus.PLACED]
+    return orders_due(checkout, PaymentMethod.CARD)
 
 
 def start_payment(buyer: User, reference: str) -> tuple[Checkout, Payment, str]:
@@ -104,7 +111,11 @@ def pay_farmer_for(order: Order) -> None:
 # --- what the payments domain reports -----------------------------------------------------
 
 class CheckoutPayments:
-    """Registered for PURPOSE: runs inside the payments transaction, never commits."""
+    """Registered for PURPOSE (card) and mobile_payments.PURPOSE (mobile money), one per way: runs
+    inside the payments transaction, never commits."""
+
+    def __init__(self, method: PaymentMethod = PaymentMethod.CARD) -> None:
+        self.method = method
 
     def on_paid(self, payment: Payment) -> None:
         checkout = db.session.scalar(select(Checkout).where(Checkout.reference == payment.reference))
@@ -112,7 +123,7 @@ class CheckoutPayments:
             return
         late = []
         for order in checkout.orders:
-            if order.payment_method is not PaymentMethod.CARD:
+            if order.payment_method is not self.method:
                 continue
             if order.status is OrderStatus.PLACED:
                 self._mark_paid(order, payment)
@@ -121,8 +132,10 @@ class CheckoutPayments:
         if late:
             amount = min(sum(o.total_minor for o in late), payment.amount_minor - payment.refunded_minor)
             if amount > 0:
-                payments.refund(payment, amount, idempotency_key=f"refund-late-{checkout.reference}",
-                                reason="paid after the order was cancelled", actor_id=None)
+                # Mobile money cannot be given back by the provider here: its history says what an admin sends back.
+                with contextlib.suppress(payments.RefundByHand):
+                    payments.refund(payment, amount, idempotency_key=f"refund-late-{checkout.reference}",
+                                    reason="paid after the order was cancelled", actor_id=None)
         # The purchase went through: what was bought leaves the cart (anything added since stays).
         bought = [item.listing_id for o in checkout.orders if o.status is OrderStatus.PAID for item in o.items]
         if bought:
@@ -130,7 +143,7 @@ class CheckoutPayments:
 
     @staticmethod
     def _mark_paid(order: Order, payment: Payment) -> None:
-        states.transition(order, OrderStatus.PAID, party=SYSTEM, reason=f"card payment {payment.provider_intent_id}")
+        states.transition(order, OrderStatus.PAID, party=SYSTEM, reason=f"{payment.way} payment {payment.provider_intent_id}")
         payments.record(order.farmer_id, LedgerKind.SALE, order.total_minor, order.currency, order.number,
                       payment_id=payment.id, external_id=payment.provider_charge_id or "")
         fee = payments.platform_fee(order.total_minor)

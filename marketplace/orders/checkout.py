@@ -104,6 +104,8 @@ def _validate_choices(view: cart.CartView, choices: dict[int, FarmerChoice]) -> 
                 errors[f"slot-{group.farmer.id}"] = _l("Choose when you will collect.")
         if payment is PaymentMethod.CARD and not card_payments_enabled():
             errors[f"payment-{group.farmer.id}"] = _l("Card payment is not available yet. Choose pay on pickup.")
+        if payment is PaymentMethod.MOBILE_MONEY and not payments.mobile_money_enabled():
+            errors[f"payment-{group.farmer.id}"] = _l("M-Pesa payment is not available yet. Choose pay on pickup.")
         profile = group.farmer.farmer_profile
         if payment is PaymentMethod.ON_PICKUP and profile is not None and not profile.accepts_pay_on_pickup:
             errors[f"payment-{group.farmer.id}"] = _l("This farmer only accepts card payment. Choose card.")
@@ -123,10 +125,12 @@ class Outcome:
 
     reference: str
     card_payment_due: bool
+    mobile_payment_due: bool = False
 
 
 def outcome_of(checkout: Checkout) -> Outcome:
-    return getattr(checkout, "outcome", None) or Outcome(checkout.reference, needs_card_payment(checkout))
+    return getattr(checkout, "outcome", None) or Outcome(checkout.reference, needs_card_payment(checkout),
+                                                         needs_payment_now(checkout, PaymentMethod.MOBILE_MONEY))
 
 
 def earlier_checkout(buyer: User, submission_key: str | None) -> Checkout | None:
@@ -185,14 +189,14 @@ def place_checkout(buyer: User, session: MutableMapping, choices: dict[int, Farm
         db.session.add(order)
     db.session.flush()
     idempotency.done(buyer.id, CHECKOUT_FORM, submission_key, checkout.reference)
-    if not any(order.payment_method is PaymentMethod.CARD for order in checkout.orders):
+    if not any(order.payment_method in PAID_NOW for order in checkout.orders):
         db.session.execute(db.delete(CartItem).where(CartItem.user_id == buyer.id))
         session.pop(cart.SESSION_KEY, None)
     for order in checkout.orders:
         if order.payment_method is PaymentMethod.ON_PICKUP:
             tell_both(order)  # card orders are announced when paid
     # A plain attribute, not a column: it outlives the commit's expiry of the checkout's columns.
-    checkout.outcome = Outcome(checkout.reference, needs_card_payment(checkout))
+    checkout.outcome = Outcome(checkout.reference, needs_card_payment(checkout), needs_payment_now(checkout, PaymentMethod.MOBILE_MONEY))
     db.session().commit_for_response()
     return checkout
 
@@ -230,8 +234,16 @@ def _order_of(group, choice: CleanChoice, checkout: Checkout, buyer_id: int) -> 
     return order
 
 
+#: Ways paid before the order stands (the cart is kept until the money arrives).
+PAID_NOW = (PaymentMethod.CARD, PaymentMethod.MOBILE_MONEY)
+
+
+def needs_payment_now(checkout: Checkout, method: PaymentMethod) -> bool:
+    return any(o.payment_method is method and o.status is OrderStatus.PLACED for o in checkout.orders)
+
+
 def needs_card_payment(checkout: Checkout) -> bool:
-    return any(o.payment_method is PaymentMethod.CARD and o.status is OrderStatus.PLACED for o in checkout.orders)
+    return needs_payment_now(checkout, PaymentMethod.CARD)
 
 
 def tell_both(order: Order) -> None:

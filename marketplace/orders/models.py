@@ -49,6 +49,7 @@ class Fulfilment(str, enum.Enum):
 
 class PaymentMethod(str, enum.Enum):
     CARD = "card"
+    MOBILE_MONEY = "mobile_money"  # M-Pesa's PIN prompt, now
     ON_PICKUP = "on_pickup"
 
 

@@ -28,10 +28,10 @@ from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import site_path
 from marketplace.extensions import db
 from marketplace.notifications.api import notify_user
-from marketplace.orders import card_payments, presentation, states
+from marketplace.orders import card_payments, mobile_payments, presentation, states
 from marketplace.orders.labels import order_status_name
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod
-from marketplace.payments.api import CardPaymentsOff, MoneyInHand, ProviderUnavailable
+from marketplace.payments.api import CardPaymentsOff, MobileMoneyOff, MoneyInHand, ProviderUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,8 @@ def move(actor: User, order: Order, to: OrderStatus, reason: str = "", pickup_co
     old = order.status
     if to is S.CANCELLED and old is S.PAID and order.payment_method is PaymentMethod.CARD:
         card_payments.refund_cancelled_order(order, actor.id, reason.strip())  # raises, changing nothing, if Stripe fails
+    if to is S.CANCELLED and old is S.PAID and order.payment_method is PaymentMethod.MOBILE_MONEY:
+        mobile_payments.owe_back(order, actor.id, reason.strip())
     states.transition(order, to, party=party, actor_id=actor.id, reason=reason)
     if to is S.CANCELLED:
         for item in sorted(order.items, key=lambda item: item.listing_id):  # listing rows locked in id order
@@ -97,9 +99,12 @@ def move(actor: User, order: Order, to: OrderStatus, reason: str = "", pickup_co
 
 
 def expire_unpaid_orders(older_than: timedelta) -> list[str]:
-    """Cancel card orders still unpaid after `older_than` and give their stock back (idempotent:
-    an order is only ever cancelled once, and a rerun finds nothing). Returns the order numbers."""
+    """Cancel card and mobile-money orders still unpaid after `older_than` and give their stock back
+    (idempotent: an order is only ever cancelled once, and a rerun finds nothing). A mobile-money
+    prompt may have been paid with its callback lost: the provider is asked first, and what it says
+    was paid is paid, not cancelled. Returns the order numbers."""
     cutoff = utcnow() - older_than
+    _ask_about_lost_mobile_payments(cutoff)
     expired = []
     for order in db.session.scalars(select(Order).where(Order.status == S.PLACED, Order.created_at < cutoff)
                                     .options(selectinload(Order.items)).with_for_update(skip_locked=True)):
@@ -115,11 +120,23 @@ def expire_unpaid_orders(older_than: timedelta) -> list[str]:
     for checkout in {order.checkout for order in expired}:
         try:  # so a card entered late is refused; if Stripe cannot be reached, a late payment is refunded
             card_payments.cancel_payment_if_nothing_due(checkout, "orders expired")
+            mobile_payments.cancel_payment_if_nothing_due(checkout, "orders expired")
             db.session.commit()
-        except (ProviderUnavailable, CardPaymentsOff) as error:
+        except (ProviderUnavailable, CardPaymentsOff, MobileMoneyOff) as error:
             db.session.rollback()
             log.warning("could not cancel the payment of checkout %s: %s", checkout.reference, error)
     return [order.number for order in expired]
+
+
+def _ask_about_lost_mobile_payments(cutoff) -> None:
+    checkouts = {o.checkout for o in db.session.scalars(select(Order).where(
+        Order.status == S.PLACED, Order.created_at < cutoff, Order.payment_method == PaymentMethod.MOBILE_MONEY))}
+    for checkout in checkouts:
+        try:
+            mobile_payments.payment_of(checkout, refresh=True)
+        except (ProviderUnavailable, MobileMoneyOff) as error:
+            db.session.rollback()
+            log.warning("could not ask how the M-Pesa payment of checkout %s ended: %s", checkout.reference, error)
 
 
 UNPAID_ORDER_LIFETIME = timedelta(minutes=30)
@@ -135,11 +152,15 @@ def expire_unpaid_orders_job() -> int:
 
 
 def stop_paying(buyer: User, reference: str) -> None:
-    """The buyer gives up on card payment: unpaid card orders are cancelled, stock goes back, the cart stays."""
+    """The buyer gives up paying now: unpaid card and mobile-money orders are cancelled, stock goes
+    back, the cart stays."""
     checkout = card_payments.checkout_of(buyer, reference)
     for order in card_payments.card_orders_due(checkout):
         move(buyer, order, S.CANCELLED, _("Card payment not completed."))
+    for order in mobile_payments.mobile_orders_due(checkout):
+        move(buyer, order, S.CANCELLED, _("M-Pesa payment not completed."))
     card_payments.cancel_payment_if_nothing_due(checkout, "buyer stopped paying")
+    mobile_payments.cancel_payment_if_nothing_due(checkout, "buyer stopped paying")
     db.session.commit()
 
 

@@ -10,9 +10,12 @@ from marketplace.core.auth import role_required
 from marketplace.core.bidi import isolate, left_to_right
 from marketplace.core.errors import REFUSALS, DomainError, InvalidInput
 from marketplace.core.idempotency import new_key
+from marketplace.core.money import Money
+from marketplace.core.phone import display_phone
 from marketplace.core.views import act, safe_next
 from marketplace.extensions import csrf
-from marketplace.orders import card_payments, cart, services
+from marketplace.i18n import money
+from marketplace.orders import card_payments, cart, mobile_payments, services
 from marketplace.orders.checkout import (
     FarmerChoice,
     card_payments_enabled,
@@ -24,7 +27,7 @@ from marketplace.orders.checkout import (
 )
 from marketplace.orders.forms import QuantityForm
 from marketplace.orders.models import OrderStatus
-from marketplace.payments.api import ProviderUnavailable
+from marketplace.payments.api import ProviderUnavailable, mobile_money_enabled
 
 bp = Blueprint("orders", __name__)
 
@@ -111,7 +114,8 @@ def checkout():
             return _after_placing(placed)
     slots = {group.farmer.id: pickup_slots_of(group.farmer) for group in view.groups}
     return render_template("orders/checkout.html", cart=view, errors=errors, form=request.form, pickup_slots=slots,
-                           card_enabled=card_payments_enabled(), submission_key=submission_key), (422 if errors else 200)
+                           card_enabled=card_payments_enabled(), mobile_enabled=mobile_money_enabled(),
+                           submission_key=submission_key), (422 if errors else 200)
 
 
 def _after_placing(placed):
@@ -119,6 +123,8 @@ def _after_placing(placed):
     outcome = outcome_of(placed)
     if outcome.card_payment_due:
         return redirect(url_for("orders.pay", reference=outcome.reference))
+    if outcome.mobile_payment_due:
+        return redirect(url_for("orders.pay_by_mpesa", reference=outcome.reference))
     flash(_("Thank you! Your order is placed. The farmers have been told."), "success")
     return redirect(url_for("orders.checkout_done", reference=outcome.reference))
 
@@ -141,6 +147,39 @@ def pay(reference: str):
                            due=card_payments.card_orders_due(checkout))
 
 
+@bp.route("/checkout/<reference>/mpesa", methods=["GET", "POST"])
+@login_required
+def pay_by_mpesa(reference: str):
+    """The M-Pesa prompt goes to the phone the buyer confirms; this page waits for the answer, asking
+    M-Pesa each time it is shown, and refreshes itself (no JavaScript needed)."""
+    checkout = card_payments.checkout_of(current_user, reference)
+    phone, error = request.form.get("phone", "")[:32], None
+    if request.method == "POST":
+        try:
+            mobile_payments.start_payment(current_user, reference, phone)
+        except REFUSALS:
+            raise
+        except DomainError as refused:
+            error = str(refused.message)
+        else:
+            return redirect(url_for("orders.pay_by_mpesa", reference=reference))
+    try:
+        payment = mobile_payments.payment_of(checkout, refresh=request.method == "GET")
+    except ProviderUnavailable:
+        payment = mobile_payments.payment_of(checkout)
+    if payment is not None and payment.status.value == "paid":
+        flash(_("Your M-Pesa payment of %(amount)s is received (receipt %(receipt)s). The farmers have been told.",
+                amount=money(payment.amount), receipt=left_to_right(payment.provider_charge_id or "")), "success")
+        return redirect(url_for("orders.checkout_done", reference=reference))
+    due = mobile_payments.mobile_orders_due(checkout)
+    if not due and payment is None:
+        return redirect(url_for("orders.checkout_done", reference=reference))
+    prompt_out = bool(payment and payment.status.value == "pending" and payment.provider_intent_id and not error)
+    return render_template("orders/pay_mobile.html", checkout=checkout, payment=payment, due=due, error=error, prompt_out=prompt_out,
+                           phone=phone or display_phone(current_user.phone or ""),
+                           total=Money(checkout.currency, sum(o.total_minor for o in due))), (422 if error else 200)
+
+
 @bp.post("/checkout/<reference>/stop")
 @login_required
 def stop_paying(reference: str):
@@ -158,7 +197,8 @@ def checkout_done(reference: str):
     except ProviderUnavailable:
         payment = card_payments.payment_of(checkout)
     return render_template("orders/checkout_done.html", orders=checkout.orders, reference=checkout.reference,
-                           payment=payment, due=card_payments.card_orders_due(checkout))
+                           payment=payment, due=card_payments.card_orders_due(checkout),
+                           mobile_payment=mobile_payments.payment_of(checkout), mobile_due=mobile_payments.mobile_orders_due(checkout))
 
 
 @bp.get("/sell/packing")

@@ -12,8 +12,8 @@ from marketplace.payments.models import LedgerEntry, LedgerKind, Payment, Paymen
 from marketplace.payments.owners import MoneyInHand, PaymentOwner, money_in_hand, register_money_in_hand
 from marketplace.payments.owners import register as register_owner
 from marketplace.payments.payouts import reverse_transfer, transfer_to_farmer
-from marketplace.payments.providers import CARD, CardPaymentsOff, ProviderUnavailable, enabled
-from marketplace.payments.services import cancel, payment_for, refresh, refund, start_card_payment
+from marketplace.payments.providers import CARD, MOBILE_MONEY, CardPaymentsOff, MobileMoneyOff, ProviderUnavailable, enabled
+from marketplace.payments.services import RefundByHand, cancel, payment_for, refresh, refund, start_card_payment, start_mobile_payment
 
 #: Ledger kinds that are money paid out to a farmer.
 PAYOUT_KINDS = (LedgerKind.TRANSFER, LedgerKind.MANUAL_PAYOUT)
@@ -24,6 +24,11 @@ def card_payments_enabled() -> bool:
     return enabled(CARD)
 
 
+def mobile_money_enabled() -> bool:
+    """Whether paying by mobile money (M-Pesa) is offered (its keys are configured)."""
+    return enabled(MOBILE_MONEY)
+
+
 def paid_out(farmer_id: int, limit: int = 3) -> list[LedgerEntry]:
     """The farmer's latest payouts, newest first."""
     return [e for e in entries(farmer_id, limit=50) if e.kind in PAYOUT_KINDS][:limit]
@@ -31,7 +36,8 @@ def paid_out(farmer_id: int, limit: int = 3) -> list[LedgerEntry]:
 
 __all__ = [
     "balance", "balances", "cancel", "CARD", "card_payments_enabled", "CardPaymentsOff", "enabled", "entries",
-    "entry_for", "LedgerEntry", "LedgerKind", "MoneyInHand", "money_in_hand", "paid_out", "Payment", "payment_for", "PaymentOwner", "PaymentStatus",
-    "PAYOUT_KINDS", "platform_fee", "ProviderUnavailable", "record", "refresh", "refund", "register_money_in_hand", "register_owner",
-    "reverse_transfer", "start_card_payment", "transfer_to_farmer",
+    "entry_for", "LedgerEntry", "LedgerKind", "MOBILE_MONEY", "mobile_money_enabled", "MobileMoneyOff", "MoneyInHand",
+    "money_in_hand", "paid_out", "Payment", "payment_for", "PaymentOwner", "PaymentStatus", "PAYOUT_KINDS", "platform_fee",
+    "ProviderUnavailable", "record", "refresh", "refund", "RefundByHand", "register_money_in_hand", "register_owner",
+    "reverse_transfer", "start_card_payment", "start_mobile_payment", "transfer_to_farmer",
 ]

@@ -23,6 +23,20 @@ PAYMENT_STATUS_LABELS = {
 }
 
 
+#: Why a mobile-money payment did not go through, as the payer can act on it (M-Pesa's result codes).
+FAILURE_LABELS = {
+    "mpesa:1": _l("There is not enough money in your M-Pesa for this payment."),
+    "mpesa:1032": _l("The M-Pesa request was cancelled on the phone."),
+    "mpesa:1037": _l("The phone did not answer the M-Pesa request in time. Check that it is on and has signal."),
+    "mpesa:2001": _l("The M-Pesa PIN was wrong."),
+    "mpesa:1019": _l("The M-Pesa request expired before it was answered."),
+}
+
+
+def failure_reason(code: str) -> str:
+    return str(FAILURE_LABELS.get(code, _l("M-Pesa did not accept the payment.")))
+
+
 def ledger_kind_name(kind: LedgerKind | str) -> str:
     return str(LEDGER_KIND_LABELS[LedgerKind(kind)])
 
