@@ -14,7 +14,6 @@ from marketplace.core.money import Money
 from marketplace.core.phone import display_phone
 from marketplace.core.views import act, safe_next
 from marketplace.extensions import csrf
-from marketplace.i18n import money
 from marketplace.orders import card_payments, cart, mobile_payments, services
 from marketplace.orders.checkout import (
     FarmerChoice,
@@ -168,9 +167,7 @@ def pay_by_mpesa(reference: str):
     except ProviderUnavailable:
         payment = mobile_payments.payment_of(checkout)
     if payment is not None and payment.status.value == "paid":
-        flash(_("Your M-Pesa payment of %(amount)s is received (receipt %(receipt)s). The farmers have been told.",
-                amount=money(payment.amount), receipt=left_to_right(payment.provider_charge_id or "")), "success")
-        return redirect(url_for("orders.checkout_done", reference=reference))
+        return redirect(url_for("orders.checkout_done", reference=reference))  # which says so, with the receipt
     due = mobile_payments.mobile_orders_due(checkout)
     if not due and payment is None:
         return redirect(url_for("orders.checkout_done", reference=reference))

@@ -1,0 +1,74 @@
+"""At 390×844, in English and Arabic, against the fake Daraja (tests/support/fake_daraja.py), which
+calls the app back over HTTP with Safaricom's JSON: a buyer pays two farmers with one M-Pesa prompt,
+waits on a page that refreshes itself (JavaScript off here, as on a basic browser), and sees the
+receipt; a cancelled prompt is said in words and can be sent again."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from playwright.sync_api import expect
+from werkzeug.serving import make_server
+
+from marketplace import create_app
+from tests import factories
+from tests.browser.pages import add_to_cart, sign_in, two_farmers_market
+from tests.support import fake_daraja
+
+PHONE = dict(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True,
+             java_script_enabled=False)
+
+
+@pytest.fixture(scope="module")
+def mpesa_server(database_url, fake_daraja_server):
+    app = create_app({
+        "TESTING": False, "SECRET_KEY": "live-test-secret", "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": False,
+        "MPESA_CONSUMER_KEY": fake_daraja.KEY, "MPESA_CONSUMER_SECRET": fake_daraja.SECRET, "MPESA_SHORTCODE": fake_daraja.SHORTCODE,
+        "MPESA_PASSKEY": fake_daraja.PASSKEY, "MPESA_CALLBACK_SECRET": "live-mpesa", "MPESA_API_BASE": fake_daraja_server.url,
+    })
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    app.config["PUBLIC_BASE_URL"] = base_url  # the CallBackURL Daraja is given
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield base_url
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_a_buyer_pays_two_farmers_by_mpesa_and_sees_the_receipt(browser, mpesa_server, fake_daraja_server, places,
+                                                                  screenshot, language):
+    fake_daraja_server.prompts.clear()
+    market = two_farmers_market(places)
+    buyer = factories.user("Amina", phone="+254712000444")
+    context = browser.new_context(base_url=mpesa_server, **PHONE)
+    page = context.new_page()
+    sign_in(page, buyer)
+    add_to_cart(page, market["eggs"], "1")
+    add_to_cart(page, market["maize"], "1")
+    page.goto(f"/checkout?lang={language}")  # the rest in the language of the test
+    for farmer in (market["wanjiru"], market["otieno"]):
+        page.locator(f"input[name='payment-{farmer.id}'][value='mobile_money']").check()
+    page.locator("main form:has(input[name^='payment-']) button[type=submit]").click()
+    expect(page.locator("#phone")).to_have_value("+254 712 000444")  # her phone, to confirm or change
+    page.locator("main form:has(#phone) button[type=submit]").click()
+    expect(page.locator("meta[http-equiv=refresh]")).to_have_count(1)  # it waits, and asks again by itself
+    screenshot(page, f"mpesa-waiting-{language}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    prompt = fake_daraja_server.last()
+    assert prompt.amount == 240 + 4200 and prompt.phone == "254712000444"
+
+    fake_daraja_server.answer(prompt, 1032)  # she pressed Cancel on the phone: the callback reaches the app over HTTP
+    page.reload()
+    expect(page.locator("[role=alert]")).to_contain_text(
+        "cancelled on the phone" if language == "en" else "أُلغي طلب M-Pesa على الهاتف")
+    page.locator("main form:has(#phone) button[type=submit]").click()  # send it again
+    fake_daraja_server.answer(fake_daraja_server.last(), 0)
+    page.reload()  # what the page's own refresh does after five seconds
+    expect(page.locator(".notice[role=status]").first).to_contain_text(fake_daraja_server.last().receipt)
+    expect(page.get_by_text("Kienyeji eggs").first).to_be_visible()
+    screenshot(page, f"mpesa-paid-{language}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()
