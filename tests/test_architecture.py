@@ -39,7 +39,7 @@ def test_create_app_registers_every_job_owner_and_provider(app):
             "opendata.aggregate", "orders.expire_unpaid"} <= set(registry.jobs)
     assert {"jobs.sweep": 60, "orders.expire_unpaid": 300, "opendata.aggregate": 3600}.items() <= registry.schedule.items()
     assert len(registry.sweepers) == 3  # photos, certificates, outbox
-    assert set(app.extensions["payment_owners"]) == {"checkout", "checkout_mobile", "egov_fee"}
+    assert set(app.extensions["payment_owners"]) == {"checkout", "checkout_mobile", "egov_fee", "egov_fee_mobile"}
     assert set(app.extensions["payment_providers"]) == {"card", "mobile_money"}
 
 

@@ -1,19 +1,23 @@
-"""Application fees through the payments domain (purpose "egov_fee", reference = the application's
-reference). Paid by card, the application goes to the department; "pay at the office" skips this."""
+"""Application fees through the payments domain (purpose "egov_fee" by card, "egov_fee_mobile" by
+M-Pesa; reference = the application's reference). Paid either way, the application goes to the
+department; "pay at the office" skips this."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from marketplace.accounts.api import User
 from marketplace.core.errors import DomainError
 from marketplace.core.money import Money
+from marketplace.core.phone import normalise_phone
 from marketplace.egov.models import Submission, SubmissionStatus
-from marketplace.egov.services import mark_fee_paid
+from marketplace.egov.services import mark_fee_paid, require_applicant_or_their_agent
 from marketplace.extensions import db
 from marketplace.payments import api as payments
 from marketplace.payments.api import Payment
 
 PURPOSE = "egov_fee"
+MOBILE_PURPOSE = "egov_fee_mobile"
 
 
 def start_fee_payment(submission: Submission) -> tuple[Payment, str]:
@@ -25,8 +29,19 @@ def start_fee_payment(submission: Submission) -> tuple[Payment, str]:
     )
 
 
-def fee_payment(submission: Submission, refresh: bool = False) -> Payment | None:
-    payment = payments.payment_for(PURPOSE, submission.reference) if submission.reference else None
+def start_mobile_fee_payment(actor: User, submission: Submission, phone: str) -> Payment:
+    """The M-Pesa PIN prompt for the fee, to the phone the applicant (or their agent, beside them) confirms."""
+    require_applicant_or_their_agent(actor, submission)
+    if submission.status is not SubmissionStatus.AWAITING_PAYMENT:
+        raise DomainError(_l("No fee is waiting to be paid for this application."))
+    return payments.start_mobile_payment(
+        purpose=MOBILE_PURPOSE, reference=submission.reference, amount=Money(submission.currency, submission.fee_minor),
+        payer_id=submission.applicant_id, phone=normalise_phone(phone), description=f"VS {submission.reference}"[:13],
+    )
+
+
+def fee_payment(submission: Submission, refresh: bool = False, purpose: str = PURPOSE) -> Payment | None:
+    payment = payments.payment_for(purpose, submission.reference) if submission.reference else None
     if payment is not None and refresh:
         payments.refresh(payment)
     return payment

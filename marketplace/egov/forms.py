@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from marketplace.core.forms import Form
 from marketplace.egov.attachments import MAX_ATTACHMENT_BYTES
 
-WAYS_TO_PAY = {"card": _l("By card, now"), "office": _l("At the office")}
+WAYS_TO_PAY = {"mpesa": _l("By M-Pesa, now"), "card": _l("By card, now"), "office": _l("At the office")}
 
 
 class DeclarationForm(Form):

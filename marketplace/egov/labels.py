@@ -21,7 +21,7 @@ ACTION_LABELS = {
     "submitted": _l("sent to the office"),
     "fee_paid": _l("fee paid; sent to the office"),
     "to_pay_at_office": _l("to pay at the office; sent to the office"),
-    "to_pay_by_card": _l("to pay by card; waiting for the fee"),
+    "to_pay_by_card": _l("to pay now (card or M-Pesa); waiting for the fee"),
     "claimed": _l("taken into review"),
     "assigned": _l("assigned to an official"),
     "requested_info": _l("more information asked"),

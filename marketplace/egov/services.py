@@ -135,6 +135,12 @@ def _require_editor(actor: User, submission: Submission) -> None:
     raise PermissionDenied(_l("Only the applicant, or the agent filing with them, can change this application."))
 
 
+def require_applicant_or_their_agent(actor: User, submission: Submission) -> None:
+    """Only the applicant, or the agent filing with them while they are present, acts for the
+    application (pays its fee, changes how): an official who may read it may not."""
+    _require_editor(actor, submission)
+
+
 def _require_draft(submission: Submission) -> None:
     if submission.status is not S.DRAFT:
         raise DomainError(_l("This application has been sent; it can no longer be changed."))
@@ -181,14 +187,20 @@ def check_answers(submission: Submission) -> list[tuple[int, dict]]:
     return form_engine.missing_answers(submission.version.definition, submission.answers, files)
 
 
-CARD, OFFICE = "card", "office"
+CARD, MPESA, OFFICE = "card", "mpesa", "office"
+#: Ways paid before the application goes to the office (it waits in AWAITING_PAYMENT meanwhile).
+PAID_NOW = (MPESA, CARD)
 
 
 def ways_to_pay(definition: dict) -> list[str]:
-    """How a service's fee can be paid here and now: by card while card payment is on, at the office
-    where the service allows it. Only these are offered; none means the fee cannot be paid yet."""
+    """How a service's fee can be paid here and now: by M-Pesa for a fee in shillings while M-Pesa is on,
+    by card while card payment is on, at the office where the service allows it. Only these are
+    offered; none means the fee cannot be paid yet."""
     fee = definition.get("fee") or {}
-    return [way for way, works in ((CARD, payments.card_payments_enabled()), (OFFICE, bool(fee.get("pay_at_office")))) if works]
+    in_shillings = (form_engine.fee_of(definition) or Money("KES", 0)).currency == "KES"
+    return [way for way, works in ((MPESA, in_shillings and payments.mobile_money_enabled()),
+                                   (CARD, payments.card_payments_enabled()),
+                                   (OFFICE, bool(fee.get("pay_at_office")))) if works]
 
 
 def _chosen_way(definition: dict, way: str | None) -> tuple[str | None, object | None]:
@@ -240,7 +252,7 @@ def submit_application(actor: User, submission: Submission, *, declared: bool, w
     submission.filed_by_id = actor.id
     submission.pays_at_office = bool(submission.fee_minor and way_to_pay == OFFICE)
     by_agent = actor.id != submission.applicant_id
-    if submission.fee_minor and way_to_pay == CARD:
+    if submission.fee_minor and way_to_pay in PAID_NOW:
         transition(submission, actor, S.AWAITING_PAYMENT)
     else:
         _mark_submitted(submission, actor, "submitted", tell=not by_agent)
@@ -259,7 +271,7 @@ def _tell_applicant_an_agent_filed(submission: Submission, agent: User) -> None:
     says who filed it, what it is and what happens next (instead of the usual "received")."""
     def render():
         if submission.status is S.AWAITING_PAYMENT:
-            next_step = _("The fee of %(amount)s is to be paid by card before it goes to the office.", amount=_fee_text(submission))
+            next_step = _("The fee of %(amount)s is to be paid before it goes to the office.", amount=_fee_text(submission))
         elif submission.pays_at_office:
             next_step = _("Bring the fee of %(amount)s to the office.", amount=_fee_text(submission))
         else:
@@ -284,6 +296,7 @@ def change_way_to_pay(actor: User, submission: Submission, way: str) -> Submissi
     _require_editor(actor, submission)
     if way != other_way_to_pay(submission):
         raise DomainError(_l("The way of paying cannot be changed to this now."))
+    # Card and M-Pesa are both "now": the application waits for the fee, the page offers both.
     if way == OFFICE:
         submission.pays_at_office = True
         _mark_submitted(submission, actor, "to_pay_at_office")
@@ -301,8 +314,9 @@ def other_way_to_pay(submission: Submission) -> str | None:
     ways = ways_to_pay(submission.version.definition)
     if submission.status is S.AWAITING_PAYMENT and OFFICE in ways:
         return OFFICE
-    if submission.status is S.SUBMITTED and submission.pays_at_office and CARD in ways:
-        return CARD
+    now = [way for way in PAID_NOW if way in ways]
+    if submission.status is S.SUBMITTED and submission.pays_at_office and now:
+        return now[0]
     return None
 
 

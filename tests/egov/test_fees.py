@@ -79,7 +79,7 @@ def test_the_way_to_pay_can_be_changed_until_the_fee_is_paid_and_only_by_the_app
     client.post(f"/applications/{key}/way-to-pay", data={"way": "office"})
     submission = _load(db, key)
     assert submission.status is S.SUBMITTED and submission.pays_at_office
-    assert "Pay by card instead" in client.get(f"/applications/{key}").get_data(as_text=True)
+    assert "Pay now instead" in client.get(f"/applications/{key}").get_data(as_text=True)
     client.post(f"/applications/{key}/way-to-pay", data={"way": "card"})
     submission = _load(db, key)
     assert submission.status is S.AWAITING_PAYMENT and not submission.pays_at_office
@@ -96,3 +96,43 @@ def test_a_way_that_does_not_apply_now_changes_nothing(client, login, egov, db, 
     client.post(f"/applications/{key}/way-to-pay", data={"way": way})
     submission = _load(db, key)
     assert submission.status is S.SUBMITTED and submission.pays_at_office
+
+
+MPESA_CALLBACK = "/payments/mpesa/callback/test-mpesa"
+
+
+def test_a_fee_paid_by_m_pesa_sends_the_application_to_the_office(client, login, egov, db, mpesa_on):
+    """Issue 21: residents pay fees from their phone's wallet; the same prompt, callback and query as checkout."""
+    login(egov["resident"])
+    key = _ready_to_send(client, egov, db, office_allowed=True)
+    check = client.get(f"/applications/{key}/check").get_data(as_text=True)
+    assert 'type="radio" value="mpesa"' in check and "By M-Pesa, now" in check
+    sent = client.post(f"/applications/{key}/submit", data={"declared": "y", "payment": "mpesa"})
+    assert sent.headers["Location"].endswith(f"/applications/{key}/pay/mpesa")
+    assert _load(db, key).status is S.AWAITING_PAYMENT
+    client.post(f"/applications/{key}/pay/mpesa", data={"phone": "0722 100 000"})
+    prompt = mpesa_on.last()
+    assert prompt.amount == 200 and prompt.account == _load(db, key).reference[:12]
+    waiting = client.get(f"/applications/{key}/pay/mpesa").get_data(as_text=True)
+    assert 'http-equiv="refresh"' in waiting and "Check your phone." in waiting
+    client.post(MPESA_CALLBACK, json=mpesa_on.answer(prompt, 2001, deliver=False))  # a wrong PIN first
+    assert "The M-Pesa PIN was wrong." in client.get(f"/applications/{key}/pay/mpesa").get_data(as_text=True)
+    client.post(f"/applications/{key}/pay/mpesa", data={"phone": "0722 100 000"})
+    client.post(MPESA_CALLBACK, json=mpesa_on.answer(mpesa_on.last(), 0, deliver=False))
+    assert client.get(f"/applications/{key}/pay/mpesa").headers["Location"].endswith(f"/applications/{key}")
+    submission = _load(db, key)
+    assert submission.status is S.SUBMITTED and not submission.pays_at_office
+    assert [e.action for e in submission.audit][-1] == "fee_paid"
+
+
+def test_only_the_applicant_or_their_agent_sends_the_fee_prompt(client, login, egov, db, mpesa_on):
+    login(egov["resident"])
+    key = _ready_to_send(client, egov, db, office_allowed=False)
+    client.post(f"/applications/{key}/submit", data={"declared": "y", "payment": "mpesa"})
+    client.post("/logout")
+    login(egov["other_resident"])
+    assert client.post(f"/applications/{key}/pay/mpesa", data={"phone": "0722 100 000"}).status_code == 404
+    client.post("/logout")
+    login(egov["official"])  # may read it, may not make the resident's phone ring for money
+    assert client.post(f"/applications/{key}/pay/mpesa", data={"phone": "0722 100 000"}).status_code in (403, 404)
+    assert mpesa_on.prompts == []

@@ -25,6 +25,8 @@ from marketplace.core.errors import (
     DomainError,
     InvalidInput,
 )
+from marketplace.core.money import Money
+from marketplace.core.phone import display_phone
 from marketplace.egov import (
     attachments,
     certificates,
@@ -188,7 +190,9 @@ def submit(key: str):
         flash(str(error.message), "error")
         return redirect(url_for("egov.application", key=key))
     if submission.status is S.AWAITING_PAYMENT:
-        return redirect(url_for("egov.pay_fee", key=key))
+        ways = services.ways_to_pay(submission.version.definition)
+        way = form.payment.data or next((w for w in ways if w in services.PAID_NOW), services.CARD)  # the only one offered
+        return redirect(url_for("egov.pay_fee_by_mpesa" if way == services.MPESA else "egov.pay_fee", key=key))
     flash(_("Your application is sent. Your reference is %(reference)s.", reference=left_to_right(submission.reference)), "success")
     return redirect(url_for("egov.application", key=key))
 
@@ -207,6 +211,34 @@ def pay_fee(key: str):
         return redirect(url_for("egov.application", key=key))
     return render_template("egov/pay.html", submission=submission, payment=payment, client_secret=client_secret,
                            title=services.service_title(submission))
+
+
+@bp.route("/applications/<key>/pay/mpesa", methods=["GET", "POST"])
+@login_required
+def pay_fee_by_mpesa(key: str):
+    """The fee by M-Pesa: the prompt to the phone the applicant confirms, then a page that waits,
+    asking M-Pesa each time it is shown, and refreshes itself (no JavaScript needed)."""
+    submission = _submission(key)
+    phone, error = request.form.get("phone", "")[:32], None
+    if request.method == "POST":
+        try:
+            fees.start_mobile_fee_payment(current_user, submission, phone)
+        except REFUSALS:
+            raise
+        except DomainError as refused:
+            error = str(refused.message)
+        else:
+            return redirect(url_for("egov.pay_fee_by_mpesa", key=key))
+    try:
+        payment = fees.fee_payment(submission, refresh=request.method == "GET", purpose=fees.MOBILE_PURPOSE)
+    except ProviderUnavailable:
+        payment = fees.fee_payment(submission, purpose=fees.MOBILE_PURPOSE)
+    if submission.status is not S.AWAITING_PAYMENT:
+        return redirect(url_for("egov.application", key=key))  # paid (the application page says so), or not due
+    prompt_out = bool(payment and payment.status.value == "pending" and payment.provider_intent_id and not error)
+    return render_template("egov/pay_mobile.html", submission=submission, payment=payment, error=error, prompt_out=prompt_out,
+                           phone=phone or display_phone(submission.applicant.phone or ""), title=services.service_title(submission),
+                           fee=Money(submission.currency, submission.fee_minor)), (422 if error else 200)
 
 
 # --- after filing -------------------------------------------------------------------------
