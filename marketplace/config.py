@@ -45,6 +45,10 @@ class BaseConfig:
     MPESA_API_BASE: str | None = None  # another Daraja-compatible server (the fake in tests)
     MPESA_CALLBACK_SECRET: str | None = None  # the last part of the result URL Daraja calls back
     MPESA_CALLBACK_ADDRESSES: tuple[str, ...] = ()  # if set, only these addresses may call back
+    # Payouts to farmers' phones (B2C): without these, farmers' shares stay owed for an admin's manual payout.
+    MPESA_B2C_SHORTCODE: str | None = None  # the short code money is sent from (MPESA_SHORTCODE if unset)
+    MPESA_INITIATOR_NAME: str | None = None
+    MPESA_SECURITY_CREDENTIAL: str | None = None  # the initiator's password, encrypted with Safaricom's certificate
     PLATFORM_FEE_BASIS_POINTS = 500  # the platform keeps 5% of card sales; 0 keeps nothing
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
@@ -195,7 +199,8 @@ FROM_ENVIRONMENT: dict[str, tuple[str, Callable[[str | None, Any], Any]]] = {
         "NOTIFICATION_SMS_BACKEND", "AT_API_KEY", "AT_SENDER_ID", "AT_USERNAME", "AT_SMS_URL", "PHONE_CALLBACK_SECRET",
         "LOG_FORMAT", "STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE",
         "STRIPE_JS_URL", "RATELIMIT_LOGIN", "RATELIMIT_LOGIN_ACCOUNT", "MPESA_CONSUMER_KEY", "MPESA_CONSUMER_SECRET",
-        "MPESA_SHORTCODE", "MPESA_PASSKEY", "MPESA_ENVIRONMENT", "MPESA_API_BASE", "MPESA_CALLBACK_SECRET")},
+        "MPESA_SHORTCODE", "MPESA_PASSKEY", "MPESA_ENVIRONMENT", "MPESA_API_BASE", "MPESA_CALLBACK_SECRET",
+        "MPESA_B2C_SHORTCODE", "MPESA_INITIATOR_NAME", "MPESA_SECURITY_CREDENTIAL")},
     "MPESA_CALLBACK_ADDRESSES": ("MPESA_CALLBACK_ADDRESSES", _addresses),
     "SWEEP_AFTER_SECONDS": ("SWEEP_AFTER_SECONDS", _whole),
     "PLATFORM_FEE_BASIS_POINTS": ("PLATFORM_FEE_BASIS_POINTS", _whole),

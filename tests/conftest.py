@@ -166,11 +166,13 @@ def mpesa_on(app, fake_daraja_server, monkeypatch):
     from tests.support import fake_daraja
 
     fake_daraja_server.prompts.clear()
-    fake_daraja_server.refuse_next = ""
+    fake_daraja_server.payouts.clear()
+    fake_daraja_server.refuse_next, fake_daraja_server.payouts_down = "", 0
     app.extensions.pop("mpesa_token", None)
     for key, value in {"MPESA_CONSUMER_KEY": fake_daraja.KEY, "MPESA_CONSUMER_SECRET": fake_daraja.SECRET,
                        "MPESA_SHORTCODE": fake_daraja.SHORTCODE, "MPESA_PASSKEY": fake_daraja.PASSKEY,
-                       "MPESA_CALLBACK_SECRET": "test-mpesa", "MPESA_API_BASE": fake_daraja_server.url}.items():
+                       "MPESA_CALLBACK_SECRET": "test-mpesa", "MPESA_API_BASE": fake_daraja_server.url,
+                       "MPESA_INITIATOR_NAME": fake_daraja.INITIATOR, "MPESA_SECURITY_CREDENTIAL": fake_daraja.CREDENTIAL}.items():
         monkeypatch.setitem(app.config, key, value)
     return fake_daraja_server
 

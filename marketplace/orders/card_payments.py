@@ -96,16 +96,21 @@ def refund_cancelled_order(order: Order, actor_id: int | None, reason: str) -> N
 
 
 def pay_farmer_for(order: Order) -> None:
-    """A completed card order: transfer the farmer's share now if they have a ready Stripe account."""
-    if order.payment_method is not PaymentMethod.CARD:
+    """A completed order paid through us (card or M-Pesa): the farmer's share (sale less the platform
+    fee) goes to their Stripe account when they have a ready one, else to their M-Pesa when payouts to
+    phones are on; otherwise it stays in their balance for an admin's manual payout."""
+    if order.payment_method not in (PaymentMethod.CARD, PaymentMethod.MOBILE_MONEY):
         return
     sale = payments.entry_for(order.farmer_id, LedgerKind.SALE, order.number)
     if sale is None:
         return
     fee = payments.entry_for(order.farmer_id, LedgerKind.PLATFORM_FEE, order.number)
-    share = sale.amount_minor + (fee.amount_minor if fee else 0)
-    payments.transfer_to_farmer(order.farmer_id, Money(order.currency, share), reference=order.number,
-                                transfer_group=order.checkout.reference, payment_id=sale.payment_id)
+    share = Money(order.currency, sale.amount_minor + (fee.amount_minor if fee else 0))
+    sent = payments.transfer_to_farmer(order.farmer_id, share, reference=order.number,
+                                       transfer_group=order.checkout.reference, payment_id=sale.payment_id) \
+        if order.payment_method is PaymentMethod.CARD else None
+    if sent is None:
+        payments.pay_to_phone(order.farmer_id, order.farmer.phone or "", share, reference=order.number)
 
 
 # --- what the payments domain reports -----------------------------------------------------

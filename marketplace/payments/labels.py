@@ -1,7 +1,7 @@
 """Translated names of ledger entry kinds and payment states."""
 from flask_babel import lazy_gettext as _l
 
-from marketplace.payments.models import LedgerKind, PaymentStatus
+from marketplace.payments.models import LedgerKind, MobilePayoutStatus, PaymentStatus
 
 LEDGER_KIND_LABELS = {
     LedgerKind.SALE: _l("sale paid by card"),
@@ -11,6 +11,7 @@ LEDGER_KIND_LABELS = {
     LedgerKind.FEE_RETURNED: _l("platform fee returned"),
     LedgerKind.REVERSAL: _l("transfer taken back"),
     LedgerKind.MANUAL_PAYOUT: _l("paid out (mobile money or bank)"),
+    LedgerKind.MOBILE_PAYOUT: _l("sent to your M-Pesa"),
 }
 
 PAYMENT_STATUS_LABELS = {
@@ -31,6 +32,19 @@ FAILURE_LABELS = {
     "mpesa:2001": _l("The M-Pesa PIN was wrong."),
     "mpesa:1019": _l("The M-Pesa request expired before it was answered."),
 }
+
+
+MOBILE_PAYOUT_STATUS_LABELS = {
+    MobilePayoutStatus.REQUESTED: _l("to send"),
+    MobilePayoutStatus.SENDING: _l("sending"),
+    MobilePayoutStatus.SENT: _l("sent"),
+    MobilePayoutStatus.FAILED: _l("refused by M-Pesa"),
+    MobilePayoutStatus.UNKNOWN: _l("not known whether it went"),
+}
+
+
+def mobile_payout_status_name(status: MobilePayoutStatus | str) -> str:
+    return str(MOBILE_PAYOUT_STATUS_LABELS[MobilePayoutStatus(status)])
 
 
 def failure_reason(code: str) -> str:

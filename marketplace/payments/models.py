@@ -77,6 +77,7 @@ class LedgerKind(str, enum.Enum):
     FEE_RETURNED = "fee_returned"  # the platform's share of a refunded sale, no longer kept
     REVERSAL = "reversal"  # a transfer taken back from the farmer's Stripe account
     MANUAL_PAYOUT = "manual_payout"  # paid by an admin through mobile money or a bank
+    MOBILE_PAYOUT = "mobile_payout"  # sent to the farmer's M-Pesa by the provider (B2C)
 
 
 class LedgerEntry(db.Model):
@@ -106,6 +107,50 @@ class LedgerEntry(db.Model):
 @event.listens_for(LedgerEntry, "before_delete")
 def _ledger_is_append_only(_mapper, _connection, entry: LedgerEntry) -> None:
     raise RuntimeError(f"ledger entry {entry.id} is append-only: record a correcting entry instead")
+
+
+class MobilePayoutStatus(str, enum.Enum):
+    REQUESTED = "requested"  # owed and to be sent: a job sends it
+    SENDING = "sending"  # handed to the provider; its result comes by callback
+    SENT = "sent"  # the provider paid it (its receipt is kept)
+    FAILED = "failed"  # refused by the provider, or it could not be reached: sent again by the job, or by an admin
+    # A worker stopped while sending, or the provider's queue timed out: it may have been paid, so
+    # nothing sends it again until an admin has looked (as the outbox does with an interrupted SMS).
+    UNKNOWN = "unknown"
+
+
+class MobilePayout(TimestampMixin, db.Model):
+    """One farmer's share of one completed sale, sent to their M-Pesa (Daraja's B2C). Sent once:
+    the job claims it with a conditional UPDATE, and the provider is given our originator id."""
+
+    __tablename__ = "mobile_payouts"
+    __table_args__ = (UniqueConstraint("farmer_id", "reference"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    farmer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    amount_minor: Mapped[int] = mapped_column()
+    currency: Mapped[str] = mapped_column(String(3))
+    phone: Mapped[str] = mapped_column(String(20))
+    reference: Mapped[str] = mapped_column(String(64))  # the order number
+    originator_id: Mapped[str] = mapped_column(String(64), unique=True)  # ours, given to the provider
+    conversation_id: Mapped[str] = mapped_column(String(64), default="", index=True)  # the provider's
+    status: Mapped[MobilePayoutStatus] = mapped_column(string_enum(MobilePayoutStatus))
+    attempts: Mapped[int] = mapped_column(default=0)
+    receipt: Mapped[str] = mapped_column(String(32), default="")
+    failure: Mapped[str] = mapped_column(String(200), default="")
+
+    events: Mapped[list[MobilePayoutEvent]] = relationship(order_by="MobilePayoutEvent.id", cascade="all, delete-orphan")
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.currency, self.amount_minor)
+
+
+class MobilePayoutEvent(StatusHistoryMixin, db.Model):
+    """Append-only history of a payout (the job, the provider's word, or an admin, and why)."""
+
+    __tablename__ = "mobile_payout_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payout_id: Mapped[int] = mapped_column(ForeignKey("mobile_payouts.id", ondelete="CASCADE"), index=True)
 
 
 class PayoutAccount(TimestampMixin, db.Model):

@@ -33,9 +33,12 @@ from marketplace.payments.providers import (
     FAILED,
     PAID,
     PENDING,
+    REFUSED,
+    SENT_OK,
     InvalidSignature,
     MalformedEvent,
     MobileMoneyOff,
+    PayoutResult,
     ProviderEvent,
     ProviderIntent,
     ProviderUnavailable,
@@ -109,6 +112,48 @@ class MpesaProvider:
             raise MalformedEvent("a successful STK result without its receipt or amount")
         # One event per request and result: Daraja may send the same result again, never another one.
         return ProviderEvent(id=f"mpesa:{request_id}:{code}", kind="intent", type="stkCallback", intent=intent)
+
+    # --- paying farmers out (B2C) ---------------------------------------------------------
+
+    def payouts_enabled(self) -> bool:
+        config = current_app.config
+        return self.enabled() and bool(config.get("MPESA_INITIATOR_NAME") and config.get("MPESA_SECURITY_CREDENTIAL"))
+
+    def send_to_phone(self, amount: Money, *, phone: str, originator_id: str, remarks: str, result_url: str,
+                      timeout_url: str) -> str:
+        """Daraja's B2C (v3): `amount` to `phone`; returns Daraja's ConversationID. Our OriginatorConversationID
+        names the payout, so a request that reached Daraja and is sent again is one payout there too."""
+        config = current_app.config
+        body = {
+            "OriginatorConversationID": originator_id, "InitiatorName": self._config("MPESA_INITIATOR_NAME"),
+            "SecurityCredential": self._config("MPESA_SECURITY_CREDENTIAL"), "CommandID": "BusinessPayment",
+            "Amount": whole_shillings(amount), "PartyA": config.get("MPESA_B2C_SHORTCODE") or self._config("MPESA_SHORTCODE"),
+            "PartyB": msisdn(phone), "Remarks": remarks[:100], "QueueTimeOutURL": timeout_url, "ResultURL": result_url,
+            "Occasion": originator_id[:100],
+        }
+        answer = self._post("/mpesa/b2c/v3/paymentrequest", body)
+        if str(answer.get("ResponseCode")) != "0" or not answer.get("ConversationID"):
+            raise ProviderUnavailable(f"M-Pesa refused the payout: {answer}")
+        return str(answer["ConversationID"])
+
+    def read_payout_result(self, payload: bytes, remote_addr: str | None) -> PayoutResult:
+        """B2C's result (or queue time-out) callback: SENT_OK with the receipt, REFUSED with the reason."""
+        allowed = current_app.config.get("MPESA_CALLBACK_ADDRESSES") or ()
+        if allowed and remote_addr not in allowed:
+            raise InvalidSignature(f"M-Pesa callback from {remote_addr}, not one of MPESA_CALLBACK_ADDRESSES")
+        try:
+            result = json.loads(payload)["Result"]
+            originator, code = str(result["OriginatorConversationID"]), str(result["ResultCode"])
+            parameters = {p["Key"]: p.get("Value") for p in (result.get("ResultParameters") or {}).get("ResultParameter", [])}
+            amount = Decimal(str(parameters.get("TransactionAmount", 0)))
+        except (ValueError, KeyError, TypeError, InvalidOperation) as error:
+            raise MalformedEvent(f"not a B2C result: {error}") from None
+        if code != RESULT_PAID:
+            return PayoutResult(originator, REFUSED, detail=f"mpesa:{code} {result.get('ResultDesc', '')}"[:200])
+        receipt = str(parameters.get("TransactionReceipt") or result.get("TransactionID") or "")
+        if not receipt:
+            raise MalformedEvent("a successful B2C result without its receipt")
+        return PayoutResult(originator, SENT_OK, receipt=receipt, amount_minor=int(amount * 100))
 
     # --- Daraja's plumbing ------------------------------------------------------------------
 

@@ -132,6 +132,28 @@ class MobileMoneyProvider(Protocol):
 
     def read_callback(self, payload: bytes, remote_addr: str | None) -> ProviderEvent: ...
 
+    # Paying farmers out to their phones.
+    def payouts_enabled(self) -> bool: ...
+
+    def send_to_phone(self, amount: Money, *, phone: str, originator_id: str, remarks: str, result_url: str,
+                      timeout_url: str) -> str: ...
+
+    def read_payout_result(self, payload: bytes, remote_addr: str | None) -> PayoutResult: ...
+
+
+@dataclass(frozen=True)
+class PayoutResult:
+    """What a mobile-money provider says of a payout we sent: `outcome` is SENT_OK, REFUSED or TIMED_OUT."""
+
+    originator_id: str
+    outcome: str
+    receipt: str = ""
+    amount_minor: int = 0
+    detail: str = ""
+
+
+SENT_OK, REFUSED, TIMED_OUT = "sent", "refused", "timed out"
+
 
 CARD = "card"  # the way to pay by card; Stripe provides it
 MOBILE_MONEY = "mobile_money"  # the way to pay from a phone's wallet; M-Pesa provides it

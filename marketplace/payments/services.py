@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
@@ -116,8 +117,6 @@ def start_mobile_payment(*, purpose: str, reference: str, amount: Money, payer_i
 
 
 def _callback_secret() -> str:
-    from flask import current_app
-
     return str(current_app.config["MPESA_CALLBACK_SECRET"])
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from marketplace.core.states import SYSTEM, Machine, emit
 from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
-from marketplace.payments.models import Payment, PaymentEvent, PaymentStatus
+from marketplace.payments.models import MobilePayout, MobilePayoutEvent, MobilePayoutStatus, Payment, PaymentEvent, PaymentStatus
 
 P = PaymentStatus
 PROVIDER = "provider"  # the payment provider's word (a signed event, or asked by us)
@@ -60,3 +60,47 @@ def transition(payment: Payment, to: PaymentStatus, reason: str, *, party: str, 
                                 to_status=to.value, reason=reason[:500]))
     emit(f"payment.{to.value}", payment)
     return True
+
+
+# --- payouts to farmers' phones (mobile money, B2C) -------------------------------------------
+
+OUT = MobilePayoutStatus
+ADMIN = "admin"  # an administrator's decision (send again after checking)
+
+PAYOUT_MOVES: Machine[MobilePayoutStatus] = Machine("mobile payout", [
+    (None, OUT.REQUESTED, [SYSTEM], "requested"),  # a completed sale's share, owed
+    (OUT.REQUESTED, OUT.SENDING, [SYSTEM], "sending"),  # the job claimed it
+    (OUT.FAILED, OUT.SENDING, [SYSTEM], "sending again"),  # the job's retry (after an admin's "send again" too)
+    (OUT.SENDING, OUT.SENT, [PROVIDER], "sent"),
+    (OUT.UNKNOWN, OUT.SENT, [PROVIDER], "sent"),  # the late result of a timed-out send
+    (OUT.SENDING, OUT.FAILED, [PROVIDER, SYSTEM], "failed"),
+    (OUT.UNKNOWN, OUT.FAILED, [PROVIDER, ADMIN], "failed"),  # or an admin checked it was not paid: to send again
+    (OUT.SENDING, OUT.UNKNOWN, [PROVIDER, SYSTEM], "unknown"),  # the provider timed out, or a worker stopped mid-send
+])
+
+
+def transition_payout(payout: MobilePayout, to: MobilePayoutStatus, reason: str, *, party: str, actor_id: int | None = None,
+                      **values: Any) -> bool:
+    """Move the payout to `to` if its table allows it from where it is now in the database (one
+    conditional UPDATE: of two workers, one moves it); True if this call moved it."""
+    sources = [move.old for move in PAYOUT_MOVES.moves.values() if move.new is to and move.old is not None and party in move.by]
+    old = payout.status
+    moved = db.session.execute(
+        db.update(MobilePayout).where(MobilePayout.id == payout.id, MobilePayout.status.in_(sources))
+        .values(status=to, updated_at=utcnow(), **values).execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.refresh(payout)
+    if not moved:
+        return False
+    db.session.add(MobilePayoutEvent(payout_id=payout.id, actor_id=actor_id, actor_role=party, from_status=old.value,
+                                     to_status=to.value, reason=reason[:500]))
+    emit(f"mobile_payout.{to.value}", payout)
+    return True
+
+
+def record_payout(payout: MobilePayout, reason: str, *, party: str, actor_id: int | None = None) -> MobilePayoutEvent:
+    """A history row for what is not a move (handed to the provider, an admin's note): the status stays."""
+    event = MobilePayoutEvent(payout_id=payout.id, actor_id=actor_id, actor_role=party, from_status=payout.status.value,
+                              to_status=payout.status.value, reason=reason[:500])
+    db.session.add(event)
+    return event

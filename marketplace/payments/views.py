@@ -15,8 +15,9 @@ from marketplace.core.bidi import isolate
 from marketplace.core.errors import DomainError, InvalidInput
 from marketplace.core.money import Money
 from marketplace.core.urls import external_url
+from marketplace.core.views import act
 from marketplace.extensions import csrf, limiter
-from marketplace.payments import ledger, owners, payouts, providers, webhooks
+from marketplace.payments import ledger, mobile_payouts, owners, payouts, providers, webhooks
 from marketplace.payments import services as payments
 from marketplace.payments.forms import ManualPayoutForm, ReportPeriodForm
 from marketplace.payments.models import LedgerKind
@@ -51,6 +52,33 @@ def mpesa_callback(secret: str):
     except payments.MalformedEvent:
         return {"ResultCode": 1, "ResultDesc": "Rejected"}, 400
     # Daraja retries until it is told "accepted": a duplicate or a request we never made is accepted too, and ignored.
+    return {"ResultCode": 0, "ResultDesc": "Accepted", "outcome": outcome}
+
+
+@bp.post("/payments/mpesa/payout/result/<secret>")
+@csrf.exempt  # Daraja holds no CSRF token: the secret in the URL and our own originator id are checked
+@limiter.exempt
+def mpesa_payout_result(secret: str):
+    return _payout_callback(secret, timed_out=False)
+
+
+@bp.post("/payments/mpesa/payout/timeout/<secret>")
+@csrf.exempt
+@limiter.exempt
+def mpesa_payout_timeout(secret: str):
+    return _payout_callback(secret, timed_out=True)
+
+
+def _payout_callback(secret: str, *, timed_out: bool):
+    expected = current_app.config.get("MPESA_CALLBACK_SECRET") or ""
+    if not expected or not hmac.compare_digest(secret.encode(), expected.encode()):
+        abort(404)
+    try:
+        outcome = mobile_payouts.apply_payout_result(request.get_data(), request.remote_addr, timed_out=timed_out)
+    except payments.InvalidSignature:
+        return {"ResultCode": 1, "ResultDesc": "Rejected"}, 403
+    except payments.MalformedEvent:
+        return {"ResultCode": 1, "ResultDesc": "Rejected"}, 400
     return {"ResultCode": 0, "ResultDesc": "Accepted", "outcome": outcome}
 
 
@@ -112,7 +140,14 @@ def admin_payouts():
         return Response(ledger.report_csv(rows), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename=payouts-{start}-{end}.csv"})
     return render_template("payments/admin_payouts.html", rows=rows, form=form, start=start, end=end, kinds=LedgerKind,
-                           flagged=payments.flagged_payments())
+                           flagged=payments.flagged_payments(), to_check=mobile_payouts.payouts_to_check())
+
+
+@bp.post("/admin/payouts/mobile/<int:payout_id>/again")
+@role_required(Role.ADMIN)
+def admin_send_mobile_payout_again(payout_id: int):
+    return act(lambda: mobile_payouts.send_again(current_user.id, mobile_payouts.payout(payout_id), request.form.get("reason", "")[:300]),
+               _("The payout is queued to be sent again."), url_for("payments.admin_payouts") + "#mobile-payouts")
 
 
 @bp.route("/admin/payouts/<int:farmer_id>", methods=["GET", "POST"])

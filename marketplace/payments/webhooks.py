@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import logging
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from marketplace.accounts.api import get_user
 from marketplace.extensions import db
+from marketplace.i18n import money
+from marketplace.notifications.api import notify_user
 from marketplace.payments import owners, providers, states
 from marketplace.payments.models import Payment, PaymentStatus, StripeEvent
 from marketplace.payments.providers import ProviderEvent, ProviderIntent
@@ -141,6 +145,22 @@ def _amount_matches(payment: Payment, intent: ProviderIntent, reason: str) -> bo
 
 def _mark_paid(payment: Payment, charge_id: str | None, reason: str) -> None:
     if states.transition(payment, P.PAID, reason, party=states.PROVIDER, provider_charge_id=charge_id, failure_code=""):
+        if payment.way == providers.MOBILE_MONEY:
+            _send_receipt(payment)
         owner = owners.owner_of(payment.purpose)
         if owner is not None:
             owner.on_paid(payment)
+
+
+def _send_receipt(payment: Payment) -> None:
+    """The payer's SMS for a mobile-money payment carries the provider's receipt number (M-Pesa's own
+    SMS shows the same), so both sides can name the payment."""
+    payer = get_user(payment.payer_id) if payment.payer_id else None
+    if payer is None:
+        return
+    receipt = payment.provider_charge_id or ""
+    notify_user(payer, "payment_received_by_phone", lambda: (
+        _("Payment %(reference)s received", reference=payment.reference),
+        _("Village Square: your M-Pesa payment of %(amount)s for %(reference)s is received. M-Pesa receipt %(receipt)s.",
+          amount=money(payment.amount), reference=payment.reference, receipt=receipt or _("not yet known")),
+    ))

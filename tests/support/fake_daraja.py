@@ -4,9 +4,13 @@ the Lipa na M-Pesa Online password), remembers each prompt, and sends the result
 CallBackURL the app gave, over HTTP, with the JSON body Safaricom documents, including failures,
 late and duplicate callbacks.
 
+B2C (payouts to phones) too: the request (initiator and credential checked, a repeated
+OriginatorConversationID refused as Daraja does), and its result or queue time-out callback.
+
 What it does not imitate: a real phone (a test says how the payer answered), Daraja's rate limits
-and its other APIs (C2B, B2C, transaction status, reversal), the exact wording of every error, and
-the minute after which a real prompt lapses (a test says "timed out", result code 1037).
+and its other APIs (C2B, transaction status, reversal, account balance), the exact wording of every
+error, the encryption of the security credential, and the minute after which a real prompt lapses
+(a test says "timed out", result code 1037).
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from typing import Any
 import requests
 
 KEY, SECRET, SHORTCODE, PASSKEY = "fake-consumer-key", "fake-consumer-secret", "174379", "fake-passkey"
+INITIATOR, CREDENTIAL = "testapi", "fake-encrypted-credential"
 
 #: Daraja's result codes a payer's phone can end a prompt with, and their descriptions.
 RESULTS = {
@@ -45,11 +50,23 @@ class Prompt:
 
 
 @dataclass
+class Payout:
+    originator_id: str
+    conversation_id: str
+    amount: int
+    phone: str
+    result_url: str
+    timeout_url: str
+
+
+@dataclass
 class FakeDaraja:
     url: str = ""
     token: str = "fake-token-1"
     prompts: list[Prompt] = field(default_factory=list)
     refuse_next: str = ""  # the next STK push is refused with this errorMessage (an invalid phone…)
+    payouts: list[Payout] = field(default_factory=list)
+    payouts_down: int = 0  # answer the next N payout requests with a 503, as Daraja on a bad minute
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def last(self) -> Prompt:
@@ -84,6 +101,21 @@ class FakeDaraja:
     def deliver(prompt: Prompt, body: dict[str, Any]) -> requests.Response:
         return requests.post(prompt.callback_url, json=body, timeout=10)
 
+    def settle(self, payout: Payout, result: int = 0) -> dict[str, Any]:
+        """Daraja's B2C result body: 0 sent (with a receipt), anything else refused."""
+        body: dict[str, Any] = {"Result": {
+            "ResultType": 0, "ResultCode": result, "ResultDesc": "The service request is processed successfully." if result == 0
+            else "The initiator information is invalid.", "OriginatorConversationID": payout.originator_id,
+            "ConversationID": payout.conversation_id, "TransactionID": f"SLP{next(self._ids):07d}",
+            "ReferenceData": {"ReferenceItem": {"Key": "QueueTimeoutURL", "Value": payout.timeout_url}}}}
+        if result == 0:
+            body["Result"]["ResultParameters"] = {"ResultParameter": [
+                {"Key": "TransactionAmount", "Value": payout.amount}, {"Key": "TransactionReceipt", "Value": body["Result"]["TransactionID"]},
+                {"Key": "ReceiverPartyPublicName", "Value": f"{payout.phone} - Farmer"},
+                {"Key": "TransactionCompletedDateTime", "Value": "03.12.2026 15:30:00"},
+                {"Key": "B2CRecipientIsRegisteredCustomer", "Value": "Y"}]}
+        return body
+
 
 def start_fake_daraja() -> tuple[FakeDaraja, ThreadingHTTPServer]:
     daraja = FakeDaraja()
@@ -109,6 +141,8 @@ def start_fake_daraja() -> tuple[FakeDaraja, ThreadingHTTPServer]:
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
             if self.headers.get("Authorization") != f"Bearer {daraja.token}":
                 return self._answer(401, {"errorCode": "404.001.03", "errorMessage": "Invalid Access Token"})
+            if self.path == "/mpesa/b2c/v3/paymentrequest":
+                return self._payout(body)
             password = base64.b64encode(f"{body.get('BusinessShortCode')}{PASSKEY}{body.get('Timestamp')}".encode()).decode()
             if body.get("BusinessShortCode") != SHORTCODE or body.get("Password") != password:
                 return self._answer(400, {"errorCode": "400.002.02", "errorMessage": "Bad Request - Invalid Password"})
@@ -117,6 +151,20 @@ def start_fake_daraja() -> tuple[FakeDaraja, ThreadingHTTPServer]:
             if self.path == "/mpesa/stkpushquery/v1/query":
                 return self._query(body)
             return self._answer(404, {"errorMessage": "not found"})
+
+        def _payout(self, body: dict[str, Any]) -> None:
+            if daraja.payouts_down > 0:
+                daraja.payouts_down -= 1
+                return self._answer(503, {"errorCode": "503.001.01", "errorMessage": "Service Unavailable"})
+            if body.get("InitiatorName") != INITIATOR or body.get("SecurityCredential") != CREDENTIAL:
+                return self._answer(400, {"errorCode": "400.002.02", "errorMessage": "Bad Request - Invalid Initiator"})
+            if any(p.originator_id == body.get("OriginatorConversationID") for p in daraja.payouts):
+                return self._answer(400, {"errorCode": "400.002.02", "errorMessage": "Duplicate OriginatorConversationID"})
+            payout = Payout(originator_id=body["OriginatorConversationID"], conversation_id=f"AG_20261203_{next(daraja._ids):010d}",
+                            amount=body["Amount"], phone=str(body["PartyB"]), result_url=body["ResultURL"], timeout_url=body["QueueTimeOutURL"])
+            daraja.payouts.append(payout)
+            return self._answer(200, {"ConversationID": payout.conversation_id, "OriginatorConversationID": payout.originator_id,
+                                      "ResponseCode": "0", "ResponseDescription": "Accept the service request successfully."})
 
         def _push(self, body: dict[str, Any]) -> None:
             if daraja.refuse_next:
