@@ -45,6 +45,7 @@ class BaseConfig:
     MPESA_API_BASE: str | None = None  # another Daraja-compatible server (the fake in tests)
     MPESA_CALLBACK_SECRET: str | None = None  # the last part of the result URL Daraja calls back
     MPESA_CALLBACK_ADDRESSES: tuple[str, ...] = ()  # if set, only these addresses may call back
+    MPESA_PROMPT_RATE_LIMIT = "5 per minute;20 per hour"  # PIN prompts one person may make phones receive
     # Payouts to farmers' phones (B2C): without these, farmers' shares stay owed for an admin's manual payout.
     MPESA_B2C_SHORTCODE: str | None = None  # the short code money is sent from (MPESA_SHORTCODE if unset)
     MPESA_INITIATOR_NAME: str | None = None

@@ -1,7 +1,7 @@
 """Cart, checkout, card payment page, orders for buyers and farmers, and the packing list."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, user_logged_in
 
@@ -12,8 +12,8 @@ from marketplace.core.errors import REFUSALS, DomainError, InvalidInput
 from marketplace.core.idempotency import new_key
 from marketplace.core.money import Money
 from marketplace.core.phone import display_phone
-from marketplace.core.views import act, safe_next
-from marketplace.extensions import csrf
+from marketplace.core.views import act, safe_next, signed_in_person
+from marketplace.extensions import csrf, limiter
 from marketplace.orders import card_payments, cart, mobile_payments, services
 from marketplace.orders.checkout import (
     FarmerChoice,
@@ -148,6 +148,8 @@ def pay(reference: str):
 
 @bp.route("/checkout/<reference>/mpesa", methods=["GET", "POST"])
 @login_required
+# Each POST may make a phone ring with a request for money: a few per person, wherever they type it from.
+@limiter.limit(lambda: current_app.config["MPESA_PROMPT_RATE_LIMIT"], key_func=signed_in_person, methods=["POST"])
 def pay_by_mpesa(reference: str):
     """The M-Pesa prompt goes to the phone the buyer confirms; this page waits for the answer, asking
     M-Pesa each time it is shown, and refreshes itself (no JavaScript needed)."""

@@ -98,3 +98,24 @@ def test_a_phone_that_never_answers_frees_the_stock_and_a_lost_callback_still_pa
     db.session.expire_all()
     payment = db.session.scalar(select(Payment).where(Payment.payer_id == other.id))
     assert payment.status is PaymentStatus.CANCELLED and market["tomatoes"].stock_milli == 10_000 - 2_000  # hers went back
+
+
+def test_one_person_cannot_make_phones_ring_for_money_without_end(places, mpesa_on, app, database_url):
+    """Each send may make a phone ring with a request for money: a few per person, then a polite 429."""
+    from marketplace import create_app
+    from tests.conftest import FreshContextClient
+
+    limited = create_app({**{k: v for k, v in app.config.items() if k.startswith("MPESA_")}, "TESTING": True, "SECRET_KEY": "x",
+                          "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": True,
+                          "RATELIMIT_STORAGE_URI": "memory://", "MPESA_PROMPT_RATE_LIMIT": "2 per minute",
+                          "PASSWORD_HASH_METHOD": app.config.get("PASSWORD_HASH_METHOD", "scrypt")})
+    limited.test_client_class = FreshContextClient
+    client = limited.test_client()
+    market = _market(places)
+
+    def login(user):
+        assert client.post("/login", data={"identifier": user.phone, "password": factories.PASSWORD}).status_code == 302
+
+    pay_url = _checkout_by_mpesa(client, login, market)
+    answers = [client.post(pay_url, data={"phone": f"07120003{n:02d}"}).status_code for n in range(3)]
+    assert answers == [302, 302, 429]

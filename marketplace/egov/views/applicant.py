@@ -7,6 +7,7 @@ import contextlib
 from flask import (
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -27,6 +28,7 @@ from marketplace.core.errors import (
 )
 from marketplace.core.money import Money
 from marketplace.core.phone import display_phone
+from marketplace.core.views import signed_in_person
 from marketplace.egov import (
     attachments,
     certificates,
@@ -43,7 +45,7 @@ from marketplace.egov.forms import (
     WithdrawForm,
 )
 from marketplace.egov.views import S, _apply, _locale, _submission, bp
-from marketplace.extensions import talisman
+from marketplace.extensions import limiter, talisman
 from marketplace.payments.api import ProviderUnavailable
 
 # --- catalogue -------------------------------------------------------------------------------
@@ -215,6 +217,7 @@ def pay_fee(key: str):
 
 @bp.route("/applications/<key>/pay/mpesa", methods=["GET", "POST"])
 @login_required
+@limiter.limit(lambda: current_app.config["MPESA_PROMPT_RATE_LIMIT"], key_func=signed_in_person, methods=["POST"])
 def pay_fee_by_mpesa(key: str):
     """The fee by M-Pesa: the prompt to the phone the applicant confirms, then a page that waits,
     asking M-Pesa each time it is shown, and refreshes itself (no JavaScript needed)."""
