@@ -86,13 +86,18 @@ def refund_cancelled_order(order: Order, actor_id: int | None, reason: str) -> N
         return
     refund_id = payments.refund(payment, order.total_minor, idempotency_key=f"refund-order-{order.number}",
                                 reason=reason or "order cancelled", actor_id=actor_id)
+    take_back_sale(order, payment, actor_id, note=reason, external_id=refund_id)
+    payments.reverse_transfer(order.farmer_id, order.number)
+
+
+def take_back_sale(order: Order, payment: Payment, actor_id: int | None, *, note: str, external_id: str = "") -> None:
+    """A cancelled paid order no longer counts for the farmer: a refund entry, and the platform's share returned."""
     payments.record(order.farmer_id, LedgerKind.REFUND, -order.total_minor, order.currency, order.number,
-                  payment_id=payment.id, external_id=refund_id, note=reason, actor_id=actor_id)
+                    payment_id=payment.id, external_id=external_id, note=note, actor_id=actor_id)
     fee = payments.entry_for(order.farmer_id, LedgerKind.PLATFORM_FEE, order.number)
     if fee is not None:
         payments.record(order.farmer_id, LedgerKind.FEE_RETURNED, -fee.amount_minor, order.currency, order.number,
-                      payment_id=payment.id, actor_id=actor_id)
-    payments.reverse_transfer(order.farmer_id, order.number)
+                        payment_id=payment.id, actor_id=actor_id)
 
 
 def pay_farmer_for(order: Order) -> None:

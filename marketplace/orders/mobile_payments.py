@@ -16,7 +16,7 @@ from marketplace.accounts.api import User
 from marketplace.core.errors import DomainError
 from marketplace.core.money import Money
 from marketplace.core.phone import normalise_phone
-from marketplace.orders.card_payments import checkout_of, orders_due
+from marketplace.orders.card_payments import checkout_of, orders_due, take_back_sale
 from marketplace.orders.models import Checkout, Order, PaymentMethod
 from marketplace.payments import api as payments
 from marketplace.payments.api import Payment
@@ -64,9 +64,4 @@ def owe_back(order: Order, actor_id: int | None, reason: str) -> None:
     with contextlib.suppress(payments.RefundByHand):
         payments.refund(payment, order.total_minor, idempotency_key=f"refund-order-{order.number}",
                         reason=f"order {order.number} cancelled: {reason}", actor_id=actor_id)
-    payments.record(order.farmer_id, payments.LedgerKind.REFUND, -order.total_minor, order.currency, order.number,
-                    payment_id=payment.id, note=f"to send back by M-Pesa: {reason}", actor_id=actor_id)
-    fee = payments.entry_for(order.farmer_id, payments.LedgerKind.PLATFORM_FEE, order.number)
-    if fee is not None:
-        payments.record(order.farmer_id, payments.LedgerKind.FEE_RETURNED, -fee.amount_minor, order.currency, order.number,
-                        payment_id=payment.id, actor_id=actor_id)
+    take_back_sale(order, payment, actor_id, note=f"to send back by M-Pesa: {reason}")

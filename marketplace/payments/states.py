@@ -47,19 +47,26 @@ def transition(payment: Payment, to: PaymentStatus, reason: str, *, party: str, 
                **values: Any) -> bool:
     """Move the payment to `to` if the table allows it from where it is now in the database; True if
     this call made the move (then its history row is written and the event emitted)."""
-    sources = [move.old for move in PAYMENT_MOVES.moves.values() if move.new is to and move.old is not None and party in move.by]
     old = payment.status
-    moved = db.session.execute(
-        db.update(Payment).where(Payment.id == payment.id, Payment.status.in_(sources))
-        .values(status=to, updated_at=utcnow(), **values).execution_options(synchronize_session=False)
-    ).rowcount == 1
-    db.session.refresh(payment)
-    if not moved:
+    if not transition_by_table(PAYMENT_MOVES, payment, to, party, values):
         return False
     db.session.add(PaymentEvent(payment_id=payment.id, actor_id=actor_id, actor_role=party, from_status=old.value,
                                 to_status=to.value, reason=reason[:500]))
     emit(f"payment.{to.value}", payment)
     return True
+
+
+def transition_by_table(machine: Machine[Any], thing: Payment | MobilePayout, to: Any, party: str, values: dict[str, Any]) -> bool:
+    """One UPDATE whose WHERE is the table's list of states the move may start from (for `party`):
+    of two callers racing, one moves the row. The loaded object is refreshed either way."""
+    sources = [move.old for move in machine.moves.values() if move.new is to and move.old is not None and party in move.by]
+    model = type(thing)
+    moved = db.session.execute(
+        db.update(model).where(model.id == thing.id, model.status.in_(sources))
+        .values(status=to, updated_at=utcnow(), **values).execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.refresh(thing)
+    return bool(moved)
 
 
 # --- payouts to farmers' phones (mobile money, B2C) -------------------------------------------
@@ -83,14 +90,8 @@ def transition_payout(payout: MobilePayout, to: MobilePayoutStatus, reason: str,
                       **values: Any) -> bool:
     """Move the payout to `to` if its table allows it from where it is now in the database (one
     conditional UPDATE: of two workers, one moves it); True if this call moved it."""
-    sources = [move.old for move in PAYOUT_MOVES.moves.values() if move.new is to and move.old is not None and party in move.by]
     old = payout.status
-    moved = db.session.execute(
-        db.update(MobilePayout).where(MobilePayout.id == payout.id, MobilePayout.status.in_(sources))
-        .values(status=to, updated_at=utcnow(), **values).execution_options(synchronize_session=False)
-    ).rowcount == 1
-    db.session.refresh(payout)
-    if not moved:
+    if not transition_by_table(PAYOUT_MOVES, payout, to, party, values):
         return False
     db.session.add(MobilePayoutEvent(payout_id=payout.id, actor_id=actor_id, actor_role=party, from_status=old.value,
                                      to_status=to.value, reason=reason[:500]))

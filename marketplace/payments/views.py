@@ -42,9 +42,7 @@ def stripe_webhook():
 @csrf.exempt  # Daraja holds no CSRF token: the secret in the URL, the request id we made, the amount and phone are checked
 @limiter.exempt
 def mpesa_callback(secret: str):
-    expected = current_app.config.get("MPESA_CALLBACK_SECRET") or ""
-    if not expected or not hmac.compare_digest(secret.encode(), expected.encode()):
-        abort(404)  # not said to exist
+    _require_mpesa_secret(secret)
     try:
         outcome = webhooks.handle_mobile_callback(request.get_data(), request.remote_addr)
     except payments.InvalidSignature:
@@ -69,10 +67,15 @@ def mpesa_payout_timeout(secret: str):
     return _payout_callback(secret, timed_out=True)
 
 
-def _payout_callback(secret: str, *, timed_out: bool):
+def _require_mpesa_secret(secret: str) -> None:
+    """Daraja signs nothing: its callbacks come to URLs holding our secret, and no other URL is said to exist."""
     expected = current_app.config.get("MPESA_CALLBACK_SECRET") or ""
     if not expected or not hmac.compare_digest(secret.encode(), expected.encode()):
         abort(404)
+
+
+def _payout_callback(secret: str, *, timed_out: bool):
+    _require_mpesa_secret(secret)
     try:
         outcome = mobile_payouts.apply_payout_result(request.get_data(), request.remote_addr, timed_out=timed_out)
     except payments.InvalidSignature:
