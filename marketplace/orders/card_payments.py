@@ -31,6 +31,8 @@ from marketplace.payments import api as payments
 from marketplace.payments.api import LedgerKind, Payment
 
 PURPOSE = "checkout"
+#: The payments purpose of each way a checkout is paid now (one payment per way and checkout).
+PURPOSE_OF = {PaymentMethod.CARD: PURPOSE, PaymentMethod.MOBILE_MONEY: "checkout_mobile"}
 
 
 def checkout_of(buyer: User, reference: str) -> Checkout:
@@ -63,17 +65,18 @@ def start_payment(buyer: User, reference: str) -> tuple[Checkout, Payment, str]:
     return checkout, payment, client_secret
 
 
-def payment_of(checkout: Checkout, refresh: bool = False) -> Payment | None:
-    """The checkout's card payment; with `refresh`, as Stripe has it now (a server-side retrieval)."""
-    payment = payments.payment_for(PURPOSE, checkout.reference)
+def payment_of(checkout: Checkout, refresh: bool = False, method: PaymentMethod = PaymentMethod.CARD) -> Payment | None:
+    """The checkout's payment by `method`; with `refresh`, as the provider has it now (a server-side
+    retrieval for a card, the STK query for M-Pesa): the browser's word is never taken."""
+    payment = payments.payment_for(PURPOSE_OF[method], checkout.reference)
     if payment is not None and refresh:
         payments.refresh(payment)
     return payment
 
 
-def cancel_payment_if_nothing_due(checkout: Checkout, reason: str) -> None:
-    payment = payment_of(checkout)
-    if payment is not None and not card_orders_due(checkout):
+def cancel_payment_if_nothing_due(checkout: Checkout, reason: str, method: PaymentMethod = PaymentMethod.CARD) -> None:
+    payment = payment_of(checkout, method=method)
+    if payment is not None and not orders_due(checkout, method):
         payments.cancel(payment, reason)
 
 

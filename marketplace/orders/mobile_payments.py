@@ -16,12 +16,13 @@ from marketplace.accounts.api import User
 from marketplace.core.errors import DomainError
 from marketplace.core.money import Money
 from marketplace.core.phone import normalise_phone
-from marketplace.orders.card_payments import checkout_of, orders_due, take_back_sale
+from marketplace.orders import card_payments
+from marketplace.orders.card_payments import PURPOSE_OF, checkout_of, orders_due, take_back_sale
 from marketplace.orders.models import Checkout, Order, PaymentMethod
 from marketplace.payments import api as payments
 from marketplace.payments.api import Payment
 
-PURPOSE = "checkout_mobile"
+PURPOSE = PURPOSE_OF[PaymentMethod.MOBILE_MONEY]
 
 
 def mobile_orders_due(checkout: Checkout) -> list[Order]:
@@ -41,22 +42,16 @@ def start_payment(buyer: User, reference: str, phone: str) -> tuple[Checkout, Pa
 
 
 def payment_of(checkout: Checkout, refresh: bool = False) -> Payment | None:
-    """The checkout's mobile-money payment; with `refresh`, as the provider has it now (the STK query)."""
-    payment = payments.payment_for(PURPOSE, checkout.reference)
-    if payment is not None and refresh:
-        payments.refresh(payment)
-    return payment
+    return card_payments.payment_of(checkout, refresh, PaymentMethod.MOBILE_MONEY)
 
 
 def cancel_payment_if_nothing_due(checkout: Checkout, reason: str) -> None:
-    payment = payment_of(checkout)
-    if payment is not None and not mobile_orders_due(checkout):
-        payments.cancel(payment, reason)
+    card_payments.cancel_payment_if_nothing_due(checkout, reason, PaymentMethod.MOBILE_MONEY)
 
 
 def owe_back(order: Order, actor_id: int | None, reason: str) -> None:
-    """A paid M-Pesa order is cancelled: the money is owed back to the buyer's phone. Until payouts to
-    phones exist (B2C), the payment's history records what an admin sends back, and the farmer's
+    """A paid M-Pesa order is cancelled: the money is owed back to the buyer's phone. Until refunds to
+    phones are built, the payment's history records what an admin sends back, and the farmer's
     ledger does not count the sale (a refund entry, with the platform's share returned)."""
     payment = payments.payment_for(PURPOSE, order.checkout.reference)
     if payment is None:
