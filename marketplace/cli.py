@@ -151,6 +151,25 @@ def revoke(identifier: str, role: str, reason: str) -> None:
     click.echo(f"{user.name} is no longer {role}.")
 
 
+payments_group = AppGroup("payments", help="Payment providers' one-time set-up.")
+
+
+@payments_group.command("register-paybill")
+@with_appcontext
+def register_paybill() -> None:
+    """Tell M-Pesa where this deployment's pay bill validation and confirmation go (once per short code)."""
+    from marketplace.core.urls import external_url
+    from marketplace.payments.api import MOBILE_MONEY, provider
+
+    secret = current_app.config.get("MPESA_CALLBACK_SECRET")
+    if not secret:
+        raise click.ClickException("MPESA_* settings are missing: see the README's configuration table")
+    validation = external_url("payments.mpesa_paybill_validate", secret=secret)
+    confirmation = external_url("payments.mpesa_paybill_confirm", secret=secret)
+    provider(MOBILE_MONEY).register_paybill_urls(validation_url=validation, confirmation_url=confirmation)
+    click.echo(f"M-Pesa will validate at {validation.rsplit('/', 1)[0]}/… and confirm at {confirmation.rsplit('/', 1)[0]}/…")
+
+
 def register_commands(app: Flask) -> None:
-    for command in (seed_demo, egov, orders, opendata, worker, jobs_group, users):
+    for command in (seed_demo, egov, orders, opendata, worker, jobs_group, users, payments_group):
         app.cli.add_command(command)

@@ -81,3 +81,11 @@ def test_users_grant_explains_what_is_wrong(app, places):
     factories.user(phone="+254722777001")
     result = runner.invoke(args=["users", "grant", "+254722777001", "official"])
     assert result.exit_code != 0 and "department" in result.output
+
+
+def test_the_pay_bill_urls_are_registered_from_the_command_line(app, mpesa_on):
+    result = app.test_cli_runner().invoke(args=["payments", "register-paybill"])
+    assert result.exit_code == 0, result.output
+    assert mpesa_on.paybill_urls["validation"].endswith("/payments/mpesa/paybill/validate/test-mpesa")
+    assert mpesa_on.paybill_urls["confirmation"].endswith("/payments/mpesa/paybill/confirm/test-mpesa")
+    assert "test-mpesa" not in result.output  # the secret is not printed

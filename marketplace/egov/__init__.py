@@ -17,4 +17,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     payments.register_owner(app, fees.PURPOSE, fees.FeePayments())
     payments.register_owner(app, fees.MOBILE_PURPOSE, fees.FeePayments())
+    payments.register_paybill(app, fees.expected_under)  # an application's reference, paid from a basic phone
     jobs.register(app, certificates.RENDER_JOB, certificates.render_job, sweeper=certificates.sweep)

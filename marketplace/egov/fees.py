@@ -47,6 +47,15 @@ def fee_payment(submission: Submission, refresh: bool = False, purpose: str = PU
     return payment
 
 
+def expected_under(account: str) -> payments.PaybillDue | None:
+    """Pay bill: an application's reference is the account number for its fee while the fee waits."""
+    submission = db.session.scalar(select(Submission).where(Submission.reference == account.strip().upper()))
+    if submission is None or submission.status is not SubmissionStatus.AWAITING_PAYMENT or not submission.fee_minor:
+        return None
+    return payments.PaybillDue(MOBILE_PURPOSE, submission.reference, Money(submission.currency, submission.fee_minor),
+                               submission.applicant_id)
+
+
 class FeePayments:
     """Registered for PURPOSE; runs inside the payments transaction."""
 

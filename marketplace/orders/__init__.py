@@ -22,4 +22,5 @@ def init_app(app: Flask) -> None:
     payments.register_owner(app, card_payments.PURPOSE, card_payments.CheckoutPayments(PaymentMethod.CARD))
     payments.register_owner(app, mobile_payments.PURPOSE, card_payments.CheckoutPayments(PaymentMethod.MOBILE_MONEY))
     payments.register_money_in_hand(app, services.paid_at_pickup)  # "My money" counts cash sales too
+    payments.register_paybill(app, mobile_payments.expected_under)  # a checkout's reference, paid from a basic phone
     jobs.register(app, services.EXPIRE_JOB, services.expire_unpaid_orders_job, every=300)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import contextlib
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from marketplace.accounts.api import User
 from marketplace.core.errors import DomainError
 from marketplace.core.money import Money
 from marketplace.core.phone import normalise_phone
+from marketplace.extensions import db
 from marketplace.orders import card_payments
 from marketplace.orders.card_payments import PURPOSE_OF, checkout_of, orders_due, take_back_sale
 from marketplace.orders.models import Checkout, Order, PaymentMethod
@@ -47,6 +49,15 @@ def payment_of(checkout: Checkout, refresh: bool = False) -> Payment | None:
 
 def cancel_payment_if_nothing_due(checkout: Checkout, reason: str) -> None:
     card_payments.cancel_payment_if_nothing_due(checkout, reason, PaymentMethod.MOBILE_MONEY)
+
+
+def expected_under(account: str) -> payments.PaybillDue | None:
+    """Pay bill: a checkout's reference is the account number for its M-Pesa orders still unpaid."""
+    checkout = db.session.scalar(select(Checkout).where(Checkout.reference == account.strip().upper()))
+    due = mobile_orders_due(checkout) if checkout is not None else []
+    if not due:
+        return None
+    return payments.PaybillDue(PURPOSE, checkout.reference, Money(checkout.currency, sum(o.total_minor for o in due)), checkout.buyer_id)
 
 
 def owe_back(order: Order, actor_id: int | None, reason: str) -> None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from marketplace.payments.ledger import balance, balances, entries, entry_for, platform_fee, record
 from marketplace.payments.mobile_payouts import pay_to_phone
 from marketplace.payments.models import LedgerEntry, LedgerKind, Payment, PaymentStatus
-from marketplace.payments.owners import MoneyInHand, PaymentOwner, money_in_hand, register_money_in_hand
+from marketplace.payments.owners import MoneyInHand, PaybillDue, PaymentOwner, money_in_hand, register_money_in_hand, register_paybill
 from marketplace.payments.owners import register as register_owner
 from marketplace.payments.payouts import reverse_transfer, transfer_to_farmer
-from marketplace.payments.providers import CARD, MOBILE_MONEY, CardPaymentsOff, MobileMoneyOff, ProviderUnavailable, enabled
+from marketplace.payments.providers import CARD, MOBILE_MONEY, CardPaymentsOff, MobileMoneyOff, ProviderUnavailable, enabled, provider
 from marketplace.payments.services import RefundByHand, cancel, payment_for, refresh, refund, start_card_payment, start_mobile_payment
 
 #: Ledger kinds that are money paid out to a farmer.
@@ -38,7 +38,8 @@ def paid_out(farmer_id: int, limit: int = 3) -> list[LedgerEntry]:
 __all__ = [
     "balance", "balances", "cancel", "CARD", "card_payments_enabled", "CardPaymentsOff", "enabled", "entries",
     "entry_for", "LedgerEntry", "LedgerKind", "MOBILE_MONEY", "mobile_money_enabled", "MobileMoneyOff", "MoneyInHand",
-    "money_in_hand", "paid_out", "pay_to_phone", "Payment", "payment_for", "PaymentOwner", "PaymentStatus", "PAYOUT_KINDS", "platform_fee",
-    "ProviderUnavailable", "record", "refresh", "refund", "RefundByHand", "register_money_in_hand", "register_owner",
-    "reverse_transfer", "start_card_payment", "start_mobile_payment", "transfer_to_farmer",
+    "money_in_hand", "paid_out", "pay_to_phone", "PaybillDue", "Payment", "payment_for", "PaymentOwner", "PaymentStatus",
+    "PAYOUT_KINDS", "platform_fee", "provider", "ProviderUnavailable", "record", "refresh", "refund", "RefundByHand",
+    "register_money_in_hand", "register_owner", "register_paybill", "reverse_transfer", "start_card_payment",
+    "start_mobile_payment", "transfer_to_farmer",
 ]

@@ -43,6 +43,8 @@ class Payment(TimestampMixin, db.Model):
     provider_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     provider_charge_id: Mapped[str | None] = mapped_column(String(255))
     payer_phone: Mapped[str] = mapped_column(String(20), default="", server_default="")  # mobile money: the phone asked
+    # Pay bill (C2B): what arrived so far, in as many payments as the payer made (less: the rest is asked for).
+    received_minor: Mapped[int] = mapped_column(default=0, server_default="0")
     failure_code: Mapped[str] = mapped_column(String(64), default="")
 
     events: Mapped[list[PaymentEvent]] = relationship(order_by="PaymentEvent.id", cascade="all, delete-orphan")

@@ -38,6 +38,7 @@ from marketplace.payments.providers import (
     InvalidSignature,
     MalformedEvent,
     MobileMoneyOff,
+    PaybillPayment,
     PayoutResult,
     ProviderEvent,
     ProviderIntent,
@@ -154,6 +155,29 @@ class MpesaProvider:
         if not receipt:
             raise MalformedEvent("a successful B2C result without its receipt")
         return PayoutResult(originator, SENT_OK, receipt=receipt, amount_minor=int(amount * 100))
+
+    # --- pay bill (C2B) ---------------------------------------------------------------------
+
+    def read_paybill(self, payload: bytes, remote_addr: str | None) -> PaybillPayment:
+        """Daraja's C2B validation or confirmation body (the same fields): who paid how much to which account."""
+        allowed = current_app.config.get("MPESA_CALLBACK_ADDRESSES") or ()
+        if allowed and remote_addr not in allowed:
+            raise InvalidSignature(f"M-Pesa callback from {remote_addr}, not one of MPESA_CALLBACK_ADDRESSES")
+        try:
+            body = json.loads(payload)
+            amount = Decimal(str(body["TransAmount"]))
+            paid = PaybillPayment(transaction_id=str(body["TransID"]), account=str(body.get("BillRefNumber") or "").strip().upper(),
+                                  amount_minor=int(amount * 100), currency="KES", phone=str(body.get("MSISDN") or ""))
+        except (ValueError, KeyError, TypeError, InvalidOperation) as error:
+            raise MalformedEvent(f"not a C2B payment: {error}") from None
+        if not paid.transaction_id or paid.amount_minor <= 0:
+            raise MalformedEvent("a C2B payment without its id or amount")
+        return paid
+
+    def register_paybill_urls(self, *, validation_url: str, confirmation_url: str) -> None:
+        """Tell Daraja where our pay bill's validation and confirmation go (once per short code)."""
+        self._post("/mpesa/c2b/v2/registerurl", {"ShortCode": self._config("MPESA_SHORTCODE"), "ResponseType": "Cancelled",
+                                                 "ConfirmationURL": confirmation_url, "ValidationURL": validation_url})
 
     # --- Daraja's plumbing ------------------------------------------------------------------
 

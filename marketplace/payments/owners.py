@@ -48,6 +48,29 @@ class MoneyInHand:
     amount: Money
 
 
+@dataclass(frozen=True)
+class PaybillDue:
+    """What an owner domain expects under a pay bill account number: a purchase or a fee waiting for its money."""
+
+    purpose: str
+    reference: str
+    amount: Money
+    payer_id: int | None
+
+
+def register_paybill(app: Any, resolver: Callable[[str], PaybillDue | None]) -> None:
+    """An owner domain says which account numbers (its references) it expects money under (from its init_app)."""
+    app.extensions.setdefault("paybill_resolvers", []).append(resolver)
+
+
+def paybill_due(account: str) -> PaybillDue | None:
+    for resolver in current_app.extensions.get("paybill_resolvers", []):
+        due = resolver(account)
+        if due is not None:
+            return due
+    return None
+
+
 def register_money_in_hand(app: Any, source: Callable[[int], list[MoneyInHand]]) -> None:
     """An owner domain says how to count what its farmers took in hand (called from its init_app)."""
     app.extensions.setdefault("money_in_hand", []).append(source)

@@ -140,6 +140,9 @@ class MobileMoneyProvider(Protocol):
 
     def read_payout_result(self, payload: bytes, remote_addr: str | None) -> PayoutResult: ...
 
+    # Paid from the phone's own menu (pay bill), with our reference as the account number.
+    def read_paybill(self, payload: bytes, remote_addr: str | None) -> PaybillPayment: ...
+
 
 @dataclass(frozen=True)
 class PayoutResult:
@@ -153,6 +156,17 @@ class PayoutResult:
 
 
 SENT_OK, REFUSED, TIMED_OUT = "sent", "refused", "timed out"
+
+
+@dataclass(frozen=True)
+class PaybillPayment:
+    """Money a payer sent from their phone's menu to our pay bill, naming an account (our reference)."""
+
+    transaction_id: str
+    account: str
+    amount_minor: int
+    currency: str
+    phone: str  # as the provider gives it (M-Pesa masks part of it)
 
 
 CARD = "card"  # the way to pay by card; Stripe provides it

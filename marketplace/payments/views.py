@@ -67,6 +67,33 @@ def mpesa_payout_timeout(secret: str):
     return _payout_callback(secret, timed_out=True)
 
 
+@bp.post("/payments/mpesa/paybill/validate/<secret>")
+@csrf.exempt  # Daraja holds no CSRF token: the secret in the URL is checked, and the account must be ours
+@limiter.exempt
+def mpesa_paybill_validate(secret: str):
+    _require_mpesa_secret(secret)
+    try:
+        expected = webhooks.paybill_is_expected(request.get_data(), request.remote_addr)
+    except (payments.InvalidSignature, payments.MalformedEvent):
+        expected = False
+    # Daraja's codes: C2B00012 is "invalid account number"; the payer's money does not move.
+    return {"ResultCode": "0", "ResultDesc": "Accepted"} if expected else {"ResultCode": "C2B00012", "ResultDesc": "Rejected"}
+
+
+@bp.post("/payments/mpesa/paybill/confirm/<secret>")
+@csrf.exempt
+@limiter.exempt
+def mpesa_paybill_confirm(secret: str):
+    _require_mpesa_secret(secret)
+    try:
+        outcome = webhooks.confirm_paybill(request.get_data(), request.remote_addr)
+    except payments.InvalidSignature:
+        return {"ResultCode": 1, "ResultDesc": "Rejected"}, 403
+    except payments.MalformedEvent:
+        return {"ResultCode": 1, "ResultDesc": "Rejected"}, 400
+    return {"ResultCode": 0, "ResultDesc": "Success", "outcome": outcome}
+
+
 def _require_mpesa_secret(secret: str) -> None:
     """Daraja signs nothing: its callbacks come to URLs holding our secret, and no other URL is said to exist."""
     expected = current_app.config.get("MPESA_CALLBACK_SECRET") or ""

@@ -14,11 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.api import get_user
+from marketplace.core.money import Money
 from marketplace.extensions import db
 from marketplace.i18n import money
 from marketplace.notifications.api import notify_user
 from marketplace.payments import owners, providers, states
-from marketplace.payments.models import Payment, PaymentStatus, StripeEvent
+from marketplace.payments.models import Payment, PaymentEvent, PaymentStatus, StripeEvent
 from marketplace.payments.providers import ProviderEvent, ProviderIntent
 
 log = logging.getLogger(__name__)
@@ -164,3 +165,90 @@ def _send_receipt(payment: Payment) -> None:
         _("Village Square: your M-Pesa payment of %(amount)s for %(reference)s is received. M-Pesa receipt %(receipt)s.",
           amount=money(payment.amount), reference=payment.reference, receipt=receipt or _("not yet known")),
     ))
+
+
+# --- pay bill (C2B): money sent from the phone's own menu, naming our reference -----------------
+
+def paybill_is_expected(payload: bytes, remote_addr: str | None) -> bool:
+    """Daraja's validation: accept only an account number an owner expects money under (a purchase
+    or a fee still waiting); anything else is refused before the payer's money moves."""
+    paid = providers.provider(providers.MOBILE_MONEY).read_paybill(payload, remote_addr)
+    return owners.paybill_due(paid.account) is not None
+
+
+def confirm_paybill(payload: bytes, remote_addr: str | None) -> str:
+    """Daraja's confirmation: the money has moved. Counted once per M-Pesa transaction; added to
+    what arrived for that purchase or fee. Enough (or more) pays it; less keeps it waiting and asks
+    the payer for the rest; more is written on its history as owed back. Money under an account
+    nobody expects (validation off, or the purchase gone meanwhile) is held for an admin.
+    Returns 'paid', 'part', 'unmatched' or 'duplicate'."""
+    paid = providers.provider(providers.MOBILE_MONEY).read_paybill(payload, remote_addr)
+    if db.session.get(StripeEvent, f"mpesa-c2b:{paid.transaction_id}") is not None:
+        return "duplicate"
+    db.session.add(StripeEvent(id=f"mpesa-c2b:{paid.transaction_id}", type="c2b"))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return "duplicate"
+    due = owners.paybill_due(paid.account)
+    if due is None:
+        _hold_unmatched(paid)
+        db.session.commit()
+        return "unmatched"
+    payment = _payment_for_paybill(due, paid)
+    db.session.execute(db.update(Payment).where(Payment.id == payment.id)
+                       .values(received_minor=Payment.received_minor + paid.amount_minor)
+                       .execution_options(synchronize_session=False))  # two transactions at once both count
+    db.session.refresh(payment)
+    states.record(payment, f"pay bill {paid.transaction_id}: {paid.amount_minor} from {paid.phone}", party=states.PROVIDER)
+    if payment.received_minor < payment.amount_minor:
+        _ask_for_the_rest(payment, due)
+        outcome = "part"
+    else:
+        _mark_paid(payment, paid.transaction_id, f"paid by pay bill ({paid.transaction_id})")
+        if payment.received_minor > payment.amount_minor:
+            states.record(payment, f"{payment.received_minor - payment.amount_minor} more than asked: to give back "
+                                   f"to {paid.phone} by an admin", party=states.PROVIDER)
+        outcome = "paid"
+    db.session.commit()
+    return outcome
+
+
+def _payment_for_paybill(due: owners.PaybillDue, paid: providers.PaybillPayment) -> Payment:
+    payment = db.session.scalar(select(Payment).where(Payment.purpose == due.purpose, Payment.reference == due.reference))
+    if payment is None:
+        payment = Payment(purpose=due.purpose, reference=due.reference, payer_id=due.payer_id, amount_minor=due.amount.minor_units,
+                          currency=due.amount.currency, status=P.PENDING, way=providers.MOBILE_MONEY, payer_phone="",
+                          events=[PaymentEvent(actor_role=states.PROVIDER, from_status=None, to_status=P.PENDING.value,
+                                               reason=f"pay bill to account {paid.account}")])
+        db.session.add(payment)
+        db.session.flush()
+    return payment
+
+
+def _ask_for_the_rest(payment: Payment, due: owners.PaybillDue) -> None:
+    payer = get_user(payment.payer_id) if payment.payer_id else None
+    if payer is None:
+        return
+    rest = Money(payment.currency, payment.amount_minor - payment.received_minor)
+    notify_user(payer, "payment_part_received", lambda: (
+        _("Part of %(reference)s received", reference=due.reference),
+        _("Village Square: we received %(received)s for %(reference)s. Send %(rest)s more by M-Pesa pay bill, account %(reference)s.",
+          received=money(Money(payment.currency, payment.received_minor)), reference=due.reference, rest=money(rest)),
+    ))
+
+
+def _hold_unmatched(paid: providers.PaybillPayment) -> None:
+    """Money that names no purchase or fee we expect: kept as a flagged payment for an admin to return."""
+    log.warning("pay bill %s: %s to account %r, which nothing expects; held for an admin", paid.transaction_id,
+                paid.amount_minor, paid.account)
+    payment = Payment(purpose="paybill_unmatched", reference=paid.transaction_id, amount_minor=paid.amount_minor,
+                      currency=paid.currency, status=P.PENDING, way=providers.MOBILE_MONEY, payer_phone=paid.phone[:20],
+                      received_minor=paid.amount_minor,
+                      events=[PaymentEvent(actor_role=states.PROVIDER, from_status=None, to_status=P.PENDING.value,
+                                           reason=f"pay bill to account {paid.account!r}, which nothing expects")])
+    db.session.add(payment)
+    db.session.flush()
+    states.transition(payment, P.FLAGGED, f"account {paid.account!r} expects nothing: give it back to {paid.phone}",
+                      party=states.PROVIDER)

@@ -72,3 +72,26 @@ def test_a_buyer_pays_two_farmers_by_mpesa_and_sees_the_receipt(browser, mpesa_s
     screenshot(page, f"mpesa-paid-{language}")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
+
+
+def test_a_basic_phone_pays_a_checkout_from_the_m_pesa_menu_over_http(mpesa_server, fake_daraja_server, mpesa_on, places):
+    """Pay bill for real over HTTP: Daraja calls the app's validation then confirmation URLs (the fake does
+    what Safaricom does); an unknown account number is refused before any money moves."""
+    from sqlalchemy import select
+
+    from marketplace.extensions import db
+    from marketplace.orders import cart
+    from marketplace.orders.checkout import FarmerChoice, place_checkout
+    from marketplace.orders.models import Order, OrderStatus
+
+    market = two_farmers_market(places)
+    cart.add_to_cart(market["buyer"], {}, market["eggs"].id, "1")
+    checkout = place_checkout(market["buyer"], {}, {market["wanjiru"].id: FarmerChoice(payment_method="mobile_money")})
+    fake_daraja_server.paybill_urls = {"validation": f"{mpesa_server}/payments/mpesa/paybill/validate/live-mpesa",
+                                       "confirmation": f"{mpesa_server}/payments/mpesa/paybill/confirm/live-mpesa"}
+    refused, nothing = fake_daraja_server.pay_bill("NOSUCH01", 240)
+    assert refused["ResultCode"] == "C2B00012" and nothing is None
+    accepted, confirmed = fake_daraja_server.pay_bill(checkout.reference, 240)
+    assert accepted["ResultCode"] == "0" and confirmed["outcome"] == "paid"
+    db.session.expire_all()
+    assert db.session.scalar(select(Order).where(Order.checkout_id == checkout.id)).status is OrderStatus.PAID

@@ -136,3 +136,16 @@ def test_only_the_applicant_or_their_agent_sends_the_fee_prompt(client, login, e
     login(egov["official"])  # may read it, may not make the resident's phone ring for money
     assert client.post(f"/applications/{key}/pay/mpesa", data={"phone": "0722 100 000"}).status_code in (403, 404)
     assert mpesa_on.prompts == []
+
+
+PAYBILL_CONFIRM = "/payments/mpesa/paybill/confirm/test-mpesa"
+
+
+def test_a_fee_paid_from_the_m_pesa_menu_sends_the_application(client, login, egov, db, mpesa_on):
+    login(egov["resident"])
+    key = _ready_to_send(client, egov, db, office_allowed=False)
+    client.post(f"/applications/{key}/submit", data={"declared": "y", "payment": "mpesa"})
+    reference = db.session.scalar(select(Submission.reference).where(Submission.key == key))
+    assert client.post(PAYBILL_CONFIRM, json=mpesa_on.paybill_body(reference, 200)).get_json()["outcome"] == "paid"
+    db.session.expire_all()
+    assert db.session.scalar(select(Submission).where(Submission.key == key)).status is S.SUBMITTED

@@ -36,7 +36,7 @@ def test_a_signed_success_for_another_amount_or_currency_is_flagged_not_paid(cli
     assert payment.status is PaymentStatus.FLAGGED
     login(factories.with_role(Role.ADMIN))
     page = client.get("/admin/payouts").get_data(as_text=True)
-    assert "Card payments held for a check" in page and card_checkout.reference in page
+    assert "Payments held for a check" in page and card_checkout.reference in page
 
 
 def test_a_refund_event_for_another_currency_does_not_mark_the_payment_paid(client, market, card_checkout, db):

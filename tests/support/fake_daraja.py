@@ -4,11 +4,13 @@ the Lipa na M-Pesa Online password), remembers each prompt, and sends the result
 CallBackURL the app gave, over HTTP, with the JSON body Safaricom documents, including failures,
 late and duplicate callbacks.
 
-B2C (payouts to phones) too: the request (initiator and credential checked, a repeated
+Pay bill (C2B) too: the URLs registered, then for a payment made from a phone's menu the validation
+call (a refusal keeps the payer's money) and the confirmation, as Daraja sends them. B2C (payouts to
+phones) too: the request (initiator and credential checked, a repeated
 OriginatorConversationID refused as Daraja does), and its result or queue time-out callback.
 
 What it does not imitate: a real phone (a test says how the payer answered), Daraja's rate limits
-and its other APIs (C2B, transaction status, reversal, account balance), the exact wording of every
+and its other APIs (transaction status, reversal, account balance), the exact wording of every
 error, the encryption of the security credential, and the minute after which a real prompt lapses
 (a test says "timed out", result code 1037).
 """
@@ -67,6 +69,7 @@ class FakeDaraja:
     refuse_next: str = ""  # the next STK push is refused with this errorMessage (an invalid phone…)
     payouts: list[Payout] = field(default_factory=list)
     payouts_down: int = 0  # answer the next N payout requests with a 503, as Daraja on a bad minute
+    paybill_urls: dict[str, str] = field(default_factory=dict)  # "validation" and "confirmation", as registered
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def last(self) -> Prompt:
@@ -100,6 +103,21 @@ class FakeDaraja:
     @staticmethod
     def deliver(prompt: Prompt, body: dict[str, Any]) -> requests.Response:
         return requests.post(prompt.callback_url, json=body, timeout=10)
+
+    def paybill_body(self, account: str, amount: int, phone: str = "254712345678") -> dict[str, Any]:
+        """A payment from the phone's own menu (Lipa na M-Pesa, pay bill), as Daraja describes it to both URLs."""
+        return {"TransactionType": "Pay Bill", "TransID": f"SLC{next(self._ids):07d}", "TransTime": "20261203153000",
+                "TransAmount": f"{amount:.2f}", "BusinessShortCode": SHORTCODE, "BillRefNumber": account, "InvoiceNumber": "",
+                "OrgAccountBalance": "", "ThirdPartyTransID": "", "MSISDN": phone[:6] + "***" + phone[-3:],
+                "FirstName": "Mary", "MiddleName": "", "LastName": "Wanjiku"}
+
+    def pay_bill(self, account: str, amount: int, phone: str = "254712345678") -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """Over HTTP to the registered URLs: validation, then (if accepted) confirmation. Returns both answers."""
+        body = self.paybill_body(account, amount, phone)
+        validation = requests.post(self.paybill_urls["validation"], json=body, timeout=10).json()
+        if validation.get("ResultCode") != "0":
+            return validation, None
+        return validation, requests.post(self.paybill_urls["confirmation"], json=body, timeout=10).json()
 
     def settle(self, payout: Payout, result: int = 0) -> dict[str, Any]:
         """Daraja's B2C result body: 0 sent (with a receipt), anything else refused."""
@@ -143,6 +161,9 @@ def start_fake_daraja() -> tuple[FakeDaraja, ThreadingHTTPServer]:
                 return self._answer(401, {"errorCode": "404.001.03", "errorMessage": "Invalid Access Token"})
             if self.path == "/mpesa/b2c/v3/paymentrequest":
                 return self._payout(body)
+            if self.path == "/mpesa/c2b/v2/registerurl":
+                daraja.paybill_urls = {"validation": body["ValidationURL"], "confirmation": body["ConfirmationURL"]}
+                return self._answer(200, {"OriginatorCoversationID": "1", "ResponseCode": "0", "ResponseDescription": "Success"})
             password = base64.b64encode(f"{body.get('BusinessShortCode')}{PASSKEY}{body.get('Timestamp')}".encode()).decode()
             if body.get("BusinessShortCode") != SHORTCODE or body.get("Password") != password:
                 return self._answer(400, {"errorCode": "400.002.02", "errorMessage": "Bad Request - Invalid Password"})
