@@ -26,6 +26,7 @@ def mpesa_server(database_url, fake_daraja_server):
         "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": False,
         "MPESA_CONSUMER_KEY": fake_daraja.KEY, "MPESA_CONSUMER_SECRET": fake_daraja.SECRET, "MPESA_SHORTCODE": fake_daraja.SHORTCODE,
         "MPESA_PASSKEY": fake_daraja.PASSKEY, "MPESA_CALLBACK_SECRET": "live-mpesa", "MPESA_API_BASE": fake_daraja_server.url,
+        "MPESA_INITIATOR_NAME": fake_daraja.INITIATOR, "MPESA_SECURITY_CREDENTIAL": fake_daraja.CREDENTIAL,
     })
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base_url = f"http://127.0.0.1:{server.server_port}"
@@ -95,3 +96,81 @@ def test_a_basic_phone_pays_a_checkout_from_the_m_pesa_menu_over_http(mpesa_serv
     assert accepted["ResultCode"] == "0" and confirmed["outcome"] == "paid"
     db.session.expire_all()
     assert db.session.scalar(select(Order).where(Order.checkout_id == checkout.id)).status is OrderStatus.PAID
+
+
+def test_a_resident_pays_a_fee_by_m_pesa_and_the_application_reaches_the_office(browser, mpesa_server, fake_daraja_server, places,
+                                                                                 screenshot):
+    from marketplace.egov.versions import ensure_seeded_services
+    from tests.egov.conftest import PDF_BYTES
+
+    ensure_seeded_services()
+    fake_daraja_server.prompts.clear()
+    resident = factories.user("Achieng", phone="+254712000666", village=places["villages"]["Mbeu"])
+    context = browser.new_context(base_url=mpesa_server, **PHONE)
+    page = context.new_page()
+    sign_in(page, resident)
+    page.goto("/services/birth-certificate-copy")
+    page.locator("main form:not(.language-offer) button[type=submit]").last.click()  # start
+    page.fill("#national_id", "12345678")
+    page.locator("main form button[type=submit]:not(.link-button)").last.click()
+    page.check("input[name=for_whom][value=self]")
+    page.fill("#birth_date", "1990-05-04")
+    page.locator("#birth_place").select_option(index=1)
+    page.locator("main form button[type=submit]:not(.link-button)").last.click()
+    page.fill("#copies", "1")
+    page.set_input_files("#id_copy", [{"name": "id.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}])
+    page.locator("main form button[type=submit]:not(.link-button)").last.click()
+    page.check("#declared")  # the only way here is M-Pesa: said on the page, nothing to choose
+    page.locator("main form button[type=submit]:not(.link-button)").last.click()
+    expect(page.locator("#phone")).to_have_value("+254 712 000666")
+    page.locator("main form:has(#phone) button[type=submit]").click()
+    prompt = fake_daraja_server.last()
+    assert prompt.amount == 200 and prompt.account.startswith("REG-")
+    fake_daraja_server.answer(prompt, 0)  # over HTTP to the app
+    page.reload()
+    expect(page.get_by_text("The office has your application.")).to_be_visible()
+    screenshot(page, "fee-paid-by-mpesa")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()
+
+
+def test_a_farmer_hands_over_an_m_pesa_order_and_is_paid_to_their_phone(browser, mpesa_server, fake_daraja_server, mpesa_on,
+                                                                         places, screenshot):
+    """Completing a paid order sends the farmer's share to their M-Pesa; Daraja's result comes back
+    over HTTP; "My money" shows it sent, with the receipt."""
+    import requests
+    from sqlalchemy import select
+
+    from marketplace.core.money import Money
+    from marketplace.extensions import db
+    from marketplace.orders import cart
+    from marketplace.orders.checkout import FarmerChoice, place_checkout
+    from marketplace.orders.models import Order
+    from marketplace.payments.services import start_mobile_payment
+
+    market = two_farmers_market(places)
+    cart.add_to_cart(market["buyer"], {}, market["eggs"].id, "1")
+    checkout = place_checkout(market["buyer"], {}, {market["wanjiru"].id: FarmerChoice(payment_method="mobile_money")})
+    start_mobile_payment(purpose="checkout_mobile", reference=checkout.reference, amount=Money("KES", checkout.total_minor),
+                         payer_id=market["buyer"].id, phone=market["buyer"].phone)
+    paid = fake_daraja_server.answer(fake_daraja_server.last(), 0, deliver=False)  # the prompt was sent from the test's app:
+    requests.post(f"{mpesa_server}/payments/mpesa/callback/live-mpesa", json=paid, timeout=10)  # its callback goes to the live one
+    db.session.expire_all()
+    order = db.session.scalar(select(Order).where(Order.checkout_id == checkout.id))
+    context = browser.new_context(base_url=mpesa_server, **PHONE)
+    page = context.new_page()
+    sign_in(page, market["wanjiru"])
+    page.goto(f"/orders/{order.number}")
+    page.locator("form:has(input[name=to][value=ready_for_pickup]) button[type=submit]").click()
+    page.fill("#pickup_code", order.pickup_code)
+    page.locator("form:has(input[name=to][value=collected]) button[type=submit]").click()
+    page.locator("form:has(input[name=to][value=completed]) button[type=submit]").click()
+    (payout,) = fake_daraja_server.payouts
+    assert payout.amount == 228 and payout.phone == market["wanjiru"].phone[1:]  # Ksh 240 less the 5% fee
+
+    assert requests.post(payout.result_url, json=fake_daraja_server.settle(payout, 0), timeout=10).json()["outcome"] == "sent"
+    page.goto("/sell/money")
+    expect(page.get_by_text("sent to your M-Pesa").first).to_be_visible()
+    screenshot(page, "farmer-paid-to-mpesa")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()
