@@ -118,7 +118,7 @@ def farmer_money():
     return render_template(
         "payments/farmer_money.html", balances=ledger.balances(current_user.id), entries=ledger.entries(current_user.id),
         account=payouts.account_of(current_user.id), connect_enabled=providers.provider(providers.CARD).payouts_enabled(),
-        in_hand=owners.money_in_hand(current_user.id),
+        in_hand=owners.money_in_hand(current_user.id), to_phone=mobile_payouts.enabled(),
     )
 
 

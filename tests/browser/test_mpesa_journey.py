@@ -171,6 +171,7 @@ def test_a_farmer_hands_over_an_m_pesa_order_and_is_paid_to_their_phone(browser,
     assert requests.post(payout.result_url, json=fake_daraja_server.settle(payout, 0), timeout=10).json()["outcome"] == "sent"
     page.goto("/sell/money")
     expect(page.get_by_text("sent to your M-Pesa").first).to_be_visible()
+    expect(page.get_by_text("your share is sent to your M-Pesa at")).to_be_visible()
     screenshot(page, "farmer-paid-to-mpesa")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
