@@ -12,7 +12,7 @@ UNISOLATED_JS = r"""(() => {
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     // Names the translations keep as they are (the product, currencies, kinds of file and code) are not user text.
     const text = node.textContent.replace(/[\u2066\u2067\u2068][^\u2069]*\u2069/g, '')
-      .replace(/Village Square|Stripe|KES|USD|PDF|CSV|PIN|USSD|SMS|OpenStreetMap|API|JSON|OpenAPI|CC BY/g, '');
+      .replace(/Village Square|Stripe|M-Pesa|KES|USD|PDF|CSV|PIN|USSD|SMS|OpenStreetMap|API|JSON|OpenAPI|CC BY/g, '');
     if (/[\u0600-\u06FF]/.test(text) && /[A-Za-z]{2,}/.test(text)) found.push(node.textContent.trim().slice(0, 80));
   }
   return [...new Set(found)];
