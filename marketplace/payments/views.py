@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -42,15 +43,8 @@ def stripe_webhook():
 @csrf.exempt  # Daraja holds no CSRF token: the secret in the URL, the request id we made, the amount and phone are checked
 @limiter.exempt
 def mpesa_callback(secret: str):
-    _require_mpesa_secret(secret)
-    try:
-        outcome = webhooks.handle_mobile_callback(request.get_data(), request.remote_addr)
-    except payments.InvalidSignature:
-        return {"ResultCode": 1, "ResultDesc": "Rejected"}, 403
-    except payments.MalformedEvent:
-        return {"ResultCode": 1, "ResultDesc": "Rejected"}, 400
     # Daraja retries until it is told "accepted": a duplicate or a request we never made is accepted too, and ignored.
-    return {"ResultCode": 0, "ResultDesc": "Accepted", "outcome": outcome}
+    return _answer_daraja(secret, webhooks.handle_mobile_callback)
 
 
 @bp.post("/payments/mpesa/payout/result/<secret>")
@@ -84,14 +78,7 @@ def mpesa_paybill_validate(secret: str):
 @csrf.exempt
 @limiter.exempt
 def mpesa_paybill_confirm(secret: str):
-    _require_mpesa_secret(secret)
-    try:
-        outcome = webhooks.confirm_paybill(request.get_data(), request.remote_addr)
-    except payments.InvalidSignature:
-        return {"ResultCode": 1, "ResultDesc": "Rejected"}, 403
-    except payments.MalformedEvent:
-        return {"ResultCode": 1, "ResultDesc": "Rejected"}, 400
-    return {"ResultCode": 0, "ResultDesc": "Success", "outcome": outcome}
+    return _answer_daraja(secret, webhooks.confirm_paybill, accepted="Success")
 
 
 def _require_mpesa_secret(secret: str) -> None:
@@ -102,14 +89,20 @@ def _require_mpesa_secret(secret: str) -> None:
 
 
 def _payout_callback(secret: str, *, timed_out: bool):
+    return _answer_daraja(secret, lambda body, address: mobile_payouts.apply_payout_result(body, address, timed_out=timed_out))
+
+
+def _answer_daraja(secret: str, handle: Callable[[bytes, str | None], str], accepted: str = "Accepted"):
+    """One door for Daraja's callbacks: our secret in the URL (else 404), then the body to `handle`;
+    a source not allowed is 403, a body that is not what it claims 400, else Daraja's "accepted"."""
     _require_mpesa_secret(secret)
     try:
-        outcome = mobile_payouts.apply_payout_result(request.get_data(), request.remote_addr, timed_out=timed_out)
+        outcome = handle(request.get_data(), request.remote_addr)
     except payments.InvalidSignature:
         return {"ResultCode": 1, "ResultDesc": "Rejected"}, 403
     except payments.MalformedEvent:
         return {"ResultCode": 1, "ResultDesc": "Rejected"}, 400
-    return {"ResultCode": 0, "ResultDesc": "Accepted", "outcome": outcome}
+    return {"ResultCode": 0, "ResultDesc": accepted, "outcome": outcome}
 
 
 @bp.get("/sell/money")
