@@ -283,7 +283,7 @@ def _register_template_helpers(app: Flask) -> None:
     from marketplace.opendata import presentation as opendata_presentation
     from marketplace.orders import presentation as orders_presentation
     from marketplace.orders.labels import order_status_name
-    from marketplace.payments.labels import failure_reason, ledger_kind_name, mobile_payout_status_name, payment_status_name
+    from marketplace.payments.labels import difference_name, failure_reason, ledger_kind_name, mobile_payout_status_name, payment_status_name
     from marketplace.voice.labels import category_name as report_category_name
     from marketplace.voice.labels import report_status_name
 
@@ -292,7 +292,7 @@ def _register_template_helpers(app: Flask) -> None:
         asset_url=asset_url, role_name=role_name, topic_name=topic_name, channel_name=channel_name, department_name=department_name,
         status_name=status_name, order_status_name=order_status_name,
         ledger_kind_name=ledger_kind_name, payment_status_name=payment_status_name, failure_reason=failure_reason,
-        mobile_payout_status_name=mobile_payout_status_name,
+        mobile_payout_status_name=mobile_payout_status_name, difference_name=difference_name,
         submission_status_name=submission_status_name, audit_action_name=audit_action_name, actor_role_name=actor_role_name,
         report_category_name=report_category_name, report_status_name=report_status_name,
         media_url=lambda key: get_storage().url(key), public_url=public_url, **presentation.TEMPLATE_GLOBALS,

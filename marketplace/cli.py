@@ -2,7 +2,7 @@
 `flask opendata aggregate` for cron."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import click
 from flask import Flask, current_app
@@ -151,7 +151,7 @@ def revoke(identifier: str, role: str, reason: str) -> None:
     click.echo(f"{user.name} is no longer {role}.")
 
 
-payments_group = AppGroup("payments", help="Payment providers' one-time set-up.")
+payments_group = AppGroup("payments", help="Payment providers' one-time set-up, and the daily reconciliation.")
 
 
 @payments_group.command("register-paybill")
@@ -168,6 +168,27 @@ def register_paybill() -> None:
     confirmation = external_url("payments.mpesa_paybill_confirm", secret=secret)
     provider(MOBILE_MONEY).register_paybill_urls(validation_url=validation, confirmation_url=confirmation)
     click.echo(f"M-Pesa will validate at {validation.rsplit('/', 1)[0]}/… and confirm at {confirmation.rsplit('/', 1)[0]}/…")
+
+
+@payments_group.command("reconcile")
+@click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The day to hold against M-Pesa's records (in its zone); by default every ended day not yet done.")
+@with_appcontext
+def reconcile(day: datetime | None) -> None:
+    """Hold a day's M-Pesa money against M-Pesa's own records and list the differences for an admin."""
+    from marketplace.payments.api import MOBILE_MONEY, ProviderUnavailable, enabled, reconcile_day, reconcile_ended_days
+
+    if not enabled(MOBILE_MONEY):
+        raise click.ClickException("MPESA_* settings are missing: see the README's configuration table")
+    try:
+        if day is None:
+            click.echo(f"{reconcile_ended_days()} day(s) reconciled.")
+            return
+        done = reconcile_day(day.date())
+    except ProviderUnavailable as error:
+        raise click.ClickException(f"M-Pesa could not be asked: {error.detail}") from None
+    click.echo(f"{done.day}: {done.money_in_matched} of {done.money_in_count} transactions in matched, "
+               f"{len(done.differences)} difference(s), {len(done.checks)} payout(s) asked about.")
 
 
 def register_commands(app: Flask) -> None:

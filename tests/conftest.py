@@ -168,6 +168,10 @@ def mpesa_on(app, fake_daraja_server, monkeypatch):
     fake_daraja_server.prompts.clear()
     fake_daraja_server.payouts.clear()
     fake_daraja_server.paybill_urls = {}
+    fake_daraja_server.transactions.clear()
+    fake_daraja_server.questions.clear()
+    fake_daraja_server.pull_page, fake_daraja_server.pull_calls = 100, 0
+    fake_daraja_server.hold_payouts = None
     fake_daraja_server.refuse_next, fake_daraja_server.payouts_down = "", 0
     app.extensions.pop("mpesa_token", None)
     for key, value in {"MPESA_CONSUMER_KEY": fake_daraja.KEY, "MPESA_CONSUMER_SECRET": fake_daraja.SECRET,

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 def init_app(app: Flask) -> None:
     """Called by create_app: what this domain adds to the app (blueprint, jobs, owners, providers)."""
     from marketplace.core import jobs
-    from marketplace.payments import mobile_payouts, providers
+    from marketplace.payments import mobile_payouts, providers, reconciliation
     from marketplace.payments.mpesa_provider import MpesaProvider
     from marketplace.payments.stripe_provider import StripeProvider
     from marketplace.payments.views import bp
@@ -24,3 +24,4 @@ def init_app(app: Flask) -> None:
     providers.register(app, providers.CARD, StripeProvider())
     providers.register(app, providers.MOBILE_MONEY, MpesaProvider())
     jobs.register(app, mobile_payouts.SEND_JOB, mobile_payouts.send_mobile_payout, sweeper=mobile_payouts.sweep_payouts)
+    jobs.register(app, reconciliation.RECONCILE_JOB, reconciliation.reconcile_ended_days, every=3600)

@@ -14,6 +14,7 @@ from marketplace.payments.owners import MoneyInHand, PaybillDue, PaymentOwner, m
 from marketplace.payments.owners import register as register_owner
 from marketplace.payments.payouts import reverse_transfer, transfer_to_farmer
 from marketplace.payments.providers import CARD, MOBILE_MONEY, CardPaymentsOff, MobileMoneyOff, ProviderUnavailable, enabled, provider
+from marketplace.payments.reconciliation import reconcile_day, reconcile_ended_days
 from marketplace.payments.services import RefundByHand, cancel, payment_for, refresh, refund, start_card_payment, start_mobile_payment
 
 #: Ledger kinds that are money paid out to a farmer.
@@ -39,7 +40,8 @@ __all__ = [
     "balance", "balances", "cancel", "CARD", "card_payments_enabled", "CardPaymentsOff", "enabled", "entries",
     "entry_for", "LedgerEntry", "LedgerKind", "MOBILE_MONEY", "mobile_money_enabled", "MobileMoneyOff", "MoneyInHand",
     "money_in_hand", "paid_out", "pay_to_phone", "PaybillDue", "Payment", "payment_for", "PaymentOwner", "PaymentStatus",
-    "PAYOUT_KINDS", "platform_fee", "provider", "ProviderUnavailable", "record", "refresh", "refund", "RefundByHand",
+    "PAYOUT_KINDS", "platform_fee", "provider", "ProviderUnavailable", "reconcile_day", "reconcile_ended_days", "record",
+    "refresh", "refund", "RefundByHand",
     "register_money_in_hand", "register_owner", "register_paybill", "reverse_transfer", "start_card_payment",
     "start_mobile_payment", "transfer_to_farmer",
 ]

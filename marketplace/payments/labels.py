@@ -1,7 +1,7 @@
-"""Translated names of ledger entry kinds and payment states."""
+"""Translated names of ledger entry kinds, payment states and reconciliation differences."""
 from flask_babel import lazy_gettext as _l
 
-from marketplace.payments.models import LedgerKind, MobilePayoutStatus, PaymentStatus
+from marketplace.payments.models import DifferenceKind, LedgerKind, MobilePayoutStatus, PaymentStatus
 
 LEDGER_KIND_LABELS = {
     LedgerKind.SALE: _l("sale paid by card"),
@@ -41,6 +41,19 @@ MOBILE_PAYOUT_STATUS_LABELS = {
     MobilePayoutStatus.FAILED: _l("refused by M-Pesa"),
     MobilePayoutStatus.UNKNOWN: _l("not known whether it went"),
 }
+
+
+#: What a reconciliation difference means, for the admin who checks it.
+DIFFERENCE_LABELS = {
+    DifferenceKind.NOT_HERE: _l("M-Pesa received money we never recorded"),
+    DifferenceKind.NOT_AT_PROVIDER: _l("we recorded money M-Pesa does not list"),
+    DifferenceKind.AMOUNT: _l("M-Pesa has another amount"),
+    DifferenceKind.PAYOUT_STATE: _l("M-Pesa and we disagree on whether a payout went"),
+}
+
+
+def difference_name(kind: DifferenceKind | str) -> str:
+    return str(DIFFERENCE_LABELS[DifferenceKind(kind)])
 
 
 def mobile_payout_status_name(status: MobilePayoutStatus | str) -> str:

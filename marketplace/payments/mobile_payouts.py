@@ -30,8 +30,8 @@ from marketplace.core.urls import external_url, site_path
 from marketplace.extensions import db
 from marketplace.i18n import money
 from marketplace.notifications.api import notify_user
-from marketplace.payments import ledger, providers, states
-from marketplace.payments.models import LedgerKind, MobilePayout, MobilePayoutEvent, MobilePayoutStatus
+from marketplace.payments import ledger, providers, reconciliation, states
+from marketplace.payments.models import LedgerKind, MobilePayout, MobilePayoutEvent, MobilePayoutStatus, MovementDirection
 from marketplace.payments.providers import SENT_OK, ProviderUnavailable
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,9 @@ def apply_payout_result(payload: bytes, remote_addr: str | None, *, timed_out: b
                                          receipt=result.receipt, failure=""):
             db.session.rollback()
             return "duplicate"
+        sent = Money(payout.currency, result.amount_minor or payout.amount_minor)
+        reconciliation.record_movement(MovementDirection.OUT, result.receipt, sent, payout.reference, occurred_at=result.occurred_at,
+                                       payout_id=payout.id)
         ledger.record(payout.farmer_id, LedgerKind.MOBILE_PAYOUT, -payout.amount_minor, payout.currency, payout.reference,
                       external_id=result.receipt, note=f"M-Pesa {result.receipt}")
         _tell_farmer(payout)

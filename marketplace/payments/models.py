@@ -1,8 +1,9 @@
-"""Payments, the Stripe events already handled, the append-only ledger and farmers' payout accounts."""
+"""Payments, the Stripe events already handled, the append-only ledger, farmers' payout accounts, and
+the mobile-money movements with their daily reconciliation."""
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -164,3 +165,95 @@ class PayoutAccount(TimestampMixin, db.Model):
     stripe_account_id: Mapped[str] = mapped_column(String(255), unique=True)
     details_submitted: Mapped[bool] = mapped_column(default=False)
     payouts_enabled: Mapped[bool] = mapped_column(default=False)
+
+
+class MovementDirection(str, enum.Enum):
+    IN = "in"  # into our short code: an STK payment or a pay-bill transaction
+    OUT = "out"  # out of it: a payout to a farmer's phone
+
+
+class MobileMoneyMovement(db.Model):
+    """Money the mobile-money provider said it moved, one row per provider transaction (its receipt),
+    with the provider's own amount and time: what the daily reconciliation holds against the
+    provider's list. Rows are never changed or deleted, like the ledger's."""
+
+    __tablename__ = "mobile_money_movements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    direction: Mapped[MovementDirection] = mapped_column(string_enum(MovementDirection, 3))
+    receipt: Mapped[str] = mapped_column(String(32), unique=True)  # M-Pesa's transaction id
+    amount_minor: Mapped[int] = mapped_column()
+    currency: Mapped[str] = mapped_column(String(3))
+    account: Mapped[str] = mapped_column(String(64))  # our reference the money was for (a purchase, a fee, an order's payout)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"))
+    payout_id: Mapped[int | None] = mapped_column(ForeignKey("mobile_payouts.id"))
+    occurred_at: Mapped[datetime] = mapped_column(index=True)  # the provider's time of the transaction (UTC)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.currency, self.amount_minor)
+
+
+@event.listens_for(MobileMoneyMovement, "before_update")
+@event.listens_for(MobileMoneyMovement, "before_delete")
+def _movements_are_append_only(_mapper, _connection, movement: MobileMoneyMovement) -> None:
+    raise RuntimeError(f"mobile-money movement {movement.id} is append-only")
+
+
+class DifferenceKind(str, enum.Enum):
+    NOT_AT_PROVIDER = "not_at_provider"  # we recorded money the provider does not list
+    NOT_HERE = "not_here"  # the provider moved money we never recorded (a callback lost)
+    AMOUNT = "amount"  # both have it, with other amounts
+    PAYOUT_STATE = "payout_state"  # the provider says a payout went (or did not) and we hold otherwise
+
+
+class Reconciliation(db.Model):
+    """One day of one mobile-money provider held against its own records (Africa/Nairobi days for
+    M-Pesa). The day's money in is compared at once (the provider's list); each payout is asked
+    about and compared when the provider answers (`ReconciliationCheck`)."""
+
+    __tablename__ = "reconciliations"
+    __table_args__ = (UniqueConstraint("provider", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    day: Mapped[date] = mapped_column()
+    ran_at: Mapped[datetime] = mapped_column(default=utcnow)
+    money_in_count: Mapped[int] = mapped_column(default=0)  # the provider's transactions of the day
+    money_in_matched: Mapped[int] = mapped_column(default=0)
+
+    differences: Mapped[list[ReconciliationDifference]] = relationship(order_by="ReconciliationDifference.id",
+                                                                       cascade="all, delete-orphan")
+    checks: Mapped[list[ReconciliationCheck]] = relationship(order_by="ReconciliationCheck.id", cascade="all, delete-orphan")
+
+
+class ReconciliationDifference(db.Model):
+    """One thing the provider and we hold differently. Never changed except to say who looked at it,
+    when, and what they found (nothing here corrects the ledger: a correction is a new entry)."""
+
+    __tablename__ = "reconciliation_differences"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reconciliation_id: Mapped[int] = mapped_column(ForeignKey("reconciliations.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[DifferenceKind] = mapped_column(string_enum(DifferenceKind, 20))
+    receipt: Mapped[str] = mapped_column(String(32), default="")  # the provider's transaction id, where known
+    account: Mapped[str] = mapped_column(String(64), default="")  # our reference
+    ours_minor: Mapped[int | None] = mapped_column()
+    theirs_minor: Mapped[int | None] = mapped_column()
+    currency: Mapped[str] = mapped_column(String(3))
+    detail: Mapped[str] = mapped_column(String(300), default="")
+    found_at: Mapped[datetime] = mapped_column(default=utcnow)
+    explained_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    explained_at: Mapped[datetime | None] = mapped_column()
+    explanation: Mapped[str] = mapped_column(String(300), default="")
+
+
+class ReconciliationCheck(db.Model):
+    """A payout asked about (the provider answers later, by callback): answered_at stays empty until then."""
+
+    __tablename__ = "reconciliation_checks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reconciliation_id: Mapped[int] = mapped_column(ForeignKey("reconciliations.id", ondelete="CASCADE"), index=True)
+    payout_id: Mapped[int] = mapped_column(ForeignKey("mobile_payouts.id"))
+    conversation_id: Mapped[str] = mapped_column(String(64), unique=True)  # the provider's id of the question
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column()
+    answer: Mapped[str] = mapped_column(String(200), default="")

@@ -18,7 +18,7 @@ import base64
 import json
 import logging
 import time
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,8 +40,10 @@ from marketplace.payments.providers import (
     MobileMoneyOff,
     PaybillPayment,
     PayoutResult,
+    PayoutStatusAnswer,
     ProviderEvent,
     ProviderIntent,
+    ProviderTransaction,
     ProviderUnavailable,
 )
 
@@ -94,9 +96,7 @@ class MpesaProvider:
     def read_callback(self, payload: bytes, remote_addr: str | None) -> ProviderEvent:
         """Daraja's result callback, as an event: InvalidSignature from an address not allowed,
         MalformedEvent for a body that is not an STK result."""
-        allowed = current_app.config.get("MPESA_CALLBACK_ADDRESSES") or ()
-        if allowed and remote_addr not in allowed:
-            raise InvalidSignature(f"M-Pesa callback from {remote_addr}, not one of MPESA_CALLBACK_ADDRESSES")
+        self._check_source(remote_addr)
         try:
             result = json.loads(payload)["Body"]["stkCallback"]
             request_id, code = str(result["CheckoutRequestID"]), result["ResultCode"]
@@ -108,7 +108,8 @@ class MpesaProvider:
         intent = ProviderIntent(
             id=request_id, amount_minor=int(amount * 100), currency="KES",
             charge_id=str(items["MpesaReceiptNumber"]) if items.get("MpesaReceiptNumber") else None,
-            payer_phone=f"+{items['PhoneNumber']}" if items.get("PhoneNumber") else None, **outcome)
+            payer_phone=f"+{items['PhoneNumber']}" if items.get("PhoneNumber") else None,
+            occurred_at=_daraja_time(items.get("TransactionDate"), "%Y%m%d%H%M%S"), **outcome)
         if intent.state == PAID and not (intent.charge_id and intent.amount_minor):
             raise MalformedEvent("a successful STK result without its receipt or amount")
         # One event per request and result: Daraja may send the same result again, never another one.
@@ -139,9 +140,7 @@ class MpesaProvider:
 
     def read_payout_result(self, payload: bytes, remote_addr: str | None) -> PayoutResult:
         """B2C's result (or queue time-out) callback: SENT_OK with the receipt, REFUSED with the reason."""
-        allowed = current_app.config.get("MPESA_CALLBACK_ADDRESSES") or ()
-        if allowed and remote_addr not in allowed:
-            raise InvalidSignature(f"M-Pesa callback from {remote_addr}, not one of MPESA_CALLBACK_ADDRESSES")
+        self._check_source(remote_addr)
         try:
             result = json.loads(payload)["Result"]
             originator, code = str(result["OriginatorConversationID"]), str(result["ResultCode"])
@@ -154,20 +153,20 @@ class MpesaProvider:
         receipt = str(parameters.get("TransactionReceipt") or result.get("TransactionID") or "")
         if not receipt:
             raise MalformedEvent("a successful B2C result without its receipt")
-        return PayoutResult(originator, SENT_OK, receipt=receipt, amount_minor=int(amount * 100))
+        return PayoutResult(originator, SENT_OK, receipt=receipt, amount_minor=int(amount * 100),
+                            occurred_at=_daraja_time(parameters.get("TransactionCompletedDateTime"), "%d.%m.%Y %H:%M:%S"))
 
     # --- pay bill (C2B) ---------------------------------------------------------------------
 
     def read_paybill(self, payload: bytes, remote_addr: str | None) -> PaybillPayment:
         """Daraja's C2B validation or confirmation body (the same fields): who paid how much to which account."""
-        allowed = current_app.config.get("MPESA_CALLBACK_ADDRESSES") or ()
-        if allowed and remote_addr not in allowed:
-            raise InvalidSignature(f"M-Pesa callback from {remote_addr}, not one of MPESA_CALLBACK_ADDRESSES")
+        self._check_source(remote_addr)
         try:
             body = json.loads(payload)
             amount = Decimal(str(body["TransAmount"]))
             paid = PaybillPayment(transaction_id=str(body["TransID"]), account=str(body.get("BillRefNumber") or "").strip().upper(),
-                                  amount_minor=int(amount * 100), currency="KES", phone=str(body.get("MSISDN") or ""))
+                                  amount_minor=int(amount * 100), currency="KES", phone=str(body.get("MSISDN") or ""),
+                                  occurred_at=_daraja_time(body.get("TransTime"), "%Y%m%d%H%M%S"))
         except (ValueError, KeyError, TypeError, InvalidOperation) as error:
             raise MalformedEvent(f"not a C2B payment: {error}") from None
         if not paid.transaction_id or paid.amount_minor <= 0:
@@ -179,7 +178,69 @@ class MpesaProvider:
         self._post("/mpesa/c2b/v2/registerurl", {"ShortCode": self._config("MPESA_SHORTCODE"), "ResponseType": "Cancelled",
                                                  "ConfirmationURL": confirmation_url, "ValidationURL": validation_url})
 
+    # --- reconciliation: Daraja's own records -----------------------------------------------
+
+    def day_zone(self) -> ZoneInfo:
+        return NAIROBI
+
+    def money_in(self, start: datetime, end: datetime) -> list[ProviderTransaction]:
+        """Pull Transactions: every payment into our short code from `start` to `end` (UTC), page by
+        page (OffSetValue is a row offset); `end` is not included. The short code must have been
+        registered for pulling once (Daraja's pulltransactions/v1/register, with a nominated number)."""
+        found: list[ProviderTransaction] = []
+        offset = 0
+        for _page in range(PULL_PAGES_AT_MOST):
+            answer = self._post("/pulltransactions/v1/query", {
+                "ShortCode": self._config("MPESA_SHORTCODE"), "OffSetValue": str(offset),
+                "StartDate": start.astimezone(NAIROBI).strftime(PULL_TIME),
+                "EndDate": (end - timedelta(seconds=1)).astimezone(NAIROBI).strftime(PULL_TIME)})  # both ends are counted
+            rows = [row for page in (answer.get("Response") or []) for row in (page or [])]
+            if str(answer.get("ResponseCode")) == PULL_NOTHING or not rows:
+                return found
+            offset += len(rows)
+            try:
+                found += [_pulled(row) for row in rows if str(row.get("transactiontype", "")).startswith("c2b-")]
+            except (ValueError, KeyError, TypeError, InvalidOperation) as error:
+                raise ProviderUnavailable(f"M-Pesa pull: a transaction that cannot be read: {error}") from None
+        raise ProviderUnavailable(f"M-Pesa pull: more than {PULL_PAGES_AT_MOST} pages in one day")
+
+    def ask_payout_status(self, *, receipt: str, originator_id: str, result_url: str, timeout_url: str) -> str:
+        """Transaction Status: what became of a payout, by its receipt, or by our originator id when M-Pesa
+        never gave one. The answer comes later to `result_url`; returns the id Daraja gave the question."""
+        config = current_app.config
+        answer = self._post("/mpesa/transactionstatus/v1/query", {
+            "Initiator": self._config("MPESA_INITIATOR_NAME"), "SecurityCredential": self._config("MPESA_SECURITY_CREDENTIAL"),
+            "CommandID": "TransactionStatusQuery", "TransactionID": receipt, "OriginalConversationID": originator_id,
+            "PartyA": config.get("MPESA_B2C_SHORTCODE") or self._config("MPESA_SHORTCODE"), "IdentifierType": "4",
+            "ResultURL": result_url, "QueueTimeOutURL": timeout_url, "Remarks": "daily reconciliation", "Occasion": originator_id[:100]})
+        if str(answer.get("ResponseCode")) != "0" or not answer.get("ConversationID"):
+            raise ProviderUnavailable(f"M-Pesa refused the status question: {answer}")
+        return str(answer["ConversationID"])
+
+    def read_status_answer(self, payload: bytes, remote_addr: str | None) -> PayoutStatusAnswer:
+        """Transaction Status's result: found and completed (with receipt and amount), found in another
+        state, or not found (any result code but 0)."""
+        self._check_source(remote_addr)
+        try:
+            result = json.loads(payload)["Result"]
+            question, code = str(result["ConversationID"]), str(result["ResultCode"])
+            parameters = {p["Key"]: p.get("Value") for p in (result.get("ResultParameters") or {}).get("ResultParameter", [])}
+            amount = Decimal(str(parameters.get("Amount", 0) or 0))
+        except (ValueError, KeyError, TypeError, InvalidOperation) as error:
+            raise MalformedEvent(f"not a transaction status result: {error}") from None
+        if code != RESULT_PAID:
+            return PayoutStatusAnswer(question, found=False, detail=f"mpesa:{code} {result.get('ResultDesc', '')}"[:200])
+        status = str(parameters.get("TransactionStatus") or "")
+        return PayoutStatusAnswer(question, found=True, completed=status == "Completed", receipt=str(parameters.get("ReceiptNo") or ""),
+                                  amount_minor=int(amount * 100), detail=status[:200])
+
     # --- Daraja's plumbing ------------------------------------------------------------------
+
+    @staticmethod
+    def _check_source(remote_addr: str | None) -> None:
+        allowed = current_app.config.get("MPESA_CALLBACK_ADDRESSES") or ()
+        if allowed and remote_addr not in allowed:
+            raise InvalidSignature(f"M-Pesa callback from {remote_addr}, not one of MPESA_CALLBACK_ADDRESSES")
 
     @staticmethod
     def _config(key: str) -> str:
@@ -224,6 +285,28 @@ class MpesaProvider:
         if response.status_code >= 400:
             raise ProviderUnavailable(f"M-Pesa {path} answered {response.status_code}: {answer.get('errorCode')} {answer.get('errorMessage')}")
         return dict(answer)
+
+
+#: Pull Transactions: its times (East Africa Time) and its "nothing (more) in this period". Its page
+#: size is not promised, so pages are asked for until one comes back empty.
+PULL_TIME, PULL_NOTHING, PULL_PAGES_AT_MOST = "%Y-%m-%d %H:%M:%S", "1001", 500
+
+
+def _daraja_time(value: Any, pattern: str) -> datetime | None:
+    """A Daraja time (East Africa Time, in the pattern of that API) in UTC; None when absent or unreadable."""
+    try:
+        return datetime.strptime(str(value), pattern).replace(tzinfo=NAIROBI).astimezone(UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+def _pulled(row: dict[str, Any]) -> ProviderTransaction:
+    """One row of Pull Transactions (lower-case keys, unlike the rest of Daraja); a time without a
+    zone is East Africa Time."""
+    at = datetime.fromisoformat(str(row["trxDate"]).replace("Z", "+00:00"))
+    at = at if at.tzinfo else at.replace(tzinfo=NAIROBI)
+    return ProviderTransaction(receipt=str(row["transactionId"]), amount_minor=int(Decimal(str(row["amount"])) * 100), currency="KES",
+                               account=str(row.get("billreference") or "").strip().upper(), occurred_at=at.astimezone(UTC))
 
 
 #: Daraja's result codes, as our states (every other code is a failure, kept as the failure code).

@@ -8,6 +8,7 @@ a mobile-money provider is one more class registered here. The registry is fille
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from flask import current_app
@@ -61,6 +62,7 @@ class ProviderIntent:
     charge_id: str | None = None  # the provider's id of the money actually taken (refunds, transfers; M-Pesa's receipt)
     failure_code: str = ""
     payer_phone: str | None = None  # mobile money: the phone that paid (E.164), where the provider says
+    occurred_at: datetime | None = None  # mobile money: when the provider says the money moved (UTC)
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,15 @@ class MobileMoneyProvider(Protocol):
     # Paid from the phone's own menu (pay bill), with our reference as the account number.
     def read_paybill(self, payload: bytes, remote_addr: str | None) -> PaybillPayment: ...
 
+    # Reconciliation: the provider's own records.
+    def day_zone(self) -> Any: ...  # the zone the provider's days are counted in (a tzinfo)
+
+    def money_in(self, start: datetime, end: datetime) -> list[ProviderTransaction]: ...
+
+    def ask_payout_status(self, *, receipt: str, originator_id: str, result_url: str, timeout_url: str) -> str: ...
+
+    def read_status_answer(self, payload: bytes, remote_addr: str | None) -> PayoutStatusAnswer: ...
+
 
 @dataclass(frozen=True)
 class PayoutResult:
@@ -153,6 +164,7 @@ class PayoutResult:
     receipt: str = ""
     amount_minor: int = 0
     detail: str = ""
+    occurred_at: datetime | None = None  # when the provider says it was paid (UTC)
 
 
 SENT_OK, REFUSED, TIMED_OUT = "sent", "refused", "timed out"
@@ -167,6 +179,31 @@ class PaybillPayment:
     amount_minor: int
     currency: str
     phone: str  # as the provider gives it (M-Pesa masks part of it)
+    occurred_at: datetime | None = None  # when the provider says the money moved (UTC)
+
+
+@dataclass(frozen=True)
+class ProviderTransaction:
+    """One transaction in the provider's own records (money into our account)."""
+
+    receipt: str
+    amount_minor: int
+    currency: str
+    account: str  # the account number the payer gave (our reference), where there is one
+    occurred_at: datetime  # UTC
+
+
+@dataclass(frozen=True)
+class PayoutStatusAnswer:
+    """The provider's answer to "what became of this payout?": `question_id` is the id it gave the
+    question; `completed` whether the money went; `found` False when it knows no such transaction."""
+
+    question_id: str
+    found: bool
+    completed: bool = False
+    receipt: str = ""
+    amount_minor: int = 0
+    detail: str = ""
 
 
 CARD = "card"  # the way to pay by card; Stripe provides it

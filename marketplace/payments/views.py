@@ -18,7 +18,7 @@ from marketplace.core.money import Money
 from marketplace.core.urls import external_url
 from marketplace.core.views import act
 from marketplace.extensions import csrf, limiter
-from marketplace.payments import ledger, mobile_payouts, owners, payouts, providers, webhooks
+from marketplace.payments import ledger, mobile_payouts, owners, payouts, providers, reconciliation, webhooks
 from marketplace.payments import services as payments
 from marketplace.payments.forms import ManualPayoutForm, ReportPeriodForm
 from marketplace.payments.models import LedgerKind
@@ -59,6 +59,20 @@ def mpesa_payout_result(secret: str):
 @limiter.exempt
 def mpesa_payout_timeout(secret: str):
     return _payout_callback(secret, timed_out=True)
+
+
+@bp.post("/payments/mpesa/status/result/<secret>")
+@csrf.exempt  # Daraja holds no CSRF token: the secret in the URL and the id of a question we asked are checked
+@limiter.exempt
+def mpesa_status_result(secret: str):
+    return _answer_daraja(secret, lambda body, address: reconciliation.apply_status_answer(body, address))
+
+
+@bp.post("/payments/mpesa/status/timeout/<secret>")
+@csrf.exempt
+@limiter.exempt
+def mpesa_status_timeout(secret: str):
+    return _answer_daraja(secret, lambda body, address: reconciliation.apply_status_answer(body, address, timed_out=True))
 
 
 @bp.post("/payments/mpesa/paybill/validate/<secret>")
@@ -163,7 +177,9 @@ def admin_payouts():
         return Response(ledger.report_csv(rows), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename=payouts-{start}-{end}.csv"})
     return render_template("payments/admin_payouts.html", rows=rows, form=form, start=start, end=end, kinds=LedgerKind,
-                           flagged=payments.flagged_payments(), to_check=mobile_payouts.payouts_to_check())
+                           flagged=payments.flagged_payments(), to_check=mobile_payouts.payouts_to_check(),
+                           differences=reconciliation.open_differences(), reconciled=reconciliation.recent(),
+                           unanswered=reconciliation.unanswered_checks())
 
 
 @bp.post("/admin/payouts/mobile/<int:payout_id>/again")
@@ -171,6 +187,13 @@ def admin_payouts():
 def admin_send_mobile_payout_again(payout_id: int):
     return act(lambda: mobile_payouts.send_again(current_user.id, mobile_payouts.payout(payout_id), request.form.get("reason", "")[:300]),
                _("The payout is queued to be sent again."), url_for("payments.admin_payouts") + "#mobile-payouts")
+
+
+@bp.post("/admin/payouts/differences/<int:difference_id>/explained")
+@role_required(Role.ADMIN)
+def admin_explain_difference(difference_id: int):
+    return act(lambda: reconciliation.explain(current_user.id, difference_id, request.form.get("explanation", "")[:300]),
+               _("The difference is closed with what you found."), url_for("payments.admin_payouts") + "#reconciliation")
 
 
 @bp.route("/admin/payouts/<int:farmer_id>", methods=["GET", "POST"])

@@ -18,8 +18,8 @@ from marketplace.core.money import Money
 from marketplace.extensions import db
 from marketplace.i18n import money
 from marketplace.notifications.api import notify_user
-from marketplace.payments import owners, providers, states
-from marketplace.payments.models import Payment, PaymentEvent, PaymentStatus, StripeEvent
+from marketplace.payments import owners, providers, reconciliation, states
+from marketplace.payments.models import MovementDirection, Payment, PaymentEvent, PaymentStatus, StripeEvent
 from marketplace.payments.providers import ProviderEvent, ProviderIntent
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,10 @@ def handle_mobile_callback(payload: bytes, remote_addr: str | None) -> str:
     except IntegrityError:
         db.session.rollback()
         return "duplicate"
+    if event.intent.state == providers.PAID and event.intent.charge_id:  # the money moved, whatever we make of it
+        reconciliation.record_movement(MovementDirection.IN, event.intent.charge_id,
+                                       Money(event.intent.currency, event.intent.amount_minor), payment.reference,
+                                       occurred_at=event.intent.occurred_at, payment_id=payment.id)
     apply_intent(payment, event.intent, f"M-Pesa result for {event.intent.id}")
     db.session.commit()
     return "handled"
@@ -193,10 +197,12 @@ def confirm_paybill(payload: bytes, remote_addr: str | None) -> str:
         return "duplicate"
     due = owners.paybill_due(paid.account)
     if due is None:
-        _hold_unmatched(paid)
+        payment = _hold_unmatched(paid)
+        _record_paybill(paid, payment)
         db.session.commit()
         return "unmatched"
     payment = _payment_for_paybill(due, paid)
+    _record_paybill(paid, payment)
     db.session.execute(db.update(Payment).where(Payment.id == payment.id)
                        .values(received_minor=Payment.received_minor + paid.amount_minor)
                        .execution_options(synchronize_session=False))  # two transactions at once both count
@@ -213,6 +219,11 @@ def confirm_paybill(payload: bytes, remote_addr: str | None) -> str:
         outcome = "paid"
     db.session.commit()
     return outcome
+
+
+def _record_paybill(paid: providers.PaybillPayment, payment: Payment) -> None:
+    reconciliation.record_movement(MovementDirection.IN, paid.transaction_id, Money(paid.currency, paid.amount_minor), paid.account,
+                                   occurred_at=paid.occurred_at, payment_id=payment.id)
 
 
 def _payment_for_paybill(due: owners.PaybillDue, paid: providers.PaybillPayment) -> Payment:
@@ -239,7 +250,7 @@ def _ask_for_the_rest(payment: Payment, due: owners.PaybillDue) -> None:
     ))
 
 
-def _hold_unmatched(paid: providers.PaybillPayment) -> None:
+def _hold_unmatched(paid: providers.PaybillPayment) -> Payment:
     """Money that names no purchase or fee we expect: kept as a flagged payment for an admin to return."""
     log.warning("pay bill %s: %s to account %r, which nothing expects; held for an admin", paid.transaction_id,
                 paid.amount_minor, paid.account)
@@ -252,3 +263,4 @@ def _hold_unmatched(paid: providers.PaybillPayment) -> None:
     db.session.flush()
     states.transition(payment, P.FLAGGED, f"account {paid.account!r} expects nothing: give it back to {paid.phone}",
                       party=states.PROVIDER)
+    return payment

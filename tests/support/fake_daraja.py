@@ -9,10 +9,16 @@ call (a refusal keeps the payer's money) and the confirmation, as Daraja sends t
 phones) too: the request (initiator and credential checked, a repeated
 OriginatorConversationID refused as Daraja does), and its result or queue time-out callback.
 
+Reconciliation too: Pull Transactions lists the money that came in (paid prompts and pay bill
+payments, at the time they were made, page by page), and Transaction Status answers a question
+about a payout by callback (`answer_status`), as Daraja does, with the payout's receipt, amount and
+"Completed", or "not found". A test may `forget` a transaction or `lose` a callback to make the
+records differ.
+
 What it does not imitate: a real phone (a test says how the payer answered), Daraja's rate limits
-and its other APIs (transaction status, reversal, account balance), the exact wording of every
-error, the encryption of the security credential, and the minute after which a real prompt lapses
-(a test says "timed out", result code 1037).
+and its other APIs (reversal, account balance), the registration Pull Transactions needs once, the
+exact wording of every error, the encryption of the security credential, and the minute after which
+a real prompt lapses (a test says "timed out", result code 1037).
 """
 from __future__ import annotations
 
@@ -21,13 +27,16 @@ import itertools
 import json
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import requests
 
 KEY, SECRET, SHORTCODE, PASSKEY = "fake-consumer-key", "fake-consumer-secret", "174379", "fake-passkey"
 INITIATOR, CREDENTIAL = "testapi", "fake-encrypted-credential"
+NAIROBI = ZoneInfo("Africa/Nairobi")
 
 #: Daraja's result codes a payer's phone can end a prompt with, and their descriptions.
 RESULTS = {
@@ -59,6 +68,29 @@ class Payout:
     phone: str
     result_url: str
     timeout_url: str
+    receipt: str = ""  # once settled as sent
+    result: int | None = None
+
+
+@dataclass
+class Transaction:
+    """Money into the short code, as Pull Transactions lists it."""
+
+    receipt: str
+    amount: int
+    account: str
+    phone: str
+    at: datetime  # East Africa Time
+    kind: str = "c2b-pay-bill-debit"
+
+
+@dataclass
+class StatusQuestion:
+    conversation_id: str
+    receipt: str
+    originator_id: str
+    result_url: str
+    timeout_url: str
 
 
 @dataclass
@@ -70,6 +102,11 @@ class FakeDaraja:
     payouts: list[Payout] = field(default_factory=list)
     payouts_down: int = 0  # answer the next N payout requests with a 503, as Daraja on a bad minute
     paybill_urls: dict[str, str] = field(default_factory=dict)  # "validation" and "confirmation", as registered
+    transactions: list[Transaction] = field(default_factory=list)  # money in, for Pull Transactions
+    questions: list[StatusQuestion] = field(default_factory=list)  # Transaction Status questions, unanswered
+    pull_page: int = 100  # rows per Pull Transactions page
+    hold_payouts: threading.Event | None = None  # while set and not yet released, a payout request is kept waiting
+    pull_calls: int = 0
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def last(self) -> Prompt:
@@ -82,6 +119,8 @@ class FakeDaraja:
         prompt.result = result
         if result == 0 and not prompt.receipt:
             prompt.receipt = f"SLK{next(self._ids):07d}"
+            self.transactions.append(Transaction(prompt.receipt, amount if amount is not None else prompt.amount, prompt.account,
+                                                 prompt.phone, datetime.now(NAIROBI), kind="c2b-pay-bill-debit"))
         body = self.callback_body(prompt, amount=amount, phone=phone)
         if deliver:
             self.deliver(prompt, body)
@@ -95,7 +134,7 @@ class FakeDaraja:
                 {"Name": "Amount", "Value": float(amount if amount is not None else prompt.amount)},
                 {"Name": "MpesaReceiptNumber", "Value": prompt.receipt},
                 {"Name": "Balance"},
-                {"Name": "TransactionDate", "Value": 20261203153000},
+                {"Name": "TransactionDate", "Value": int(datetime.now(NAIROBI).strftime("%Y%m%d%H%M%S"))},
                 {"Name": "PhoneNumber", "Value": int(phone or prompt.phone)},
             ]}
         return {"Body": {"stkCallback": result}}
@@ -106,7 +145,8 @@ class FakeDaraja:
 
     def paybill_body(self, account: str, amount: int, phone: str = "254712345678") -> dict[str, Any]:
         """A payment from the phone's own menu (Lipa na M-Pesa, pay bill), as Daraja describes it to both URLs."""
-        return {"TransactionType": "Pay Bill", "TransID": f"SLC{next(self._ids):07d}", "TransTime": "20261203153000",
+        return {"TransactionType": "Pay Bill", "TransID": f"SLC{next(self._ids):07d}",
+                "TransTime": datetime.now(NAIROBI).strftime("%Y%m%d%H%M%S"),
                 "TransAmount": f"{amount:.2f}", "BusinessShortCode": SHORTCODE, "BillRefNumber": account, "InvoiceNumber": "",
                 "OrgAccountBalance": "", "ThirdPartyTransID": "", "MSISDN": phone[:6] + "***" + phone[-3:],
                 "FirstName": "Mary", "MiddleName": "", "LastName": "Wanjiku"}
@@ -117,22 +157,65 @@ class FakeDaraja:
         validation = requests.post(self.paybill_urls["validation"], json=body, timeout=10).json()
         if validation.get("ResultCode") != "0":
             return validation, None
+        self.transactions.append(Transaction(body["TransID"], amount, account, phone, datetime.now(NAIROBI)))  # the money moved
         return validation, requests.post(self.paybill_urls["confirmation"], json=body, timeout=10).json()
 
     def settle(self, payout: Payout, result: int = 0) -> dict[str, Any]:
         """Daraja's B2C result body: 0 sent (with a receipt), anything else refused."""
+        payout.result = result
         body: dict[str, Any] = {"Result": {
             "ResultType": 0, "ResultCode": result, "ResultDesc": "The service request is processed successfully." if result == 0
             else "The initiator information is invalid.", "OriginatorConversationID": payout.originator_id,
             "ConversationID": payout.conversation_id, "TransactionID": f"SLP{next(self._ids):07d}",
             "ReferenceData": {"ReferenceItem": {"Key": "QueueTimeoutURL", "Value": payout.timeout_url}}}}
         if result == 0:
+            payout.receipt = payout.receipt or body["Result"]["TransactionID"]
+            body["Result"]["TransactionID"] = payout.receipt
             body["Result"]["ResultParameters"] = {"ResultParameter": [
-                {"Key": "TransactionAmount", "Value": payout.amount}, {"Key": "TransactionReceipt", "Value": body["Result"]["TransactionID"]},
+                {"Key": "TransactionAmount", "Value": payout.amount}, {"Key": "TransactionReceipt", "Value": payout.receipt},
                 {"Key": "ReceiverPartyPublicName", "Value": f"{payout.phone} - Farmer"},
-                {"Key": "TransactionCompletedDateTime", "Value": "03.12.2026 15:30:00"},
+                {"Key": "TransactionCompletedDateTime", "Value": datetime.now(NAIROBI).strftime("%d.%m.%Y %H:%M:%S")},
                 {"Key": "B2CRecipientIsRegisteredCustomer", "Value": "Y"}]}
         return body
+
+
+    def moved(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A pay bill payment (`paybill_body`) went through at M-Pesa: Pull lists it from now on."""
+        self.transactions.append(Transaction(body["TransID"], int(float(body["TransAmount"])), body["BillRefNumber"], "254712345678",
+                                             datetime.now(NAIROBI)))
+        return body
+
+    def forget(self, receipt: str) -> None:
+        """M-Pesa's records lose a transaction (or it never happened there): Pull stops listing it."""
+        self.transactions = [t for t in self.transactions if t.receipt != receipt]
+
+    def status_body(self, question: StatusQuestion) -> dict[str, Any]:
+        """Transaction Status's result for `question`: the payout's receipt, amount and state, or "not found"."""
+        payout = next((p for p in self.payouts if question.receipt and p.receipt == question.receipt
+                       or p.originator_id == question.originator_id), None)
+        result: dict[str, Any] = {"ResultType": 0, "OriginatorConversationID": f"{next(self._ids)}-1",
+                                  "ConversationID": question.conversation_id, "TransactionID": "SLS0000000"}
+        if payout is None:
+            result.update(ResultCode=2032, ResultDesc="The transaction receipt number does not exist.")
+            return {"Result": result}
+        state = "Pending" if payout.result is None else "Completed" if payout.result == 0 else "Failed"
+        result.update(ResultCode=0, ResultDesc="The service request is processed successfully.")
+        result["ResultParameters"] = {"ResultParameter": [
+            {"Key": "ReceiptNo", "Value": payout.receipt}, {"Key": "Conversation ID", "Value": payout.conversation_id},
+            {"Key": "FinalisedTime", "Value": int(datetime.now(NAIROBI).strftime("%Y%m%d%H%M%S"))},
+            {"Key": "Amount", "Value": payout.amount}, {"Key": "TransactionStatus", "Value": state},
+            {"Key": "ReasonType", "Value": "Business Payment to Customer via API"}, {"Key": "DebitPartyName", "Value": f"{SHORTCODE} - Village"},
+            {"Key": "CreditPartyName", "Value": f"{payout.phone} - Farmer"}]}
+        return {"Result": result}
+
+    def answer_status(self, question: StatusQuestion | None = None) -> requests.Response:
+        """Daraja answers a Transaction Status question (the oldest unanswered) by calling its ResultURL."""
+        question = question or self.questions[0]
+        self.questions.remove(question)
+        return requests.post(question.result_url, json=self.status_body(question), timeout=10)
+
+    def pulled(self, start: datetime, end: datetime) -> list[Transaction]:
+        return [t for t in self.transactions if start <= t.at.replace(microsecond=0) <= end]
 
 
 def start_fake_daraja() -> tuple[FakeDaraja, ThreadingHTTPServer]:
@@ -161,6 +244,10 @@ def start_fake_daraja() -> tuple[FakeDaraja, ThreadingHTTPServer]:
                 return self._answer(401, {"errorCode": "404.001.03", "errorMessage": "Invalid Access Token"})
             if self.path == "/mpesa/b2c/v3/paymentrequest":
                 return self._payout(body)
+            if self.path == "/pulltransactions/v1/query":
+                return self._pull(body)
+            if self.path == "/mpesa/transactionstatus/v1/query":
+                return self._status(body)
             if self.path == "/mpesa/c2b/v2/registerurl":
                 daraja.paybill_urls = {"validation": body["ValidationURL"], "confirmation": body["ConfirmationURL"]}
                 return self._answer(200, {"OriginatorCoversationID": "1", "ResponseCode": "0", "ResponseDescription": "Success"})
@@ -184,7 +271,40 @@ def start_fake_daraja() -> tuple[FakeDaraja, ThreadingHTTPServer]:
             payout = Payout(originator_id=body["OriginatorConversationID"], conversation_id=f"AG_20261203_{next(daraja._ids):010d}",
                             amount=body["Amount"], phone=str(body["PartyB"]), result_url=body["ResultURL"], timeout_url=body["QueueTimeOutURL"])
             daraja.payouts.append(payout)
+            if daraja.hold_payouts is not None:  # Daraja has it; its answer is slow (the caller may die meanwhile)
+                daraja.hold_payouts.wait(60)
             return self._answer(200, {"ConversationID": payout.conversation_id, "OriginatorConversationID": payout.originator_id,
+                                      "ResponseCode": "0", "ResponseDescription": "Accept the service request successfully."})
+
+        def _pull(self, body: dict[str, Any]) -> None:
+            daraja.pull_calls += 1
+            try:
+                start, end = (datetime.strptime(body[key], "%Y-%m-%d %H:%M:%S").replace(tzinfo=NAIROBI) for key in ("StartDate", "EndDate"))
+                offset = int(body["OffSetValue"])
+            except (KeyError, ValueError):
+                return self._answer(400, {"errorCode": "400.002.02", "errorMessage": "Bad Request - Invalid StartDate/EndDate"})
+            if body.get("ShortCode") != SHORTCODE or end - start > timedelta(days=2):
+                return self._answer(400, {"errorCode": "400.002.02", "errorMessage": "Bad Request - Invalid ShortCode or period"})
+            page = daraja.pulled(start, end)[offset:offset + daraja.pull_page]
+            if not page:
+                return self._answer(200, {"ResponseRefID": f"{next(daraja._ids)}-1", "ResponseCode": "1001",
+                                          "ResponseMessage": "No transactions found", "Response": [[]]})
+            return self._answer(200, {"ResponseRefID": f"{next(daraja._ids)}-1", "ResponseCode": "1000", "ResponseMessage": "Success",
+                                      "Response": [[{"transactionId": t.receipt, "trxDate": t.at.strftime("%Y-%m-%dT%H:%M:%S") + "+03:00",
+                                                     "msisdn": int(t.phone[3:]), "sender": "WANJIKU", "transactiontype": t.kind,
+                                                     "billreference": t.account, "amount": f"{t.amount:.2f}",
+                                                     "organizationname": "Village Square"} for t in page]]})
+
+        def _status(self, body: dict[str, Any]) -> None:
+            if body.get("Initiator") != INITIATOR or body.get("SecurityCredential") != CREDENTIAL:
+                return self._answer(400, {"errorCode": "400.002.02", "errorMessage": "Bad Request - Invalid Initiator"})
+            if body.get("CommandID") != "TransactionStatusQuery" or not (body.get("TransactionID") or body.get("OriginalConversationID")):
+                return self._answer(400, {"errorCode": "400.002.02", "errorMessage": "Bad Request - Invalid TransactionID"})
+            question = StatusQuestion(conversation_id=f"AG_20261203_{next(daraja._ids):010d}", receipt=body.get("TransactionID") or "",
+                                      originator_id=body.get("OriginalConversationID") or "", result_url=body["ResultURL"],
+                                      timeout_url=body["QueueTimeOutURL"])
+            daraja.questions.append(question)
+            return self._answer(200, {"OriginatorConversationID": f"{next(daraja._ids)}-1", "ConversationID": question.conversation_id,
                                       "ResponseCode": "0", "ResponseDescription": "Accept the service request successfully."})
 
         def _push(self, body: dict[str, Any]) -> None:
