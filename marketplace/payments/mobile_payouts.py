@@ -1,4 +1,5 @@
-"""Farmers' shares sent to their phones (M-Pesa's B2C), each once, recorded in the ledger when sent.
+"""Money sent to people's phones (M-Pesa's B2C), each once: farmers' shares (recorded in the ledger
+when sent), and mobile-money payments given back to the phone that paid them (a refund).
 
 A completed sale's share becomes a `MobilePayout` in REQUESTED and a job. The job claims it with
 one conditional UPDATE (REQUESTED or FAILED -> SENDING, attempts + 1) committed *before* Daraja is
@@ -31,7 +32,7 @@ from marketplace.extensions import db
 from marketplace.i18n import money
 from marketplace.notifications.api import notify_user
 from marketplace.payments import ledger, providers, reconciliation, states
-from marketplace.payments.models import LedgerKind, MobilePayout, MobilePayoutEvent, MobilePayoutStatus, MovementDirection
+from marketplace.payments.models import LedgerKind, MobilePayout, MobilePayoutEvent, MobilePayoutStatus, MovementDirection, Payment
 from marketplace.payments.providers import SENT_OK, ProviderUnavailable
 
 log = logging.getLogger(__name__)
@@ -51,13 +52,29 @@ def pay_to_phone(farmer_id: int, phone: str, amount: Money, *, reference: str) -
     commit. None when payouts to phones are off or nothing is owed (the balance then waits for an admin)."""
     if not enabled() or amount.minor_units <= 0 or not phone:
         return None
-    existing = db.session.scalar(select(MobilePayout).where(MobilePayout.farmer_id == farmer_id, MobilePayout.reference == reference))
+    return _owe(farmer_id, phone, amount, reference, None, f"share of {reference}")
+
+
+def give_back(payment: Payment, amount_minor: int, *, key: str, reason: str) -> MobilePayout | None:
+    """Send `amount_minor` of a mobile-money payment back to the phone that paid it, once per `key`.
+    None when it cannot be: payouts to phones are off, or the phone is not known (pay bill masks it)."""
+    if not enabled() or not payment.payer_phone or payment.payer_id is None or amount_minor <= 0:
+        return None
+    return _owe(payment.payer_id, payment.payer_phone, Money(payment.currency, amount_minor), key[:48], payment.id, reason)
+
+
+def given_back(payment: Payment, key: str) -> MobilePayout | None:
+    """The refund of `payment` already asked for under `key`, if any."""
+    return db.session.scalar(select(MobilePayout).where(MobilePayout.payment_id == payment.id, MobilePayout.reference == key[:48]))
+
+
+def _owe(payee_id: int, phone: str, amount: Money, reference: str, payment_id: int | None, why: str) -> MobilePayout:
+    existing = db.session.scalar(select(MobilePayout).where(MobilePayout.payee_id == payee_id, MobilePayout.reference == reference))
     if existing is not None:
         return existing
-    payout = MobilePayout(farmer_id=farmer_id, amount_minor=amount.minor_units, currency=amount.currency, phone=phone,
-                          reference=reference, originator_id=f"VS-{reference}-{farmer_id}", status=OUT.REQUESTED,
-                          events=[MobilePayoutEvent(actor_role=SYSTEM, from_status=None, to_status=OUT.REQUESTED.value,
-                                                    reason=f"share of {reference}")])
+    payout = MobilePayout(payee_id=payee_id, payment_id=payment_id, amount_minor=amount.minor_units, currency=amount.currency,
+                          phone=phone, reference=reference, originator_id=f"VS-{reference}-{payee_id}"[:64], status=OUT.REQUESTED,
+                          events=[MobilePayoutEvent(actor_role=SYSTEM, from_status=None, to_status=OUT.REQUESTED.value, reason=why[:500])])
     db.session.add(payout)
     db.session.flush()
     jobs.enqueue(SEND_JOB, payout.id)
@@ -106,9 +123,12 @@ def apply_payout_result(payload: bytes, remote_addr: str | None, *, timed_out: b
         sent = Money(payout.currency, result.amount_minor or payout.amount_minor)
         reconciliation.record_movement(MovementDirection.OUT, result.receipt, sent, payout.reference, occurred_at=result.occurred_at,
                                        payout_id=payout.id)
-        ledger.record(payout.farmer_id, LedgerKind.MOBILE_PAYOUT, -payout.amount_minor, payout.currency, payout.reference,
-                      external_id=result.receipt, note=f"M-Pesa {result.receipt}")
-        _tell_farmer(payout)
+        if payout.payment_id is None:  # a farmer's share: the ledger pays it out
+            ledger.record(payout.payee_id, LedgerKind.MOBILE_PAYOUT, -payout.amount_minor, payout.currency, payout.reference,
+                          external_id=result.receipt, note=f"M-Pesa {result.receipt}")
+            _tell_farmer(payout)
+        else:
+            _gave_back(payout)
         outcome = "sent"
     elif timed_out:
         moved = states.transition_payout(payout, OUT.UNKNOWN, "M-Pesa's queue timed out", party=states.PROVIDER)
@@ -120,8 +140,23 @@ def apply_payout_result(payload: bytes, remote_addr: str | None, *, timed_out: b
     return outcome
 
 
+def _gave_back(payout: MobilePayout) -> None:
+    """A refund reached the payer's phone: the payment's history says so, and the payer is texted the receipt."""
+    payment = db.session.get(Payment, payout.payment_id)
+    if payment is not None:
+        states.record(payment, f"{payout.amount_minor} sent back to {payout.phone} by M-Pesa, receipt {payout.receipt}",
+                      party=states.PROVIDER)
+    payer = get_user(payout.payee_id)
+    if payer is not None:
+        notify_user(payer, "payment_sent_back_to_phone", lambda: (
+            _("%(amount)s sent back to your M-Pesa", amount=money(payout.amount)),
+            _("Village Square: %(amount)s is sent back to your M-Pesa. M-Pesa receipt %(receipt)s.",
+              amount=money(payout.amount), receipt=payout.receipt),
+        ))
+
+
 def _tell_farmer(payout: MobilePayout) -> None:
-    farmer = get_user(payout.farmer_id)
+    farmer = get_user(payout.payee_id)
     if farmer is not None:
         notify_user(farmer, "payout_sent_to_phone", lambda: (
             _("%(amount)s sent to your M-Pesa", amount=money(payout.amount)),

@@ -123,17 +123,19 @@ class MobilePayoutStatus(str, enum.Enum):
 
 
 class MobilePayout(TimestampMixin, db.Model):
-    """One farmer's share of one completed sale, sent to their M-Pesa (Daraja's B2C). Sent once:
-    the job claims it with a conditional UPDATE, and the provider is given our originator id."""
+    """Money sent to a person's M-Pesa (Daraja's B2C): a farmer's share of one completed sale, or money
+    given back to the phone that paid (`payment_id` set: a refund of that payment). Sent once: the job
+    claims it with a conditional UPDATE, and the provider is given our originator id."""
 
     __tablename__ = "mobile_payouts"
-    __table_args__ = (UniqueConstraint("farmer_id", "reference"),)
+    __table_args__ = (UniqueConstraint("payee_id", "reference"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    farmer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    payee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)  # the farmer, or the payer given money back
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"))  # a refund: the payment it gives back
     amount_minor: Mapped[int] = mapped_column()
     currency: Mapped[str] = mapped_column(String(3))
     phone: Mapped[str] = mapped_column(String(20))
-    reference: Mapped[str] = mapped_column(String(64))  # the order number
+    reference: Mapped[str] = mapped_column(String(64))  # the order number (a share), or the refund's own key
     originator_id: Mapped[str] = mapped_column(String(64), unique=True)  # ours, given to the provider
     conversation_id: Mapped[str] = mapped_column(String(64), default="", index=True)  # the provider's
     status: Mapped[MobilePayoutStatus] = mapped_column(string_enum(MobilePayoutStatus))

@@ -20,7 +20,7 @@ from marketplace.core.states import SYSTEM
 from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import external_url
 from marketplace.extensions import db
-from marketplace.payments import providers, states, webhooks
+from marketplace.payments import mobile_payouts, providers, states, webhooks
 from marketplace.payments.models import Payment, PaymentEvent, PaymentStatus
 from marketplace.payments.providers import InvalidSignature, MalformedEvent, ProviderUnavailable
 from marketplace.payments.webhooks import handle_webhook
@@ -159,9 +159,7 @@ def refund(payment: Payment, amount_minor: int, *, idempotency_key: str, reason:
     if amount_minor <= 0 or payment.refunded_minor + amount_minor > payment.amount_minor:
         raise DomainError(_l("That is more than what is left to refund."))
     if payment.way != providers.CARD:
-        # Giving mobile money back is a payout to the payer's phone (B2C), not built yet: an admin does it.
-        states.record(payment, f"{amount_minor} to give back to {payment.payer_phone} by an admin: {reason}", party=SYSTEM)
-        raise RefundByHand(_l("This payment is given back by an administrator."))
+        return _refund_to_phone(payment, amount_minor, idempotency_key=idempotency_key, reason=reason, actor_id=actor_id)
     try:
         refund_id = providers.provider(providers.CARD).refund(
             payment.provider_intent_id, amount_minor, idempotency_key=idempotency_key,
@@ -177,6 +175,28 @@ def refund(payment: Payment, amount_minor: int, *, idempotency_key: str, reason:
     else:
         states.record(payment, f"refund {refund_id} of {amount_minor}: {reason}", party=party, actor_id=actor_id)
     return refund_id
+
+
+def _refund_to_phone(payment: Payment, amount_minor: int, *, idempotency_key: str, reason: str, actor_id: int | None) -> str:
+    """Mobile money goes back as a payout to the phone that paid (B2C), sent by the job after the commit;
+    returns its originator id. RefundByHand when it cannot be (B2C off, or a pay bill payment whose
+    phone M-Pesa masks): the history then says what an admin sends back."""
+    already = mobile_payouts.given_back(payment, idempotency_key)
+    if already is not None:
+        return already.originator_id  # this refund was asked for before: nothing more is sent
+    payout = mobile_payouts.give_back(payment, amount_minor, key=idempotency_key, reason=reason)
+    if payout is None:
+        states.record(payment, f"{amount_minor} to give back to {payment.payer_phone or 'the payer'} by an admin: {reason}",
+                      party=SYSTEM)
+        raise RefundByHand(_l("This payment is given back by an administrator."))
+    payment.refunded_minor += amount_minor
+    party = states.PERSON if actor_id else SYSTEM
+    why = f"{amount_minor} being sent back to {payment.payer_phone} by M-Pesa (payout {payout.id}): {reason}"
+    if payment.refunded_minor >= payment.amount_minor:
+        states.transition(payment, P.REFUNDED, why, party=party, actor_id=actor_id, refunded_minor=payment.refunded_minor)
+    else:
+        states.record(payment, why, party=party, actor_id=actor_id)
+    return payout.originator_id
 
 
 class RefundByHand(DomainError):
