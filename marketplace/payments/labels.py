@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from marketplace.payments.models import DifferenceKind, LedgerKind, MobilePayoutStatus, PaymentStatus
 
 LEDGER_KIND_LABELS = {
-    LedgerKind.SALE: _l("sale paid by card"),
+    LedgerKind.SALE: _l("sale paid by card or M-Pesa"),
     LedgerKind.PLATFORM_FEE: _l("platform fee"),
     LedgerKind.TRANSFER: _l("sent to your Stripe account"),
     LedgerKind.REFUND: _l("refund to the buyer"),

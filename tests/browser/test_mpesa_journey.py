@@ -134,10 +134,11 @@ def test_a_resident_pays_a_fee_by_m_pesa_and_the_application_reaches_the_office(
     context.close()
 
 
-def test_a_farmer_hands_over_an_m_pesa_order_and_is_paid_to_their_phone(browser, mpesa_server, fake_daraja_server, mpesa_on,
-                                                                         places, screenshot):
-    """Completing a paid order sends the farmer's share to their M-Pesa; Daraja's result comes back
-    over HTTP; "My money" shows it sent, with the receipt."""
+def test_each_farmer_hands_over_an_m_pesa_order_and_is_paid_to_their_phone(browser, mpesa_server, fake_daraja_server, mpesa_on,
+                                                                           places, screenshot):
+    """One M-Pesa payment for two farmers' orders; each farmer hands over theirs with the buyer's pickup
+    code and completes it, and their share goes to their own M-Pesa; Daraja's results come back over
+    HTTP; each farmer's "My money" shows it sent."""
     import requests
     from sqlalchemy import select
 
@@ -150,28 +151,32 @@ def test_a_farmer_hands_over_an_m_pesa_order_and_is_paid_to_their_phone(browser,
 
     market = two_farmers_market(places)
     cart.add_to_cart(market["buyer"], {}, market["eggs"].id, "1")
-    checkout = place_checkout(market["buyer"], {}, {market["wanjiru"].id: FarmerChoice(payment_method="mobile_money")})
+    cart.add_to_cart(market["buyer"], {}, market["maize"].id, "1")
+    checkout = place_checkout(market["buyer"], {}, {market[f].id: FarmerChoice(payment_method="mobile_money") for f in ("wanjiru", "otieno")})
     start_mobile_payment(purpose="checkout_mobile", reference=checkout.reference, amount=Money("KES", checkout.total_minor),
                          payer_id=market["buyer"].id, phone=market["buyer"].phone)
     paid = fake_daraja_server.answer(fake_daraja_server.last(), 0, deliver=False)  # the prompt was sent from the test's app:
     requests.post(f"{mpesa_server}/payments/mpesa/callback/live-mpesa", json=paid, timeout=10)  # its callback goes to the live one
     db.session.expire_all()
-    order = db.session.scalar(select(Order).where(Order.checkout_id == checkout.id))
-    context = browser.new_context(base_url=mpesa_server, **PHONE)
-    page = context.new_page()
-    sign_in(page, market["wanjiru"])
-    page.goto(f"/orders/{order.number}")
-    page.locator("form:has(input[name=to][value=ready_for_pickup]) button[type=submit]").click()
-    page.fill("#pickup_code", order.pickup_code)
-    page.locator("form:has(input[name=to][value=collected]) button[type=submit]").click()
-    page.locator("form:has(input[name=to][value=completed]) button[type=submit]").click()
-    (payout,) = fake_daraja_server.payouts
-    assert payout.amount == 228 and payout.phone == market["wanjiru"].phone[1:]  # Ksh 240 less the 5% fee
-
-    assert requests.post(payout.result_url, json=fake_daraja_server.settle(payout, 0), timeout=10).json()["outcome"] == "sent"
-    page.goto("/sell/money")
-    expect(page.get_by_text("sent to your M-Pesa").first).to_be_visible()
-    expect(page.get_by_text("your share is sent to your M-Pesa at")).to_be_visible()
-    screenshot(page, "farmer-paid-to-mpesa")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    context.close()
+    shares = {"wanjiru": 228, "otieno": 3990}  # Ksh 240 and Ksh 4,200, less the 5% fee
+    for name, share in shares.items():
+        farmer = market[name]
+        order = db.session.scalar(select(Order).where(Order.checkout_id == checkout.id, Order.farmer_id == farmer.id))
+        context = browser.new_context(base_url=mpesa_server, **PHONE)
+        page = context.new_page()
+        sign_in(page, farmer)
+        page.goto(f"/orders/{order.number}")
+        page.locator("form:has(input[name=to][value=ready_for_pickup]) button[type=submit]").click()
+        page.fill("#pickup_code", order.pickup_code)
+        page.locator("form:has(input[name=to][value=collected]) button[type=submit]").click()
+        page.locator("form:has(input[name=to][value=completed]) button[type=submit]").click()
+        (payout,) = [p for p in fake_daraja_server.payouts if p.phone == farmer.phone[1:]]
+        assert payout.amount == share
+        assert requests.post(payout.result_url, json=fake_daraja_server.settle(payout, 0), timeout=10).json()["outcome"] == "sent"
+        page.goto("/sell/money")
+        expect(page.get_by_text("sent to your M-Pesa").first).to_be_visible()
+        expect(page.get_by_text("your share is sent to your M-Pesa at")).to_be_visible()
+        screenshot(page, f"farmer-paid-to-mpesa-{name}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        context.close()
+    assert len(fake_daraja_server.payouts) == 2

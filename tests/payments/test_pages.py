@@ -59,7 +59,7 @@ def test_farmer_money_page_shows_only_their_entries(client, login, market, card_
     _paid_without_network(market, card_checkout, db)
     login(market["wanjiru"])
     page = client.get("/sell/money").get_data(as_text=True)
-    assert "Ksh\xa0285" in page and "sale paid by card" in page and "platform fee" in page
+    assert "Ksh\xa0285" in page and "sale paid by card or M-Pesa" in page and "platform fee" in page
     assert "4,200" not in page  # Otieno's sale is not hers
     assert "Get paid through Stripe" in page
 
