@@ -54,6 +54,11 @@ class Payment(TimestampMixin, db.Model):
     def amount(self) -> Money:
         return Money(self.currency, self.amount_minor)
 
+    @property
+    def left_to_pay(self) -> Money:
+        """What a PIN prompt asks for: the amount less what already came by pay bill."""
+        return Money(self.currency, max(self.amount_minor - self.received_minor, 0))
+
 
 class PaymentEvent(StatusHistoryMixin, db.Model):
     """Append-only history of a payment (who or which Stripe event moved it, and why)."""

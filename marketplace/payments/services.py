@@ -99,9 +99,11 @@ def start_mobile_payment(*, purpose: str, reference: str, amount: Money, payer_i
     if not claimed:
         db.session.commit()
         return payment  # a prompt is out and may still be answered
+    db.session.refresh(payment)
+    payment.amount_minor = amount.minor_units  # the purchase as it stands now; part of it may have come by pay bill
     try:
         intent = providers.provider(providers.MOBILE_MONEY).request_payment(
-            amount, phone=phone, account=reference, description=description or "Village Square",
+            payment.left_to_pay, phone=phone, account=reference, description=description or "Village Square",
             callback_url=external_url("payments.mpesa_callback", secret=_callback_secret()))
     except DomainError:
         db.session.rollback()  # nothing was sent: the next tap may try again at once
@@ -111,7 +113,7 @@ def start_mobile_payment(*, purpose: str, reference: str, amount: Money, payer_i
         states.transition(payment, P.PENDING, "asked again", party=states.PERSON, actor_id=payer_id)
     payment.provider_intent_id, payment.payer_phone, payment.amount_minor = intent.id, phone, amount.minor_units
     payment.failure_code = ""
-    states.record(payment, f"PIN prompt {intent.id} sent to {phone}", party=states.PERSON, actor_id=payer_id)
+    states.record(payment, f"PIN prompt {intent.id} for {intent.amount_minor} sent to {phone}", party=states.PERSON, actor_id=payer_id)
     db.session.commit()
     return payment
 

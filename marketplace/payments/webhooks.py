@@ -139,6 +139,8 @@ def _amount_matches(payment: Payment, intent: ProviderIntent, reason: str) -> bo
             return False
         if amount == 0:
             return True  # the STK query does not say the amount; the prompt fixed it when it was sent
+        if amount == payment.left_to_pay.minor_units and currency == payment.currency:
+            return True  # the prompt asked for what was left after pay bill money
     if amount == payment.amount_minor and currency == payment.currency:
         return True
     log.error("payment %s: Stripe says %s %s, we asked %s %s; flagged", payment.id, amount, currency,

@@ -82,3 +82,19 @@ def test_the_pay_bill_urls_are_registered_with_daraja(app, mpesa_on):
         providers.provider(providers.MOBILE_MONEY).register_paybill_urls(
             validation_url="http://127.0.0.1:9/validate", confirmation_url="http://127.0.0.1:9/confirm")
     assert mpesa_on.paybill_urls == {"validation": "http://127.0.0.1:9/validate", "confirmation": "http://127.0.0.1:9/confirm"}
+
+
+def test_after_part_by_pay_bill_the_pin_prompt_asks_only_for_the_rest(client, checkout, mpesa_on, db, market, login):
+    from marketplace.core.money import Money
+    from marketplace.payments import services
+
+    client.post(CONFIRM, json=mpesa_on.paybill_body(checkout.reference, 4000))
+    payment = services.start_mobile_payment(purpose="checkout_mobile", reference=checkout.reference, amount=Money("KES", 4500_00),
+                                            payer_id=market["buyer"].id, phone="+254712000999")
+    assert mpesa_on.last().amount == 500 and payment.amount_minor == 4500_00 and payment.left_to_pay.minor_units == 500_00
+    page = login(market["buyer"]).get(f"/checkout/{checkout.reference}/mpesa").get_data(as_text=True)
+    assert "Ksh\xa04,000 already came by pay bill: the M-Pesa request asks for the Ksh\xa0500 left." in page
+    assert client.post("/payments/mpesa/callback/test-mpesa", json=mpesa_on.answer(mpesa_on.last(), 0, deliver=False)).status_code == 200
+    assert _orders(db, checkout) == {OrderStatus.PAID}
+    db.session.expire_all()
+    assert db.session.scalar(select(Payment).where(Payment.reference == checkout.reference)).status is P.PAID
