@@ -48,7 +48,8 @@ DIFFERENCE_LABELS = {
     DifferenceKind.NOT_HERE: _l("M-Pesa received money we never recorded"),
     DifferenceKind.NOT_AT_PROVIDER: _l("we recorded money M-Pesa does not list"),
     DifferenceKind.AMOUNT: _l("M-Pesa has another amount"),
-    DifferenceKind.PAYOUT_STATE: _l("M-Pesa and we disagree on whether a payout went"),
+    DifferenceKind.PAID_THERE: _l("M-Pesa paid a payout we hold as not sent: do not send it again"),
+    DifferenceKind.NOT_PAID_THERE: _l("a payout we hold as sent is not completed at M-Pesa"),
 }
 
 

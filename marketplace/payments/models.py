@@ -211,7 +211,8 @@ class DifferenceKind(str, enum.Enum):
     NOT_AT_PROVIDER = "not_at_provider"  # we recorded money the provider does not list
     NOT_HERE = "not_here"  # the provider moved money we never recorded (a callback lost)
     AMOUNT = "amount"  # both have it, with other amounts
-    PAYOUT_STATE = "payout_state"  # the provider says a payout went (or did not) and we hold otherwise
+    PAID_THERE = "paid_there"  # the provider paid a payout we hold as not sent (do not send it again)
+    NOT_PAID_THERE = "not_paid_there"  # we hold a payout as sent and the provider did not complete it
 
 
 class Reconciliation(db.Model):
@@ -246,7 +247,7 @@ class ReconciliationDifference(db.Model):
     ours_minor: Mapped[int | None] = mapped_column()
     theirs_minor: Mapped[int | None] = mapped_column()
     currency: Mapped[str] = mapped_column(String(3))
-    detail: Mapped[str] = mapped_column(String(300), default="")
+    detail: Mapped[str] = mapped_column(String(300), default="")  # the provider's own words and our ids, for the log
     found_at: Mapped[datetime] = mapped_column(default=utcnow)
     explained_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     explained_at: Mapped[datetime | None] = mapped_column()

@@ -143,18 +143,18 @@ def _compare_money_in(reconciliation: Reconciliation, theirs: list[ProviderTrans
                 matched += 1
                 continue
             _differ(reconciliation, DifferenceKind.NOT_HERE, transaction.receipt, transaction.account, None, transaction.amount_minor,
-                    transaction.currency, "M-Pesa received this and we have no record of it: a callback was lost")
+                    transaction.currency, "a callback was lost")
         elif movement.amount_minor != transaction.amount_minor or movement.currency != transaction.currency:
             _differ(reconciliation, DifferenceKind.AMOUNT, transaction.receipt, movement.account, movement.amount_minor,
-                    transaction.amount_minor, transaction.currency, "M-Pesa lists another amount than its callback told us")
+                    transaction.amount_minor, transaction.currency, "M-Pesa's list differs from its callback")
         else:
             matched += 1
     for movement in ours.values():
         _differ(reconciliation, DifferenceKind.NOT_AT_PROVIDER, movement.receipt, movement.account, movement.amount_minor, None,
-                movement.currency, "we recorded this from a callback and M-Pesa does not list it")
+                movement.currency, "recorded from a callback")
     for payment in without_receipt:
         _differ(reconciliation, DifferenceKind.NOT_AT_PROVIDER, "", payment.reference, payment.amount_minor, None, payment.currency,
-                "marked paid on M-Pesa's answer to our question, and M-Pesa lists no payment for it")
+                "paid on the STK query's word")
     reconciliation.money_in_matched = matched
 
 
@@ -237,14 +237,14 @@ def _compare_payout(reconciliation: Reconciliation, payout: MobilePayout, answer
     paid_there = answer.found and answer.completed
     if payout.status is OUT.SENT:
         if not paid_there:
-            _differ(reconciliation, DifferenceKind.PAYOUT_STATE, payout.receipt, payout.reference, payout.amount_minor, None,
-                    payout.currency, f"sent here (payout {payout.id}); M-Pesa says: {answer.detail or 'no such payment'}")
+            _differ(reconciliation, DifferenceKind.NOT_PAID_THERE, payout.receipt, payout.reference, payout.amount_minor, None,
+                    payout.currency, f"payout {payout.id} · M-Pesa: {answer.detail or 'no such payment'}")
         elif answer.amount_minor and answer.amount_minor != payout.amount_minor:
             _differ(reconciliation, DifferenceKind.AMOUNT, answer.receipt, payout.reference, payout.amount_minor, answer.amount_minor,
-                    payout.currency, f"payout {payout.id}: M-Pesa sent another amount")
+                    payout.currency, f"payout {payout.id}")
     elif paid_there:
-        _differ(reconciliation, DifferenceKind.PAYOUT_STATE, answer.receipt, payout.reference, None, answer.amount_minor or None,
-                payout.currency, f"payout {payout.id} is {payout.status.value} here and M-Pesa paid it: do not send it again")
+        _differ(reconciliation, DifferenceKind.PAID_THERE, answer.receipt, payout.reference, None, answer.amount_minor or None,
+                payout.currency, f"payout {payout.id} · {payout.status.value} · M-Pesa: {answer.detail}")
         states.record_payout(payout, f"reconciliation: M-Pesa paid it, receipt {answer.receipt}", party=states.PROVIDER)
     else:
         states.record_payout(payout, f"reconciliation: M-Pesa did not pay it ({answer.detail or 'no such payment'})",

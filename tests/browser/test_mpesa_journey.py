@@ -180,3 +180,45 @@ def test_each_farmer_hands_over_an_m_pesa_order_and_is_paid_to_their_phone(brows
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         context.close()
     assert len(fake_daraja_server.payouts) == 2
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_an_admin_reads_the_days_reconciliation_and_closes_a_difference(browser, mpesa_server, fake_daraja_server, mpesa_on, places,
+                                                                         screenshot, language):
+    """A lost callback (paid at M-Pesa, never told to us) shows up as a difference on the admin's page
+    after the day's reconciliation; the admin closes it with what they found, at 390×844."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from marketplace.accounts.models import Role
+    from marketplace.core.money import Money
+    from marketplace.orders import cart
+    from marketplace.orders.checkout import FarmerChoice, place_checkout
+    from marketplace.payments import reconciliation
+    from marketplace.payments.services import start_mobile_payment
+
+    market = two_farmers_market(places)
+    cart.add_to_cart(market["buyer"], {}, market["eggs"].id, "1")
+    checkout = place_checkout(market["buyer"], {}, {market["wanjiru"].id: FarmerChoice(payment_method="mobile_money")})
+    start_mobile_payment(purpose="checkout_mobile", reference=checkout.reference, amount=Money("KES", checkout.total_minor),
+                         payer_id=market["buyer"].id, phone=market["buyer"].phone)
+    lost = fake_daraja_server.last()
+    fake_daraja_server.answer(lost, 0, deliver=False)  # paid at M-Pesa; the callback never comes
+    reconciliation.reconcile_day(datetime.now(ZoneInfo("Africa/Nairobi")).date())
+    admin = factories.with_role(Role.ADMIN)
+    context = browser.new_context(base_url=mpesa_server, **PHONE)
+    page = context.new_page()
+    sign_in(page, admin)
+    page.goto(f"/admin/payouts?lang={language}")
+    section = page.locator("#reconciliation")
+    expect(section.get_by_text(lost.receipt)).to_be_visible()
+    expect(section.get_by_text("M-Pesa received money we never recorded" if language == "en"
+                               else "تلقّت M-Pesa مالًا لم نسجّله قط")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, f"reconciliation-{language}")
+    section.locator("input[name=explanation]").fill("paid at M-Pesa, callback lost: order marked paid by hand")
+    section.locator("button[type=submit]").click()
+    expect(page.get_by_text("The difference is closed with what you found." if language == "en"
+                            else "أُغلق الفرق مع ما وجدته.")).to_be_visible()
+    expect(page.locator("#reconciliation").get_by_text(lost.receipt)).to_have_count(0)
+    context.close()

@@ -180,8 +180,8 @@ def test_a_payout_unknown_here_that_m_pesa_paid_is_listed_so_nobody_sends_it_aga
     (question,) = mpesa_on.questions
     assert question.originator_id == _payout().originator_id and question.receipt == ""  # asked by our own id
     _answer(client, mpesa_on)
-    (difference,) = _differences(DifferenceKind.PAYOUT_STATE)
-    assert "do not send it again" in difference.detail and difference.theirs_minor == 285_00
+    (difference,) = _differences(DifferenceKind.PAID_THERE)
+    assert difference.receipt == sold.receipt and difference.theirs_minor == 285_00 and "Completed" in difference.detail
     assert "M-Pesa paid it" in _payout().events[-1].reason and _payout().status is MobilePayoutStatus.UNKNOWN  # listed, not changed
 
 
@@ -191,7 +191,7 @@ def test_a_payout_sent_here_that_m_pesa_did_not_complete_is_a_difference(client,
     reconciliation.reconcile_day(_today())
     _answer(client, mpesa_on)
     (difference,) = _differences()
-    assert difference.kind is DifferenceKind.PAYOUT_STATE and difference.ours_minor == 285_00 and "Failed" in difference.detail
+    assert difference.kind is DifferenceKind.NOT_PAID_THERE and difference.ours_minor == 285_00 and "Failed" in difference.detail
 
 
 def test_status_answers_are_taken_once_and_only_for_questions_we_asked(client, sold, mpesa_on, db):
