@@ -205,6 +205,13 @@ class RefundByHand(DomainError):
     """The provider cannot give money back by itself here; the payment's history says what is owed."""
 
 
+def overpaid_payments() -> list[Payment]:
+    """Payments that received more than was asked (pay bill), whose difference an admin gives back:
+    M-Pesa masks the payer's number in a pay bill confirmation, so it cannot be sent back by itself."""
+    return list(db.session.scalars(select(Payment).where(Payment.received_minor > Payment.amount_minor + Payment.refunded_minor,
+                                                         Payment.status == P.PAID).order_by(Payment.id.desc())))
+
+
 def flagged_payments() -> list[Payment]:
     """Payments an admin must look at (Stripe's amount or currency differed from ours)."""
     return list(db.session.scalars(select(Payment).where(Payment.status == P.FLAGGED).order_by(Payment.id.desc())))

@@ -177,7 +177,8 @@ def admin_payouts():
         return Response(ledger.report_csv(rows), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename=payouts-{start}-{end}.csv"})
     return render_template("payments/admin_payouts.html", rows=rows, form=form, start=start, end=end, kinds=LedgerKind,
-                           flagged=payments.flagged_payments(), to_check=mobile_payouts.payouts_to_check(),
+                           flagged=payments.flagged_payments(), overpaid=payments.overpaid_payments(),
+                           to_check=mobile_payouts.payouts_to_check(),
                            differences=reconciliation.open_differences(), reconciled=reconciliation.recent(),
                            unanswered=reconciliation.unanswered_checks())
 

@@ -54,10 +54,15 @@ def test_less_than_asked_waits_and_asks_for_the_rest_then_the_rest_pays_it(clien
     assert _orders(db, checkout) == {OrderStatus.PAID}
 
 
-def test_more_than_asked_pays_it_and_is_written_down_as_owed_back(client, checkout, mpesa_on, db):
+def test_more_than_asked_pays_it_and_is_written_down_as_owed_back(client, checkout, mpesa_on, db, login):
+    from marketplace.accounts.models import Role
+    from tests import factories
+
     client.post(CONFIRM, json=mpesa_on.paybill_body(checkout.reference, 5000))
     payment = db.session.scalar(select(Payment).where(Payment.reference == checkout.reference))
     assert payment.status is P.PAID and payment.received_minor == 5000_00
+    page = login(factories.with_role(Role.ADMIN)).get("/admin/payouts").get_data(as_text=True)
+    assert "Paid more than asked" in page and "to give back Ksh\xa0500" in page
     assert any("500" in e.reason and "give back" in e.reason for e in payment.events)
 
 
