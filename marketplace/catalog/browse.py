@@ -12,7 +12,7 @@ costs 200 times more at 100,000 listings (`make bench`). "Best match" remains a 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
@@ -159,6 +159,40 @@ def browse(filters: BrowseFilters, tree: list[Category] | None = None) -> Listin
     rows = list(db.session.scalars(stmt).unique())
     filters.sort = sort
     return ListingPage(listings=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE, filters=filters, category=category, words=words)
+
+
+@dataclass(frozen=True)
+class ListingAccess:
+    """What deciding who sees a listing needs, read without loading the listing itself."""
+
+    id: int
+    status: ListingStatus
+    hidden_at: datetime | None
+    hidden_reason: str | None
+    farmer_id: int
+    entered_by_id: int
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    @property
+    def is_public(self) -> bool:
+        return self.status is ListingStatus.ACTIVE and not self.is_hidden
+
+
+def listing_access(listing_id: int, viewer: User | None = None) -> ListingAccess:
+    """As `public_listing` decides, in one narrow query: NotFound unless public, or the viewer manages it or is an admin."""
+    row = db.session.execute(select(Listing.id, Listing.status, Listing.hidden_at, Listing.hidden_reason, Listing.farmer_id,
+                                    Listing.entered_by_id).where(Listing.id == listing_id)).first()
+    if row is None:
+        raise NotFound(_l("This listing does not exist."))
+    access = ListingAccess(*row)
+    if access.is_public:
+        return access
+    if viewer is not None and viewer.is_authenticated and (can_manage(viewer, access) or viewer.has_role("admin")):  # type: ignore[arg-type]
+        return access
+    raise NotFound(_l("This listing is not on sale."))
 
 
 def public_listing(listing_id: int, viewer: User | None = None) -> Listing:

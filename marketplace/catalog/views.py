@@ -3,18 +3,20 @@ agents listing for farmers; moderation. Each view parses, calls a service, rende
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from marketplace.accounts.api import Role, User, village_choices
 from marketplace.catalog import browse, moderation, prefill, services, states, view_counts
 from marketplace.catalog.forms import FindFarmerForm, ListingForm, ReasonForm, StatusForm, StockForm
 from marketplace.catalog.models import ListingStatus
-from marketplace.catalog.presentation import price_per_unit
+from marketplace.catalog.presentation import category_name, price_per_unit
 from marketplace.catalog.units import UNIT_LABELS, Unit
 from marketplace.core import params
 from marketplace.core.auth import role_required
-from marketplace.core.cache import public_page
+from marketplace.core.cache import fragment, public_page
 from marketplace.core.errors import REFUSALS, DomainError, PermissionDenied
 from marketplace.core.numbers import UnreadableNumber, read_money
 from marketplace.core.views import safe_next, show_domain_error, take_photos, validate_with_photo_errors
@@ -44,10 +46,25 @@ def _filters_from_args() -> browse.BrowseFilters:
 
 
 def _browse_page(filters: browse.BrowseFilters):
+    """The results and filters are the same for everyone reading this address in this language: built
+    once per catalog version and kept as a fragment, so a signed-in buyer (whose header is their own)
+    is served nearly as fast as an anonymous visitor from the page cache."""
+    key = lambda: f"{services.catalog_version()}:{get_locale()}:{request.full_path}"  # noqa: E731
+    title, content = fragment("browse", key, lambda: _browse_content(filters))
+    return render_template("catalog/browse.html", page_title=title, content=Markup(content))
+
+
+def _browse_content(filters: browse.BrowseFilters) -> tuple[str, str]:
     tree = browse.category_tree()
     page = browse.browse(filters, tree)
-    return render_template("catalog/browse.html", result=page, categories=tree,
-                           regions=browse.regions_with_districts(), args=request.args)
+    if page.category:
+        title = category_name(page.category.slug)
+    elif page.filters.query:
+        title = _("Search: %(q)s", q=page.filters.query)
+    else:
+        title = _("All produce")
+    return title, render_template("catalog/_browse_content.html", result=page, categories=tree,
+                                  regions=browse.regions_with_districts(), args=request.args)
 
 
 @bp.get("/produce")
@@ -67,17 +84,30 @@ def category_page(slug: str):
 @bp.get("/listing/<int:listing_id>")
 @public_page(services.catalog_version, on_hit=view_counts.record_view)
 def listing_detail(listing_id: int):
-    listing = browse.public_listing(listing_id, current_user)
-    can_manage = services.can_manage(current_user, listing)
+    access = browse.listing_access(listing_id, current_user)
+    can_manage = services.can_manage(current_user, access)  # type: ignore[arg-type]  # reads farmer_id and entered_by_id
+    if access.is_public and not can_manage:
+        # What every buyer reads is the same in a language: kept as a fragment, the listing not even loaded on a hit.
+        key = lambda: f"{listing_id}:{services.catalog_version()}:{get_locale()}:{request.full_path}"  # noqa: E731
+        shown = fragment("listing", key, lambda: _listing_parts(listing_id, can_manage=False))
+    else:
+        shown = _listing_parts(listing_id, can_manage=can_manage)
     # Forms only for those who see them: building one writes a CSRF token into the session,
     # which would give every visitor a cookie and make the page uncacheable.
     signed_in = current_user.is_authenticated
-    page = render_template("catalog/detail.html", listing=listing, can_manage=can_manage,
+    page = render_template("catalog/detail.html", listing=access, shown=shown, can_manage=can_manage,
                            report_form=ReasonForm(prefix="report") if signed_in else None,
                            hide_form=ReasonForm(prefix="hide") if signed_in else None)
-    if listing.is_public and not can_manage:
-        view_counts.record_view(listing.id)  # after rendering: its commit would expire what the page shows
+    if access.is_public and not can_manage:
+        view_counts.record_view(listing_id)  # after rendering: its commit would expire what the page shows
     return page
+
+
+def _listing_parts(listing_id: int, *, can_manage: bool) -> dict[str, Markup | str]:
+    listing = browse.public_listing(listing_id, current_user)
+    return {"title": listing.title, "description": f"{listing.title} — {price_per_unit(listing)} — {listing.village.name}",
+            "head": Markup(render_template("catalog/_listing_head.html", listing=listing)),
+            "article": Markup(render_template("catalog/_listing_article.html", listing=listing, can_manage=can_manage))}
 
 
 @bp.get("/farmers/<int:farmer_id>")

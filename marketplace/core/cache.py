@@ -118,12 +118,14 @@ def public_page(version: Callable[[], object], on_hit: Callable[..., None] | Non
     return decorator
 
 
-def fragment(namespace: str, key: str, build: Callable[[], object]) -> object:
+def fragment(namespace: str, key: str | Callable[[], str], build: Callable[[], object]) -> object:
     """`build()`'s value, from the cache when this namespace has not changed since it was built.
-    Values must pickle (plain data or rendered HTML, never ORM objects)."""
+    Values must pickle (plain data or rendered HTML, never ORM objects). A key that costs a query
+    to make (a version) may be given as a function: it is not called while fragments are off."""
     seconds = current_app.config.get("FRAGMENT_CACHE_SECONDS", 0)
     if seconds <= 0:
         return build()
+    key = key() if callable(key) else key
     full_key = f"fragment:{namespace}:{_get(f'generation:{namespace}') or 0}:{key}"
     hit = _get(full_key)
     if hit is not None:

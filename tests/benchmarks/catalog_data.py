@@ -51,6 +51,7 @@ def generate(listings: int = 100_000, farmers: int = 200, seed: int = 20261128) 
 
     users = [{"name": f"Farmer {i:03d}", "phone": f"+25471{9000000 + i:07d}", "email": None, "password_hash": password,
               "preferred_locale": rng.choice(["en", "es"]), "village_id": rng.choice(villages).id, "active": True,
+              "phone_confirmed_at": now,  # farmers sell only from a confirmed phone
               "created_at": now, "updated_at": now} for i in range(farmers)]
     db.session.execute(insert(User), users)
     farmer_rows = list(db.session.execute(select(User.id, User.village_id).where(User.name.like("Farmer %")).order_by(User.id)))

@@ -23,7 +23,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import create_engine, event, func, select, text
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
@@ -31,6 +31,8 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "4"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "2"))  # = workers: latency without queueing
 LISTINGS = int(os.environ.get("BENCH_LISTINGS", "100000"))
+#: The checkout POST's server CPU when issue 22 was taken up, measured by this script on this machine.
+CHECKOUT_CPU_BEFORE_MS = float(os.environ.get("BENCH_CHECKOUT_CPU_BEFORE_MS", "0") or 0)
 
 
 def database_url() -> str:
@@ -70,13 +72,14 @@ def noisy_jpeg(target_bytes: int = 4 * 1024 * 1024) -> bytes:
     return buffer.getvalue()
 
 
-def measure_in_process(app, pages: dict[str, str]) -> dict[str, dict]:
-    """SQL statements and gzip bytes of HTML + CSS for one anonymous request per page."""
+def measure_in_process(app, pages: dict[str, str], client=None) -> dict[str, dict]:
+    """SQL statements and gzip bytes of HTML + CSS for one request per page (anonymous, or as the
+    person `client` is signed in as)."""
     from marketplace.extensions import db
 
     css = (ROOT / "static" / "css" / "app.css").read_bytes()
     css_gzip = len(gzip.compress(css, 9))
-    client = app.test_client()
+    client = client or app.test_client()
     results = {}
     for name, path in pages.items():
         client.get(path)  # warm caches of templates and translations
@@ -92,6 +95,74 @@ def measure_in_process(app, pages: dict[str, str]) -> dict[str, dict]:
                          "html_gzip": len(gzip.compress(html, 9)), "css_gzip": css_gzip,
                          "page_gzip": len(gzip.compress(html, 9)) + css_gzip}
     return results
+
+
+BUYER_PHONE, CHECKOUT_BUYER_PHONE, BENCH_PASSWORD = "+254718000001", "+254718000002", "bench-password-1"
+
+
+def add_people_and_orders(app, orders: int = 100) -> dict:
+    """A buyer with a cart of three and `orders` orders placed from Farmer 000 (pay at pickup), so
+    the farmer's incoming orders and the buyer's own list have something real to show."""
+    from marketplace.accounts.models import User
+    from marketplace.catalog.models import Listing, ListingStatus
+    from marketplace.extensions import db
+    from marketplace.orders import cart
+    from marketplace.orders.checkout import FarmerChoice, place_checkout
+
+    with app.app_context(), app.test_request_context("/checkout"):
+        farmer = db.session.scalar(select(User).where(User.name == "Farmer 000"))
+        buyer = User(name="Bench Buyer", phone=BUYER_PHONE, preferred_locale="en", village_id=farmer.village_id,
+                     password_hash=farmer.password_hash)
+        db.session.add_all([buyer, User(name="Bench Checkout Buyer", phone=CHECKOUT_BUYER_PHONE, preferred_locale="en",
+                                        village_id=farmer.village_id, password_hash=farmer.password_hash)])
+        db.session.commit()
+        theirs = list(db.session.scalars(select(Listing).where(Listing.farmer_id == farmer.id, Listing.status == ListingStatus.ACTIVE)
+                                         .order_by(Listing.id).limit(orders)))
+        for listing in theirs[:orders]:
+            cart.add_to_cart(buyer, {}, listing.id, "1")
+            place_checkout(buyer, {}, {farmer.id: FarmerChoice(payment_method="on_pickup")})
+        others = list(db.session.scalars(select(Listing.id).where(Listing.status == ListingStatus.ACTIVE, Listing.farmer_id != farmer.id)
+                                         .order_by(Listing.id).limit(3)))
+        for listing_id in others:
+            cart.add_to_cart(buyer, {}, listing_id, "1")
+        listing_count = db.session.scalar(select(func.count()).select_from(Listing).where(Listing.farmer_id == farmer.id))
+        return {"buyer_orders": len(theirs), "farmer_listings": listing_count, "cart_lines": len(others)}
+
+
+def signed_in_client(app, phone: str):
+    """A test client signed in through the real sign-in form; its session cookie opens the served app too."""
+    client = app.test_client()
+    response = client.post("/login", data={"identifier": phone, "password": BENCH_PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
+
+
+def session_cookie(app, client) -> str:
+    name = app.config.get("SESSION_COOKIE_NAME", "session")
+    return f"{name}={client.get_cookie(name).value}"
+
+
+def checkout_cpu(app, runs: int = 30) -> dict:
+    """Server CPU (process time, in-process) of one checkout POST by a second buyer whose cart holds one
+    line from one farmer, paid at pickup; adding it to the cart is not counted."""
+    from marketplace.accounts.models import User
+    from marketplace.catalog.models import Listing, ListingStatus
+    from marketplace.extensions import db
+
+    client = signed_in_client(app, CHECKOUT_BUYER_PHONE)
+    with app.app_context():
+        farmer_id = db.session.scalar(select(User.id).where(User.name == "Farmer 001"))
+        listings = list(db.session.scalars(select(Listing.id).where(Listing.farmer_id == farmer_id, Listing.status == ListingStatus.ACTIVE)
+                                           .order_by(Listing.id).limit(runs)))
+    form = {f"payment-{farmer_id}": "on_pickup", f"fulfilment-{farmer_id}": "pickup"}
+    cpu = []
+    for listing_id in listings:
+        client.post(f"/cart/add/{listing_id}", data={"quantity": "1"})
+        started = time.process_time()
+        response = client.post("/checkout", data=form)
+        cpu.append(time.process_time() - started)
+        assert response.status_code == 302 and "/checkout/" in response.headers["Location"], response.status_code
+    return {"runs": len(cpu), "median_cpu_ms": statistics.median(cpu) * 1000, "max_cpu_ms": max(cpu) * 1000}
 
 
 def time_listing_creation(app, runs: int = 5) -> dict:
@@ -117,9 +188,11 @@ def time_listing_creation(app, runs: int = 5) -> dict:
     return {"photo_bytes": len(photo), "runs": runs, "median_s": statistics.median(timings), "max_s": max(timings)}
 
 
-def run_wrk(url: str) -> dict:
+def run_wrk(url: str, cookie: str = "") -> dict:
+    headers = ["-H", f"Cookie: {cookie}"] if cookie else []
     output = subprocess.run(
-        ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--timeout", "5s", "-s", str(Path(__file__).with_name("latency.lua")), url],
+        ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--timeout", "5s", *headers,
+         "-s", str(Path(__file__).with_name("latency.lua")), url],
         capture_output=True, text=True, check=True,
     ).stdout
     line = next(row for row in output.splitlines() if row.startswith("BENCH "))
@@ -169,6 +242,7 @@ def main() -> int:
         counts = generate(listings=LISTINGS)
         listing_id = db.session.scalar(select(Listing.id).where(Listing.status == ListingStatus.ACTIVE)
                                        .order_by(Listing.id).offset(LISTINGS // 2).limit(1))
+    people = add_people_and_orders(app)
     load_seconds = time.perf_counter() - started
 
     pages = {
@@ -178,7 +252,15 @@ def main() -> int:
     from tests.benchmarks import bench_wsgi  # noqa: F401  (registers /_ceiling on its own app; measure it in-process too)
 
     in_process = measure_in_process(app, {k: v for k, v in pages.items() if k != "ceiling"})
+    # Signed in: a buyer on the browse pages, their cart and orders; a farmer on their dashboard and orders.
+    buyer_pages = {**{k: v for k, v in pages.items() if k != "ceiling"}, "cart": "/cart", "my orders": "/orders"}
+    farmer_pages = {"dashboard": "/sell", "incoming orders": "/sell/orders"}
+    buyer, farmer = signed_in_client(app, BUYER_PHONE), signed_in_client(app, "+254719000000")
+    signed_in = {**{f"{k} (buyer)": v for k, v in measure_in_process(app, buyer_pages, buyer).items()},
+                 **{f"{k} (farmer)": v for k, v in measure_in_process(app, farmer_pages, farmer).items()}}
+    cookies = {"buyer": session_cookie(app, buyer), "farmer": session_cookie(app, farmer)}
     creation = time_listing_creation(app)
+    checkout = checkout_cpu(app)
 
     # Two servers with the same settings: one renders every request (cache off), one serves
     # anonymous pages from the page cache (the default). The ceiling runs on the first.
@@ -186,15 +268,21 @@ def main() -> int:
     servers = [serve(url, ports["rendered"], 0), serve(url, ports["cached"], 30)]
     targets_to_hit = [("ceiling", "rendered", pages["ceiling"])] + [
         (f"{name}", mode, path) for mode in ("rendered", "cached") for name, path in pages.items() if name != "ceiling"
-    ]
+    ] + [(name, who, path) for who, some in (("buyer", buyer_pages), ("farmer", farmer_pages)) for name, path in some.items()]
     rounds: dict[tuple[str, str], list[dict]] = {(name, mode): [] for name, mode, _ in targets_to_hit}
+    port_of = {**ports, "buyer": ports["rendered"], "farmer": ports["rendered"]}  # signed-in pages are never cached
+
+    def fetch(mode: str, path: str) -> None:
+        request = urllib.request.Request(f"http://127.0.0.1:{port_of[mode]}{path}", headers={"Cookie": cookies.get(mode, "")})
+        urllib.request.urlopen(request).read()
+
     try:
         for _name, mode, path in targets_to_hit:  # warm-up: each worker compiles templates and fills caches
             for _ in range(20):
-                urllib.request.urlopen(f"http://127.0.0.1:{ports[mode]}{path}").read()
+                fetch(mode, path)
         for _ in range(ROUNDS):
             for name, mode, path in targets_to_hit:  # interleaved: every page sees the same machine noise
-                rounds[(name, mode)].append(run_wrk(f"http://127.0.0.1:{ports[mode]}{path}"))
+                rounds[(name, mode)].append(run_wrk(f"http://127.0.0.1:{port_of[mode]}{path}", cookies.get(mode, "")))
     finally:
         for server in servers:
             os.killpg(server.pid, signal.SIGTERM)
@@ -210,14 +298,14 @@ def main() -> int:
             "p99_ms": statistics.median(r["p99_us"] for r in runs) / 1000,
             "errors": sum(r["errors"] + r["non2xx"] for r in runs),
             "vs_ceiling": statistics.median(r["rps"] for r in runs) / ceiling_rps,
-            **in_process.get(name, {}),
+            **(signed_in.get(label, {}) if mode in ("buyer", "farmer") else in_process.get(name, {})),
         }
     report = {
         "database": "postgresql" if url.startswith("postgresql") else "sqlite",
         "listings": counts["listings"], "farmers": counts["farmers"], "load_seconds": round(load_seconds, 1),
         "server": "gunicorn, 2 sync workers (two servers: page cache off and on)",
         "wrk": f"1 thread, {CONNECTIONS} connections, {SECONDS}s x {ROUNDS} interleaved rounds",
-        "pages": table, "listing_creation_4mb_photo": creation,
+        "pages": table, "listing_creation_4mb_photo": creation, "checkout_post": checkout, "people": people,
         "cpu_count": os.cpu_count(),
     }
     browse_pages = ("home", "category", "search", "detail")
@@ -230,6 +318,13 @@ def main() -> int:
         "<= 6 queries per page": all(in_process[p]["queries"] <= 6 for p in browse_pages),
         "<= 50 KB HTML+CSS gzip per page": all(in_process[p]["page_gzip"] <= 50 * 1024 for p in browse_pages),
         "listing creation with a 4 MB photo < 1 s": creation["median_s"] < 1.0,
+        "signed-in buyer pages >= 50% of ceiling rps, p99 < 50 ms, <= 6 queries":
+            all(table[f"{p} (buyer)"]["vs_ceiling"] >= 0.50 and table[f"{p} (buyer)"]["p99_ms"] < 50
+                and table[f"{p} (buyer)"]["queries"] <= 6 for p in buyer_pages),
+        "farmer dashboard and incoming orders >= 30% of ceiling rps, <= 8 queries":
+            all(table[f"{p} (farmer)"]["vs_ceiling"] >= 0.30 and table[f"{p} (farmer)"]["queries"] <= 8 for p in farmer_pages),
+        f"checkout POST server CPU <= half of {CHECKOUT_CPU_BEFORE_MS} ms (issue 22's starting figure)":
+            checkout["median_cpu_ms"] <= CHECKOUT_CPU_BEFORE_MS / 2,
     }
     report["targets"] = targets
     BUILD.mkdir(exist_ok=True)
@@ -237,11 +332,15 @@ def main() -> int:
 
     print(f"\nCatalog benchmark on {report['database']}: {counts['listings']:,} listings, {counts['farmers']} farmers "
           f"(loaded and indexed in {load_seconds:.1f}s); {report['server']}; wrk {report['wrk']}")
-    print(f"{'page':<22}{'req/s':>9}{'vs ceiling':>12}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'queries':>9}{'gzip B':>9}")
+    print(f"{'page':<26}{'req/s':>9}{'vs ceiling':>12}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'queries':>9}{'gzip B':>9}")
     for name, row in table.items():
-        print(f"{name:<22}{row['rps']:>9.1f}{row['vs_ceiling']:>11.0%} {row['p50_ms']:>8.1f}{row['p99_ms']:>9.1f}{row['errors']:>8}"
+        print(f"{name:<26}{row['rps']:>9.1f}{row['vs_ceiling']:>11.0%} {row['p50_ms']:>8.1f}{row['p99_ms']:>9.1f}{row['errors']:>8}"
               f"{row.get('queries', '-'):>9}{row.get('page_gzip', '-'):>9}")
-    print("queries and gzip bytes: one anonymous request rendered in-process (a cache hit costs 1 query)")
+    print("queries and gzip bytes: one request rendered in-process (anonymous, or as the buyer or farmer; a cache hit costs 1 query)")
+    print(f"signed in: the buyer has {people['cart_lines']} lines in the cart and {people['buyer_orders']} orders; "
+          f"the farmer {people['farmer_listings']} listings and those orders to prepare")
+    print(f"checkout POST (one line, pay at pickup), server CPU in-process: median {checkout['median_cpu_ms']:.1f} ms, "
+          f"max {checkout['max_cpu_ms']:.1f} ms over {checkout['runs']} runs")
     print(f"listing creation with a {creation['photo_bytes'] / 1e6:.1f} MB photo: median {creation['median_s'] * 1000:.0f} ms, "
           f"max {creation['max_s'] * 1000:.0f} ms over {creation['runs']} runs")
     for target, met in targets.items():

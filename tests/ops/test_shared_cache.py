@@ -58,12 +58,18 @@ def test_a_listing_edit_is_seen_at_once_through_another_app_server(two_servers, 
     assert signed_in.post(base + "/login", data={"identifier": farmer_phone, "password": factories.PASSWORD},
                           allow_redirects=False, timeout=5).status_code == 302
     assert "Dry maize" in signed_in.get(base + "/", timeout=5).text  # signed in: the listings fragment is cached
+    browsing = ("/produce/maize", "/produce?q=maize", f"/listing/{listing_id}")
+    for path in browsing:  # signed in: the results and filters are a shared fragment, the header their own
+        page = signed_in.get(base + path, timeout=5).text
+        assert "Dry maize" in page and "Sign out" in page
     with writer.app_context():
         person = _db.session.get(type(farmer), farmer.id)
         mine = _db.session.get(type(listing), listing_id)
         catalog.update_listing(person, mine, factories.listing_input(mine.village, mine.category, title="Green maize"))
     assert "Green maize" in requests.get(base + "/", timeout=5).text
     assert "Green maize" in signed_in.get(base + "/", timeout=5).text
+    for path in browsing:
+        assert "Green maize" in signed_in.get(base + path, timeout=5).text
 
 
 def test_price_hints_change_everywhere_after_an_aggregation(two_servers, market, db):
