@@ -150,8 +150,9 @@ def _not_a_seller_yet():
 def dashboard():
     if (lead := _not_a_seller_yet()) is not None:
         return lead
-    listings = services.listings_to_manage(current_user)
-    return render_template("catalog/dashboard.html", listings=listings, Status=ListingStatus, may_become=states.may_become)
+    result = services.listings_to_manage(current_user, params.page_arg())
+    return render_template("catalog/dashboard.html", result=result, listings=result.listings, Status=ListingStatus,
+                           may_become=states.may_become)
 
 
 def _populate_choices(form: ListingForm) -> None:

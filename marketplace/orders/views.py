@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, user_logged_in
 
 from marketplace.accounts.api import Role
+from marketplace.core import params
 from marketplace.core.auth import role_required
 from marketplace.core.bidi import isolate, left_to_right
 from marketplace.core.errors import REFUSALS, DomainError, InvalidInput
@@ -213,13 +214,13 @@ def packing_list():
 @bp.get("/orders")
 @login_required
 def my_orders():
-    return render_template("orders/my_orders.html", orders=services.orders_as_buyer(current_user))
+    return render_template("orders/my_orders.html", result=services.orders_as_buyer(current_user, params.page_arg()))
 
 
 @bp.get("/sell/orders")
 @role_required(Role.FARMER)
 def incoming_orders():
-    return render_template("orders/incoming.html", orders=services.orders_as_farmer(current_user))
+    return render_template("orders/incoming.html", result=services.orders_as_farmer(current_user, params.page_arg()))
 
 
 @bp.get("/orders/<number>")

@@ -225,6 +225,9 @@ def main() -> int:
         print("wrk is not installed (make bench installs Debian's wrk)", file=sys.stderr)
         return 2
     os.environ.setdefault("SECRET_KEY", "bench-secret")
+    import logging
+
+    logging.getLogger("marketplace").setLevel(logging.WARNING)  # not a line per SMS of the orders it places
     url = database_url()
     from flask_migrate import upgrade
 

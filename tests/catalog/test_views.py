@@ -271,3 +271,14 @@ def test_search_says_how_many_it_found_without_counting_the_whole_catalogue(clie
         factories.listing(farmer, cats["maize"], title=f"Dry maize {number}", unit="sack", price="4200", stock="5")
     page = client.get("/produce?q=maize").get_data(as_text=True)
     assert "3 found" in page and "Page 1" not in page
+
+
+def test_my_listings_come_twenty_at_a_time_newest_first(client, login, farmer, cats):
+    from marketplace.catalog.services import MANAGE_PER_PAGE
+
+    titles = [factories.listing(farmer, cats["maize"], title=f"Maize lot {i:02d}").title for i in range(MANAGE_PER_PAGE + 1)]
+    login(farmer)
+    first = client.get("/sell").get_data(as_text=True)
+    assert titles[-1] in first and titles[1] in first and titles[0] not in first and "Next page" in first
+    second = client.get("/sell?page=2").get_data(as_text=True)
+    assert titles[0] in second and titles[1] not in second

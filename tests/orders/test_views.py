@@ -104,3 +104,27 @@ def test_the_header_menu_opens_without_javascript_and_keeps_every_link(client, l
     for path in ("/services", "/orders", "/applications", "/activity", "/inbox", "/profile"):
         assert f'href="{path}"' in menu, path
     assert "Sign out" in menu
+
+
+def test_my_orders_and_orders_to_prepare_come_twenty_at_a_time_newest_first(client, login, places):
+    """A buyer with many orders (and their farmer) gets the newest twenty, and the next page the rest."""
+    from marketplace.orders import cart
+    from marketplace.orders.checkout import FarmerChoice, place_checkout
+    from marketplace.orders.services import ORDERS_PER_PAGE
+
+    farmer = factories.farmer(places["villages"]["Mbeu"], "Wanjiru")
+    eggs = factories.listing(farmer, factories.categories()["eggs"], title="Kienyeji eggs", unit="dozen", price="240", stock="100")
+    buyer = factories.user("Amina")
+    numbers = []
+    for _ in range(ORDERS_PER_PAGE + 2):
+        cart.add_to_cart(buyer, {}, eggs.id, "1")
+        numbers.append(place_checkout(buyer, {}, {farmer.id: FarmerChoice(payment_method="on_pickup")}).orders[0].number)
+    login(buyer)
+    first = client.get("/orders").get_data(as_text=True)
+    assert numbers[-1] in first and numbers[2] in first and numbers[1] not in first and "Next page" in first
+    second = client.get("/orders?page=2").get_data(as_text=True)
+    assert numbers[1] in second and numbers[0] in second and numbers[-1] not in second and "Previous page" in second
+    client.get("/logout")
+    login(farmer)
+    assert numbers[0] not in client.get("/sell/orders").get_data(as_text=True)
+    assert numbers[0] in client.get("/sell/orders?page=2").get_data(as_text=True)
