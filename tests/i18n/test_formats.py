@@ -55,3 +55,16 @@ def test_a_symbol_that_is_not_a_letter_keeps_to_its_digits(app, monkeypatch):
         assert money(Money("USD", 90000)) == "$900"
         assert money(Money("USD", 90050)) == "$900.50"
         assert money(Money("KES", 90000)) == "KES\xa0900"
+
+
+def test_templates_follow_force_locale_inside_a_request(app):
+    """Template translations are looked up once per request and locale (i18n._translations): a text
+    rendered under force_locale (an SMS in the recipient's language) is still in that language."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context("/?lang=en"):
+        assert render_template_string("{{ _('Sign out') }}") == "Sign out"
+        with force_locale("fr"):
+            assert render_template_string("{{ _('Sign out') }}") == "Se déconnecter"
+        assert render_template_string("{{ _('Sign out') }}") == "Sign out"
