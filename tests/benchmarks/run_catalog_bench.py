@@ -31,8 +31,9 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "4"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "2"))  # = workers: latency without queueing
 LISTINGS = int(os.environ.get("BENCH_LISTINGS", "100000"))
-#: The checkout POST's server CPU when issue 22 was taken up, measured by this script on this machine.
-CHECKOUT_CPU_BEFORE_MS = float(os.environ.get("BENCH_CHECKOUT_CPU_BEFORE_MS", "0") or 0)
+#: The checkout POST's server CPU (median ms, in-process) when issue 22 was taken up, measured by this
+#: script on this machine per database; the target is half of it.
+CHECKOUT_CPU_BEFORE_MS = {"sqlite": 33.7}
 
 
 def database_url() -> str:
@@ -129,9 +130,15 @@ def add_people_and_orders(app, orders: int = 100) -> dict:
         return {"buyer_orders": len(theirs), "farmer_listings": listing_count, "cart_lines": len(others)}
 
 
+#: The browser the benchmark's signed-in people use, at sign-in and under wrk: Flask-Login ties a session to
+#: the address and user agent it was opened from, and a mismatch would rewrite the cookie on every request.
+BENCH_AGENT = "village-square-bench"
+
+
 def signed_in_client(app, phone: str):
     """A test client signed in through the real sign-in form; its session cookie opens the served app too."""
     client = app.test_client()
+    client.environ_base.update(HTTP_USER_AGENT=BENCH_AGENT, REMOTE_ADDR="127.0.0.1")
     response = client.post("/login", data={"identifier": phone, "password": BENCH_PASSWORD})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return client
@@ -189,7 +196,7 @@ def time_listing_creation(app, runs: int = 5) -> dict:
 
 
 def run_wrk(url: str, cookie: str = "") -> dict:
-    headers = ["-H", f"Cookie: {cookie}"] if cookie else []
+    headers = ["-H", f"Cookie: {cookie}", "-H", f"User-Agent: {BENCH_AGENT}"] if cookie else []
     output = subprocess.run(
         ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--timeout", "5s", *headers,
          "-s", str(Path(__file__).with_name("latency.lua")), url],
@@ -276,7 +283,8 @@ def main() -> int:
     port_of = {**ports, "buyer": ports["rendered"], "farmer": ports["rendered"]}  # signed-in pages are never cached
 
     def fetch(mode: str, path: str) -> None:
-        request = urllib.request.Request(f"http://127.0.0.1:{port_of[mode]}{path}", headers={"Cookie": cookies.get(mode, "")})
+        request = urllib.request.Request(f"http://127.0.0.1:{port_of[mode]}{path}",
+                                         headers={"Cookie": cookies.get(mode, ""), "User-Agent": BENCH_AGENT})
         urllib.request.urlopen(request).read()
 
     try:
@@ -326,9 +334,11 @@ def main() -> int:
                 and table[f"{p} (buyer)"]["queries"] <= 6 for p in buyer_pages),
         "farmer dashboard and incoming orders >= 30% of ceiling rps, <= 8 queries":
             all(table[f"{p} (farmer)"]["vs_ceiling"] >= 0.30 and table[f"{p} (farmer)"]["queries"] <= 8 for p in farmer_pages),
-        f"checkout POST server CPU <= half of {CHECKOUT_CPU_BEFORE_MS} ms (issue 22's starting figure)":
-            checkout["median_cpu_ms"] <= CHECKOUT_CPU_BEFORE_MS / 2,
     }
+    before = CHECKOUT_CPU_BEFORE_MS.get(report["database"])
+    if before:
+        targets[f"checkout POST server CPU <= half of {before} ms (issue 22's starting figure on {report['database']})"] = \
+            checkout["median_cpu_ms"] <= before / 2
     report["targets"] = targets
     BUILD.mkdir(exist_ok=True)
     (BUILD / "bench.json").write_text(json.dumps(report, indent=2))
