@@ -9,9 +9,10 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask) -> None:
     """Called by create_app: what this domain adds to the app (blueprint, jobs, owners, providers)."""
-    from marketplace.core import jobs
-    from marketplace.notifications import services
+    from marketplace.core import header, jobs
+    from marketplace.notifications import inbox, services
     from marketplace.notifications.views import bp
 
     app.register_blueprint(bp)
+    header.register(app, "unread_messages", inbox.unread_count_expression)
     jobs.register(app, services.DELIVER_JOB, services.deliver_job, sweeper=services.sweep)

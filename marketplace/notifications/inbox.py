@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from marketplace.core.errors import NotFound
 from marketplace.core.timeutils import utcnow
@@ -32,10 +33,13 @@ def inbox_page(user, page: int = 1) -> InboxPage:
 
 
 def unread_count(user) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(InboxMessage)
-        .where(InboxMessage.user_id == user.id, InboxMessage.read_at.is_(None))
-    )
+    return db.session.scalar(select(unread_count_expression(user))) or 0
+
+
+def unread_count_expression(user) -> ScalarSelect[int]:
+    """The header's count of unread messages (core.header sends it with the others)."""
+    return select(func.count()).select_from(InboxMessage).where(InboxMessage.user_id == user.id,
+                                                                InboxMessage.read_at.is_(None)).scalar_subquery()
 
 
 def mark_read(user, message_id: int) -> InboxMessage:

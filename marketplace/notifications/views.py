@@ -1,10 +1,10 @@
 """The person's inbox and notification preferences; admins read the outbox."""
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.accounts.api import Role
-from marketplace.core import params
+from marketplace.core import header, params
 from marketplace.core.auth import role_required
 from marketplace.core.errors import REFUSALS, DomainError
 from marketplace.notifications import inbox, preferences, services
@@ -16,10 +16,8 @@ bp = Blueprint("notifications", __name__)
 @bp.app_context_processor
 def unread_badge():
     def unread_messages() -> int:
-        # Asked once per page by the header; kept on `g` if a page renders it twice.
-        if "unread_messages" not in g:
-            g.unread_messages = inbox.unread_count(current_user) if current_user.is_authenticated else 0
-        return g.unread_messages
+        # Asked by the header with its other counts, in one query per page (core.header).
+        return header.counts().get("unread_messages", 0)
 
     return {"unread_messages": unread_messages}
 

@@ -9,8 +9,9 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask) -> None:
     """Called by create_app: what this domain adds to the app (blueprint, jobs, owners, providers)."""
+    from marketplace.accounts.api import Role
     from marketplace.core import cache as page_cache
-    from marketplace.core import jobs
+    from marketplace.core import header, jobs
     from marketplace.orders import card_payments, cart, mobile_payments, services
     from marketplace.orders.models import PaymentMethod
     from marketplace.orders.views import bp
@@ -19,6 +20,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     # A guest's cart lives in their session and the header counts it: their pages are their own.
     page_cache.keep_personal(app, cart.SESSION_KEY)
+    header.register(app, "cart", cart.stored_lines_count)
+    header.register(app, "orders_to_prepare", lambda person: services.to_prepare_count(person) if person.has_role(Role.FARMER) else None)
     payments.register_owner(app, card_payments.PURPOSE, card_payments.CheckoutPayments(PaymentMethod.CARD))
     payments.register_owner(app, mobile_payments.PURPOSE, card_payments.CheckoutPayments(PaymentMethod.MOBILE_MONEY))
     payments.register_money_in_hand(app, services.paid_at_pickup)  # "My money" counts cash sales too

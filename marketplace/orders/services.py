@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from marketplace.accounts.api import User, Village
 from marketplace.catalog.api import release_stock
@@ -220,8 +221,12 @@ def orders_to_prepare(farmer: User, limit: int = 10) -> list[Order]:
 
 
 def count_to_prepare(farmer: User) -> int:
-    return db.session.scalar(select(func.count()).select_from(Order).where(
-        Order.farmer_id == farmer.id, Order.status.in_(TO_PREPARE))) or 0
+    return db.session.scalar(select(to_prepare_count(farmer))) or 0
+
+
+def to_prepare_count(farmer: User) -> ScalarSelect[int]:
+    """The header's count of a farmer's orders to get ready (core.header sends it with the others)."""
+    return select(func.count()).select_from(Order).where(Order.farmer_id == farmer.id, Order.status.in_(TO_PREPARE)).scalar_subquery()
 
 
 def orders_to_hand_over(farmer: User, limit: int = 30) -> list[Order]:

@@ -1,12 +1,12 @@
 """Cart, checkout, card payment page, orders for buyers and farmers, and the packing list."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, user_logged_in
 
 from marketplace.accounts.api import Role
-from marketplace.core import params
+from marketplace.core import header, params
 from marketplace.core.auth import role_required
 from marketplace.core.bidi import isolate, left_to_right
 from marketplace.core.errors import REFUSALS, DomainError, InvalidInput
@@ -246,16 +246,14 @@ def move_order(number: str):
 @bp.app_context_processor
 def orders_badge():
     def orders_to_prepare() -> int:
-        """The header's count of a farmer's orders to get ready (asked once per page)."""
-        if "orders_to_prepare" not in g:
-            g.orders_to_prepare = services.count_to_prepare(current_user) \
-                if current_user.is_authenticated and current_user.has_role(Role.FARMER) else 0
-        return g.orders_to_prepare
+        """The header's count of a farmer's orders to get ready (with the header's other counts)."""
+        return header.counts().get("orders_to_prepare", 0)
 
     def cart_count() -> int:
-        """The header's count of lines in the cart (asked once per page)."""
-        if "cart_count" not in g:
-            g.cart_count = cart.lines_in_cart(current_user, session)
-        return g.cart_count
+        """The header's count of lines in the cart: a guest's from the session, a signed-in person's
+        with the header's other counts."""
+        if current_user.is_authenticated:
+            return header.counts().get("cart", 0)
+        return cart.lines_in_cart(None, session)
 
     return {"orders_to_prepare": orders_to_prepare, "cart_count": cart_count}
