@@ -174,7 +174,7 @@ def pay_by_mpesa(reference: str):
     due = mobile_payments.mobile_orders_due(checkout)
     if not due and payment is None:
         return redirect(url_for("orders.checkout_done", reference=reference))
-    prompt_out = bool(payment and payment.status.value == "pending" and payment.provider_intent_id and not error)
+    prompt_out = bool(payment and payment.prompt_is_out and not error)
     return render_template("orders/pay_mobile.html", checkout=checkout, payment=payment, due=due, error=error, prompt_out=prompt_out,
                            phone=phone or display_phone(current_user.phone or ""),
                            total=Money(checkout.currency, sum(o.total_minor for o in due))), (422 if error else 200)

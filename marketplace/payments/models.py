@@ -55,6 +55,11 @@ class Payment(TimestampMixin, db.Model):
         return Money(self.currency, self.amount_minor)
 
     @property
+    def prompt_is_out(self) -> bool:
+        """A PIN prompt was sent and not yet answered: the payer's page waits for it."""
+        return self.status is PaymentStatus.PENDING and bool(self.provider_intent_id)
+
+    @property
     def left_to_pay(self) -> Money:
         """What a PIN prompt asks for: the amount less what already came by pay bill."""
         return Money(self.currency, max(self.amount_minor - self.received_minor, 0))

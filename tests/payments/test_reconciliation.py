@@ -269,3 +269,29 @@ def test_the_command_reconciles_one_day_by_hand_and_says_what_it_found(app, mark
 def test_the_command_says_m_pesa_is_not_configured(app, db):
     result = app.test_cli_runner().invoke(args=["payments", "reconcile"])
     assert result.exit_code != 0 and "MPESA_* settings are missing" in result.output
+
+
+def test_a_status_question_whose_queue_timed_out_is_recorded_as_such_and_lists_nothing(client, sold, mpesa_on, db):
+    client.post(PAYOUT_RESULT, json=mpesa_on.settle(sold, 0))
+    reconciliation.reconcile_day(_today())
+    question = mpesa_on.questions.pop(0)
+    timeout = urlsplit(question.timeout_url).path
+    assert client.post(timeout, json=mpesa_on.status_body(question)).get_json()["outcome"] == "timed out"
+    assert client.post(timeout, json=mpesa_on.status_body(question)).get_json()["outcome"] == "duplicate"
+    assert _differences() == [] and reconciliation.unanswered_checks() == []
+    (check,) = reconciliation.recent()[0].checks
+    assert check.answered_at is not None and check.answer == "M-Pesa's queue timed out"
+
+
+def test_a_difference_is_closed_once_and_a_missing_one_is_not_found(client, market, checkouts, mpesa_on, db, login):
+    checkout = checkouts()
+    _prompt(checkout, market)
+    mpesa_on.answer(mpesa_on.last(), 0, deliver=False)
+    reconciliation.reconcile_day(_today())
+    (difference,) = _differences()
+    admin = factories.with_role(Role.ADMIN)
+    reconciliation.explain(admin.id, difference.id, "looked in the portal")
+    with pytest.raises(Exception, match="already closed"):
+        reconciliation.explain(admin.id, difference.id, "again")
+    login(admin)
+    assert client.post("/admin/payouts/differences/999999/explained", data={"explanation": "x"}).status_code == 404

@@ -238,7 +238,7 @@ def pay_fee_by_mpesa(key: str):
         payment = fees.fee_payment(submission, purpose=fees.MOBILE_PURPOSE)
     if submission.status is not S.AWAITING_PAYMENT:
         return redirect(url_for("egov.application", key=key))  # paid (the application page says so), or not due
-    prompt_out = bool(payment and payment.status.value == "pending" and payment.provider_intent_id and not error)
+    prompt_out = bool(payment and payment.prompt_is_out and not error)
     return render_template("egov/pay_mobile.html", submission=submission, payment=payment, error=error, prompt_out=prompt_out,
                            phone=phone or display_phone(submission.applicant.phone or ""), title=services.service_title(submission),
                            fee=Money(submission.currency, submission.fee_minor)), (422 if error else 200)
