@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
     DateField,
+    Field,
     EmailField,
     RadioField,
     SelectField,
@@ -38,6 +39,7 @@ from marketplace.core.errors import DomainError
 from marketplace.core.forms import Form, LocalDecimalField, MayBeLeftEmpty
 from marketplace.core.money import Money
 from marketplace.core.phone import normalise_phone
+from marketplace.egov import conditions
 from marketplace.egov.attachments import MAX_ATTACHMENT_BYTES
 from marketplace.i18n import format_day
 
@@ -64,6 +66,7 @@ def text(value: Any, locale: str) -> str:
 class FieldType:
     name = ""
     takes_choices = False
+    answers = True  # every type but a note takes an answer
 
     def check(self, spec: dict) -> list[str]:
         return []
@@ -79,13 +82,33 @@ class FieldType:
 
     @staticmethod
     def required(spec: dict) -> list:
-        return [DataRequired(message=_l("Answer this question."))] if spec.get("required") else [MayBeLeftEmpty()]
+        return [DataRequired(message=_required_message(spec))] if spec.get("required") else [MayBeLeftEmpty()]
 
     @staticmethod
     def required_input(spec: dict) -> list:
         """For typed values (numbers, dates): something typed that does not parse gets the type's own
         message ('Not a valid date'), not 'Answer this question'."""
-        return [InputRequired(message=_l("Answer this question."))] if spec.get("required") else [MayBeLeftEmpty()]
+        return [InputRequired(message=_required_message(spec))] if spec.get("required") else [MayBeLeftEmpty()]
+
+
+def _required_message(spec: dict) -> Any:
+    """The definition's own words for a missing answer (XLSForm's required_message), else ours."""
+    own = spec.get("required_message")
+    if own:
+        return _LocalText(own)
+    return _l("Answer this question.")
+
+
+class _LocalText:
+    """A per-locale text read in the language of the request that shows it (like lazy_gettext)."""
+
+    def __init__(self, texts: Any) -> None:
+        self.texts = texts
+
+    def __str__(self) -> str:
+        from flask_babel import get_locale
+
+        return text(self.texts, str(get_locale() or "en"))
 
 
 class ShortText(FieldType):
@@ -139,7 +162,10 @@ class Number(FieldType):
         low, high = spec.get("min"), spec.get("max")
         if low is not None or high is not None:
             validators.append(NumberRange(min=low, max=high))
-        render = {"inputmode": "decimal", **({"min": low} if low is not None else {}), **({"max": high} if high is not None else {})}
+        if spec.get("whole"):
+            validators.append(_whole_number)
+        render = {"inputmode": "numeric" if spec.get("whole") else "decimal",
+                  **({"min": low} if low is not None else {}), **({"max": high} if high is not None else {})}
         return LocalDecimalField(places=self.places(), render_kw=render, validators=validators)
 
     def places(self) -> int:
@@ -150,6 +176,11 @@ class Number(FieldType):
 
     def display(self, value, spec, locale, context):
         return "" if value in (None, "") else format_decimal(Decimal(value))
+
+
+def _whole_number(_form, answer) -> None:
+    if answer.data is not None and answer.data != answer.data.to_integral_value():
+        raise ValidationError(_l("Enter a whole number."))
 
 
 class MoneyAmount(Number):
@@ -318,9 +349,32 @@ class FileAnswer(FieldType):
         return ""  # shown as links to the attachments
 
 
+class NoteField(Field):  # type: ignore[misc]
+    """Text shown between questions; nothing is typed and nothing is read back."""
+
+    def __call__(self, **kwargs: Any) -> str:
+        return ""
+
+    def process_formdata(self, valuelist: list) -> None:
+        self.data = None
+
+
+class Note(FieldType):
+    """XLSForm's `note`: the label (and help) is read; there is no answer."""
+
+    name = "note"
+    answers = False
+
+    def check(self, spec):
+        return ["a note cannot be required"] if spec.get("required") else []
+
+    def build(self, spec, locale, context):
+        return NoteField()
+
+
 FIELD_TYPES: dict[str, FieldType] = {t.name: t for t in (
     ShortText(), LongText(), Number(), MoneyAmount(), DateAnswer(), SingleChoice(), MultipleChoice(), YesNo(),
-    PhoneAnswer(), EmailAnswer(), VillageAnswer(), FileAnswer(),
+    PhoneAnswer(), EmailAnswer(), VillageAnswer(), FileAnswer(), Note(),
 )}
 
 
@@ -386,7 +440,10 @@ def _field_problems(step_number: int, spec: Any, seen: dict[str, dict]) -> list[
         reasons.append(f"{where}: label needs an English text")
     reasons.extend(f"{where}: {problem}" for problem in _agent_text_problems(spec))
     reasons.extend(f"{where}: {problem}" for problem in kind.check(spec))
-    reasons.extend(f"{where}: {problem}" for problem in _condition_problems(spec.get("show_if"), seen))
+    if spec.get("show_if") is not None:
+        reasons.extend(f"{where}: show_if: {problem}" for problem in conditions.problems(spec["show_if"], set(seen)))
+    if spec.get("constraint") is not None:
+        reasons.extend(f"{where}: constraint: {problem}" for problem in conditions.problems(spec["constraint"], {*seen, name}))
     prefill = spec.get("prefill")
     if prefill is not None and prefill not in context_prefill_sources():
         reasons.append(f"{where}: unknown prefill source '{prefill}'")
@@ -409,17 +466,6 @@ def _agent_text_problems(spec: dict) -> list[str]:
     return reasons
 
 
-def _condition_problems(condition: Any, seen: dict[str, dict]) -> list[str]:
-    if condition is None:
-        return []
-    target = condition.get("field") if isinstance(condition, dict) else None
-    if target not in seen:
-        return ["show_if must name a field of an earlier step or earlier in this step"]
-    if not ("equals" in condition or "in" in condition):
-        return ["show_if needs 'equals' or 'in'"]
-    return []
-
-
 def context_prefill_sources() -> frozenset[str]:
     from marketplace.egov.prefill import PREFILL_SOURCES
 
@@ -427,13 +473,7 @@ def context_prefill_sources() -> frozenset[str]:
 
 
 def is_shown(spec: dict, answers: dict) -> bool:
-    condition = spec.get("show_if")
-    if not condition:
-        return True
-    value = answers.get(condition["field"])
-    if "equals" in condition:
-        return value == condition["equals"] or (isinstance(value, list) and condition["equals"] in value)
-    return value in condition["in"]
+    return conditions.holds(spec.get("show_if"), answers)
 
 
 def steps(definition: dict) -> list[dict]:
@@ -458,8 +498,7 @@ def page_fields(definition: dict, step_index: int, answers: dict, formdata=None)
                 seen[spec["name"]] = formdata.getlist(spec["name"]) if multiple else formdata.get(spec["name"])
     shown = []
     for spec in specs:
-        condition = spec.get("show_if")
-        if condition and condition["field"] in on_page and formdata is None or is_shown(spec, seen):
+        if conditions.fields_named(spec.get("show_if")) & on_page and formdata is None or is_shown(spec, seen):
             shown.append(spec)
     return shown
 
@@ -491,7 +530,8 @@ def addressed(spec: dict, key: str, locale: str, context: BuildContext) -> str:
     return text(spec.get(key), locale)
 
 
-def step_form(definition: dict, step_index: int, answers: dict, locale: str, context: BuildContext, formdata=None) -> Form:
+def step_form(definition: dict, step_index: int, answers: dict, locale: str, context: BuildContext, formdata=None,
+              csrf: bool = True) -> Form:
     """A Flask-WTF form for one step, showing only the questions whose show-if holds."""
     fields = {}
     for spec in page_fields(definition, step_index, answers, formdata):
@@ -502,15 +542,16 @@ def step_form(definition: dict, step_index: int, answers: dict, locale: str, con
             unbound.kwargs.setdefault("render_kw", {})["required"] = True
         fields[spec["name"]] = unbound
     form_class = type("StepForm", (Form,), fields)
-    form = form_class(formdata=formdata, data=_form_data(definition, step_index, answers))
+    # csrf=False only for forms that arrive signed by a device token (egov.field_filing), never a browser's
+    form = form_class(formdata=formdata, data=_form_data(definition, step_index, answers), **({} if csrf else {"meta": {"csrf": False}}))
     return form
 
 
 def _form_data(definition: dict, step_index: int, answers: dict) -> dict:
     data = {}
     for spec in steps(definition)[step_index]["fields"]:
-        value = answers.get(spec["name"])
-        if value is None or spec["type"] == "file":
+        value = answers.get(spec["name"], spec.get("default"))
+        if value is None or spec["type"] in ("file", "note"):
             continue
         if spec["type"] in ("number",):
             data[spec["name"]] = Decimal(value)
@@ -530,14 +571,32 @@ def read_step(definition: dict, step_index: int, form: Form, answers: dict) -> d
     ValidationError through the form's errors when a type's conversion refuses the value."""
     new = {}
     for spec in steps(definition)[step_index]["fields"]:
-        if spec["type"] == "file" or spec["name"] not in form:
+        if spec["type"] in ("file", "note") or spec["name"] not in form:
             continue
         bound = form[spec["name"]]
         try:
             new[spec["name"]] = FIELD_TYPES[spec["type"]].to_answer(bound.data, spec)
         except (ValidationError, DomainError) as error:
             bound.errors = list(bound.errors) + [str(getattr(error, "message", error))]
+    for name, problem in constraint_failures(definition, step_index, {**answers, **new}, only=set(new)):
+        form[name].errors = list(form[name].errors) + [problem]
     return new
+
+
+def constraint_failures(definition: dict, step_index: int, answers: dict, only: set[str] | None = None) -> list[tuple[str, str]]:
+    """The step's answers that break their question's `constraint` (an unanswered question breaks
+    none, as in XLSForm), each with the definition's message in the request's language."""
+    from flask_babel import get_locale
+
+    failures = []
+    for spec in steps(definition)[step_index]["fields"]:
+        name, condition = spec["name"], spec.get("constraint")
+        if condition is None or (only is not None and name not in only) or answers.get(name) in (None, "", []):
+            continue
+        if not conditions.holds(condition, answers):
+            message = text(spec.get("constraint_message"), str(get_locale() or "en")) or str(_l("This answer is not allowed here."))
+            failures.append((name, message))
+    return failures
 
 
 def drop_hidden(definition: dict, answers: dict) -> dict:
@@ -580,6 +639,8 @@ def answer_rows(definition: dict, answers: dict, locale: str, context: BuildCont
         for spec in shown_fields(definition, index, answers):
             name = spec["name"]
             kind = FIELD_TYPES[spec["type"]]
+            if not kind.answers:
+                continue
             row = AnswerRow(index, name, addressed(spec, "label", locale, context),
                             kind.display(answers.get(name), spec, locale, context), is_file=spec["type"] == "file")
             if row.is_file:

@@ -116,7 +116,7 @@ def test_show_if_on_an_earlier_step_and_on_the_same_page(app):
     (lambda d: d["steps"][0]["fields"].append(_field("c", "single_choice", choices=[{"value": "a", "label": {"en": "A"}}])), "at least two choices"),
     (lambda d: d["steps"][0]["fields"].append(_field("p", "short_text", pattern="([")), "pattern does not compile"),
     (lambda d: d["steps"][0]["fields"].append(_field("n", "number", min=5, max=1)), "min is above max"),
-    (lambda d: d["steps"][0]["fields"].append(_field("s", "short_text", show_if={"field": "later", "equals": "x"})), "show_if must name a field"),
+    (lambda d: d["steps"][0]["fields"].append(_field("s", "short_text", show_if={"field": "later", "equals": "x"})), "show_if: the condition names 'later', which is not an earlier question"),
     (lambda d: d["steps"][0]["fields"].append(_field("d", "date", max="next week")), "ISO dates"),
     (lambda d: d.update(fee={"amount": "-5", "currency": "KES"}), "fee.amount must be a positive amount"),
     (lambda d: d["steps"][0]["fields"].append(_field("q", "short_text", prefill="person.salary")), "unknown prefill source"),
