@@ -70,6 +70,27 @@ def load_forms() -> None:
     created = ensure_seeded_services()
     click.echo(f"Published: {', '.join(created)}" if created else "Every shipped form is already there.")
 
+@egov.command("import-xlsform")
+@click.argument("workbook", type=click.Path(exists=True, dir_okay=False))
+@click.option("--service", "slug", required=True, help="The service's short name; a new one needs --department.")
+@click.option("--department", default="", help="Department code (AGR…) for a new service.")
+def import_xlsform_command(workbook: str, slug: str, department: str) -> None:
+    """Read an XLSForm workbook into the service's draft version (publish it from /admin/services)."""
+    from pathlib import Path
+
+    from marketplace.egov.versions import import_xlsform
+    from marketplace.egov.xlsform import XLSFormRefused
+
+    try:
+        draft, skipped = import_xlsform(None, slug, Path(workbook).read_bytes(), Path(workbook).name, department)
+    except XLSFormRefused as error:
+        raise click.ClickException("the workbook cannot be imported:\n  " + "\n  ".join(error.reasons)) from None
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from None
+    click.echo(f"{slug}: draft version {draft.number} holds the workbook; publish it from /admin/services.")
+    for item in skipped:
+        click.echo(f"skipped: {item}")
+
 orders = AppGroup("orders", help="Order housekeeping that cron runs.")
 
 @orders.command("expire")

@@ -73,3 +73,12 @@ class AssignForm(Form):
 class DefinitionForm(Form):
     definition = TextAreaField(_l("Form definition (JSON, see docs/forms.md)"), validators=[DataRequired()],
                                render_kw={"rows": 30, "spellcheck": "false", "dir": "ltr"})
+
+
+class XLSFormImportForm(Form):
+    """An XLSForm workbook for a service's draft: an existing service, or a new one in a department."""
+
+    workbook = FileField(_l("XLSForm workbook (.xlsx, .xls, .csv or .md)"), validators=[DataRequired(message=_l("Choose the workbook to import."))])
+    slug = StringField(_l("Service's short name"), validators=[DataRequired(), Length(max=80)],
+                       description=_l("An existing service gets a new draft; a new short name makes a new service."))
+    department = SelectField(_l("Department (for a new service)"), validators=[Optional()], validate_choice=False)

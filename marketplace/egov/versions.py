@@ -7,6 +7,7 @@ filed against.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
@@ -17,11 +18,13 @@ from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, NotFound
 from marketplace.core.timeutils import utcnow
 from marketplace.egov import states
+from marketplace.egov import xlsform
 from marketplace.egov.form_engine import DefinitionError, validate_definition
 from marketplace.egov.models import EService, FormVersion, VersionStatus
 from marketplace.extensions import db
 
 DEFINITIONS = Path(__file__).with_name("definitions")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,78}$")
 
 
 def ensure_seeded_services() -> list[str]:
@@ -101,6 +104,42 @@ def publish(admin: User, version: FormVersion) -> FormVersion:
     service.published_version_id = version.id
     db.session.commit()
     return version
+
+
+def import_xlsform(admin: User | None, slug: str, data: bytes, filename: str, department_code: str = "") -> tuple[FormVersion, list[str]]:
+    """An XLSForm workbook as the service's draft (a new service when the slug is new and a department
+    is named). Refused with every reason (XLSFormRefused); returns the draft and what was skipped.
+    `admin` None is the command line, which the machine's operator runs."""
+    if admin is not None:
+        require_role(admin, Role.ADMIN)
+    imported = xlsform.read_xlsform(data, filename)
+    service = db.session.scalar(select(EService).where(EService.slug == slug))
+    if service is None:
+        department = db.session.scalar(select(Department).where(Department.code == (department_code or "").upper()))
+        if department is None or not SLUG.match(slug or ""):
+            raise DomainError(_l("A new service needs a short name (lower-case letters, digits and -) and a department."),
+                              field="slug")
+        service = EService(slug=slug, department_id=department.id)
+        db.session.add(service)
+        db.session.flush()
+    draft = next((v for v in service.versions if v.status is VersionStatus.DRAFT), None)
+    if draft is None:
+        number = (db.session.scalar(select(func.max(FormVersion.number)).where(FormVersion.eservice_id == service.id)) or 0) + 1
+        draft = FormVersion(eservice_id=service.id, number=number, status=VersionStatus.DRAFT, definition={},
+                            created_by_id=admin.id if admin else None)
+        db.session.add(draft)
+    draft.definition = imported.definition
+    db.session.commit()
+    return draft, imported.skipped
+
+
+def as_xlsform(admin: User, version: FormVersion) -> bytes:
+    """Any version as an XLSForm workbook (editable in a spreadsheet, imported back unchanged)."""
+    from marketplace.accounts.api import village_choices
+
+    require_role(admin, Role.ADMIN)
+    villages = [(village_id, label) for _group, villages in village_choices() for village_id, label in villages]
+    return xlsform.write_xlsx(version.definition, villages=villages)
 
 
 def all_services() -> list[EService]:
