@@ -102,6 +102,8 @@ class BaseConfig:
     # so that a photo over its limit comes back on the form with a message and everything typed;
     # only a request above this is refused as a whole (the translated 413 page).
     MAX_CONTENT_LENGTH = 48 * 1024 * 1024
+    OPENROSA_MAX_BYTES = 40 * 1024 * 1024  # what a device is told it may send at once (under MAX_CONTENT_LENGTH)
+    OPENROSA_RATE_LIMIT = "60 per minute"
     PUBLIC_PAGE_CACHE_SECONDS = 30  # anonymous browse pages; 0 turns the cache off
     FRAGMENT_CACHE_SECONDS = 300  # home page listings, price hints (invalidated on change); 0 turns it off
     COMPRESS_MIMETYPES = ["text/html", "text/css", "application/javascript", "text/javascript", "application/json",

@@ -9,6 +9,7 @@ Another domain imports `marketplace.accounts.api`, never accounts's models, serv
 from __future__ import annotations
 
 from marketplace.accounts.codes import require_confirmed_phone
+from marketplace.accounts.devices import create_device_token, device_tokens, revoke_device_token, user_for_device
 from marketplace.accounts.forms import language_choices, optional_int
 from marketplace.accounts.labels import department_name
 from marketplace.accounts.models import (
@@ -38,7 +39,7 @@ from marketplace.accounts.services import (
 )
 
 __all__ = [
-    "check_pin", "has_pin", "Department", "department_name", "District", "FarmerProfile", "find_user_by_identifier",
+    "check_pin", "create_device_token", "device_tokens", "has_pin", "revoke_device_token", "user_for_device", "Department", "department_name", "District", "FarmerProfile", "find_user_by_identifier",
     "get_district", "get_user", "is_present", "language_choices", "list_districts", "optional_int", "PickupWindow",
     "PinLocked", "PresenceRequired", "Region", "register_user", "Registration", "require_confirmed_phone",
     "require_presence", "revoke_producer_verification", "Role", "RoleGrant", "send_code", "User",

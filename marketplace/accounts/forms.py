@@ -142,3 +142,9 @@ class PinForm(Form):
                         render_kw={"inputmode": "numeric", "autocomplete": "new-password", "pattern": "[0-9]*"})
     pin_again = PasswordField(_l("The same PIN again"), validators=[DataRequired(), EqualTo("pin", message=_l("The two PINs are not the same."))],
                               render_kw={"inputmode": "numeric", "autocomplete": "new-password", "pattern": "[0-9]*"})
+
+
+class DeviceForm(Form):
+    label = StringField(_l("Name of the device"), validators=[DataRequired(message=_l("Name the device, so you know which one to revoke later.")),
+                                                             Length(max=60)],
+                        description=_l("For example: the centre's tablet, my phone."))

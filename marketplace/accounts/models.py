@@ -279,3 +279,17 @@ class PresenceCheck(db.Model):
     method: Mapped[str] = mapped_column(String(8))  # "code" (texted to the person) or "pin"
     confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
+
+
+class DeviceToken(db.Model):
+    """A password for one field device (ODK Collect, Enketo): made in the profile, shown once, kept
+    only as a hash, revocable on its own. The account's own password never goes on a shared phone."""
+
+    __tablename__ = "device_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(60))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()

@@ -9,8 +9,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from marketplace.accounts import codes, pins, presence, services
+from marketplace.accounts import codes, devices, pins, presence, services
 from marketplace.accounts.forms import (
+    DeviceForm,
     FarmerProfileForm,
     ForgotPasswordForm,
     GrantRoleForm,
@@ -228,6 +229,34 @@ def phone_pin():
                 flash(_("The PIN is set. It is asked on a basic phone before anything about money."), "success")
                 return redirect(url_for("accounts.phone_pin"))
     return render_template("accounts/pin.html", form=form, is_agent=is_agent, has_pin=pins.pin_of(current_user) is not None)
+
+
+@bp.route("/profile/devices", methods=["GET", "POST"])
+@role_required(Role.AGENT)
+def field_devices():
+    """Tokens for ODK Collect and other field apps: made here, shown once, revoked one by one."""
+    form = DeviceForm()
+    secret = None
+    if form.validate_on_submit():
+        try:
+            _token, secret = devices.create_device_token(current_user, form.label.data)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            form.label.data = ""
+    response = current_app.make_response(render_template(
+        "accounts/devices.html", form=form, secret=secret, devices=devices.device_tokens(current_user),
+        server_url=url_for("openrosa.form_list", _external=True).rsplit("/", 1)[0]))
+    response.headers["Cache-Control"] = "no-store"  # the token is on this page once; no cache keeps it
+    return response
+
+
+@bp.post("/profile/devices/<int:token_id>/revoke")
+@role_required(Role.AGENT)
+def revoke_field_device(token_id: int):
+    devices.revoke_device_token(current_user, token_id)
+    flash(_("The device is signed out. It can no longer send forms."), "success")
+    return redirect(url_for("accounts.field_devices"))
 
 
 @bp.route("/profile/phone", methods=["GET", "POST"])

@@ -12,9 +12,11 @@ def init_app(app: Flask) -> None:
     from marketplace.core import jobs
     from marketplace.egov import certificates, fees
     from marketplace.egov.views import bp
+    from marketplace.egov.views.openrosa import bp as openrosa
     from marketplace.payments import api as payments
 
     app.register_blueprint(bp)
+    app.register_blueprint(openrosa)
     payments.register_owner(app, fees.PURPOSE, fees.FeePayments())
     payments.register_owner(app, fees.MOBILE_PURPOSE, fees.FeePayments())
     payments.register_paybill(app, fees.expected_under)  # an application's reference, paid from a basic phone

@@ -94,6 +94,9 @@ class Submission(TimestampMixin, db.Model):
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     rating: Mapped[int | None] = mapped_column()
     rating_comment: Mapped[str] = mapped_column(String(1000), default="")
+    # The filled form's own id from a field device (an XForm instanceID, or the browser's id for a form
+    # sent after being filled offline): a resend finds the application already made, never a second one.
+    instance_id: Mapped[str | None] = mapped_column(String(100), unique=True, index=True)
 
     eservice: Mapped[EService] = relationship()
     version: Mapped[FormVersion] = relationship()

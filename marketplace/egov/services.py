@@ -30,6 +30,7 @@ from marketplace.core.urls import site_path
 from marketplace.egov import attachments, form_engine, states
 from marketplace.egov.models import (
     EService,
+    FormVersion,
     ReferenceSequence,
     Submission,
     SubmissionStatus,
@@ -89,23 +90,31 @@ def start_application(actor: User, service: EService, applicant: User | None = N
         if not actor.has_role(Role.AGENT):
             raise PermissionDenied(_l("Only a service-centre agent can file for someone else."))
         presence.require_presence(actor, applicant)  # nothing of theirs is shown or copied without them
-    version = service.published_version
-    fee = form_engine.fee_of(version.definition)
-    submission = Submission(
-        key=secrets.token_urlsafe(12), eservice_id=service.id, version_id=version.id, department_id=service.department_id,
-        applicant_id=applicant.id, agent_id=actor.id if actor.id != applicant.id else None, status=S.DRAFT,
-        district_id=applicant.village.district_id if applicant.village else None,
-        answers={}, prefilled={}, fee_minor=fee.minor_units if fee else 0, currency=fee.currency if fee else "",
-    )
     # Contact details always; the farm and sales figures only where the applicant agreed for this
     # service, and only when they start it themselves: consent given to an office is not given to an agent.
     with_consent = actor.id == applicant.id and active_consent(applicant.id, service.id) is not None
-    prefilled = prefill_answers(version.definition, applicant, with_consent=with_consent)
-    submission.answers, submission.prefilled = dict(prefilled), dict(prefilled)
+    submission = new_draft(actor, service.published_version, applicant,
+                           prefilled=prefill_answers(service.published_version.definition, applicant, with_consent=with_consent))
+    db.session.commit()
+    return submission
+
+
+def new_draft(actor: User, version: FormVersion, applicant: User, *, prefilled: dict | None = None,
+              instance_id: str | None = None) -> Submission:
+    """The draft row and its "started" audit entry (not committed): who may start one is the caller's
+    rule (start_application for the web, egov.field_filing for forms from field devices)."""
+    fee = form_engine.fee_of(version.definition)
+    service = version.eservice
+    submission = Submission(
+        key=secrets.token_urlsafe(12), eservice_id=service.id, version_id=version.id, department_id=service.department_id,
+        applicant_id=applicant.id, agent_id=actor.id if actor.id != applicant.id else None, status=S.DRAFT,
+        district_id=applicant.village.district_id if applicant.village else None, instance_id=instance_id,
+        answers=dict(prefilled or {}), prefilled=dict(prefilled or {}), fee_minor=fee.minor_units if fee else 0,
+        currency=fee.currency if fee else "",
+    )
     db.session.add(submission)
     db.session.flush()
     record(submission, actor, "started")
-    db.session.commit()
     return submission
 
 
@@ -283,6 +292,17 @@ def _tell_applicant_an_agent_filed(submission: Submission, agent: User) -> None:
               agent=agent.name, reference=submission.reference, service=service_title(submission), next=next_step),
         )
     _tell_applicant(submission, "application_filed_by_agent", render)
+
+
+def tell_applicant_a_device_draft_waits(submission: Submission, agent: User) -> None:
+    """A form an agent filled on a field device, kept as a draft until the applicant sends it."""
+    def render():
+        return (
+            _("An application waits for you to send it"),
+            _("Village Square: %(agent)s filled in a %(service)s application for you. It is not sent: open My applications, "
+              "check it and send it. If you did not ask for it, tell the office.", agent=agent.name, service=service_title(submission)),
+        )
+    _tell_applicant(submission, "application_waits_for_you", render)
 
 
 def _fee_text(submission: Submission) -> str:
