@@ -15,6 +15,7 @@ answer was lost on the way, gets the same application back, never a second one.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from xml.etree.ElementTree import Element
@@ -66,6 +67,15 @@ class FieldReceipt:
     problems: list[str] = field(default_factory=list)  # answers refused; the resident or agent finishes on the web
 
 
+@dataclass
+class _Source:
+    """Where a filled form's answers come from, as the step forms read them: the texts typed for a
+    question (several for a multiple choice) and the file sent for it."""
+
+    texts: Callable[[dict], list[str]]
+    upload: Callable[[dict, str], FileStorage | None]
+
+
 def receive_filled_form(agent: User, document: bytes, uploads: dict[str, FileStorage]) -> FieldReceipt:
     """An XForm instance (and its files) sent by an agent's device: stored once per instance id."""
     require_role(agent, Role.AGENT)
@@ -84,23 +94,61 @@ def receive_filled_form(agent: User, document: bytes, uploads: dict[str, FileSto
     resident = accounts.find_user_by_identifier(_text(values.get(APPLICANT_PHONE)))
     if resident is None:
         raise InvalidInput({APPLICANT_PHONE: _l("No one is registered with this phone number. Register them first.")})
+    source = _Source(texts=lambda spec: _xform_texts(spec, _text(values.get(spec["name"]))),
+                     upload=lambda spec, raw: uploads.get(raw))
     with force_locale(agent.preferred_locale or "en"):
-        answers, files, problems = _read_answers(version.definition, values, uploads, services.build_context())
-    return _store(agent, version, resident, instance_id, answers, files, problems)
+        answers, files, problems = _read_answers(version.definition, source, services.build_context())
+    return _store(agent, version, resident, instance_id, answers, files, problems, declared=True)
+
+
+def _xform_texts(spec: dict, raw: str) -> list[str]:
+    if not raw:
+        return []
+    if spec["type"] == "multiple_choice":
+        return raw.split()
+    if spec["type"] in ("number", "money"):
+        return [_as_typed_here(raw)]
+    return [raw]
+
+
+def receive_browser_form(actor: User, version_id: int, formdata: MultiDict, files: MultiDict, instance_id: str) -> FieldReceipt:
+    """A whole form filled in a browser page that works without a signal, sent when the network came
+    back (with the id the browser made for it): for the person themselves, or by an agent for the
+    resident whose phone number heads the form. Stored once per instance id, like a device's."""
+    instance_id = (instance_id or "").strip()
+    if not 8 <= len(instance_id) <= 100:
+        raise InvalidInput({"form": _l("The form has no id; reload the page and send it again.")})
+    earlier = _already_received(instance_id, actor)
+    if earlier is not None:
+        return earlier
+    version = db.session.get(FormVersion, version_id) if version_id else None
+    if version is None or version.status is VersionStatus.DRAFT:
+        raise InvalidInput({"form": _l("This form has changed since it was saved on this phone: open it again.")})
+    applicant = actor
+    phone = (formdata.get(APPLICANT_PHONE) or "").strip()
+    if phone:
+        require_role(actor, Role.AGENT)
+        applicant = accounts.find_user_by_identifier(phone)
+        if applicant is None:
+            raise InvalidInput({APPLICANT_PHONE: _l("No one is registered with this phone number. Register them first.")})
+    source = _Source(texts=lambda spec: [value for value in formdata.getlist(spec["name"]) if value != ""],
+                     upload=lambda spec, _raw: files.get(spec["name"]))
+    answers, uploads, problems = _read_answers(version.definition, source, services.build_context())
+    return _store(actor, version, applicant, instance_id, answers, uploads, problems, declared=formdata.get("declared") == "y")
 
 
 def _already_received(instance_id: str, agent: User) -> FieldReceipt | None:
     submission = db.session.scalar(select(Submission).where(Submission.instance_id == instance_id))
     if submission is None:
         return None
-    if submission.agent_id != agent.id:
-        # another device's form id: say nothing of whose it is
+    if (submission.agent_id or submission.applicant_id) != agent.id:
+        # someone else's form id: say nothing of whose it is
         raise InvalidInput({"form": _l("A form with this instance id was already received from another device.")})
     return FieldReceipt(submission, created=False, filed=submission.status is not SubmissionStatus.DRAFT)
 
 
 def _store(agent: User, version: FormVersion, resident: User, instance_id: str, answers: dict,
-           files: dict[str, FileStorage], problems: list[str]) -> FieldReceipt:
+           files: dict[str, FileStorage], problems: list[str], *, declared: bool) -> FieldReceipt:
     try:
         submission = services.new_draft(agent, version, resident, instance_id=instance_id)
     except IntegrityError:  # the same form, sent twice at once: the other request stored it
@@ -117,9 +165,9 @@ def _store(agent: User, version: FormVersion, resident: User, instance_id: str, 
     services.record(submission, agent, "received_from_device")
     db.session.commit()
     filed = False
-    if not problems and not services.check_answers(submission) and accounts.is_present(agent, resident):
+    if declared and not problems and not services.check_answers(submission) and accounts.is_present(agent, resident):
         filed = _file_now(agent, submission)
-    if not filed:
+    if not filed and agent.id != resident.id:
         services.tell_applicant_a_device_draft_waits(submission, agent)
         db.session.commit()
     return FieldReceipt(submission, created=True, filed=filed, problems=problems)
@@ -138,8 +186,7 @@ def _file_now(agent: User, submission: Submission) -> bool:
     return True
 
 
-def _read_answers(definition: dict, values: dict[str, Element], uploads: dict[str, FileStorage],
-                  context: form_engine.BuildContext) -> tuple[dict, dict[str, FileStorage], list[str]]:
+def _read_answers(definition: dict, source: _Source, context: form_engine.BuildContext) -> tuple[dict, dict[str, FileStorage], list[str]]:
     """The instance's answers through the same step forms as the web (types, limits, constraints),
     page by page so each page's show_if sees the answers before it. What is refused is listed and left
     out; what is valid is kept."""
@@ -152,22 +199,17 @@ def _read_answers(definition: dict, values: dict[str, Element], uploads: dict[st
             continue
         formdata: MultiDict = MultiDict()
         for spec in step["fields"]:
-            raw = _text(values.get(spec["name"]))
-            if not raw or spec["type"] == "note":
-                continue
             if spec["type"] == "file":
-                if raw in uploads:
-                    files[spec["name"]] = uploads[raw]
-                else:
+                raw = "".join(source.texts(spec))
+                upload = source.upload(spec, raw)
+                if upload is not None and upload.filename:
+                    files[spec["name"]] = upload
+                elif raw:
                     problems.append(_("%(question)s: the file %(name)s did not arrive with the form.",
                                       question=form_engine.text(spec["label"], locale), name=raw))
-            elif spec["type"] == "multiple_choice":
-                for value in raw.split():
-                    formdata.add(spec["name"], value)
-            elif spec["type"] in ("number", "money"):
-                formdata.add(spec["name"], _as_typed_here(raw))
-            else:
-                formdata.add(spec["name"], raw)
+            elif spec["type"] != "note":
+                for text in source.texts(spec):
+                    formdata.add(spec["name"], text)
         form = form_engine.step_form(definition, index, answers, locale, context, formdata=formdata, csrf=False)
         form.validate()
         new = form_engine.read_step(definition, index, form, answers)

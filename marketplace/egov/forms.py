@@ -1,7 +1,8 @@
 """Fixed forms of the e-services pages (a form definition's own questions come from form_engine)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import BooleanField, RadioField, SelectField, StringField, TelField, TextAreaField
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TelField, TextAreaField
+from wtforms.widgets import HiddenInput
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from marketplace.core.forms import Form
@@ -82,3 +83,13 @@ class XLSFormImportForm(Form):
     slug = StringField(_l("Service's short name"), validators=[DataRequired(), Length(max=80)],
                        description=_l("An existing service gets a new draft; a new short name makes a new service."))
     department = SelectField(_l("Department (for a new service)"), validators=[Optional()], validate_choice=False)
+
+
+class OfflineFilingForm(Form):
+    """What the page that works without a signal sends besides the answers (egov.views.offline)."""
+
+    version_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    instance_id = StringField(widget=HiddenInput(), validators=[Optional(), Length(max=100)])
+    applicant_phone = TelField(_l("Phone number of the person applying"), validators=[Optional(), Length(max=32)],
+                               description=_l("They must be registered on Village Square."))
+    declared = BooleanField(_l("I declare that the information I have given is true and complete."))

@@ -30,4 +30,4 @@ def _apply(submission, action, success: str, back: str):
 
 
 # The audiences' pages attach their routes to `bp` (as a blueprint's modules do).
-from marketplace.egov.views import admin, agent, applicant, official  # noqa: E402,F401
+from marketplace.egov.views import admin, agent, applicant, official, offline  # noqa: E402,F401

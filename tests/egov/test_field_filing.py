@@ -1,0 +1,57 @@
+"""Forms filled in a browser without a signal and sent later (egov.field_filing.receive_browser_form):
+who may send them for whom, and what happens to a form an agent sends for someone not present."""
+from __future__ import annotations
+
+import pytest
+from werkzeug.datastructures import MultiDict
+
+from marketplace.core.errors import InvalidInput, PermissionDenied
+from marketplace.egov import field_filing
+from marketplace.egov.models import SubmissionStatus
+from marketplace.extensions import db
+from marketplace.notifications.models import OutboxMessage
+
+SUBSIDY = "agricultural-input-subsidy"
+
+
+def _answers(**extra) -> MultiDict:
+    return MultiDict({"full_name": "Achieng", "national_id": "12345678", "farm_size": "1.5", "crops": "maize",
+                      "irrigated": "no", "input_type": "seed", **extra})
+
+
+def test_an_agents_form_for_an_absent_resident_waits_for_them_and_tells_them(app, egov):
+    version = egov["services"][SUBSIDY].published_version
+    receipt = field_filing.receive_browser_form(egov["agent"], version.id, _answers(applicant_phone=egov["resident"].phone, declared="y"),
+                                                MultiDict(), "browser:agent-form-1")
+    assert receipt.created and not receipt.filed
+    assert receipt.submission.applicant_id == egov["resident"].id and receipt.submission.status is SubmissionStatus.DRAFT
+    told = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.user_id == egov["resident"].id)).all()
+    assert any(n.kind == "application_waits_for_you" for n in told)
+
+
+def test_only_an_agent_sends_a_form_for_someone_else(app, egov):
+    version = egov["services"][SUBSIDY].published_version
+    with pytest.raises(PermissionDenied):
+        field_filing.receive_browser_form(egov["other_resident"], version.id, _answers(applicant_phone=egov["resident"].phone),
+                                          MultiDict(), "browser:not-an-agent")
+
+
+def test_a_form_without_an_id_or_for_a_version_that_is_not_served_is_refused(app, egov):
+    version = egov["services"][SUBSIDY].published_version
+    with pytest.raises(InvalidInput):
+        field_filing.receive_browser_form(egov["resident"], version.id, _answers(), MultiDict(), "")
+    with pytest.raises(InvalidInput):
+        field_filing.receive_browser_form(egov["resident"], 99999, _answers(), MultiDict(), "browser:old-version")
+
+
+def test_someone_elses_form_id_does_not_return_their_application(app, egov):
+    version = egov["services"][SUBSIDY].published_version
+    field_filing.receive_browser_form(egov["resident"], version.id, _answers(), MultiDict(), "browser:guessable")
+    with pytest.raises(InvalidInput):
+        field_filing.receive_browser_form(egov["other_resident"], version.id, _answers(), MultiDict(), "browser:guessable")
+
+
+def test_a_resident_without_the_declaration_gets_a_draft_to_finish(app, egov):
+    version = egov["services"][SUBSIDY].published_version
+    receipt = field_filing.receive_browser_form(egov["resident"], version.id, _answers(), MultiDict(), "browser:no-declaration")
+    assert not receipt.filed and receipt.submission.answers["farm_size"] == "1.5"
