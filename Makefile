@@ -70,7 +70,18 @@ $(AXE):
 	@command -v npm >/dev/null && npm install --silent --no-save --no-package-lock --prefix $(NODE_DIR) axe-core@$(AXE_VERSION) \
 	  || echo "npm could not install axe-core: the accessibility tests will be skipped"
 
-node-deps: $(AXE)
+# ODK's own XForms engine (inside ODK Web Forms and Central), pinned, bundled by esbuild into one module that
+# tests/browser/test_odk_client.py loads into chromium: an OpenRosa client of ours that we did not write.
+ODK_DIR := build/odk
+ODK_ENGINE := $(ODK_DIR)/xforms-engine.js
+$(ODK_ENGINE): tests/browser/odk_engine_entry.js
+	@mkdir -p $(ODK_DIR) && command -v npm >/dev/null \
+	  && npm install --silent --no-save --no-package-lock --prefix $(ODK_DIR) @getodk/xforms-engine@0.22.0 esbuild@0.28.2 \
+	  && cp tests/browser/odk_engine_entry.js $(ODK_DIR)/entry.js \
+	  && (cd $(ODK_DIR) && node_modules/.bin/esbuild entry.js --bundle --format=esm --log-level=error --outfile=xforms-engine.js) \
+	  || echo "npm could not install ODK's xforms-engine: the OpenRosa client test will be skipped"
+
+node-deps: $(AXE) $(ODK_ENGINE)
 
 # Lighthouse 12.2 (13 needs Node 22), pinned; `make audit` prints its scores for the key pages.
 LIGHTHOUSE := build/lh/node_modules/lighthouse/cli/index.js
