@@ -39,7 +39,8 @@ from marketplace.accounts.services import (
 )
 
 __all__ = [
-    "check_pin", "create_device_token", "device_tokens", "has_pin", "revoke_device_token", "user_for_device", "Department", "department_name", "District", "FarmerProfile", "find_user_by_identifier",
+    "check_pin", "create_device_token", "device_tokens", "has_pin", "revoke_device_token", "user_for_device",
+    "Department", "department_name", "District", "FarmerProfile", "find_user_by_identifier",
     "get_district", "get_user", "is_present", "language_choices", "list_districts", "optional_int", "PickupWindow",
     "PinLocked", "PresenceRequired", "Region", "register_user", "Registration", "require_confirmed_phone",
     "require_presence", "revoke_producer_verification", "Role", "RoleGrant", "send_code", "User",

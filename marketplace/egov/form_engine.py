@@ -21,8 +21,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
     DateField,
-    Field,
     EmailField,
+    Field,
     RadioField,
     SelectField,
     SelectMultipleField,

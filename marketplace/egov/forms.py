@@ -2,8 +2,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TelField, TextAreaField
-from wtforms.widgets import HiddenInput
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
 
 from marketplace.core.forms import Form
 from marketplace.egov.attachments import MAX_ATTACHMENT_BYTES

@@ -17,8 +17,7 @@ from marketplace.accounts.api import Department, Role, User
 from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, NotFound
 from marketplace.core.timeutils import utcnow
-from marketplace.egov import states
-from marketplace.egov import xlsform
+from marketplace.egov import states, xlsform
 from marketplace.egov.form_engine import DefinitionError, validate_definition
 from marketplace.egov.models import EService, FormVersion, VersionStatus
 from marketplace.extensions import db

@@ -171,7 +171,7 @@ def test_a_refused_workbook_is_listed_row_by_row_on_the_admin_page(client, egov,
     if not PYXFORM_EXAMPLES.is_dir():
         pytest.skip(f"pyxform's example workbooks are not at {PYXFORM_EXAMPLES} (../shared/data)")
     login(egov["admin"])
-    page = client.get("/admin/services/import")
+    client.get("/admin/services/import")
     response = client.post("/admin/services/import", data={
         "slug": "new-survey", "department": "AGR",
         "workbook": (io.BytesIO((PYXFORM_EXAMPLES / "calculate.xls").read_bytes()), "calculate.xls")},
