@@ -214,7 +214,8 @@ def _read_answers(definition: dict, source: _Source, context: form_engine.BuildC
         form.validate()
         new = form_engine.read_step(definition, index, form, answers)
         for name, errors in form.errors.items():
-            if name in form and errors:
+            # what was sent and refused; a question left empty is for the check-answers page, not a problem
+            if name in form and errors and name in formdata:
                 problems.append(f"{form[name].label.text}: {' '.join(str(e) for e in errors)}")
         answers = form_engine.drop_hidden(definition, {**answers, **{k: v for k, v in new.items() if not form[k].errors}})
     return answers, {name: upload for name, upload in files.items() if name in _shown_names(definition, answers)}, problems
