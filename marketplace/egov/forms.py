@@ -1,6 +1,6 @@
 """Fixed forms of the e-services pages (a form definition's own questions come from form_engine)."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileSize
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
@@ -79,7 +79,9 @@ class DefinitionForm(Form):
 class XLSFormImportForm(Form):
     """An XLSForm workbook for a service's draft: an existing service, or a new one in a department."""
 
-    workbook = FileField(_l("XLSForm workbook (.xlsx, .xls, .csv or .md)"), validators=[DataRequired(message=_l("Choose the workbook to import."))])
+    workbook = FileField(_l("XLSForm workbook (.xlsx, .xls, .csv or .md)"), validators=[
+        DataRequired(message=_l("Choose the workbook to import.")),
+        FileSize(max_size=5 * 1024 * 1024, message=_l("A workbook is at most 5 MB; a form's questions fit in far less."))])
     slug = StringField(_l("Service's short name"), validators=[DataRequired(), Length(max=80)],
                        description=_l("An existing service gets a new draft; a new short name makes a new service."))
     department = SelectField(_l("Department (for a new service)"), validators=[Optional()], validate_choice=False)

@@ -55,3 +55,12 @@ def test_a_resident_without_the_declaration_gets_a_draft_to_finish(app, egov):
     version = egov["services"][SUBSIDY].published_version
     receipt = field_filing.receive_browser_form(egov["resident"], version.id, _answers(), MultiDict(), "browser:no-declaration")
     assert not receipt.filed and receipt.submission.answers["farm_size"] == "1.5"
+
+
+def test_an_agents_one_page_form_starts_empty_not_with_the_agents_own_details(client, egov, login):
+    login(egov["agent"])
+    page = client.get(f"/services/{SUBSIDY}/offline").get_data(as_text=True)
+    assert egov["agent"].name not in page.split("<main", 1)[1].split("</main>")[0]
+    login(egov["resident"])
+    page = client.get(f"/services/{SUBSIDY}/offline").get_data(as_text=True)
+    assert f'value="{egov["resident"].name}"' in page  # a person filing for themselves starts with their own details

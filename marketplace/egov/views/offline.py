@@ -12,6 +12,7 @@ from flask import current_app, flash, jsonify, redirect, render_template, reques
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from marketplace.core.bidi import isolate
 from marketplace.core.errors import REFUSALS, DomainError, InvalidInput
 from marketplace.egov import field_filing, form_engine, services
 from marketplace.egov.forms import OfflineFilingForm
@@ -22,7 +23,8 @@ from marketplace.egov.views import _locale, bp
 def _page(service, filing: OfflineFilingForm):
     version = service.published_version
     definition = version.definition
-    answers = prefill_answers(definition, current_user, with_consent=False)  # contact details only, as on the web
+    # Contact details only, as on the web; an agent's page starts empty, since it is usually for someone else
+    answers = {} if current_user.has_role("agent") else prefill_answers(definition, current_user, with_consent=False)
     context = services.build_context()
     steps = [(form_engine.text(step["title"], _locale()), form_engine.step_form(definition, index, answers, _locale(), context),
               {spec["name"]: spec.get("show_if") for spec in step["fields"]})
@@ -66,7 +68,7 @@ def offline_send(slug: str):
     if receipt.filed:
         message = _("Sent: reference %(reference)s.", reference=submission.reference)
     elif submission.applicant_id != current_user.id:
-        message = _("Saved for %(name)s as a draft: they were texted to check it and send it.", name=submission.applicant.name)
+        message = _("Saved for %(name)s as a draft: they were texted to check it and send it.", name=isolate(submission.applicant.name))
     else:
         message = _("Saved as a draft: open it to finish and send it.")
     if receipt.problems:

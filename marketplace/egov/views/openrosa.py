@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 
 from marketplace.accounts import api as accounts
 from marketplace.accounts.api import Role
+from marketplace.core.bidi import isolate
 from marketplace.core.errors import InvalidInput
 from marketplace.egov import field_filing, form_engine, services, xlsform
 from marketplace.egov.models import FormVersion
@@ -126,8 +127,8 @@ def _receipt_text(receipt: field_filing.FieldReceipt) -> str:
     if not receipt.created:
         return _("This form was already received.")
     if receipt.filed:
-        return _("Filed for %(name)s: reference %(reference)s.", name=submission.applicant.name, reference=submission.reference)
-    text = _("Saved for %(name)s as a draft: they were texted to check it and send it.", name=submission.applicant.name)
+        return _("Filed for %(name)s: reference %(reference)s.", name=isolate(submission.applicant.name), reference=submission.reference)
+    text = _("Saved for %(name)s as a draft: they were texted to check it and send it.", name=isolate(submission.applicant.name))
     if receipt.problems:
         text += " " + _("To finish on the web: %(problems)s", problems="; ".join(receipt.problems))
     return text
