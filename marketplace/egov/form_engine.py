@@ -248,9 +248,14 @@ class SingleChoice(FieldType):
 
     def check(self, spec):
         choices = spec.get("choices") or []
-        values = [c.get("value") for c in choices if isinstance(c, dict)]
-        if len(values) < 2 or len(values) != len(set(values)) or not all(values):
+        narrowing = spec.get("choice_filter")
+        column = narrowing.get("column") if isinstance(narrowing, dict) else None
+        # with a choice filter a value may repeat in other groups (King county of Texas and of Washington)
+        keys = [(str((c.get("filters") or {}).get(column, "")) if column else "", c.get("value")) for c in choices if isinstance(c, dict)]
+        if len(keys) < 2 or len(keys) != len(set(keys)) or not all(value for _group, value in keys):
             return ["needs at least two choices, each with a distinct value and a label"]
+        if narrowing is not None and not (column and narrowing.get("field")):
+            return ["choice_filter needs a 'column' of the choices and the 'field' whose answer it must hold"]
         return []
 
     def choices(self, spec, locale):
@@ -444,6 +449,8 @@ def _field_problems(step_number: int, spec: Any, seen: dict[str, dict]) -> list[
         reasons.extend(f"{where}: show_if: {problem}" for problem in conditions.problems(spec["show_if"], set(seen)))
     if spec.get("constraint") is not None:
         reasons.extend(f"{where}: constraint: {problem}" for problem in conditions.problems(spec["constraint"], {*seen, name}))
+    if isinstance(spec.get("choice_filter"), dict) and spec["choice_filter"].get("field") not in seen:
+        reasons.append(f"{where}: choice_filter must name an earlier question")
     prefill = spec.get("prefill")
     if prefill is not None and prefill not in context_prefill_sources():
         reasons.append(f"{where}: unknown prefill source '{prefill}'")
@@ -490,17 +497,35 @@ def page_fields(definition: dict, step_index: int, answers: dict, formdata=None)
     judged on the posted answer when the page comes back."""
     specs = steps(definition)[step_index]["fields"]
     on_page = {spec["name"] for spec in specs}
+    seen = _seen(specs, answers, formdata)
+    shown = []
+    for spec in specs:
+        if conditions.fields_named(spec.get("show_if")) & on_page and formdata is None or is_shown(spec, seen):
+            shown.append(spec)
+    return shown
+
+
+def _seen(specs: list[dict], answers: dict, formdata) -> dict:
+    """The answers so far with what this page posted (when it did)."""
     seen = dict(answers)
     if formdata is not None:
         for spec in specs:
             if spec["name"] in formdata:
                 multiple = spec["type"] == "multiple_choice"
                 seen[spec["name"]] = formdata.getlist(spec["name"]) if multiple else formdata.get(spec["name"])
-    shown = []
-    for spec in specs:
-        if conditions.fields_named(spec.get("show_if")) & on_page and formdata is None or is_shown(spec, seen):
-            shown.append(spec)
-    return shown
+    return seen
+
+
+def offered_choices(spec: dict, answers: dict) -> list[dict]:
+    """A choice question's choices given the answers so far: with a `choice_filter`, only those whose
+    filter column holds the named question's answer (cascading lists: the villages of the district
+    chosen); all of them while that question is unanswered, and the server judges the posted answer."""
+    choices = spec.get("choices") or []
+    narrowing = spec.get("choice_filter")
+    wanted = answers.get(narrowing["field"]) if narrowing else None
+    if not narrowing or wanted in (None, "", []):
+        return choices
+    return [choice for choice in choices if str((choice.get("filters") or {}).get(narrowing["column"], "")) == str(wanted)]
 
 
 def shown_steps(definition: dict, answers: dict) -> list[int]:
@@ -534,7 +559,10 @@ def step_form(definition: dict, step_index: int, answers: dict, locale: str, con
               csrf: bool = True) -> Form:
     """A Flask-WTF form for one step, showing only the questions whose show-if holds."""
     fields = {}
+    seen = _seen(steps(definition)[step_index]["fields"], answers, formdata)
     for spec in page_fields(definition, step_index, answers, formdata):
+        if spec.get("choice_filter"):
+            spec = {**spec, "choices": offered_choices(spec, seen)}
         unbound = FIELD_TYPES[spec["type"]].build(spec, locale, context)
         unbound.kwargs["label"] = addressed(spec, "label", locale, context)
         unbound.kwargs["description"] = addressed(spec, "help", locale, context)

@@ -46,8 +46,11 @@ METADATA_TYPES = frozenset({"start", "end", "today", "deviceid", "uri:deviceid",
                             "username", "email", "audit", "start-geopoint", "background-audio"})
 #: Keys of a field the standard columns carry; every other key travels in `vs_rules`.
 STANDARD_FIELD_KEYS = frozenset({"name", "type", "label", "help", "required", "show_if", "constraint",
-                                 "constraint_message", "required_message", "default", "choices"})
+                                 "constraint_message", "required_message", "default", "choices", "choice_filter"})
 SAFE_NAME = re.compile(r"[^a-z0-9_]+")
+#: The choice filter read: a column of the choices sheet equal to an earlier answer, either way round.
+CHOICE_FILTER = re.compile(r"^\s*(?:(?P<column>[A-Za-z_][\w.-]*)\s*=\s*\$\{(?P<field>[^}]+)\}"
+                           r"|\$\{(?P<field2>[^}]+)\}\s*=\s*(?P<column2>[A-Za-z_][\w.-]*))\s*$")
 
 
 class XLSFormRefused(DomainError):
@@ -254,8 +257,16 @@ def _read_question(node: dict, reading: _Reading, inherited: dict | None) -> dic
     for unsupported in ("calculate", "readonly"):
         if bind.get(unsupported) not in (None, "", "false()", "no"):
             reading.refuse(name, f"'{name}' has {unsupported} {bind[unsupported]!r}, which a definition cannot hold")
+    narrowing = None
     if node.get("choice_filter"):
-        reading.refuse(name, f"choice_filter {node['choice_filter']!r}: choices filtered by an earlier answer are not supported")
+        found = CHOICE_FILTER.match(node["choice_filter"])
+        if found is None:
+            reading.refuse(name, f"choice_filter {node['choice_filter']!r}: only a choices column equal to an earlier answer "
+                                 "(column = ${question}) is supported")
+        else:
+            column, question = found.group("column") or found.group("column2"), found.group("field") or found.group("field2")
+            narrowing = {"column": column, "field": reading.names.get(question, question)}
+            spec["choice_filter"] = narrowing
     show_if = _both(inherited, _relevance(node, reading))
     if show_if:
         spec["show_if"] = show_if
@@ -269,7 +280,8 @@ def _read_question(node: dict, reading: _Reading, inherited: dict | None) -> dic
             spec[message] = reading.texts(bind[key], typeset, message)
     if node.get("choices") is not None:
         spec["choices"] = [{"value": str(choice["name"]), "label": reading.texts(choice.get("label"), typeset, f"choice.{choice['name']}") or {
-            reading.default_language: str(choice["name"])}} for choice in node["choices"]]
+            reading.default_language: str(choice["name"])}, **({"filters": {narrowing["column"]: str(choice.get(narrowing["column"], ""))}}
+                                                                if narrowing else {})} for choice in node["choices"]]
     if node.get("default") not in (None, ""):
         spec["default"] = node["default"] if spec["type"] != "multiple_choice" else str(node["default"]).split()
     spec.update(rules)
@@ -346,11 +358,14 @@ def _rows(definition: dict, *, for_xform: bool, villages: list[tuple[int, str]] 
                 choices.extend({"list_name": spec["name"], "name": str(village_id), **texts("label", {code: label for code in languages})}
                                for village_id, label in villages or [])
             elif spec.get("choices"):
-                choices.extend({"list_name": spec["name"], "name": choice["value"], **texts("label", choice["label"])}
-                               for choice in spec["choices"])
+                choices.extend({"list_name": spec["name"], "name": choice["value"], **texts("label", choice["label"]),
+                                **(choice.get("filters") or {})} for choice in spec["choices"])
         survey.append({"type": "end group"})
     service = {key: value for key, value in definition.items() if key != "steps"}
     settings = {"form_title": form_engine.text(definition["title"], "en"), "default_language": column_language("en")}
+    names = [(row["list_name"], row["name"]) for row in choices]
+    if len(names) != len(set(names)):  # a cascading list repeats a name under different filters
+        settings["allow_choice_duplicates"] = "yes"
     if not for_xform:
         settings["vs_service"] = _dumps(service)
     return {"survey": survey, "choices": choices, "settings": [settings]}
@@ -386,6 +401,8 @@ def _question_row(spec: dict, texts, ticked: frozenset[str], for_xform: bool, ty
     if constraint:
         row["constraint"] = xpath.to_xpath(constraint, own_name=spec["name"], ticked=ticked)
         row.update(texts("constraint_message", spec.get("constraint_message")))
+    if spec.get("choice_filter"):
+        row["choice_filter"] = f"{spec['choice_filter']['column']}=${{{spec['choice_filter']['field']}}}"
     if kind == "long_text":
         row["appearance"] = "multiline"
     elif kind == "phone":
