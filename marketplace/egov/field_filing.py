@@ -39,6 +39,8 @@ from marketplace.extensions import db
 
 #: The question put before the first page of every form served to a field device.
 APPLICANT_PHONE = "applicant_phone"
+#: The declaration put after the last page (an XForm "acknowledge": "OK" once made).
+DECLARATION = "applicant_declares"
 FORM_ID_PREFIX = "vs_"
 
 
@@ -98,7 +100,8 @@ def receive_filled_form(agent: User, document: bytes, uploads: dict[str, FileSto
                      upload=lambda spec, raw: uploads.get(raw))
     with force_locale(agent.preferred_locale or "en"):
         answers, files, problems = _read_answers(version.definition, source, services.build_context())
-    return _store(agent, version, resident, instance_id, answers, files, problems, declared=True)
+    return _store(agent, version, resident, instance_id, answers, files, problems,
+                  declared=_text(values.get(DECLARATION)) == "OK")
 
 
 def _xform_texts(spec: dict, raw: str) -> list[str]:
@@ -111,7 +114,8 @@ def _xform_texts(spec: dict, raw: str) -> list[str]:
     return [raw]
 
 
-def receive_browser_form(actor: User, version_id: int, formdata: MultiDict, files: MultiDict, instance_id: str) -> FieldReceipt:
+def receive_browser_form(actor: User, service: EService, version_id: int, formdata: MultiDict, files: MultiDict,
+                         instance_id: str) -> FieldReceipt:
     """A whole form filled in a browser page that works without a signal, sent when the network came
     back (with the id the browser made for it): for the person themselves, or by an agent for the
     resident whose phone number heads the form. Stored once per instance id, like a device's."""
@@ -122,7 +126,7 @@ def receive_browser_form(actor: User, version_id: int, formdata: MultiDict, file
     if earlier is not None:
         return earlier
     version = db.session.get(FormVersion, version_id) if version_id else None
-    if version is None or version.status is VersionStatus.DRAFT:
+    if version is None or version.status is VersionStatus.DRAFT or version.eservice_id != service.id:
         raise InvalidInput({"form": _l("This form has changed since it was saved on this phone: open it again.")})
     applicant = actor
     phone = (formdata.get(APPLICANT_PHONE) or "").strip()

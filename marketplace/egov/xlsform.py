@@ -480,11 +480,12 @@ def write_xlsx(definition: dict, villages: list[tuple[int, str]] | None = None) 
 
 
 def to_xform(definition: dict, form_id: str, version: str, villages: list[tuple[int, str]],
-             first_questions: list[dict] | None = None) -> str:
+             first_questions: list[dict] | None = None, last_questions: list[dict] | None = None) -> str:
     """The XForm ODK Collect and Enketo fill in: pyxform's output for the definition's rows, with
-    `first_questions` (rows, e.g. whose application it is) asked before the first page."""
+    `first_questions` (rows, e.g. whose application it is) asked before the first page and `last_questions`
+    (the declaration) after the last."""
     sheets = _rows(definition, for_xform=True, villages=villages)
-    sheets["survey"] = [*(first_questions or []), *sheets["survey"]]
+    sheets["survey"] = [*(first_questions or []), *sheets["survey"], *(last_questions or [])]
     sheets["settings"][0].update(form_id=form_id, version=version)
     return convert(xlsform={**sheets, "fallback_form_name": form_id}, form_name="data").xform
 

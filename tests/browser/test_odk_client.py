@@ -76,7 +76,8 @@ def test_odks_engine_fills_our_xform_and_our_server_stores_its_submission_once(e
     answers = {"applicant_phone": resident.phone, "full_name": "Achieng Resident", "national_id": "12345678",
                "phone": resident.phone, "home_village": str(village.id), "species": "cattle", "head_count": 12,
                "vaccinated": "yes", "vaccination_date": "2026-11-01", "from_village": str(village.id),
-               "to_village": str(village.id), "move_date": "2026-12-20", "reason": "sale", "vet_record": "photo"}
+               "to_village": str(village.id), "move_date": "2026-12-20", "reason": "sale", "vet_record": "photo",
+               "applicant_declares": True}
 
     result = engine_page.evaluate(FILL_AND_SEND, {"auth": auth, "slug": "livestock-movement-permit", "answers": answers,
                                                   "photo": base64.b64encode(jpeg_bytes()).decode()})

@@ -21,8 +21,8 @@ def _answers(**extra) -> MultiDict:
 
 def test_an_agents_form_for_an_absent_resident_waits_for_them_and_tells_them(app, egov):
     version = egov["services"][SUBSIDY].published_version
-    receipt = field_filing.receive_browser_form(egov["agent"], version.id, _answers(applicant_phone=egov["resident"].phone, declared="y"),
-                                                MultiDict(), "browser:agent-form-1")
+    answers = _answers(applicant_phone=egov["resident"].phone, declared="y")
+    receipt = field_filing.receive_browser_form(egov["agent"], version.eservice, version.id, answers, MultiDict(), "browser:agent-form-1")
     assert receipt.created and not receipt.filed
     assert receipt.submission.applicant_id == egov["resident"].id and receipt.submission.status is SubmissionStatus.DRAFT
     told = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.user_id == egov["resident"].id)).all()
@@ -32,28 +32,28 @@ def test_an_agents_form_for_an_absent_resident_waits_for_them_and_tells_them(app
 def test_only_an_agent_sends_a_form_for_someone_else(app, egov):
     version = egov["services"][SUBSIDY].published_version
     with pytest.raises(PermissionDenied):
-        field_filing.receive_browser_form(egov["other_resident"], version.id, _answers(applicant_phone=egov["resident"].phone),
+        field_filing.receive_browser_form(egov["other_resident"], version.eservice, version.id, _answers(applicant_phone=egov["resident"].phone),
                                           MultiDict(), "browser:not-an-agent")
 
 
 def test_a_form_without_an_id_or_for_a_version_that_is_not_served_is_refused(app, egov):
     version = egov["services"][SUBSIDY].published_version
     with pytest.raises(InvalidInput):
-        field_filing.receive_browser_form(egov["resident"], version.id, _answers(), MultiDict(), "")
+        field_filing.receive_browser_form(egov["resident"], version.eservice, version.id, _answers(), MultiDict(), "")
     with pytest.raises(InvalidInput):
-        field_filing.receive_browser_form(egov["resident"], 99999, _answers(), MultiDict(), "browser:old-version")
+        field_filing.receive_browser_form(egov["resident"], version.eservice, 99999, _answers(), MultiDict(), "browser:old-version")
 
 
 def test_someone_elses_form_id_does_not_return_their_application(app, egov):
     version = egov["services"][SUBSIDY].published_version
-    field_filing.receive_browser_form(egov["resident"], version.id, _answers(), MultiDict(), "browser:guessable")
+    field_filing.receive_browser_form(egov["resident"], version.eservice, version.id, _answers(), MultiDict(), "browser:guessable")
     with pytest.raises(InvalidInput):
-        field_filing.receive_browser_form(egov["other_resident"], version.id, _answers(), MultiDict(), "browser:guessable")
+        field_filing.receive_browser_form(egov["other_resident"], version.eservice, version.id, _answers(), MultiDict(), "browser:guessable")
 
 
 def test_a_resident_without_the_declaration_gets_a_draft_to_finish(app, egov):
     version = egov["services"][SUBSIDY].published_version
-    receipt = field_filing.receive_browser_form(egov["resident"], version.id, _answers(), MultiDict(), "browser:no-declaration")
+    receipt = field_filing.receive_browser_form(egov["resident"], version.eservice, version.id, _answers(), MultiDict(), "browser:no-declaration")
     assert not receipt.filed and receipt.submission.answers["farm_size"] == "1.5"
 
 
@@ -64,3 +64,9 @@ def test_an_agents_one_page_form_starts_empty_not_with_the_agents_own_details(cl
     login(egov["resident"])
     page = client.get(f"/services/{SUBSIDY}/offline").get_data(as_text=True)
     assert f'value="{egov["resident"].name}"' in page  # a person filing for themselves starts with their own details
+
+
+def test_a_version_of_another_service_is_refused(app, egov):
+    other = egov["services"]["birth-certificate-copy"].published_version
+    with pytest.raises(InvalidInput):
+        field_filing.receive_browser_form(egov["resident"], egov["services"][SUBSIDY], other.id, _answers(), MultiDict(), "browser:crossed")

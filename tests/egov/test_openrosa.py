@@ -51,7 +51,8 @@ def _livestock_answers(egov, village_id: str, phone: str) -> dict:
     return {"applicant_phone": phone, "full_name": "Achieng Resident", "national_id": "12345678",
             "phone": phone, "home_village": village_id, "species": "cattle", "head_count": "12.0",
             "vaccinated": "yes", "vaccination_date": "2026-11-01", "from_village": village_id,
-            "to_village": village_id, "move_date": "2026-12-20", "reason": "sale", "vet_record": "vet.jpg"}
+            "to_village": village_id, "move_date": "2026-12-20", "reason": "sale", "vet_record": "vet.jpg",
+            "applicant_declares": "OK"}
 
 
 def _post(client, headers, document: bytes, photo: bytes | None = None):
@@ -173,3 +174,14 @@ def test_another_agents_instance_id_is_not_taken_over(client, egov, device):
     response = _post(client, _auth(other_agent, secret), document, jpeg_bytes())
     assert response.status_code == 400
     assert db.session.scalar(db.select(db.func.count(Submission.id))) == 1
+
+
+def test_without_the_declaration_the_form_waits_even_with_the_resident_present(client, egov, device):
+    resident = egov["resident"]
+    factories.present(egov["agent"], resident)
+    answers = _livestock_answers(egov, str(egov["village"].id), resident.phone)
+    answers["applicant_declares"] = ""
+    data = _instance_template(client, device, "livestock-movement-permit")
+    assert _post(client, device, _fill(data, answers, f"uuid:{uuid.uuid4()}"), jpeg_bytes()).status_code == 201
+    submission = db.session.scalar(db.select(Submission).where(Submission.applicant_id == resident.id))
+    assert submission.status is SubmissionStatus.DRAFT

@@ -47,7 +47,7 @@ def offline_send(slug: str):
     filing = OfflineFilingForm()
     wants_json = request.accept_mimetypes.best == "application/json"
     try:
-        receipt = field_filing.receive_browser_form(current_user, filing.version_id.data or 0, request.form, request.files,
+        receipt = field_filing.receive_browser_form(current_user, service, filing.version_id.data or 0, request.form, request.files,
                                                     filing.instance_id.data or "")
     except REFUSALS:
         raise

@@ -99,11 +99,15 @@ def _xform(version: FormVersion) -> str:
 def _cached_xform(definition: str, number: int, form_id: str, villages: tuple, languages: tuple) -> str:
     """A published version never changes, so its XForm is made once per process (and per village list)."""
     first = {"type": "text", "name": field_filing.APPLICANT_PHONE, "required": "yes", "appearance": "numbers"}
+    # The web's declaration, made by the resident beside the agent: without it the form waits as a draft.
+    last = {"type": "acknowledge", "name": field_filing.DECLARATION}
     for code in languages:
         with force_locale(code):
             first[f"label::{xlsform.column_language(code)}"] = _("Phone number of the person applying")
             first[f"hint::{xlsform.column_language(code)}"] = _("They must be registered on Village Square.")
-    return xlsform.to_xform(json.loads(definition), form_id, str(number), list(villages), first_questions=[first])
+            last[f"label::{xlsform.column_language(code)}"] = _("I declare that the information I have given is true and complete.")
+    return xlsform.to_xform(json.loads(definition), form_id, str(number), list(villages), first_questions=[first],
+                            last_questions=[last])
 
 
 @bp.route("/submission", methods=["HEAD", "POST"])
