@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from marketplace.egov.fees import PURPOSE as FEE_PURPOSE
 from marketplace.egov.figures import decided_source, received_source
-from marketplace.egov.form_engine import text
+from marketplace.egov.field_types import text
 from marketplace.egov.labels import submission_status_name
 from marketplace.egov.models import EService, Submission, SubmissionStatus
 from marketplace.egov.services import (

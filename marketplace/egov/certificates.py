@@ -20,7 +20,7 @@ from marketplace.core.jobs import enqueue
 from marketplace.core.storage import get_private_storage
 from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import external_url
-from marketplace.egov.form_engine import text
+from marketplace.egov.field_types import text
 from marketplace.egov.models import Certificate, Submission, SubmissionStatus
 from marketplace.extensions import db
 from marketplace.i18n import format_day
