@@ -9,8 +9,8 @@ Another domain imports `marketplace.egov.api`, never egov's models, services or 
 from __future__ import annotations
 
 from marketplace.egov.fees import PURPOSE as FEE_PURPOSE
-from marketplace.egov.figures import decided_source, received_source
 from marketplace.egov.field_types import text
+from marketplace.egov.figures import decided_source, received_source
 from marketplace.egov.labels import submission_status_name
 from marketplace.egov.models import EService, Submission, SubmissionStatus
 from marketplace.egov.services import (
