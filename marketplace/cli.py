@@ -91,6 +91,48 @@ def import_xlsform_command(workbook: str, slug: str, department: str) -> None:
     for item in skipped:
         click.echo(f"skipped: {item}")
 
+@egov.command("verify-qr")
+@click.argument("text_or_picture")
+def verify_qr(text_or_picture: str) -> None:
+    """Check a certificate's signed code: its text (VS1:…) or a picture of the QR code (PNG, JPEG)."""
+    from pathlib import Path
+
+    from marketplace.egov import seals
+
+    text = text_or_picture
+    if Path(text_or_picture).is_file():
+        import zxingcpp
+        from PIL import Image
+
+        found = zxingcpp.read_barcodes(Image.open(text_or_picture))
+        if not found:
+            raise click.ClickException("no QR code could be read in the picture")
+        text = found[0].text
+    try:
+        unsealed, certificate = seals.read_sealed(text)
+    except seals.SealRefused as refused:
+        raise click.ClickException(f"not genuine: {refused}") from None
+    click.echo(seals.describe(unsealed))
+    if certificate is not None and seals.revoked_on(certificate):
+        raise click.ClickException(f"genuine, but revoked on {seals.revoked_on(certificate)}")
+    if certificate is None:
+        click.echo("(signed by one of our keys, but no certificate of ours has this code)")
+
+
+@egov.command("rotate-key")
+@click.argument("department_code")
+def rotate_key(department_code: str) -> None:
+    """Give a department a new signing key; documents signed with the old one still verify."""
+    from marketplace.accounts.api import Department
+    from marketplace.egov import seals
+    from marketplace.extensions import db
+
+    department = db.session.scalar(db.select(Department).where(Department.code == department_code.upper()))
+    if department is None:
+        raise click.ClickException(f"no department {department_code}")
+    key = seals.rotate(department)
+    click.echo(f"{department.code}: new key {key.kid}; the key set at /.well-known/jwks.json lists it")
+
 orders = AppGroup("orders", help="Order housekeeping that cron runs.")
 
 @orders.command("expire")

@@ -33,6 +33,7 @@ from marketplace.accounts.services import (
     list_districts,
     register_user,
     revoke_producer_verification,
+    revoked_verifications,
     verification_for,
     verify_producer,
     village_choices,
@@ -43,6 +44,6 @@ __all__ = [
     "Department", "department_name", "District", "FarmerProfile", "find_user_by_identifier",
     "get_district", "get_user", "is_present", "language_choices", "list_districts", "optional_int", "PickupWindow",
     "PinLocked", "PresenceRequired", "Region", "register_user", "Registration", "require_confirmed_phone",
-    "require_presence", "revoke_producer_verification", "Role", "RoleGrant", "send_code", "User",
+    "require_presence", "revoke_producer_verification", "revoked_verifications", "Role", "RoleGrant", "send_code", "User",
     "verification_for", "verify_producer", "Village", "village_choices",
 ]

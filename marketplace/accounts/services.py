@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -362,6 +363,13 @@ def revoke_producer_verification(actor: User, verification: ProducerVerification
 
 def verification_for(reference: str) -> ProducerVerification | None:
     return db.session.scalar(select(ProducerVerification).where(ProducerVerification.reference == reference))
+
+
+def revoked_verifications() -> dict[str, datetime]:
+    """Reference of the application that gave it -> when it was revoked, for every revoked verification."""
+    rows = db.session.execute(select(ProducerVerification.reference, ProducerVerification.revoked_at)
+                              .where(ProducerVerification.revoked_at.is_not(None)))
+    return {reference: revoked_at for reference, revoked_at in rows}
 
 
 # --- roles granted by admins ----------------------------------------------------

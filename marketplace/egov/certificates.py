@@ -20,6 +20,7 @@ from marketplace.core.jobs import enqueue
 from marketplace.core.storage import get_private_storage
 from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import external_url
+from marketplace.egov import seals
 from marketplace.egov.field_types import text
 from marketplace.egov.models import Certificate, Submission, SubmissionStatus
 from marketplace.extensions import db
@@ -207,7 +208,31 @@ def render_pdf(submission: Submission, certificate: Certificate) -> bytes:
     pdf.set_x(pdf.l_margin + 45)
     pdf.set_font(family, "", 10)
     pdf.multi_cell(0, 6, _("Anyone can check this document at %(url)s", url=url), new_x="LMARGIN", new_y="NEXT")
+    # The second code carries the decision itself, signed: a verifier app checks it with no network
+    pdf.set_y(max(pdf.get_y(), top + 42) + 4)
+    top = pdf.get_y()
+    pdf.image(io.BytesIO(sealed_qr_png(sealed_text(certificate))), x=pdf.l_margin, y=top, w=50, h=50)
+    pdf.set_xy(pdf.l_margin + 55, top)
+    pdf.multi_cell(0, 6, _("This code holds the decision, signed by the department: it can be checked without a network "
+                           "with the department's published key."), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def sealed_text(certificate: Certificate) -> str:
+    """What the offline code carries: the document's facts, signed with the department's key (egov.seals)."""
+    submission = certificate.submission
+    facts_signed = {"ref": submission.reference or "", "holder": certificate.holder_name, "decision": certificate.decision,
+                    "service": text(submission.version.definition["title"], "en"),
+                    "issuer": department_name(submission.department),
+                    "decided": submission.decided_at.date().isoformat() if submission.decided_at else ""}
+    return seals.seal(certificate, valid_until(certificate), facts_signed)
+
+
+def sealed_qr_png(sealed: str) -> bytes:
+    """The sealed text as a QR code (Base45 fits the alphanumeric mode, as in the EU certificates)."""
+    out = io.BytesIO()
+    segno.make(sealed, error="l", mode="alphanumeric").save(out, kind="png", scale=4, border=4)
+    return out.getvalue()
 
 
 def normalise_code(typed: str) -> str:

@@ -194,3 +194,20 @@ class ReferenceSequence(db.Model):
     __tablename__ = "reference_sequences"
     prefix: Mapped[str] = mapped_column(String(16), primary_key=True)  # "AGR-2026"
     last: Mapped[int] = mapped_column(default=0)
+
+
+class SigningKey(db.Model):
+    """A department's key for certificates checked without a network (egov.seals): ES256 (P-256).
+    The newest one not retired signs; retired ones stay published so documents they signed still
+    verify. The private key is stored encrypted with a key derived from SECRET_KEY."""
+
+    __tablename__ = "signing_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    kid: Mapped[str] = mapped_column(String(16), unique=True)  # base64url of 8 bytes of the public key's SHA-256
+    public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
+    private_key_sealed: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column()
+
+    department: Mapped[Department] = relationship()

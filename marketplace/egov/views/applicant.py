@@ -9,6 +9,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -35,6 +36,7 @@ from marketplace.egov import (
     consent,
     fees,
     form_engine,
+    seals,
     services,
 )
 from marketplace.egov.forms import (
@@ -346,7 +348,34 @@ def certificate(key: str):
 @bp.get("/verify", defaults={"code": ""})
 @bp.get("/verify/<code>")
 def verify(code: str):
+    """The public check: by the code printed on the paper, or by the signed text its second QR code
+    carries (pasted, or read by a phone's camera where the browser can), checked with our keys."""
     code = code or request.args.get("code", "")
+    sealed = request.args.get("sealed", "").strip()[:2000]
+    refused = None
     found = certificates.certificate_for_code(code) if code else None
-    return render_template("egov/verify.html", code=code, certificate=found,
-                           certificate_facts=certificates.facts(found, on_paper=False) if found else []), (404 if code and found is None else 200)
+    if sealed:
+        try:
+            _unsealed, found = seals.read_sealed(sealed)
+        except seals.SealRefused as error:
+            refused = error
+    status = 404 if (code and found is None) or refused is not None or (sealed and found is None) else 200
+    return render_template("egov/verify.html", code=code, sealed=sealed, refused=refused, certificate=found,
+                           revoked_on=seals.revoked_on(found) if found else None,
+                           certificate_facts=certificates.facts(found, on_paper=False) if found else []), status
+
+
+@bp.get("/verify/revoked")
+def revoked_certificates():
+    """The certificates that no longer hold (a list like a certificate revocation list, as JSON)."""
+    response = jsonify(revoked=seals.revoked())
+    response.headers["Cache-Control"] = "public, max-age=600"
+    return response
+
+
+@bp.get("/.well-known/jwks.json")
+def published_keys():
+    """The departments' public keys, for verifier apps to check sealed certificates offline."""
+    response = jsonify(seals.published_keys())
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
