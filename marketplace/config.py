@@ -104,6 +104,7 @@ class BaseConfig:
     MAX_CONTENT_LENGTH = 48 * 1024 * 1024
     OPENROSA_MAX_BYTES = 40 * 1024 * 1024  # what a device is told it may send at once (under MAX_CONTENT_LENGTH)
     OPENROSA_RATE_LIMIT = "60 per minute"
+    DFC_COUNTRY = "KEN"  # the catalogue's addresses, as the EU country authority list names the country (ISO 3166 alpha-3)
     PUBLIC_PAGE_CACHE_SECONDS = 30  # anonymous browse pages; 0 turns the cache off
     FRAGMENT_CACHE_SECONDS = 300  # home page listings, price hints (invalidated on change); 0 turns it off
     COMPRESS_MIMETYPES = ["text/html", "text/css", "application/javascript", "text/javascript", "application/json",

@@ -8,7 +8,7 @@ Another domain imports `marketplace.catalog.api`, never catalog's models, servic
 """
 from __future__ import annotations
 
-from marketplace.catalog.browse import category_tree, home_sections
+from marketplace.catalog.browse import category_tree, farmer_page, farms_on_sale, home_sections
 from marketplace.catalog.figures import asking_prices_source
 from marketplace.catalog.models import Category, Listing, ListingStatus
 from marketplace.catalog.prefill import listing_again
@@ -32,7 +32,7 @@ from marketplace.catalog.units import ORDER_STEP, PER_UNIT, Unit, parse_quantity
 
 __all__ = [
     "asking_prices_source", "catalog_version", "Category", "category_name", "category_tree", "change_status",
-    "create_listing", "get_category", "home_sections", "Listing", "listing_again", "listing_to_manage",
+    "create_listing", "farmer_page", "farms_on_sale", "get_category", "home_sections", "Listing", "listing_again", "listing_to_manage",
     "ListingStatus", "live_listings_of", "ORDER_STEP", "parse_quantity", "PER_UNIT", "price_amount", "register_price_check",
     "price_per_unit", "produce_categories", "quantity", "quantity_decimal", "release_stock", "require_manage",
     "reserve_stock", "set_stock", "stock_amount", "Unit", "unit_name",

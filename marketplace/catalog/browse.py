@@ -227,5 +227,12 @@ def farmer_page(farmer_id: int) -> tuple[FarmerProfile, list[Listing]]:
     return profile, listings
 
 
+def farms_on_sale() -> list[FarmerProfile]:
+    """Every farm with at least one listing anyone may see (the open catalogue's enterprises)."""
+    selling = _public().with_only_columns(Listing.farmer_id).distinct()
+    return list(db.session.scalars(select(FarmerProfile).where(FarmerProfile.user_id.in_(selling)).order_by(FarmerProfile.user_id)
+                                   .options(joinedload(FarmerProfile.village).joinedload(Village.district).joinedload(District.region))))
+
+
 def regions_with_districts() -> list[Region]:
     return list(db.session.scalars(select(Region).order_by(Region.name).options(joinedload(Region.districts))).unique())
