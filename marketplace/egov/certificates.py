@@ -210,6 +210,8 @@ def render_pdf(submission: Submission, certificate: Certificate) -> bytes:
     pdf.multi_cell(0, 6, _("Anyone can check this document at %(url)s", url=url), new_x="LMARGIN", new_y="NEXT")
     # The second code carries the decision itself, signed: a verifier app checks it with no network
     pdf.set_y(max(pdf.get_y(), top + 42) + 4)
+    if pdf.get_y() + 52 > pdf.h - pdf.b_margin:  # a long reason pushed it down: the signed code goes on its own page
+        pdf.add_page()
     top = pdf.get_y()
     pdf.image(io.BytesIO(sealed_qr_png(sealed_text(certificate))), x=pdf.l_margin, y=top, w=50, h=50)
     pdf.set_xy(pdf.l_margin + 55, top)
