@@ -70,3 +70,16 @@ def test_a_version_of_another_service_is_refused(app, egov):
     other = egov["services"]["birth-certificate-copy"].published_version
     with pytest.raises(InvalidInput):
         field_filing.receive_browser_form(egov["resident"], egov["services"][SUBSIDY], other.id, _answers(), MultiDict(), "browser:crossed")
+
+
+def test_without_javascript_the_one_page_form_posts_as_a_page_and_lands_on_the_application(client, egov, login):
+    login(egov["resident"])
+    service = egov["services"][SUBSIDY]
+    answers = {**_answers().to_dict(), "version_id": str(service.published_version_id), "instance_id": "browser:no-script-1",
+               "phone": egov["resident"].phone, "home_village": str(egov["village"].id)}
+    response = client.post(f"/services/{SUBSIDY}/offline", data=answers)
+    assert response.status_code == 302 and "/applications/" in response.headers["Location"]  # a draft: the ID photo is missing
+    again = client.post(f"/services/{SUBSIDY}/offline", data={**answers, "national_id": "12"}, headers={"Accept": "application/json"})
+    assert again.status_code == 200 and again.get_json()["state"] == "draft"  # the same id: the first one, not a second
+    refused = client.post(f"/services/{SUBSIDY}/offline", data={**answers, "instance_id": ""})
+    assert refused.status_code == 422 and b"reload the page" in refused.data
