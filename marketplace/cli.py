@@ -133,6 +133,35 @@ def rotate_key(department_code: str) -> None:
     key = seals.rotate(department)
     click.echo(f"{department.code}: new key {key.kid}; the key set at /.well-known/jwks.json lists it")
 
+open311_group = AppGroup("open311", help="Open311 GeoReport v2: partner apps' keys.")
+
+
+@open311_group.command("issue-key")
+@click.argument("partner_name")
+@click.option("--account", required=True, help="The partner's own Village Square account (phone or email): reports are filed as it.")
+def issue_open311_key(partner_name: str, account: str) -> None:
+    """Give a partner app an api_key for posting requests; the key is printed once."""
+    from marketplace.voice.open311 import issue_key
+
+    try:
+        key, secret = issue_key(None, partner_name, account)
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from None
+    click.echo(f"key {key.id} for {key.partner_name}: {secret}")
+
+
+@open311_group.command("revoke-key")
+@click.argument("key_id", type=int)
+def revoke_open311_key(key_id: int) -> None:
+    """Stop a partner app's key working."""
+    from marketplace.voice.open311 import revoke_key
+
+    try:
+        revoke_key(None, key_id)
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from None
+    click.echo(f"key {key_id} revoked")
+
 orders = AppGroup("orders", help="Order housekeeping that cron runs.")
 
 @orders.command("expire")
@@ -255,5 +284,5 @@ def reconcile(day: datetime | None) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (seed_demo, egov, orders, opendata, worker, jobs_group, users, payments_group):
+    for command in (seed_demo, egov, open311_group, orders, opendata, worker, jobs_group, users, payments_group):
         app.cli.add_command(command)

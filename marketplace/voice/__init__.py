@@ -9,6 +9,8 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask) -> None:
     """Called by create_app: what this domain adds to the app (blueprint, jobs, owners, providers)."""
+    from marketplace.voice.open311_views import bp as open311
     from marketplace.voice.views import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(open311)

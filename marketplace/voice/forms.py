@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, MultipleFileField, SelectField, StringField, TelField, TextAreaField
+from wtforms import BooleanField, HiddenField, MultipleFileField, SelectField, StringField, TelField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from marketplace.accounts.api import optional_int
@@ -22,6 +22,9 @@ class ReportForm(OnceForm):
     photos = MultipleFileField(_l("Photos (up to 3, optional)"), description=_l("Location data is removed from photos."),
                                render_kw={"accept": "image/*", "capture": "environment", "multiple": True, "data-max-bytes": MAX_UPLOAD_BYTES})
     photo_token = HiddenField()  # photos already processed, kept (signed) across a correction
+    new_problem = BooleanField(_l("It is a different problem: send my report"))
+    latitude = HiddenField()  # filled by "Add where I am" where JavaScript runs (static/js/where-i-am.js)
+    longitude = HiddenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

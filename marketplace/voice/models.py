@@ -48,6 +48,9 @@ class Report(TimestampMixin, db.Model):
     status_reason: Mapped[str] = mapped_column(String(1000), default="")
     resolved_at: Mapped[datetime | None] = mapped_column()
     supporters: Mapped[int] = mapped_column(default=0)  # "me too", one per person (ReportSupport)
+    # Where exactly, when the reporter's phone said (optional; the village places and routes it)
+    latitude: Mapped[float | None] = mapped_column()
+    longitude: Mapped[float | None] = mapped_column()
 
     @property
     def people_who_care(self) -> int:
@@ -134,3 +137,16 @@ class RoutingRule(db.Model):
 
     district: Mapped[District | None] = relationship()
     department: Mapped[Department] = relationship()
+
+
+class PartnerKey(db.Model):
+    """An Open311 API key an admin issued to a partner app. The app files reports with it as the
+    partner's own account (registered like anyone's); the key is kept as a SHA-256 and can be revoked."""
+
+    __tablename__ = "partner_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_name: Mapped[str] = mapped_column(String(120))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column()

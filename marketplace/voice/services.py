@@ -51,6 +51,8 @@ class ReportInput:
     village_id: int | None = None
     description: str = ""
     photos: list[dict] = field(default_factory=list)  # from process_photos: keys and size of each
+    latitude: float | None = None  # optional: where exactly, from the reporter's phone
+    longitude: float | None = None
 
 
 # --- routing -----------------------------------------------------------------------------
@@ -139,6 +141,9 @@ def file_report(actor: User, data: ReportInput, reporter: User | None = None, su
         errors["description"] = _l("Keep the description under %(n)d letters.", n=MAX_DESCRIPTION)
     if len(data.photos) > MAX_PHOTOS:
         errors["photos"] = _l("Add at most %(n)d photos.", n=MAX_PHOTOS)
+    if (data.latitude is None) != (data.longitude is None) or (data.latitude is not None and not (
+            -90 <= data.latitude <= 90 and -180 <= data.longitude <= 180)):
+        errors["location"] = _l("The location is not a place on Earth; send the report without it.")
     if errors:
         raise InvalidInput(errors)
     actor_id = actor.id
@@ -149,6 +154,7 @@ def file_report(actor: User, data: ReportInput, reporter: User | None = None, su
         reporter_id=reporter.id, filed_by_id=actor.id, category=category, village_id=village.id,
         district_id=village.district_id, region_id=village.district.region_id, description=description,
         department_id=department_for(category, village.district_id), status=R.RECEIVED,
+        latitude=data.latitude, longitude=data.longitude,
     )
     report.photos = [
         ReportPhoto(position=i, thumb_key=p["thumb_key"], display_key=p["display_key"],
@@ -207,6 +213,16 @@ def public_reports_slice(filters: ReportFilter, limit: int, offset: int) -> list
         query.options(selectinload(Report.village), selectinload(Report.district).selectinload(District.region),
                       selectinload(Report.department))
         .order_by(Report.id.desc()).limit(limit).offset(offset)))
+
+
+def similar_open_reports(category: str, village_id: int | None, limit: int = 3) -> list[Report]:
+    """Open reports of the same kind in the same village: shown before a new one is filed, so a
+    resident (or a partner app) can say "me too" instead of reporting the same problem twice."""
+    if category not in {c.value for c in ReportCategory} or not village_id:
+        return []
+    return list(db.session.scalars(select(Report).where(
+        Report.category == ReportCategory(category), Report.village_id == village_id, Report.hidden_at.is_(None),
+        Report.status.in_([R.RECEIVED, R.IN_PROGRESS])).order_by(Report.supporters.desc(), Report.id.desc()).limit(limit)))
 
 
 def public_reports(filters: ReportFilter, page_size: int = PAGE_SIZE) -> ReportPage:

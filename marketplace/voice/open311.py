@@ -1,0 +1,219 @@
+"""Residents' reports in Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2): what existing
+311 apps and councils' systems already read and write.
+
+Services are our report categories, offered in every jurisdiction (a region, by its id). A request is
+a report as the public sees it: never who reported it. Status maps to Open311's two: received and in
+progress are "open", fixed and won't fix are "closed", with the department's reason as
+`status_notes` and the department as `agency_responsible`. A partner app posts with the API key an
+admin issued it (PartnerKey): the report is filed as the partner's own account, routed by the same
+rules as a report from the web (voice.services.file_report).
+
+Reports are placed by village. A request names it by `address_id` (a village id, listed in each
+service's definition) or `address_string` (its name); `lat`/`long` are kept in the description's
+place note but cannot place a report alone yet: villages have no coordinates.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask_babel import force_locale
+from sqlalchemy import func, select
+
+from marketplace.accounts import api as accounts
+from marketplace.accounts.api import Role, User, Village
+from marketplace.core.auth import require_role
+from marketplace.core.errors import DomainError, InvalidInput
+from marketplace.core.timeutils import utcnow
+from marketplace.extensions import db
+from marketplace.voice import services
+from marketplace.voice.labels import category_name
+from marketplace.voice.models import PartnerKey, Report, ReportCategory, ReportStatus
+
+OPEN = (ReportStatus.RECEIVED, ReportStatus.IN_PROGRESS)
+
+
+class Open311Error(DomainError):
+    """An Open311 error: its HTTP status and the [{code, description}] body the standard gives."""
+
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status, self.description = status, description
+
+
+# --- keys ------------------------------------------------------------------------------------
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_key(admin: User | None, partner_name: str, account_identifier: str) -> tuple[PartnerKey, str]:
+    """A key for a partner app, bound to the partner's own account; the secret is shown once.
+    `admin` None is the command line."""
+    if admin is not None:
+        require_role(admin, Role.ADMIN)
+    account = accounts.find_user_by_identifier(account_identifier)
+    if account is None:
+        raise DomainError("the partner's account (phone or email) is not registered")
+    secret = secrets.token_urlsafe(32)
+    key = PartnerKey(partner_name=partner_name.strip()[:120] or "partner", key_hash=_hash(secret), account_id=account.id)
+    db.session.add(key)
+    db.session.commit()
+    return key, secret
+
+
+def revoke_key(admin: User | None, key_id: int) -> None:
+    if admin is not None:
+        require_role(admin, Role.ADMIN)
+    key = db.session.get(PartnerKey, key_id)
+    if key is None or key.revoked_at is not None:
+        raise DomainError("there is no such key, or it is already revoked")
+    key.revoked_at = utcnow()
+    db.session.commit()
+
+
+def account_for_key(api_key: str) -> User | None:
+    if not api_key:
+        return None
+    key = db.session.scalar(select(PartnerKey).where(PartnerKey.key_hash == _hash(api_key), PartnerKey.revoked_at.is_(None)))
+    return accounts.get_user(key.account_id) if key is not None else None
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def service_list() -> list[dict]:
+    with force_locale("en"):
+        return [{"service_code": category.value, "service_name": category_name(category), "description": None,
+                 "metadata": True, "type": "realtime", "keywords": None, "group": "residents' reports"}
+                for category in ReportCategory]
+
+
+def service_definition(code: str) -> dict:
+    if code not in {category.value for category in ReportCategory}:
+        raise Open311Error(404, f"no service with code {code}")
+    villages = [{"key": str(village_id), "name": label} for _group, items in accounts.village_choices() for village_id, label in items]
+    return {"service_code": code, "attributes": [
+        {"variable": True, "code": "address_id", "datatype": "singlevaluelist", "required": True, "order": 1,
+         "datatype_description": "The village where it is (or send address_string with its name).",
+         "description": "Village", "values": villages},
+    ]}
+
+
+@dataclass
+class RequestQuery:
+    ids: list[int]
+    service_code: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+    status: str = ""
+    region_id: int | None = None
+
+
+def find_requests(query: RequestQuery, limit: int = 200) -> list[Report]:
+    """Public (not hidden) reports matching the standard's filters, newest first; 90 days by default."""
+    stmt = select(Report).where(Report.hidden_at.is_(None))
+    if query.ids:
+        stmt = stmt.where(Report.id.in_(query.ids))
+    else:
+        if query.service_code:
+            stmt = stmt.where(Report.category == ReportCategory(query.service_code)) if query.service_code in {
+                c.value for c in ReportCategory} else stmt.where(func.false())
+        if query.status == "open":
+            stmt = stmt.where(Report.status.in_(OPEN))
+        elif query.status == "closed":
+            stmt = stmt.where(Report.status.not_in(OPEN))
+        if query.start:
+            stmt = stmt.where(Report.created_at >= query.start)
+        if query.end:
+            stmt = stmt.where(Report.created_at <= query.end)
+    if query.region_id:
+        stmt = stmt.where(Report.region_id == query.region_id)
+    return list(db.session.scalars(stmt.order_by(Report.id.desc()).limit(limit)))
+
+
+def as_request(report: Report, media_url: Any) -> dict:
+    """A report as Open311 shows it; the reporter is never in it."""
+    with force_locale("en"):
+        return {
+            "service_request_id": str(report.id),
+            "status": "open" if report.status in OPEN else "closed",
+            "status_notes": report.status_reason or None,
+            "service_name": category_name(report.category),
+            "service_code": report.category.value,
+            "description": report.description[:4000],
+            "agency_responsible": accounts.department_name(report.department) if report.department else None,
+            "service_notice": None,
+            "requested_datetime": _w3c(report.created_at),
+            "updated_datetime": _w3c(report.updated_at or report.created_at),
+            "expected_datetime": None,
+            "address": f"{report.village.name}, {report.district.name}",
+            "address_id": str(report.village_id),
+            "zipcode": None,
+            "lat": report.latitude,
+            "long": report.longitude,
+            "media_url": media_url(report.photos[0].display_key) if report.photos else None,
+        }
+
+
+def _w3c(moment: datetime) -> str:
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_moment(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise Open311Error(400, f"{text} is not a W3C date-time (2026-01-31T00:00:00Z)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# --- filing ----------------------------------------------------------------------------------
+
+def post_request(account: User, form: dict[str, str]) -> tuple[Report, list[Report]]:
+    """A partner's request, filed as the partner's account through the web's own rules, and the open
+    reports of the same kind in the same village found before it was filed (the app shows them as
+    "me too" candidates: Open311 has no step to ask before filing)."""
+    code = form.get("service_code", "")
+    if code not in {category.value for category in ReportCategory}:
+        raise Open311Error(400, "service_code is missing or unknown (see services.json)")
+    village = _village(form)
+    similar = services.similar_open_reports(code, village.id)
+    try:
+        report = services.file_report(account, services.ReportInput(category=code, village_id=village.id,
+                                                                      description=form.get("description", ""),
+                                                                      latitude=_coordinate(form.get("lat")),
+                                                                      longitude=_coordinate(form.get("long"))))
+    except InvalidInput as error:
+        raise Open311Error(400, " ".join(str(message) for message in error.errors.values())) from None
+    return report, similar
+
+
+def _coordinate(text: str | None) -> float | None:
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise Open311Error(400, f"{text} is not a number of degrees") from None
+
+
+def _village(form: dict[str, str]) -> Village:
+    village = None
+    address_id = form.get("address_id") or form.get("attribute[address_id]") or ""
+    if address_id.isdigit():
+        village = db.session.get(Village, int(address_id))
+    elif form.get("address_string"):
+        name = form["address_string"].split(",")[0].strip().casefold()
+        village = db.session.scalar(select(Village).where(func.lower(Village.name) == name))
+    if village is None:
+        if form.get("lat") and form.get("long"):
+            raise Open311Error(400, "lat/long alone cannot place a report here yet: send address_id (a village id from the "
+                                    "service definition) or address_string (the village's name) as well")
+        raise Open311Error(400, "a location is needed: address_id (a village id) or address_string (a village's name)")
+    return village
