@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask_babel import force_locale
@@ -113,7 +113,8 @@ class RequestQuery:
 
 
 def find_requests(query: RequestQuery, limit: int = 200) -> list[Report]:
-    """Public (not hidden) reports matching the standard's filters, newest first; 90 days by default."""
+    """Public (not hidden) reports matching the standard's filters, newest first; the last 90 days
+    when no dates are given, as the standard says."""
     stmt = select(Report).where(Report.hidden_at.is_(None))
     if query.ids:
         stmt = stmt.where(Report.id.in_(query.ids))
@@ -125,6 +126,8 @@ def find_requests(query: RequestQuery, limit: int = 200) -> list[Report]:
             stmt = stmt.where(Report.status.in_(OPEN))
         elif query.status == "closed":
             stmt = stmt.where(Report.status.not_in(OPEN))
+        if query.start is None and query.end is None:
+            query.start = utcnow() - timedelta(days=90)  # the standard's default window
         if query.start:
             stmt = stmt.where(Report.created_at >= query.start)
         if query.end:

@@ -225,6 +225,14 @@ def similar_open_reports(category: str, village_id: int | None, limit: int = 3) 
         Report.status.in_([R.RECEIVED, R.IN_PROGRESS])).order_by(Report.supporters.desc(), Report.id.desc()).limit(limit)))
 
 
+def me_too_candidates(actor: User, category: str, village_id: int | None, submission_key: str | None) -> list[Report]:
+    """What to offer before a web report is filed: the similar open reports, unless this very form
+    was already sent (a double tap lands on the report it made, not on the question)."""
+    if idempotency.earlier_result(actor.id, "report", submission_key):
+        return []
+    return similar_open_reports(category, village_id)
+
+
 def public_reports(filters: ReportFilter, page_size: int = PAGE_SIZE) -> ReportPage:
     page = max(filters.page, 1)
     rows = public_reports_slice(filters, limit=page_size + 1, offset=(page - 1) * page_size)

@@ -56,7 +56,8 @@ def new_report():
         photos, photo_errors = take_photos(form.photos, photos, services.MAX_PHOTOS, _("Add at most %(n)d photos.", n=services.MAX_PHOTOS),
                                            services.process_photos)
         form.photo_token.data = _photo_serializer().dumps(photos) if photos else ""
-        similar = [] if form.new_problem.data else services.similar_open_reports(form.category.data, form.village_id.data)
+        similar = [] if form.new_problem.data else services.me_too_candidates(
+            current_user, form.category.data, form.village_id.data, form.submission_key.data)
         if validate_with_photo_errors(form, form.photos, photo_errors) and similar:
             # "Me too" first: the same problem here may already be reported; nothing typed is lost
             return render_template("voice/new_report.html", form=form, villages=village_choices(), kept_photos=len(photos),

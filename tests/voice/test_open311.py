@@ -177,3 +177,17 @@ def test_an_exact_place_goes_with_the_report_and_a_place_off_the_earth_is_refuse
     report = db.session.get(Report, int(sent.headers["Location"].rsplit("/", 1)[1]))
     assert (report.latitude, report.longitude) == (-0.1, 34.75)
     assert b"openstreetmap.org/?mlat=-0.100000" in client.get(f"/reports/{report.id}").data
+
+
+def test_without_dates_the_list_covers_the_last_90_days(client, voice):
+    from datetime import timedelta
+
+    from marketplace.core.timeutils import utcnow
+
+    old, recent = _file(voice), _file(voice, "The drain by the clinic is blocked again.")
+    old.created_at = utcnow() - timedelta(days=120)
+    db.session.commit()
+    listed = {item["service_request_id"] for item in client.get("/open311/v2/requests.json").get_json()}
+    assert str(recent.id) in listed and str(old.id) not in listed
+    since = (utcnow() - timedelta(days=200)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert str(old.id) in {item["service_request_id"] for item in client.get(f"/open311/v2/requests.json?start_date={since}").get_json()}
