@@ -33,7 +33,6 @@ from pyxform.xls2xform import convert
 
 from marketplace.core.errors import DomainError
 from marketplace.egov import form_engine, xpath
-from marketplace.egov.conditions import fields_named
 
 #: XLSForm question types read, and the definition type each becomes.
 QUESTION_TYPES = {
@@ -488,14 +487,3 @@ def to_xform(definition: dict, form_id: str, version: str, villages: list[tuple[
     sheets["survey"] = [*(first_questions or []), *sheets["survey"], *(last_questions or [])]
     sheets["settings"][0].update(form_id=form_id, version=version)
     return convert(xlsform={**sheets, "fallback_form_name": form_id}, form_name="data").xform
-
-
-def instance_paths(definition: dict) -> dict[str, tuple[str, str]]:
-    """Where each question's answer sits in a filed XForm instance: name -> (page id, name)."""
-    return {spec["name"]: (step["id"], spec["name"]) for step in definition["steps"] for spec in step["fields"]}
-
-
-def references(definition: dict) -> set[str]:
-    """Every question a definition's conditions name (for a test that nothing was lost in a round trip)."""
-    return {name for step in definition["steps"] for spec in step["fields"]
-            for name in fields_named(spec.get("show_if")) | fields_named(spec.get("constraint"))}

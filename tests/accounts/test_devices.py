@@ -57,3 +57,12 @@ def test_the_devices_page_shows_the_token_once(client, agent, login):
     assert b"/openrosa" in page.data and token.label.encode() in page.data
     again = client.get("/profile/devices")
     assert b'class="secret"' in page.data and b'class="secret"' not in again.data
+
+
+def test_an_agent_has_at_most_ten_devices_and_is_told_to_revoke_one(app, agent):
+    for number in range(devices.MAX_DEVICES):
+        devices.create_device_token(agent, f"phone {number}")
+    with pytest.raises(DomainError, match="Revoke one"):
+        devices.create_device_token(agent, "one too many")
+    devices.revoke_device_token(agent, devices.device_tokens(agent)[0].id)
+    devices.create_device_token(agent, "the new phone")

@@ -145,3 +145,31 @@ def test_every_shipped_definition_is_valid_and_translated(app):
                     assert spec["label"].get(language), (path.name, spec["name"], language)
                     for choice in spec.get("choices", []):
                         assert choice["label"].get(language), (path.name, spec["name"], choice["value"], language)
+
+
+def test_a_constraint_refuses_an_answer_with_the_definitions_own_words_and_an_empty_one_passes(app):
+    """XLSForm's constraint, as read into a definition: compared with another answer on the page."""
+    definition = _definition(_field("herd", "number"), {
+        **_field("sick", "number", required=False), "constraint": {"field": "sick", "compare": "<=", "than": "herd"},
+        "constraint_message": {"en": "Cannot be more than the herd.", "es": "No puede ser más que el rebaño."}})
+    validate_definition(definition)
+    with app.test_request_context(method="POST"):
+        form = form_engine.step_form(definition, 0, {}, "en", CONTEXT, formdata=MultiDict({"herd": "10", "sick": "12"}))
+        form.validate()
+        answers = form_engine.read_step(definition, 0, form, {})
+        assert "Cannot be more than the herd." in form["sick"].errors and answers["sick"] == "12"
+        form = form_engine.step_form(definition, 0, {}, "en", CONTEXT, formdata=MultiDict({"herd": "10", "sick": ""}))
+        form.validate()
+        form_engine.read_step(definition, 0, form, {})
+        assert not form["sick"].errors
+
+
+def test_a_note_shows_text_and_takes_no_answer(app):
+    definition = _definition({"name": "intro", "type": "note", "label": {"en": "Bring your ID card."}}, _field("name", "short_text"))
+    validate_definition(definition)
+    with app.test_request_context(method="POST"):
+        form = form_engine.step_form(definition, 0, {}, "en", CONTEXT, formdata=MultiDict({"name": "Achieng", "intro": "typed anyway"}))
+        assert form.validate()
+        assert form_engine.read_step(definition, 0, form, {}) == {"name": "Achieng"}
+    with pytest.raises(DefinitionError, match="a note cannot be required"):
+        validate_definition(_definition({"name": "intro", "type": "note", "label": {"en": "x"}, "required": True}))
