@@ -135,6 +135,9 @@ def _init_extensions(app: Flask) -> None:
         csp["script-src"] += " " + script_origin
         csp["frame-src"] = f"{script_origin} https://hooks.stripe.com"
         csp["connect-src"] = f"'self' {api_origin}"
+    if app.config.get("MAP_TILE_URL"):
+        # the report form's map draws its tiles from the tile server's origin (pictures only)
+        csp["img-src"] += " " + "/".join(app.config["MAP_TILE_URL"].split("/", 3)[:3]).replace("{s}", "*")
     talisman.init_app(
         app,
         force_https=app.config["FORCE_HTTPS"],

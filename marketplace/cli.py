@@ -162,6 +162,31 @@ def revoke_open311_key(key_id: int) -> None:
         raise click.ClickException(str(error.message)) from None
     click.echo(f"key {key_id} revoked")
 
+places_group = AppGroup("places", help="The gazetteer: where villages are.")
+
+
+@places_group.command("import")
+@click.argument("source", type=click.File("r", encoding="utf-8-sig"))
+def import_places(source) -> None:
+    """Load a survey's villages and positions from CSV (region_code, region_name, district_code,
+    district_name, village, latitude, longitude). New places are added, known villages move; one bad
+    row and nothing is written."""
+    from marketplace.accounts.places import import_gazetteer
+
+    result = import_gazetteer(source.read())
+    if result.errors:
+        raise click.ClickException("nothing loaded:\n  " + "\n  ".join(result.errors))
+    click.echo(f"{result.added} village(s) added, {result.moved} moved, {result.unchanged} unchanged")
+
+
+@places_group.command("export")
+def export_places() -> None:
+    """Print the gazetteer as the CSV `flask places import` reads."""
+    from marketplace.accounts.places import gazetteer_csv
+
+    click.echo(gazetteer_csv(), nl=False)
+
+
 orders = AppGroup("orders", help="Order housekeeping that cron runs.")
 
 @orders.command("expire")
@@ -284,5 +309,5 @@ def reconcile(day: datetime | None) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (seed_demo, egov, open311_group, orders, opendata, worker, jobs_group, users, payments_group):
+    for command in (seed_demo, egov, open311_group, places_group, orders, opendata, worker, jobs_group, users, payments_group):
         app.cli.add_command(command)

@@ -35,6 +35,11 @@ class BaseConfig:
     STRIPE_WEBHOOK_SECRET: str | None = None
     STRIPE_API_BASE: str | None = None
     STRIPE_JS_URL = "https://js.stripe.com/v3/"
+    # The report form's map: tiles in the {z}/{x}/{y} scheme, loaded only when someone opens the map.
+    # OpenStreetMap's own servers suit light use (their tile policy); a busy deployment names its own.
+    # Empty: no map is offered, and "where I am" and the village still place a report.
+    MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    MAP_TILE_ATTRIBUTION = "© OpenStreetMap contributors"
     STRIPE_CONNECT_COUNTRY = "KE"  # country of farmers' Express accounts (must be one Connect supports)
     # M-Pesa (Safaricom's Daraja API): without the keys, mobile money is not offered, as cards without Stripe's.
     MPESA_CONSUMER_KEY: str | None = None
@@ -202,6 +207,7 @@ FROM_ENVIRONMENT: dict[str, tuple[str, Callable[[str | None, Any], Any]]] = {
         "S3_ENDPOINT_URL", "S3_PUBLIC_URL", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY",
         "NOTIFICATION_SMS_BACKEND", "AT_API_KEY", "AT_SENDER_ID", "AT_USERNAME", "AT_SMS_URL", "PHONE_CALLBACK_SECRET",
         "LOG_FORMAT", "STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE",
+        "MAP_TILE_URL", "MAP_TILE_ATTRIBUTION",
         "STRIPE_JS_URL", "RATELIMIT_LOGIN", "RATELIMIT_LOGIN_ACCOUNT", "MPESA_CONSUMER_KEY", "MPESA_CONSUMER_SECRET",
         "MPESA_SHORTCODE", "MPESA_PASSKEY", "MPESA_ENVIRONMENT", "MPESA_API_BASE", "MPESA_CALLBACK_SECRET",
         "MPESA_B2C_SHORTCODE", "MPESA_INITIATOR_NAME", "MPESA_SECURITY_CREDENTIAL")},

@@ -21,10 +21,11 @@ def places() -> dict:
     lake = District(code="N-LAK", name="Lake", region=north)
     coast = District(code="S-COA", name="Coast", region=south)
     villages = {
-        "Mbeu": Village(name="Mbeu", district=hill),
-        "Kianjai": Village(name="Kianjai", district=hill),
-        "Ahero": Village(name="Ahero", district=lake),
-        "Tala": Village(name="Tala", district=coast),
+        # positions as in the demo gazetteer: Mbeu and Kianjai 6.7 km apart, the others far
+        "Mbeu": Village(name="Mbeu", district=hill, latitude=0.21, longitude=37.72),
+        "Kianjai": Village(name="Kianjai", district=hill, latitude=0.21, longitude=37.78),
+        "Ahero": Village(name="Ahero", district=lake, latitude=-0.174, longitude=34.919),
+        "Tala": Village(name="Tala", district=coast),  # one village the gazetteer does not place
     }
     agriculture = Department(code="AGR", name="Agriculture")
     registry = Department(code="REG", name="Civil Registration")

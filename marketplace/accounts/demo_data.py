@@ -1,26 +1,30 @@
 """A realistic demo country (Kenyan counties, sub-counties and villages) for `flask seed-demo`."""
 
+# Villages as (name, latitude, longitude): the demo gazetteer. The positions are approximate (to a
+# few kilometres, read off public maps by hand); they place reports and measure distances in the demo.
+# A deployment loads its own survey's gazetteer with `flask places import FILE.csv`.
 REGIONS = {
     ("NKR", "Nakuru"): {
-        ("NKR-NJO", "Njoro"): ["Mau Narok", "Nessuit", "Lare", "Kihingo"],
-        ("NKR-MOL", "Molo"): ["Elburgon", "Turi", "Mariashoni"],
-        ("NKR-NAI", "Naivasha"): ["Maai Mahiu", "Kinungi", "Hell's Gate"],
+        ("NKR-NJO", "Njoro"): [("Mau Narok", -0.617, 36.000), ("Nessuit", -0.430, 35.880), ("Lare", -0.390, 36.080),
+                               ("Kihingo", -0.380, 35.910)],
+        ("NKR-MOL", "Molo"): [("Elburgon", -0.303, 35.812), ("Turi", -0.270, 35.770), ("Mariashoni", -0.380, 35.720)],
+        ("NKR-NAI", "Naivasha"): [("Maai Mahiu", -1.010, 36.590), ("Kinungi", -0.840, 36.570), ("Hell's Gate", -0.910, 36.320)],
     },
     ("KIA", "Kiambu"): {
-        ("KIA-LIM", "Limuru"): ["Tigoni", "Ngecha", "Rironi"],
-        ("KIA-GIT", "Githunguri"): ["Ikinu", "Komothai", "Githiga"],
+        ("KIA-LIM", "Limuru"): [("Tigoni", -1.150, 36.670), ("Ngecha", -1.170, 36.690), ("Rironi", -1.140, 36.620)],
+        ("KIA-GIT", "Githunguri"): [("Ikinu", -1.020, 36.730), ("Komothai", -1.050, 36.750), ("Githiga", -1.090, 36.730)],
     },
     ("KSM", "Kisumu"): {
-        ("KSM-NYA", "Nyando"): ["Ahero", "Awasi", "Kochogo"],
-        ("KSM-SEM", "Seme"): ["Kombewa", "Otieno Owala", "Manyuanda"],
+        ("KSM-NYA", "Nyando"): [("Ahero", -0.174, 34.919), ("Awasi", -0.156, 35.080), ("Kochogo", -0.200, 34.970)],
+        ("KSM-SEM", "Seme"): [("Kombewa", -0.103, 34.505), ("Otieno Owala", -0.060, 34.520), ("Manyuanda", -0.130, 34.470)],
     },
     ("MKS", "Machakos"): {
-        ("MKS-MWA", "Mwala"): ["Masii", "Kibauni", "Wamunyu"],
-        ("MKS-KAN", "Kangundo"): ["Tala", "Kivaani", "Kakuyuni"],
+        ("MKS-MWA", "Mwala"): [("Masii", -1.460, 37.440), ("Kibauni", -1.500, 37.620), ("Wamunyu", -1.420, 37.600)],
+        ("MKS-KAN", "Kangundo"): [("Tala", -1.270, 37.320), ("Kivaani", -1.280, 37.360), ("Kakuyuni", -1.290, 37.380)],
     },
     ("MRU", "Meru"): {
-        ("MRU-IMN", "Imenti North"): ["Ntakira", "Mulathankari", "Ruiri"],
-        ("MRU-TIG", "Tigania West"): ["Kianjai", "Mbeu", "Akithii"],
+        ("MRU-IMN", "Imenti North"): [("Ntakira", 0.070, 37.620), ("Mulathankari", 0.060, 37.660), ("Ruiri", 0.130, 37.610)],
+        ("MRU-TIG", "Tigania West"): [("Kianjai", 0.210, 37.780), ("Mbeu", 0.210, 37.720), ("Akithii", 0.170, 37.800)],
     },
 }
 

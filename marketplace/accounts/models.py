@@ -52,6 +52,9 @@ class Village(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
+    # WGS84 degrees of the village centre, from the gazetteer (accounts.places); None until known
+    latitude: Mapped[float | None] = mapped_column()
+    longitude: Mapped[float | None] = mapped_column()
     district: Mapped[District] = relationship(back_populates="villages")
 
     @property

@@ -19,10 +19,12 @@ def seed_places() -> None:
             if district is None:
                 district = District(code=district_code, name=district_name, region=region)
                 db.session.add(district)
-            known = {v.name for v in district.villages}
-            for name in villages:
-                if name not in known:
-                    db.session.add(Village(name=name, district=district))
+            known = {v.name: v for v in district.villages}
+            for name, latitude, longitude in villages:
+                village = known.get(name) or Village(name=name, district=district)
+                db.session.add(village)
+                if village.latitude is None:  # a position set since (flask places import) is kept
+                    village.latitude, village.longitude = latitude, longitude
     for code, name in DEPARTMENTS:
         if not db.session.scalar(select(Department).where(Department.code == code)):
             db.session.add(Department(code=code, name=name))

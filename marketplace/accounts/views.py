@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from datetime import time
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -9,7 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from marketplace.accounts import codes, devices, pins, presence, services
+from marketplace.accounts import codes, devices, pins, places, presence, services
 from marketplace.accounts.forms import (
     DeviceForm,
     FarmerProfileForm,
@@ -35,6 +36,26 @@ from marketplace.extensions import limiter
 from marketplace.i18n import SESSION_KEY as SESSION_LANGUAGE
 
 bp = Blueprint("accounts", __name__)
+
+
+@bp.get("/places/villages.geojson")
+def villages_geojson():
+    """The gazetteer as open data: the report form's map reads it, and so may anyone."""
+    response = current_app.response_class(json.dumps(places.villages_geojson(), ensure_ascii=False),
+                                          mimetype="application/geo+json")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/places/villages.csv")
+def villages_csv():
+    """The same in the columns `flask places import` reads back."""
+    response = current_app.response_class(places.gazetteer_csv(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = "attachment; filename=villages.csv"
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 #: The language this browser chose to keep for itself only: the offer to save it is not shown again.

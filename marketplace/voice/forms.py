@@ -16,14 +16,15 @@ class ReportForm(OnceForm):
     resident_phone = TelField(_l("Resident's phone number (when you file for someone)"), validators=[Optional(), Length(max=32)],
                               render_kw={"autocomplete": "off", "inputmode": "tel"})
     category = SelectField(_l("What is it about?"), validators=[DataRequired()])
-    village_id = SelectField(_l("Village"), coerce=optional_int, validate_choice=False, validators=[DataRequired()])
+    # Required unless a pin is on the map (the service then takes the nearest village)
+    village_id = SelectField(_l("Village"), coerce=optional_int, validate_choice=False, validators=[Optional()])
     description = TextAreaField(_l("What is wrong, or what do you suggest?"), validators=[DataRequired(), Length(max=MAX_DESCRIPTION)],
                                 description=_l("Say where exactly and since when. Do not write anyone's name or phone number."))
     photos = MultipleFileField(_l("Photos (up to 3, optional)"), description=_l("Location data is removed from photos."),
                                render_kw={"accept": "image/*", "capture": "environment", "multiple": True, "data-max-bytes": MAX_UPLOAD_BYTES})
     photo_token = HiddenField()  # photos already processed, kept (signed) across a correction
     new_problem = BooleanField(_l("It is a different problem: send my report"))
-    latitude = HiddenField()  # filled by "Add where I am" where JavaScript runs (static/js/where-i-am.js)
+    latitude = HiddenField()  # filled by the map pin or "Add where I am" where JavaScript runs (static/js/report-map.js)
     longitude = HiddenField()
 
     def __init__(self, *args, **kwargs):

@@ -9,8 +9,9 @@ admin issued it (PartnerKey): the report is filed as the partner's own account, 
 rules as a report from the web (voice.services.file_report).
 
 Reports are placed by village. A request names it by `address_id` (a village id, listed in each
-service's definition) or `address_string` (its name); `lat`/`long` are kept in the description's
-place note but cannot place a report alone yet: villages have no coordinates.
+service's definition) or `address_string` (its name), or gives only `lat`/`long`: the report then
+goes to the nearest village of the gazetteer (accounts.places) within VILLAGE_RADIUS_KM. Given with a
+village, `lat`/`long` are kept as the exact place and must lie within that distance of it.
 """
 from __future__ import annotations
 
@@ -96,8 +97,9 @@ def service_definition(code: str) -> dict:
         raise Open311Error(404, f"no service with code {code}")
     villages = [{"key": str(village_id), "name": label} for _group, items in accounts.village_choices() for village_id, label in items]
     return {"service_code": code, "attributes": [
-        {"variable": True, "code": "address_id", "datatype": "singlevaluelist", "required": True, "order": 1,
-         "datatype_description": "The village where it is (or send address_string with its name).",
+        {"variable": True, "code": "address_id", "datatype": "singlevaluelist", "required": False, "order": 1,
+         "datatype_description": "The village where it is; or send address_string with its name, or lat and long "
+                                 "alone (the nearest village is taken).",
          "description": "Village", "values": villages},
     ]}
 
@@ -186,15 +188,16 @@ def post_request(account: User, form: dict[str, str]) -> tuple[Report, list[Repo
     if code not in {category.value for category in ReportCategory}:
         raise Open311Error(400, "service_code is missing or unknown (see services.json)")
     village = _village(form)
-    similar = services.similar_open_reports(code, village.id)
+    latitude, longitude = _coordinate(form.get("lat")), _coordinate(form.get("long"))
+    similar = services.similar_open_reports(code, village.id, latitude, longitude)
     try:
         report = services.file_report(account, services.ReportInput(category=code, village_id=village.id,
                                                                       description=form.get("description", ""),
-                                                                      latitude=_coordinate(form.get("lat")),
-                                                                      longitude=_coordinate(form.get("long"))))
+                                                                      latitude=latitude, longitude=longitude))
     except InvalidInput as error:
         raise Open311Error(400, " ".join(str(message) for message in error.errors.values())) from None
     return report, similar
+
 
 
 def _coordinate(text: str | None) -> float | None:
@@ -214,9 +217,15 @@ def _village(form: dict[str, str]) -> Village:
     elif form.get("address_string"):
         name = form["address_string"].split(",")[0].strip().casefold()
         village = db.session.scalar(select(Village).where(func.lower(Village.name) == name))
+    if village is None and (form.get("lat") or form.get("long")):
+        latitude, longitude = _coordinate(form.get("lat")), _coordinate(form.get("long"))
+        if not accounts.is_on_earth(latitude, longitude):
+            raise Open311Error(400, "lat and long are both needed, in decimal degrees on Earth")
+        nearest = accounts.nearest_village(latitude, longitude)
+        if nearest is None:
+            raise Open311Error(400, f"no village we serve lies within {accounts.VILLAGE_RADIUS_KM:g} km of {latitude}, {longitude}: "
+                                    "send address_id (a village id) or address_string (a village's name)")
+        village = nearest[0]
     if village is None:
-        if form.get("lat") and form.get("long"):
-            raise Open311Error(400, "lat/long alone cannot place a report here yet: send address_id (a village id from the "
-                                    "service definition) or address_string (the village's name) as well")
-        raise Open311Error(400, "a location is needed: address_id (a village id) or address_string (a village's name)")
+        raise Open311Error(400, "a location is needed: lat and long, address_id (a village id) or address_string (a village's name)")
     return village

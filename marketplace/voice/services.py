@@ -11,12 +11,24 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts import api as presence
-from marketplace.accounts.api import District, Role, User, Village, department_name
+from marketplace.accounts.api import (
+    VILLAGE_RADIUS_KM,
+    District,
+    Role,
+    User,
+    Village,
+    around,
+    department_name,
+    distance_from_village,
+    distance_km,
+    is_on_earth,
+    nearest_village,
+)
 from marketplace.core import idempotency
 from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
@@ -43,6 +55,8 @@ MAX_PHOTOS = 3
 MAX_DESCRIPTION = 2000
 MAX_COMMENT = 1000
 PAGE_SIZE = 20
+#: Open reports of the same kind whose pins are this close count as "nearby" for "me too".
+NEARBY_KM = 1.0
 R = ReportStatus
 
 @dataclass
@@ -131,9 +145,11 @@ def file_report(actor: User, data: ReportInput, reporter: User | None = None, su
     except ValueError:
         category = None
         errors["category"] = _l("Choose what the report is about.")
-    village = db.session.get(Village, data.village_id) if data.village_id else None
-    if village is None:
-        errors["village_id"] = _l("Choose the village where it is.")
+    located = data.latitude is not None or data.longitude is not None
+    if located and not is_on_earth(data.latitude, data.longitude):
+        errors["location"] = _l("The location is not a place on Earth; send the report without it.")
+        located = False
+    village = _place(data, located, errors)
     description = data.description.strip()
     if len(description) < 10:
         errors["description"] = _l("Describe the problem or suggestion in a few words (at least 10 letters).")
@@ -141,9 +157,6 @@ def file_report(actor: User, data: ReportInput, reporter: User | None = None, su
         errors["description"] = _l("Keep the description under %(n)d letters.", n=MAX_DESCRIPTION)
     if len(data.photos) > MAX_PHOTOS:
         errors["photos"] = _l("Add at most %(n)d photos.", n=MAX_PHOTOS)
-    if (data.latitude is None) != (data.longitude is None) or (data.latitude is not None and not (
-            -90 <= data.latitude <= 90 and -180 <= data.longitude <= 180)):
-        errors["location"] = _l("The location is not a place on Earth; send the report without it.")
     if errors:
         raise InvalidInput(errors)
     actor_id = actor.id
@@ -168,6 +181,26 @@ def file_report(actor: User, data: ReportInput, reporter: User | None = None, su
     idempotency.done(actor_id, "report", submission_key, report.id)
     db.session.commit()
     return report
+
+
+def _place(data: ReportInput, located: bool, errors: dict[str, object]) -> Village | None:
+    """The chosen village; without one, the village nearest the pin. A pin far from the chosen
+    village is a slip of the finger on one or the other: the person is asked which is right."""
+    village = db.session.get(Village, data.village_id) if data.village_id else None
+    if village is None and located:
+        nearest = nearest_village(data.latitude, data.longitude)
+        if nearest is None:
+            errors["village_id"] = _l("The place on the map is more than %(km)d km from every village we know: "
+                                      "choose the village where it is.", km=VILLAGE_RADIUS_KM)
+        return nearest[0] if nearest else None
+    if village is None:
+        errors["village_id"] = _l("Choose the village where it is.")
+    elif located:
+        away = distance_from_village(village, data.latitude, data.longitude)
+        if away is not None and away > VILLAGE_RADIUS_KM:
+            errors["village_id"] = _l("The place on the map is %(km)d km from %(village)s: move the pin, or choose the "
+                                    "village where it is.", km=round(away), village=village.name)
+    return village
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -215,22 +248,31 @@ def public_reports_slice(filters: ReportFilter, limit: int, offset: int) -> list
         .order_by(Report.id.desc()).limit(limit).offset(offset)))
 
 
-def similar_open_reports(category: str, village_id: int | None, limit: int = 3) -> list[Report]:
-    """Open reports of the same kind in the same village: shown before a new one is filed, so a
-    resident (or a partner app) can say "me too" instead of reporting the same problem twice."""
-    if category not in {c.value for c in ReportCategory} or not village_id:
+def similar_open_reports(category: str, village_id: int | None, latitude: float | None = None,
+                         longitude: float | None = None, limit: int = 3) -> list[Report]:
+    """Open reports of the same kind in the same village, or pinned within NEARBY_KM of the pin:
+    shown before a new one is filed, so a resident (or a partner app) can say "me too" instead of
+    reporting the same problem twice."""
+    located = is_on_earth(latitude, longitude)
+    if category not in {c.value for c in ReportCategory} or not (village_id or located):
         return []
-    return list(db.session.scalars(select(Report).where(
-        Report.category == ReportCategory(category), Report.village_id == village_id, Report.hidden_at.is_(None),
-        Report.status.in_([R.RECEIVED, R.IN_PROGRESS])).order_by(Report.supporters.desc(), Report.id.desc()).limit(limit)))
+    here = [Report.village_id == village_id] if village_id else []
+    if located:
+        here.append(and_(*around(Report.latitude, Report.longitude, latitude, longitude, NEARBY_KM)))
+    candidates = db.session.scalars(select(Report).where(
+        Report.category == ReportCategory(category), or_(*here), Report.hidden_at.is_(None),
+        Report.status.in_([R.RECEIVED, R.IN_PROGRESS])).order_by(Report.supporters.desc(), Report.id.desc()).limit(50))
+    nearby = [report for report in candidates if report.village_id == village_id or (
+        report.latitude is not None and distance_km(latitude, longitude, report.latitude, report.longitude) <= NEARBY_KM)]
+    return nearby[:limit]
 
 
-def me_too_candidates(actor: User, category: str, village_id: int | None, submission_key: str | None) -> list[Report]:
+def me_too_candidates(actor: User, data: ReportInput, submission_key: str | None) -> list[Report]:
     """What to offer before a web report is filed: the similar open reports, unless this very form
     was already sent (a double tap lands on the report it made, not on the question)."""
     if idempotency.earlier_result(actor.id, "report", submission_key):
         return []
-    return similar_open_reports(category, village_id)
+    return similar_open_reports(data.category, data.village_id, data.latitude, data.longitude)
 
 
 def public_reports(filters: ReportFilter, page_size: int = PAGE_SIZE) -> ReportPage:

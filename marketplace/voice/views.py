@@ -56,20 +56,18 @@ def new_report():
         photos, photo_errors = take_photos(form.photos, photos, services.MAX_PHOTOS, _("Add at most %(n)d photos.", n=services.MAX_PHOTOS),
                                            services.process_photos)
         form.photo_token.data = _photo_serializer().dumps(photos) if photos else ""
-        similar = [] if form.new_problem.data else services.me_too_candidates(
-            current_user, form.category.data, form.village_id.data, form.submission_key.data)
+        report_input = services.ReportInput(
+            category=form.category.data, village_id=form.village_id.data, description=form.description.data or "",
+            photos=photos, latitude=_degrees(form.latitude.data), longitude=_degrees(form.longitude.data))
+        similar = [] if form.new_problem.data else services.me_too_candidates(current_user, report_input, form.submission_key.data)
         if validate_with_photo_errors(form, form.photos, photo_errors) and similar:
             # "Me too" first: the same problem here may already be reported; nothing typed is lost
             return render_template("voice/new_report.html", form=form, villages=village_choices(), kept_photos=len(photos),
                                    is_agent=current_user.has_role(Role.AGENT), similar=similar)
         if validate_with_photo_errors(form, form.photos, photo_errors):
             try:
-                reporter = _reporter(form)
-                report = services.file_report(current_user, services.ReportInput(
-                    category=form.category.data, village_id=form.village_id.data,
-                    description=form.description.data or "", photos=photos,
-                    latitude=_degrees(form.latitude.data), longitude=_degrees(form.longitude.data)), reporter=reporter,
-                    submission_key=form.submission_key.data)
+                report = services.file_report(current_user, report_input, reporter=_reporter(form),
+                                              submission_key=form.submission_key.data)
             except DomainError as error:
                 db.session.rollback()
                 show_domain_error(form, error)

@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 
 from marketplace.extensions import db
 from marketplace.voice import open311, services
-from marketplace.voice.models import Report
+from marketplace.voice.models import Report, ReportCategory
 from tests import factories
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "data" / "open311"
@@ -75,7 +75,7 @@ def test_posting_needs_a_key_and_a_place_and_files_through_the_same_rules(client
     assert refused.status_code == 403 and refused.get_json()[0]["code"] == 403
     no_place = client.post("/open311/v2/requests.json", data={**form, "api_key": partner["api_key"], "address_id": "",
                                                                 "lat": "-0.1", "long": "34.7"})
-    assert no_place.status_code == 400 and "address_id" in no_place.get_json()[0]["description"]
+    assert no_place.status_code == 400 and "within 10 km" in no_place.get_json()[0]["description"]  # 25 km from Ahero
     created = client.post("/open311/v2/requests.json", data={**form, "api_key": partner["api_key"]})
     assert created.status_code == 201
     report = db.session.get(Report, int(created.get_json()[0]["service_request_id"]))
@@ -165,18 +165,18 @@ def test_keys_are_issued_and_revoked_from_the_command_line(app, voice):
 
 def test_an_exact_place_goes_with_the_report_and_a_place_off_the_earth_is_refused(client, voice, partner, login):
     form = {"api_key": partner["api_key"], "service_code": "roads", "address_id": str(voice["village"].id),
-            "description": "A tree has fallen across the road.", "lat": "-0.091702", "long": "34.767956"}
+            "description": "A tree has fallen across the road.", "lat": "0.212345", "long": "37.723456"}
     created = client.post("/open311/v2/requests.json", data=form)
     shown = client.get(f"/open311/v2/requests/{created.get_json()[0]['service_request_id']}.json").get_json()[0]
-    assert (shown["lat"], shown["long"]) == (-0.091702, 34.767956)
+    assert (shown["lat"], shown["long"]) == (0.212345, 37.723456)
     assert client.post("/open311/v2/requests.json", data={**form, "lat": "123"}).status_code == 400
     login(voice["neighbour"])
     sent = client.post("/reports/new", data={"category": "water", "village_id": str(voice["village"].id),
                                              "description": "The tap at the school has been dry since Friday.",
-                                             "latitude": "-0.1", "longitude": "34.75"})
+                                             "latitude": "0.2", "longitude": "37.73"})
     report = db.session.get(Report, int(sent.headers["Location"].rsplit("/", 1)[1]))
-    assert (report.latitude, report.longitude) == (-0.1, 34.75)
-    assert b"openstreetmap.org/?mlat=-0.100000" in client.get(f"/reports/{report.id}").data
+    assert (report.latitude, report.longitude) == (0.2, 37.73)
+    assert b"openstreetmap.org/?mlat=0.200000" in client.get(f"/reports/{report.id}").data
 
 
 def test_without_dates_the_list_covers_the_last_90_days(client, voice):
@@ -191,3 +191,22 @@ def test_without_dates_the_list_covers_the_last_90_days(client, voice):
     assert str(recent.id) in listed and str(old.id) not in listed
     since = (utcnow() - timedelta(days=200)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert str(old.id) in {item["service_request_id"] for item in client.get(f"/open311/v2/requests.json?start_date={since}").get_json()}
+
+
+def test_lat_and_long_alone_place_a_request_in_the_nearest_village(client, voice, partner, places):
+    kianjai = places["villages"]["Kianjai"]
+    services.set_rule(voice["admin"], ReportCategory.WATER, voice["hill"].id, voice["departments"]["LND"].id)
+    form = {"api_key": partner["api_key"], "service_code": "water", "description": "The borehole pump has been broken for a week.",
+            "lat": "0.2150", "long": "37.7700"}  # 1.2 km from Kianjai's centre, 5.6 km from Mbeu's
+    created = client.post("/open311/v2/requests.json", data=form)
+    assert created.status_code == 201, created.get_json()
+    report = db.session.get(Report, int(created.get_json()[0]["service_request_id"]))
+    assert report.village_id == kianjai.id and report.district_id == kianjai.district_id
+    assert (report.latitude, report.longitude) == (0.215, 37.77)
+    assert report.department_id == voice["departments"]["LND"].id  # routed by Hill's own rule for water, as on the web
+    shown = client.get(f"/open311/v2/requests/{report.id}.json").get_json()[0]
+    assert shown["address_id"] == str(kianjai.id)
+    only_one = client.post("/open311/v2/requests.json", data={**form, "long": ""})
+    assert only_one.status_code == 400 and "lat and long are both needed" in only_one.get_json()[0]["description"]
+    far_from_named = client.post("/open311/v2/requests.json", data={**form, "address_id": str(places["villages"]["Ahero"].id)})
+    assert far_from_named.status_code == 400 and "km from Ahero" in far_from_named.get_json()[0]["description"]
