@@ -40,6 +40,7 @@ class BaseConfig:
     # Empty: no map is offered, and "where I am" and the village still place a report.
     MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     MAP_TILE_ATTRIBUTION = "© OpenStreetMap contributors"
+    OPEN311_MEDIA_ALLOW_LOOPBACK = False  # only tests turn it on, for their picture server on 127.0.0.1
     STRIPE_CONNECT_COUNTRY = "KE"  # country of farmers' Express accounts (must be one Connect supports)
     # M-Pesa (Safaricom's Daraja API): without the keys, mobile money is not offered, as cards without Stripe's.
     MPESA_CONSUMER_KEY: str | None = None

@@ -12,6 +12,10 @@ Reports are placed by village. A request names it by `address_id` (a village id,
 service's definition) or `address_string` (its name), or gives only `lat`/`long`: the report then
 goes to the nearest village of the gazetteer (accounts.places) within VILLAGE_RADIUS_KM. Given with a
 village, `lat`/`long` are kept as the exact place and must lie within that distance of it.
+
+A `media_url` is fetched after the request is filed, by a job (fetch_media_job), from public
+addresses only, and attached as the report's photo through the same image pipeline as an upload;
+what was refused, and why, is in the report's history.
 """
 from __future__ import annotations
 
@@ -20,21 +24,30 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
+import requests
+from flask import current_app
 from flask_babel import force_locale
+from requests_hardened import Config, Manager
+from requests_hardened.ip_filter import InvalidIPAddress
 from sqlalchemy import func, select
 
 from marketplace.accounts import api as accounts
 from marketplace.accounts.api import Role, User, Village
+from marketplace.core import jobs
 from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, InvalidInput
+from marketplace.core.images import MAX_UPLOAD_BYTES
 from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
 from marketplace.voice import services
 from marketplace.voice.labels import category_name
-from marketplace.voice.models import PartnerKey, Report, ReportCategory, ReportStatus
+from marketplace.voice.models import PartnerKey, Report, ReportCategory, ReportEvent, ReportStatus
 
 OPEN = (ReportStatus.RECEIVED, ReportStatus.IN_PROGRESS)
+MEDIA_JOB = "voice.fetch_partner_media"
+MAX_MEDIA_URL = 1000
 
 
 class Open311Error(DomainError):
@@ -189,6 +202,7 @@ def post_request(account: User, form: dict[str, str]) -> tuple[Report, list[Repo
         raise Open311Error(400, "service_code is missing or unknown (see services.json)")
     village = _village(form)
     latitude, longitude = _coordinate(form.get("lat")), _coordinate(form.get("long"))
+    media_url = _media_url(form.get("media_url", ""))
     similar = services.similar_open_reports(code, village.id, latitude, longitude)
     try:
         report = services.file_report(account, services.ReportInput(category=code, village_id=village.id,
@@ -196,8 +210,66 @@ def post_request(account: User, form: dict[str, str]) -> tuple[Report, list[Repo
                                                                       latitude=latitude, longitude=longitude))
     except InvalidInput as error:
         raise Open311Error(400, " ".join(str(message) for message in error.errors.values())) from None
+    if media_url:
+        jobs.enqueue(MEDIA_JOB, report.id, media_url)
+        db.session.commit()  # the job leaves with the commit
     return report, similar
 
+
+def _media_url(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return ""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or len(text) > MAX_MEDIA_URL or parts.username or parts.password:
+        raise Open311Error(400, f"media_url must be an http(s) address of a picture, at most {MAX_MEDIA_URL} characters, without a password")
+    return text
+
+
+# --- a partner's media_url, fetched after the request is filed -------------------------------
+
+class MediaRefused(Exception):
+    """The address answered with something we do not attach (recorded; not tried again)."""
+
+
+def fetch_media_job(report_id: int, url: str) -> None:
+    """Fetch the picture at a partner's media_url and attach it as the report's photo, through the
+    one image pipeline. The address comes from outside, so the fetch goes only to public addresses
+    (requests-hardened checks the address it connects to, redirects included), for at most
+    MAX_UPLOAD_BYTES and a few seconds. Runs once per report: its outcome is in the report's history."""
+    report = db.session.get(Report, report_id)
+    if report is None or db.session.scalar(select(ReportEvent.id).where(
+            ReportEvent.report_id == report_id, ReportEvent.action.in_(("photo_added", "media_refused")))):
+        return
+    try:
+        photo = services.process_photos([_download(url)])[0]
+    except (MediaRefused, InvalidIPAddress, DomainError) as refusal:
+        reason = refusal.message if isinstance(refusal, DomainError) else str(refusal) or "the address is not public"
+        db.session.add(ReportEvent(report_id=report.id, actor_id=None, action="media_refused", from_status=report.status.value,
+                                   to_status=report.status.value, reason=f"{url[:300]}: {reason}"[:500]))
+        db.session.commit()
+        return
+    except requests.RequestException as trouble:  # down or slow now: RQ tries again later
+        raise jobs.RetryLater(f"media_url of report {report_id}: {trouble}") from trouble
+    services.add_photo(report, photo, None, f"media_url {url}")
+    db.session.commit()
+
+
+def _download(url: str) -> bytes:
+    config = Config(ip_filter_enable=True, ip_filter_allow_loopback_ips=bool(current_app.config.get("OPEN311_MEDIA_ALLOW_LOOPBACK")),
+                    never_redirect=False, default_timeout=(3, 10), user_agent_override="VillageSquare-Open311/1")
+    with Manager(config).get_session() as session:
+        session.max_redirects = 3
+        with session.get(url, stream=True) as answer:
+            if answer.status_code != 200:
+                raise MediaRefused(f"the address answered {answer.status_code}")
+            chunks, size = [], 0
+            for chunk in answer.iter_content(64 * 1024):
+                size += len(chunk)
+                if size > MAX_UPLOAD_BYTES:
+                    raise MediaRefused(f"the picture is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+                chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _coordinate(text: str | None) -> float | None:

@@ -203,6 +203,18 @@ def _place(data: ReportInput, located: bool, errors: dict[str, object]) -> Villa
     return village
 
 
+def add_photo(report: Report, photo: dict, actor_id: int | None, source: str) -> bool:
+    """A photo arriving after the report was filed (a partner's media_url, fetched by a job); False
+    when the report already holds MAX_PHOTOS. Recorded in the report's history with where it came from."""
+    if len(report.photos) >= MAX_PHOTOS:
+        return False
+    report.photos.append(ReportPhoto(position=len(report.photos), thumb_key=photo["thumb_key"], display_key=photo["display_key"],
+                                     display_width=int(photo["display_width"]), display_height=int(photo["display_height"])))
+    db.session.add(ReportEvent(report_id=report.id, actor_id=actor_id, action="photo_added", from_status=report.status.value,
+                               to_status=report.status.value, reason=source[:500]))
+    return True
+
+
 # --- reading -------------------------------------------------------------------------------
 
 @dataclass
