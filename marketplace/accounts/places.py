@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import District, Region, Village
+from marketplace.core.csv_export import rows_to_csv
 from marketplace.extensions import db
 
 #: A point further than this from every village we know is not said to be in any of them.
@@ -160,14 +161,10 @@ def _valid_rows(reader: csv.DictReader, result: GazetteerImport) -> Iterable[tup
 
 
 def gazetteer_csv() -> str:
-    """The gazetteer in the shape import_gazetteer reads, for editing in a spreadsheet and loading back."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(GAZETTEER_COLUMNS)
+    """The gazetteer in the shape import_gazetteer reads, for editing in a spreadsheet and loading
+    back (names that a spreadsheet would run as formulas are neutralised: anyone may download it)."""
     villages = db.session.scalars(select(Village).options(selectinload(Village.district).selectinload(District.region))
                                   .order_by(Village.id))
-    for village in villages:
-        district = village.district
-        writer.writerow([district.region.code, district.region.name, district.code, district.name, village.name,
-                         "" if village.latitude is None else village.latitude, "" if village.longitude is None else village.longitude])
-    return out.getvalue()
+    return rows_to_csv(GAZETTEER_COLUMNS, (
+        [v.district.region.code, v.district.region.name, v.district.code, v.district.name, v.name,
+         "" if v.latitude is None else v.latitude, "" if v.longitude is None else v.longitude] for v in villages))

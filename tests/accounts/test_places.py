@@ -111,6 +111,9 @@ def test_the_gazetteer_goes_out_as_geojson_and_csv_and_the_csv_loads_back(client
     loaded = runner.invoke(args=["places", "import", str(source)])
     assert loaded.exit_code == 0 and "0 village(s) added, 1 moved, 2 unchanged" in loaded.output
     assert runner.invoke(args=["places", "export"]).output.count("\n") == 5
+    places["villages"]["Tala"].name = "=HYPERLINK(\"http://x\")"
+    db.session.commit()
+    assert "'=HYPERLINK" in client.get("/places/villages.csv").get_data(as_text=True)  # anyone downloads it: no formulas
 
 
 def test_the_demo_seed_places_every_village_and_keeps_a_position_set_since(app, db):

@@ -99,7 +99,7 @@ def test_add_where_i_am_takes_the_phones_place(map_page, places):
     sign_in(page, resident)
     page.goto("/reports/new")
     page.get_by_role("button", name="Add where I am").click()
-    expect(page.locator("[data-place-said]")).to_have_text("Your place is added: the department sees exactly where.")
+    expect(page.locator("[data-place-said]")).to_have_text("A place is added.")
     expect(page.locator("input[name=latitude]")).to_have_value("0.210100")
     expect(page.locator("select[name=village_id]")).to_have_value(str(places["villages"]["Kianjai"].id))
     page.get_by_role("button", name="Remove the place").click()
