@@ -302,3 +302,4 @@ def _register_template_helpers(app: Flask) -> None:
         **opendata_presentation.TEMPLATE_GLOBALS, **orders_presentation.TEMPLATE_GLOBALS,
     )
     app.jinja_env.filters["phone"] = display_phone
+    app.jinja_env.filters["with_distances"] = presentation.with_distances

@@ -30,7 +30,9 @@ from marketplace.accounts.places import (
     distance_from_village,
     distance_km,
     is_on_earth,
+    km_between_villages,
     nearest_village,
+    positions,
 )
 from marketplace.accounts.presence import PresenceRequired, is_present, require_presence, send_code
 from marketplace.accounts.services import (
@@ -48,7 +50,7 @@ from marketplace.accounts.services import (
 )
 
 __all__ = [
-    "around", "distance_from_village", "distance_km", "is_on_earth", "nearest_village", "VILLAGE_RADIUS_KM",
+    "around", "distance_from_village", "km_between_villages", "positions", "distance_km", "is_on_earth", "nearest_village", "VILLAGE_RADIUS_KM",
     "check_pin", "create_device_token", "device_tokens", "has_pin", "revoke_device_token", "user_for_device",
     "Department", "department_name", "District", "FarmerProfile", "find_user_by_identifier",
     "get_district", "get_user", "is_present", "language_choices", "list_districts", "optional_int", "PickupWindow",

@@ -28,6 +28,17 @@ REGIONS = {
     },
 }
 
+# Towns, where most buyers live: places of the same gazetteer, seeded after the villages (so the
+# villages keep their ids). A buyer's place is what "km from you" and "closest to me" measure from.
+TOWNS = {
+    ("NBI", "Nairobi"): {
+        ("NBI-WST", "Westlands"): [("Westlands", -1.2676, 36.8108), ("Parklands", -1.2620, 36.8180)],
+        ("NBI-STH", "Starehe"): [("Nairobi CBD", -1.2864, 36.8172)],
+    },
+    ("NKR", "Nakuru"): {("NKR-NTE", "Nakuru Town East"): [("Nakuru CBD", -0.2833, 36.0667)]},
+    ("KSM", "Kisumu"): {("KSM-CEN", "Kisumu Central"): [("Kisumu CBD", -0.0917, 34.7680)]},
+}
+
 DEPARTMENTS = [
     ("AGR", "Agriculture and Livestock"),
     ("REG", "Civil Registration"),
@@ -38,6 +49,9 @@ DEPARTMENTS = [
     ("HLT", "Health"),
     ("EDU", "Education"),
 ]
+
+# Where a demo person lives when it is not the first village: the buyer shops from Nairobi.
+DEMO_HOMES = {"buyer": "Westlands"}
 
 # (role, name, phone, email) — one demo person per role; all share DEMO_PASSWORD.
 DEMO_PASSWORD = "village-demo-2026"

@@ -11,12 +11,14 @@ import io
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from geographiclib.geodesic import Geodesic
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from marketplace.accounts.models import District, Region, Village
+from marketplace.core.cache import fragment, invalidate
 from marketplace.core.csv_export import rows_to_csv
 from marketplace.extensions import db
 
@@ -31,6 +33,7 @@ def is_on_earth(latitude: float | None, longitude: float | None) -> bool:
             and -90 <= latitude <= 90 and -180 <= longitude <= 180)
 
 
+@lru_cache(maxsize=65_536)  # the same few pairs of places on every page
 def distance_km(from_latitude: float, from_longitude: float, to_latitude: float, to_longitude: float) -> float:
     """Along the ground, on the WGS84 ellipsoid (Karney's geodesic; a sphere is off by up to 0.5%)."""
     return Geodesic.WGS84.Inverse(from_latitude, from_longitude, to_latitude, to_longitude, Geodesic.DISTANCE)["s12"] / 1000
@@ -60,6 +63,22 @@ def villages_near(latitude: float, longitude: float, within_km: float = VILLAGE_
 def nearest_village(latitude: float, longitude: float, within_km: float = VILLAGE_RADIUS_KM) -> tuple[Village, float] | None:
     near = villages_near(latitude, longitude, within_km)
     return near[0] if near else None
+
+
+def positions() -> dict[int, tuple[float, float]]:
+    """Every placed village's (latitude, longitude) by id: one query, kept as a fragment (the
+    gazetteer changes only by `flask places import` and the seed, which invalidate it)."""
+    return fragment("places", "positions", lambda: {  # type: ignore[return-value]
+        village_id: (latitude, longitude) for village_id, latitude, longitude in db.session.execute(
+            select(Village.id, Village.latitude, Village.longitude).where(Village.latitude.is_not(None)))})
+
+
+def km_between_villages(from_village_id: int | None, to_village_id: int | None) -> float | None:
+    """How far apart two places of the gazetteer are; None when either is not placed."""
+    known = positions()
+    if from_village_id not in known or to_village_id not in known:
+        return None
+    return distance_km(*known[from_village_id], *known[to_village_id])
 
 
 def distance_from_village(village: Village, latitude: float, longitude: float) -> float | None:
@@ -136,6 +155,7 @@ def import_gazetteer(text: str) -> GazetteerImport:
         result.added = result.moved = result.unchanged = 0
     else:
         db.session.commit()
+        invalidate("places")
     return result
 
 

@@ -4,14 +4,23 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from marketplace.accounts import services
-from marketplace.accounts.demo_data import DEMO_NEIGHBOURS, DEMO_PASSWORD, DEMO_PEOPLE, DEPARTMENTS, REGIONS
+from marketplace.accounts.demo_data import (
+    DEMO_HOMES,
+    DEMO_NEIGHBOURS,
+    DEMO_PASSWORD,
+    DEMO_PEOPLE,
+    DEPARTMENTS,
+    REGIONS,
+    TOWNS,
+)
 from marketplace.accounts.models import Department, District, Region, Role, User, Village
+from marketplace.core.cache import invalidate
 from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
 
 
 def seed_places() -> None:
-    for (region_code, region_name), districts in REGIONS.items():
+    for (region_code, region_name), districts in (*REGIONS.items(), *TOWNS.items()):
         region = db.session.scalar(select(Region).where(Region.code == region_code)) or Region(code=region_code, name=region_name)
         db.session.add(region)
         for (district_code, district_name), villages in districts.items():
@@ -29,6 +38,7 @@ def seed_places() -> None:
         if not db.session.scalar(select(Department).where(Department.code == code)):
             db.session.add(Department(code=code, name=name))
     db.session.commit()
+    invalidate("places")
 
 
 def seed_demo_people() -> list[tuple[str, str, str]]:
@@ -38,9 +48,10 @@ def seed_demo_people() -> list[tuple[str, str, str]]:
     for role, name, phone, email in DEMO_PEOPLE:
         user = db.session.scalar(select(User).where(User.phone == phone))
         if user is None:
+            home = db.session.scalar(select(Village).where(Village.name == DEMO_HOMES[role])) if role in DEMO_HOMES else village
             user = services.register_user(services.Registration(
                 name=name, phone=phone, email=email, password=DEMO_PASSWORD, preferred_locale="en",
-                village_id=village.id,
+                village_id=home.id,
             ))
             user.phone_confirmed_at = utcnow()  # the demo's phones are the demo's own
             db.session.commit()

@@ -11,15 +11,17 @@ costs 200 times more at 100,000 listings (`make bench`). "Best match" remains a 
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from marketplace.accounts.api import District, FarmerProfile, Region, User, Village
+from marketplace.accounts.api import District, FarmerProfile, Region, User, Village, positions
 from marketplace.catalog import search
 from marketplace.catalog.models import Category, Listing, ListingPhoto, ListingStatus
 from marketplace.catalog.services import can_manage
@@ -36,7 +38,8 @@ class Sort:
     PRICE_HIGH = "price_high"
     HARVEST = "harvest"
     RELEVANCE = "relevance"
-    CHOICES = (NEWEST, PRICE_LOW, PRICE_HIGH, HARVEST, RELEVANCE)
+    CLOSEST = "closest"  # to the place in `near` (a village or town of the gazetteer)
+    CHOICES = (NEWEST, PRICE_LOW, PRICE_HIGH, HARVEST, RELEVANCE, CLOSEST)
 
 
 @dataclass
@@ -51,6 +54,7 @@ class BrowseFilters:
     delivery: bool = False
     available_now: bool = False
     sort: str = ""
+    near_village_id: int | None = None
     page: int = 1
 
 
@@ -146,19 +150,41 @@ def browse(filters: BrowseFilters, tree: list[Category] | None = None) -> Listin
 
     words = search.query_words(filters.query)
     sort = filters.sort if filters.sort in Sort.CHOICES else Sort.NEWEST
+    here = positions().get(filters.near_village_id or 0)
+    if sort == Sort.CLOSEST and here is None:
+        sort = Sort.NEWEST  # closest to an unknown place: the usual order
     stmt = search.apply_text_search(stmt, words, rank=bool(words) and sort == Sort.RELEVANCE, newest_first=sort == Sort.NEWEST)
+    if sort == Sort.CLOSEST:
+        stmt, closest = _closest_first(stmt, *here)  # type: ignore[misc]
     order = {
         Sort.NEWEST: [],  # set by apply_text_search, which knows the fastest way on each database
         Sort.PRICE_LOW: [Listing.price_minor.asc(), Listing.id.desc()],
         Sort.PRICE_HIGH: [Listing.price_minor.desc(), Listing.id.desc()],
         Sort.HARVEST: [Listing.harvest_date.desc().nulls_last(), Listing.id.desc()],
         Sort.RELEVANCE: [Listing.id.desc()],
+        Sort.CLOSEST: [closest.asc().nulls_last(), Listing.id.desc()] if sort == Sort.CLOSEST else [],
     }[sort]
     page = max(1, min(filters.page, 500))
     stmt = _with_card_data(stmt.order_by(*order).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))
     rows = list(db.session.scalars(stmt).unique())
     filters.sort = sort
     return ListingPage(listings=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE, filters=filters, category=category, words=words)
+
+
+def place(village_id: int | None) -> Village | None:
+    return db.session.get(Village, village_id) if village_id else None
+
+
+def _closest_first(stmt: Select, latitude: float, longitude: float) -> tuple[Select, Any]:
+    """The listings' villages joined, and a key that orders them by distance from the point: the
+    squared equirectangular distance, plain arithmetic that both databases compute (SQLite has no
+    trigonometry); within a country it orders places as the geodesic does, and the cards show the
+    exact figure (accounts.places.distance_km). Unplaced villages come last."""
+    place = aliased(Village)
+    shrink = math.cos(math.radians(latitude))
+    north = place.latitude - latitude
+    east = (place.longitude - longitude) * shrink
+    return stmt.join(place, place.id == Listing.village_id), north * north + east * east
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,15 @@
 from __future__ import annotations
 
 import json
+import re
 
+from flask import url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+
+from marketplace.accounts.api import km_between_villages, positions
 from marketplace.catalog.categories import CATEGORY_TREE
 from marketplace.catalog.labels import listing_status_name
 from marketplace.catalog.models import Listing
@@ -52,7 +60,53 @@ def listing_json_ld(listing: Listing, url: str, image_urls: list[str]) -> str:
     return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+# --- food miles: how far the produce travels to the person reading ----------------------------
+
+#: Where a card or a listing says how far its village is; left in shared fragments and cached pages,
+#: filled per person by with_distances (a visitor, or someone without a place, sees nothing there).
+DISTANCE_MARK = re.compile(r"<!--km:([0-9]{1,12})-->")
+
+
+def distance_mark(village_id: int) -> Markup:
+    return Markup(f"<!--km:{int(village_id)}-->")
+
+
+def distance_phrase(km: float) -> Markup:
+    text = _("Less than 1 km from you") if km < 1 else _("%(km)s km from you", km=format_decimal(round(km)))
+    return Markup('<span class="distance">%s</span>') % text
+
+
+def home_place() -> int | None:
+    """The signed-in person's place when the gazetteer knows where it is."""
+    home = current_user.village_id if getattr(current_user, "is_authenticated", False) else None
+    return home if home and home in positions() else None
+
+
+def closest_to_me_url() -> str | None:
+    home = home_place()
+    return url_for("catalog.browse_listings", sort="closest", near=home) if home else None
+
+
+def with_distances(html: str) -> Markup:
+    """The marks filled for the signed-in person's own place, from the gazetteer kept in memory (no
+    query), so the fragment around them stays the same for everyone: each card's distance, and on a
+    browse page the "Closest to me" sort with the place it measures from."""
+    home = home_place()
+    if home is None:
+        return Markup(html)
+
+    def fill(mark: re.Match[str]) -> str:
+        km = km_between_villages(home, int(mark.group(1)))
+        return "" if km is None else str(distance_phrase(km))
+
+    filled = DISTANCE_MARK.sub(fill, str(html))
+    filled = filled.replace("<!--closest-option-->", str(Markup('<option value="closest">%s</option>') % _("Closest to me")), 1)
+    filled = filled.replace("<!--near-input-->", str(Markup('<input type="hidden" name="near" value="%d">') % home), 1)
+    return Markup(filled)
+
+
 TEMPLATE_GLOBALS = {
+    "distance_mark": distance_mark, "closest_to_me_url": closest_to_me_url,
     "quantity": quantity, "quantity_input": quantity_input, "order_step": lambda unit: ORDER_STEP[Unit(unit)],
     "price_per_unit": price_per_unit, "category_name": category_name, "unit_name": unit_name,
     "listing_status_name": listing_status_name, "listing_json_ld": listing_json_ld,

@@ -41,7 +41,7 @@ def _filters_from_args() -> browse.BrowseFilters:
         query=args.get("q", "")[:100], category_slug=args.get("category", ""), region_id=params.id_arg("region"),
         district_id=params.id_arg("district"), min_price_minor=money_arg("min_price"), max_price_minor=money_arg("max_price"),
         organic=bool(args.get("organic")), delivery=bool(args.get("delivery")), available_now=bool(args.get("now")),
-        sort=args.get("sort", ""), page=params.page_arg(),
+        sort=args.get("sort", ""), near_village_id=params.id_arg("near"), page=params.page_arg(),
     )
 
 
@@ -63,8 +63,9 @@ def _browse_content(filters: browse.BrowseFilters) -> tuple[str, str]:
         title = _("Search: %(q)s", q=page.filters.query)
     else:
         title = _("All produce")
+    near = browse.place(page.filters.near_village_id) if page.filters.sort == browse.Sort.CLOSEST else None
     return title, render_template("catalog/_browse_content.html", result=page, categories=tree,
-                                  regions=browse.regions_with_districts(), args=request.args)
+                                  regions=browse.regions_with_districts(), args=request.args, near=near)
 
 
 @bp.get("/produce")
