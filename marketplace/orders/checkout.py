@@ -184,7 +184,7 @@ def place_checkout(buyer: User, session: MutableMapping, choices: dict[int, Farm
                         total_minor=0, currency=view.total.currency)
     db.session.add(checkout)
     for group in view.groups:
-        order = _order_of(group, clean[group.farmer.id], checkout, buyer.id)
+        order = _order_of(group, clean[group.farmer.id], checkout, buyer.id, buyer.village_id)
         checkout.total_minor += order.total_minor
         db.session.add(order)
     db.session.flush()
@@ -201,7 +201,7 @@ def place_checkout(buyer: User, session: MutableMapping, choices: dict[int, Farm
     return checkout
 
 
-def _order_of(group, choice: CleanChoice, checkout: Checkout, buyer_id: int) -> Order:
+def _order_of(group, choice: CleanChoice, checkout: Checkout, buyer_id: int, buyer_village_id: int | None) -> Order:
     """One farmer's order of the checkout: snapshots of the lines, the delivery fee, the pickup
     slot and code, and its first history rows (placed; to pay at pickup)."""
     fulfilment, payment = choice.fulfilment, choice.payment
@@ -213,6 +213,7 @@ def _order_of(group, choice: CleanChoice, checkout: Checkout, buyer_id: int) -> 
         status=status, fulfilment=fulfilment, delivery_address=choice.address, payment_method=payment,
         pickup_point=group.lines[0].listing.pickup_point if fulfilment is Fulfilment.PICKUP else "",
         pickup_village_id=group.lines[0].listing.village_id if fulfilment is Fulfilment.PICKUP else None,
+        origin_village_id=group.lines[0].listing.village_id, buyer_village_id=buyer_village_id,
         pickup_on=choice.slot.day if choice.slot else None,
         pickup_opens_minute=choice.slot.opens_minute if choice.slot else None,
         pickup_closes_minute=choice.slot.closes_minute if choice.slot else None,

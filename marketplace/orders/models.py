@@ -81,6 +81,10 @@ class Order(TimestampMixin, db.Model):
     # Where the buyer collects, as the listing said when the order was placed (a snapshot, as the lines are).
     pickup_point: Mapped[str] = mapped_column(String(500), default="", server_default="")
     pickup_village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"))
+    # The food miles (orders.food_miles): where the produce starts (the listing's village) and where the
+    # buyer lives, as they were when the order was placed.
+    origin_village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"))
+    buyer_village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"))
     pickup_on: Mapped[date | None] = mapped_column(index=True)
     pickup_opens_minute: Mapped[int | None] = mapped_column()
     pickup_closes_minute: Mapped[int | None] = mapped_column()
@@ -95,7 +99,7 @@ class Order(TimestampMixin, db.Model):
     checkout: Mapped[Checkout] = relationship(back_populates="orders")
     buyer: Mapped[User] = relationship(foreign_keys=[buyer_id])
     farmer: Mapped[User] = relationship(foreign_keys=[farmer_id])
-    pickup_village: Mapped[Village | None] = relationship()
+    pickup_village: Mapped[Village | None] = relationship(foreign_keys=[pickup_village_id])
     items: Mapped[list[OrderItem]] = relationship(back_populates="order", order_by="OrderItem.id", cascade="all, delete-orphan")
     events: Mapped[list[OrderEvent]] = relationship(order_by="OrderEvent.id", cascade="all, delete-orphan")
 

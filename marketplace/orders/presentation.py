@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 
 from marketplace.i18n import clock, format_day
+from marketplace.orders import food_miles
 from marketplace.orders.models import Fulfilment, Order
 
 MAP_SEARCH = "https://www.openstreetmap.org/search?"  # a search by place name needs no coordinates we do not have
@@ -62,7 +64,34 @@ def collection_sentence(order: Order) -> str:
     return sentence
 
 
+def _about(value: float) -> str:
+    """A rounded figure for a reader: whole units from 10 up, one decimal below."""
+    return format_decimal(round(value) if value >= 10 else round(value, 1))
+
+
+def food_miles_sentence(order: Order) -> str:
+    """The order's trip in words, or "" when the gazetteer cannot place both ends."""
+    found = food_miles.order_trip(order)
+    if found is None:
+        return ""
+    if found.way is food_miles.Way.BUYERS_OWN_TRIP:
+        return _("About %(km)s km there and back, by the buyer's own trip to the farm: about %(kg)s kg of CO₂.",
+                 km=_about(found.km), kg=_about(found.kg_co2))
+    return _("About %(km)s km there and back, by the farmer's delivery: about %(kg)s kg of CO₂.",
+             km=_about(found.km), kg=_about(found.kg_co2))
+
+
+def food_miles_totals_sentence(buyer_id: int) -> str:
+    totals = food_miles.buyer_totals(buyer_id)
+    if not totals.orders:
+        return ""
+    return ngettext("Your orders travelled about %(km)s km, in %(num)d trip: about %(kg)s kg of CO₂.",
+                    "Your orders travelled about %(km)s km, in %(num)d trips: about %(kg)s kg of CO₂.",
+                    totals.trips, km=_about(totals.km), kg=_about(totals.kg_co2))
+
+
 TEMPLATE_GLOBALS = {
+    "food_miles_sentence": food_miles_sentence, "food_miles_totals_sentence": food_miles_totals_sentence,
     "order_farm_name": farm_name, "where_to_collect": where_to_collect, "when_to_collect": when_to_collect,
     "order_map_link": map_link, "pickup_window": pickup_window,
 }
