@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from flask import g, has_request_context
 from geographiclib.geodesic import Geodesic
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -67,10 +68,16 @@ def nearest_village(latitude: float, longitude: float, within_km: float = VILLAG
 
 def positions() -> dict[int, tuple[float, float]]:
     """Every placed village's (latitude, longitude) by id: one query, kept as a fragment (the
-    gazetteer changes only by `flask places import` and the seed, which invalidate it)."""
-    return fragment("places", "positions", lambda: {  # type: ignore[return-value]
+    gazetteer changes only by `flask places import` and the seed, which invalidate it), and read
+    from the cache once per request (a page asks for it once per card)."""
+    if has_request_context() and "place_positions" in g:
+        return g.place_positions  # type: ignore[no-any-return]
+    found: dict[int, tuple[float, float]] = fragment("places", "positions", lambda: {  # type: ignore[assignment]
         village_id: (latitude, longitude) for village_id, latitude, longitude in db.session.execute(
             select(Village.id, Village.latitude, Village.longitude).where(Village.latitude.is_not(None)))})
+    if has_request_context():
+        g.place_positions = found
+    return found
 
 
 def km_between_villages(from_village_id: int | None, to_village_id: int | None) -> float | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import re
 
-from flask import url_for
+from flask import g, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -72,8 +72,12 @@ def distance_mark(village_id: int) -> Markup:
 
 
 def distance_phrase(km: float) -> Markup:
-    text = _("Less than 1 km from you") if km < 1 else _("%(km)s km from you", km=format_decimal(round(km)))
-    return Markup('<span class="distance">%s</span>') % text
+    whole = round(km) if km >= 1 else 0  # 0: "less than 1 km" (0.6 km must not round up to "1 km")
+    said = g.setdefault("distance_phrases", {})  # Babel's number formatting is the slow part: once per figure
+    if whole not in said:
+        text = _("Less than 1 km from you") if whole == 0 else _("%(km)s km from you", km=format_decimal(whole))
+        said[whole] = Markup('<span class="distance">%s</span>') % text
+    return said[whole]  # type: ignore[no-any-return]
 
 
 def home_place() -> int | None:

@@ -83,3 +83,12 @@ def test_a_signed_in_person_is_offered_closest_to_me_from_their_own_place(client
     front = client.get("/").get_data(as_text=True)
     assert f'href="/produce?sort=closest&amp;near={home.id}"' in front and "Produce closest to me" in front
     db.session.expire_all()
+
+
+def test_under_a_kilometre_is_never_rounded_up_to_one(app):
+    from marketplace.catalog.presentation import distance_phrase
+
+    with app.test_request_context("/"):  # the phrases are kept per request: the order of asking must not matter
+        assert [str(distance_phrase(km)) for km in (0.6, 1.2, 0.2, 1.4)] == [
+            '<span class="distance">Less than 1 km from you</span>', '<span class="distance">1 km from you</span>',
+            '<span class="distance">Less than 1 km from you</span>', '<span class="distance">1 km from you</span>']
