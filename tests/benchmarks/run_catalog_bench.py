@@ -172,6 +172,27 @@ def checkout_cpu(app, runs: int = 30) -> dict:
     return {"runs": len(cpu), "median_cpu_ms": statistics.median(cpu) * 1000, "max_cpu_ms": max(cpu) * 1000}
 
 
+def sort_cost(app, runs: int = 5) -> dict:
+    """One browse page's query and loading, in-process and uncached, for each sort: "closest to me"
+    measures every listing's distance, the others walk an index (median ms)."""
+    from marketplace.accounts.models import User
+    from marketplace.catalog import browse
+    from marketplace.extensions import db
+
+    with app.test_request_context("/produce"):
+        near = db.session.scalar(select(User.village_id).where(User.phone == BUYER_PHONE))
+        figures = {}
+        for sort in (browse.Sort.NEWEST, browse.Sort.PRICE_LOW, browse.Sort.CLOSEST):
+            timings = []
+            for _ in range(runs + 1):
+                started = time.perf_counter()
+                browse.browse(browse.BrowseFilters(sort=sort, near_village_id=near))
+                timings.append(time.perf_counter() - started)
+                db.session.expunge_all()
+            figures[sort] = statistics.median(timings[1:]) * 1000
+    return figures
+
+
 def time_listing_creation(app, runs: int = 5) -> dict:
     """Server time to process one 4 MB photo and create the listing (the farmer's wait)."""
     from marketplace.accounts.models import User
@@ -271,6 +292,7 @@ def main() -> int:
     cookies = {"buyer": session_cookie(app, buyer), "farmer": session_cookie(app, farmer)}
     creation = time_listing_creation(app)
     checkout = checkout_cpu(app)
+    sorts = sort_cost(app)
 
     # Two servers with the same settings: one renders every request (cache off), one serves
     # anonymous pages from the page cache (the default). The ceiling runs on the first.
@@ -317,6 +339,7 @@ def main() -> int:
         "server": "gunicorn, 2 sync workers (two servers: page cache off and on)",
         "wrk": f"1 thread, {CONNECTIONS} connections, {SECONDS}s x {ROUNDS} interleaved rounds",
         "pages": table, "listing_creation_4mb_photo": creation, "checkout_post": checkout, "people": people,
+        "browse_query_ms_by_sort": sorts,
         "cpu_count": os.cpu_count(),
     }
     browse_pages = ("home", "category", "search", "detail")
@@ -356,6 +379,8 @@ def main() -> int:
           f"max {checkout['max_cpu_ms']:.1f} ms over {checkout['runs']} runs")
     print(f"listing creation with a {creation['photo_bytes'] / 1e6:.1f} MB photo: median {creation['median_s'] * 1000:.0f} ms, "
           f"max {creation['max_s'] * 1000:.0f} ms over {creation['runs']} runs")
+    print("one browse page's query, uncached, in-process (median ms): "
+          + ", ".join(f"{sort} {ms:.1f}" for sort, ms in sorts.items()))
     for target, met in targets.items():
         print(f"  [{'met' if met else 'NOT MET'}] {target}")
     print(f"figures written to {BUILD / 'bench.json'}")
