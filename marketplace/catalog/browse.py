@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -154,25 +154,62 @@ def browse(filters: BrowseFilters, tree: list[Category] | None = None) -> Listin
     if sort == Sort.CLOSEST and here is None:
         sort = Sort.NEWEST  # closest to an unknown place: the usual order
     stmt = search.apply_text_search(stmt, words, rank=bool(words) and sort == Sort.RELEVANCE, newest_first=sort == Sort.NEWEST)
+    page = max(1, min(filters.page, 500))
+    filters.sort = sort
     if sort == Sort.CLOSEST:
-        stmt, closest = _closest_first(stmt, *here)  # type: ignore[misc]
+        rows = _closest_page(stmt, here, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1)  # type: ignore[arg-type]
+        return ListingPage(listings=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE, filters=filters,
+                           category=category, words=words)
     order = {
         Sort.NEWEST: [],  # set by apply_text_search, which knows the fastest way on each database
         Sort.PRICE_LOW: [Listing.price_minor.asc(), Listing.id.desc()],
         Sort.PRICE_HIGH: [Listing.price_minor.desc(), Listing.id.desc()],
         Sort.HARVEST: [Listing.harvest_date.desc().nulls_last(), Listing.id.desc()],
         Sort.RELEVANCE: [Listing.id.desc()],
-        Sort.CLOSEST: [closest.asc().nulls_last(), Listing.id.desc()] if sort == Sort.CLOSEST else [],
     }[sort]
-    page = max(1, min(filters.page, 500))
     stmt = _with_card_data(stmt.order_by(*order).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))
     rows = list(db.session.scalars(stmt).unique())
-    filters.sort = sort
     return ListingPage(listings=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE, filters=filters, category=category, words=words)
 
 
 def place(village_id: int | None) -> Village | None:
     return db.session.get(Village, village_id) if village_id else None
+
+
+#: "Closest to me" walks this many of the nearest villages one by one (each a walk of the
+#: (village, status, id) index that stops after a page); what they do not fill is sorted in one query.
+WALK_VILLAGES = 40
+
+
+def _closest_page(stmt: Select, here: tuple[float, float], offset: int, limit: int) -> list[Listing]:
+    """The listings nearest `here`, newest first within a village, `limit` of them after `offset`.
+
+    Measuring every listing's distance and sorting them all costs over 100 ms at 100,000 listings.
+    Instead the villages are put in order here (the gazetteer is in memory) and walked nearest first:
+    a page usually comes from one or two villages, each read through its index. A later page counts
+    the villages it passes. Villages past the walk, and unplaced ones (last), come from one sorted query."""
+    latitude, longitude = here
+    shrink = math.cos(math.radians(latitude))
+    nearest_first = sorted(positions().items(), key=lambda item: (
+        (item[1][0] - latitude) ** 2 + ((item[1][1] - longitude) * shrink) ** 2, item[0]))
+    rows: list[Listing] = []
+    walked: list[int] = []
+    for village_id, _position in nearest_first[:WALK_VILLAGES]:
+        walked.append(village_id)
+        in_village = stmt.where(Listing.village_id == village_id)
+        if offset:
+            passed = db.session.scalar(select(func.count()).select_from(in_village.order_by(None).subquery()))
+            if passed <= offset:
+                offset -= passed
+                continue
+        rows += db.session.scalars(_with_card_data(in_village.order_by(Listing.id.desc()).offset(offset).limit(limit - len(rows)))).unique()
+        offset = 0
+        if len(rows) >= limit:
+            return rows
+    rest, key = _closest_first(stmt.where(Listing.village_id.not_in(walked)) if walked else stmt, latitude, longitude)
+    rows += db.session.scalars(_with_card_data(rest.order_by(key.asc().nulls_last(), Listing.id.desc())
+                                               .offset(offset).limit(limit - len(rows)))).unique()
+    return rows
 
 
 def _closest_first(stmt: Select, latitude: float, longitude: float) -> tuple[Select, Any]:

@@ -43,6 +43,7 @@ class Listing(TimestampMixin, db.Model):
         Index("ix_listings_category_status_id", "category_id", "status", "id"),
         Index("ix_listings_district_status_id", "district_id", "status", "id"),
         Index("ix_listings_region_status_id", "region_id", "status", "id"),
+        Index("ix_listings_village_status_id", "village_id", "status", "id"),  # "closest to me" walks villages
         Index("ix_listings_status_price", "status", "price_minor"),
         Index("ix_listings_updated_at", "updated_at"),  # the catalog's version (core.cache)
     )

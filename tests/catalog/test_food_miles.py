@@ -92,3 +92,26 @@ def test_under_a_kilometre_is_never_rounded_up_to_one(app):
         assert [str(distance_phrase(km)) for km in (0.6, 1.2, 0.2, 1.4)] == [
             '<span class="distance">Less than 1 km from you</span>', '<span class="distance">1 km from you</span>',
             '<span class="distance">Less than 1 km from you</span>', '<span class="distance">1 km from you</span>']
+
+
+@pytest.mark.parametrize("walk", [40, 1])  # 1: past the first village, the one sorted query takes over
+def test_closest_pages_follow_one_order_whether_walked_village_by_village_or_sorted(places, monkeypatch, walk):
+    from marketplace.catalog import browse
+
+    cats = factories.categories()
+    v = places["villages"]
+    made = {}
+    for name, count in (("Tala", 1), ("Ahero", 2), ("Mbeu", 2), ("Kianjai", 3)):
+        farmer = factories.farmer(v[name], f"Farmer of {name}")
+        made[name] = [factories.listing(farmer, cats["vegetables"], title=f"{name} lot {i}").id for i in range(count)]
+    expected = [*reversed(made["Kianjai"]), *reversed(made["Mbeu"]), *reversed(made["Ahero"]), *made["Tala"]]
+    monkeypatch.setattr(browse, "PAGE_SIZE", 2)
+    monkeypatch.setattr(browse, "WALK_VILLAGES", walk)
+    seen, page = [], 1
+    while True:
+        result = browse.browse(browse.BrowseFilters(sort="closest", near_village_id=v["Kianjai"].id, page=page))
+        seen += [listing.id for listing in result.listings]
+        if not result.has_next:
+            break
+        page += 1
+    assert seen == expected and page == 4
