@@ -209,7 +209,9 @@ def post_request(account: User, form: dict[str, str]) -> tuple[Report, list[Repo
                                                                       description=form.get("description", ""),
                                                                       latitude=latitude, longitude=longitude))
     except InvalidInput as error:
-        raise Open311Error(400, " ".join(str(message) for message in error.errors.values())) from None
+        # the web's messages isolate names for right-to-left pages; an API's plain text does without
+        text = " ".join(str(message) for message in error.errors.values()).replace("\u2068", "").replace("\u2069", "")
+        raise Open311Error(400, text) from None
     if media_url:
         jobs.enqueue(MEDIA_JOB, report.id, media_url)
         db.session.commit()  # the job leaves with the commit

@@ -31,6 +31,7 @@ from marketplace.accounts.api import (
 )
 from marketplace.core import idempotency
 from marketplace.core.auth import require_role
+from marketplace.core.bidi import isolate
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from marketplace.core.images import process_photo
 from marketplace.core.storage import get_storage
@@ -199,7 +200,7 @@ def _place(data: ReportInput, located: bool, errors: dict[str, object]) -> Villa
         away = distance_from_village(village, data.latitude, data.longitude)
         if away is not None and away > VILLAGE_RADIUS_KM:
             errors["village_id"] = _l("The place on the map is %(km)d km from %(village)s: move the pin, or choose the "
-                                    "village where it is.", km=round(away), village=village.name)
+                                    "village where it is.", km=round(away), village=isolate(village.name))
     return village
 
 

@@ -35,7 +35,7 @@ def test_a_pin_far_from_the_chosen_village_is_asked_about_and_nothing_typed_is_l
                                                "latitude": "0.215", "longitude": "37.77"})
     assert page.status_code == 200 and _count() == 0
     text = page.get_data(as_text=True)
-    assert "The place on the map is 320 km from Ahero: move the pin, or choose the village where it is." in text
+    assert "The place on the map is 320 km from \u2068Ahero\u2069: move the pin, or choose the village where it is." in text
     assert FORM["description"] in text and 'value="0.215"' in text and 'value="37.77"' in text
 
 
