@@ -72,7 +72,7 @@ def _about(value: float) -> str:
 def food_miles_sentence(order: Order) -> str:
     """The order's trip in words, or "" when the gazetteer cannot place both ends."""
     found = food_miles.order_trip(order)
-    if found is None:
+    if found is None or found.km < 1:  # within the village: a walk, nothing to weigh
         return ""
     if found.way is food_miles.Way.BUYERS_OWN_TRIP:
         return _("About %(km)s km there and back, by the buyer's own trip to the farm: about %(kg)s kg of CO₂.",

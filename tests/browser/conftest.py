@@ -112,6 +112,8 @@ def audited_world(places):
     ensure_seeded_services()
     market = two_farmers_market(places)
     official = factories.with_role(Role.OFFICIAL, places["departments"]["AGR"])
+    # the buyer lives in Kianjai, 7 km from Wanjiru's Mbeu: the pages carry food miles ("7 km from you", the order's trip)
+    market["buyer"].village_id = places["villages"]["Kianjai"].id
     cart.add_to_cart(market["buyer"], {}, market["eggs"].id, "1")
     checkout = place_checkout(market["buyer"], {}, {})
     cart.add_to_cart(market["buyer"], {}, market["maize"].id, "1")  # something in the cart again for its page

@@ -87,3 +87,14 @@ def test_a_buyers_totals_count_one_trip_per_day_and_village_and_leave_out_cancel
     login(market["buyer"])
     page = client.get("/activity").get_data(as_text=True)
     assert "Your orders travelled about 13 km, in 1 trip: about 2.4 kg of CO₂." in page
+
+
+def test_an_order_from_the_buyers_own_village_says_nothing_of_a_trip(app, market):
+    from marketplace.orders.presentation import food_miles_sentence
+
+    neighbour = factories.farmer(market["villages"]["Kianjai"], "Kendi")
+    market["eggs"] = factories.listing(neighbour, factories.categories()["vegetables"], title="Eggs", unit="kg", price="20", stock="9")
+    order = _buy(market, "eggs")
+    assert food_miles.order_trip(order).km == 0
+    with app.test_request_context("/"):
+        assert food_miles_sentence(order) == ""  # a walk within the village: nothing to weigh
