@@ -8,19 +8,13 @@ from marketplace.accounts import places as gazetteer  # `places` is the fixture 
 from marketplace.accounts.models import District, Region, Village
 from marketplace.accounts.seeding import seed_places
 from marketplace.extensions import db
-
-
-def _great_circle_km(lat1, lon1, lat2, lon2, radius=6371.0088):
-    """The haversine formula, written out here as the hand computation to compare against."""
-    p1, p2, dp, dl = map(math.radians, (lat1, lat2, lat2 - lat1, lon2 - lon1))
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * radius * math.asin(math.sqrt(a))
+from tests.support.great_circle import great_circle_km
 
 
 def test_distances_agree_with_the_great_circle_and_with_the_ellipsoids_known_lengths(app):
     nairobi, kisumu, meru = (-1.286389, 36.817222), (-0.091702, 34.767956), (0.047035, 37.649803)
     for a, b in ((nairobi, kisumu), (nairobi, meru), (kisumu, meru)):
-        geodesic, sphere = gazetteer.distance_km(*a, *b), _great_circle_km(*a, *b)
+        geodesic, sphere = gazetteer.distance_km(*a, *b), great_circle_km(*a, *b)
         assert abs(geodesic - sphere) / sphere < 0.005, (a, b, geodesic, sphere)  # an ellipsoid and a sphere differ by < 0.5%
     assert round(gazetteer.distance_km(*nairobi, *kisumu)) == 264
     assert abs(gazetteer.distance_km(0, 0, 0, 1) - 111.3195) < 0.001  # a degree of longitude on the WGS84 equator

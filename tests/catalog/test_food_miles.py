@@ -3,21 +3,13 @@ own place (figures checked against the great circle worked out here), "closest t
 that distance, and the shared fragments stay shared (the distances are filled around them)."""
 from __future__ import annotations
 
-import math
 import re
 
 import pytest
 
-from marketplace.accounts.models import Village
 from marketplace.extensions import db
 from tests import factories
-
-
-def _great_circle_km(a: Village, b: Village) -> float:
-    p1, p2 = math.radians(a.latitude), math.radians(b.latitude)
-    dp, dl = p2 - p1, math.radians(b.longitude - a.longitude)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+from tests.support.great_circle import between_villages
 
 
 @pytest.fixture
@@ -40,7 +32,7 @@ def test_each_card_says_how_far_it_is_from_the_readers_place(client, login, mark
     login(factories.user("Njeri", village=v["Kianjai"]))
     page = client.get("/produce").get_data(as_text=True)
     cards = dict(re.findall(r'Cabbages from ([A-Za-z]+)</span>.*?(?:<span class="distance">([^<]*)</span>|</li>)', page, re.S))
-    to_mbeu, to_ahero = _great_circle_km(v["Kianjai"], v["Mbeu"]), _great_circle_km(v["Kianjai"], v["Ahero"])
+    to_mbeu, to_ahero = between_villages(v["Kianjai"], v["Mbeu"]), between_villages(v["Kianjai"], v["Ahero"])
     assert cards["Mbeu"] == f"{round(to_mbeu)} km from you" == "7 km from you"
     assert cards["Ahero"] == f"{round(to_ahero)} km from you" == "321 km from you"
     assert cards["Kianjai"] == "Less than 1 km from you"

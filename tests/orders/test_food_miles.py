@@ -3,8 +3,6 @@ kilometres agree with the great circle worked out here, the CO₂ follows the do
 buyer's totals count one trip per day and village and leave out what cannot be placed or was cancelled."""
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from marketplace.extensions import db
@@ -12,12 +10,7 @@ from marketplace.orders import cart, food_miles, services
 from marketplace.orders.checkout import FarmerChoice, place_checkout
 from marketplace.orders.models import OrderStatus
 from tests import factories
-
-
-def _great_circle_km(a, b) -> float:
-    p1, p2 = math.radians(a.latitude), math.radians(b.latitude)
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(b.longitude - a.longitude) / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+from tests.support.great_circle import between_villages
 
 
 @pytest.fixture
@@ -55,7 +48,7 @@ def test_an_order_keeps_where_it_travels_and_its_page_says_how_far_and_how_much_
     v = market["villages"]
     assert (order.origin_village_id, order.buyer_village_id) == (v["Ahero"].id, v["Kianjai"].id)
     trip = food_miles.order_trip(order)
-    by_hand = 2 * _great_circle_km(v["Ahero"], v["Kianjai"])
+    by_hand = 2 * between_villages(v["Ahero"], v["Kianjai"])
     assert abs(trip.km - by_hand) / by_hand < 0.005 and round(trip.km) == 643
     assert trip.way is food_miles.Way.BUYERS_OWN_TRIP and trip.kg_co2 == pytest.approx(trip.km * 0.08 * 2.2718, rel=1e-3)
     market["buyer"].village_id = v["Mbeu"].id  # moving house later does not rewrite where an order went

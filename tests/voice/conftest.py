@@ -24,3 +24,13 @@ def voice(places):
         "lands": factories.with_role(Role.OFFICIAL, departments["LND"]),
         "admin": factories.with_role(Role.ADMIN),
     }
+
+
+@pytest.fixture
+def partner(voice):
+    """A partner app's account and the api_key an admin issued it (Open311)."""
+    from marketplace.voice import open311
+
+    account = factories.user("Kisumu 311 app", village=voice["village"])
+    _key, secret = open311.issue_key(None, "Kisumu 311 app", account.phone)
+    return {"account": account, "api_key": secret}

@@ -30,13 +30,6 @@ def _validator(name: str) -> Draft7Validator:
     return Draft7Validator(json.loads((SCHEMAS / name).read_text()), registry=registry)
 
 
-@pytest.fixture
-def partner(voice):
-    account = factories.user("Kisumu 311 app", village=voice["village"])
-    _key, secret = open311.issue_key(None, "Kisumu 311 app", account.phone)
-    return {"account": account, "api_key": secret}
-
-
 def _file(voice, description="The bridge to the market is broken since the rains."):
     return services.file_report(voice["resident"], services.ReportInput(category="roads", village_id=voice["village"].id,
                                                                            description=description))

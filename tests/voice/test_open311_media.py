@@ -13,7 +13,6 @@ from werkzeug.wrappers import Request, Response
 from marketplace.extensions import db
 from marketplace.voice import open311
 from marketplace.voice.models import Report, ReportEvent
-from tests import factories
 from tests.egov.conftest import jpeg_bytes
 
 
@@ -39,13 +38,6 @@ def picture_server():
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
-
-
-@pytest.fixture
-def partner(voice):
-    account = factories.user("Kisumu 311 app", village=voice["village"])
-    _key, secret = open311.issue_key(None, "Kisumu 311 app", account.phone)
-    return {"account": account, "api_key": secret}
 
 
 def _post(client, voice, partner, media_url):
