@@ -4,7 +4,6 @@ Open311 client from PyPI (georeport) driving a live server: list services, read 
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -12,12 +11,12 @@ import pytest
 import requests
 from jsonschema import Draft7Validator
 from referencing import Registry, Resource
-from werkzeug.serving import make_server
 
 from marketplace.extensions import db
 from marketplace.voice import open311, services
 from marketplace.voice.models import Report, ReportCategory
 from tests import factories
+from tests.support.servers import in_thread
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "data" / "open311"
 
@@ -97,12 +96,8 @@ def test_a_hidden_report_is_not_listed(client, voice):
 
 @pytest.fixture
 def served(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/open311/v2"
-    server.shutdown()
-    thread.join(timeout=5)
+    with in_thread(app) as base:
+        yield f"{base}/open311/v2"
 
 
 @pytest.mark.parametrize("output_format", ["json", "xml"])

@@ -4,16 +4,14 @@ stands in for the partner's; loopback is allowed only where a test says so, and 
 to a private address is still refused."""
 from __future__ import annotations
 
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from marketplace.extensions import db
 from marketplace.voice import open311
 from marketplace.voice.models import Report, ReportEvent
 from tests.egov.conftest import jpeg_bytes
+from tests.support.servers import in_thread
 
 
 @pytest.fixture
@@ -32,12 +30,8 @@ def picture_server():
             return Response(status=302, headers={"Location": "http://10.20.30.40/photo.jpg"})
         return Response("gone", status=404)
 
-    server = make_server("127.0.0.1", 0, serve, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with in_thread(serve) as base:
+        yield base
 
 
 def _post(client, voice, partner, media_url):
