@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 
 from flask import g, url_for
-from flask_babel import format_decimal
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -22,7 +23,13 @@ from marketplace.i18n import money
 
 def quantity(milli: int, unit: Unit | str) -> str:
     """'2.5 kg', '3 sacks' in the reader's language."""
-    return unit_amount(Unit(unit), quantity_decimal(milli))
+    return _quantity_text(str(get_locale()), milli, Unit(unit))
+
+
+@lru_cache(maxsize=4096)
+def _quantity_text(locale: str, milli: int, unit: Unit) -> str:  # noqa: ARG001  (the locale is the key: the text is in it)
+    # Kept per language: lists of orders and listings say the same few quantities again and again.
+    return unit_amount(unit, quantity_decimal(milli))
 
 
 def quantity_input(milli: int) -> str:

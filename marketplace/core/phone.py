@@ -1,6 +1,8 @@
 """Phone numbers are stored in E.164; people type them in their local form."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -20,8 +22,10 @@ def normalise_phone(raw: str, region: str | None = None) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=4096)
 def display_phone(e164: str) -> str:
-    """International format with spaces, easier to read back over the phone."""
+    """International format with spaces, easier to read back over the phone. Kept per number: a list
+    of twenty orders parsed twenty numbers on every view (phonenumbers' parser is slow)."""
     try:
         return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     except phonenumbers.NumberParseException:

@@ -73,11 +73,17 @@ def money(value: Money) -> str:
     in Kenya's English, "900 KES" in French. Whole amounts drop the ".00" (a price of 900 shillings
     is never written "900.00" on a stall), and a symbol made of letters stands apart from the
     digits by a no-break space, as CLDR's currency spacing says (Babel leaves it out: "KES900")."""
-    locale = formatting_locale()
-    amount = value.as_decimal()
+    return _money_text(formatting_locale(), value.currency, value.minor_units)
+
+
+@lru_cache(maxsize=8192)
+def _money_text(locale: Locale, currency: str, minor_units: int) -> str:
+    # Kept per locale and amount: a page of prices and order lines formats the same few amounts
+    # again and again, and Babel's formatting is a good part of its time (`make bench`).
+    amount = Money(currency, minor_units).as_decimal()
     whole = amount == amount.to_integral_value()
-    text = _currency_pattern(str(locale), whole).apply(amount, locale, currency=value.currency, currency_digits=not whole)
-    return _currency_spacing(text, get_currency_symbol(value.currency, locale))
+    text = _currency_pattern(str(locale), whole).apply(amount, locale, currency=currency, currency_digits=not whole)
+    return _currency_spacing(text, get_currency_symbol(currency, locale))
 
 
 @lru_cache(maxsize=64)
@@ -145,7 +151,12 @@ def format_day(value: date | datetime, fmt: str = "medium") -> str:
     """A date as the person's language writes it in this territory (datetimes in the user's time zone)."""
     if isinstance(value, datetime):
         value = to_user_timezone(value).date()
-    return babel_dates.format_date(value, fmt, locale=formatting_locale())
+    return _day_text(value, fmt, formatting_locale())
+
+
+@lru_cache(maxsize=4096)
+def _day_text(day: date, fmt: str, locale: Locale) -> str:
+    return babel_dates.format_date(day, fmt, locale=locale)
 
 
 def format_moment(value: datetime, fmt: str = "medium") -> str:
