@@ -33,12 +33,13 @@ def inbox_page(user, page: int = 1) -> InboxPage:
 
 
 def unread_count(user) -> int:
-    return db.session.scalar(select(unread_count_expression(user))) or 0
+    return db.session.scalar(select(unread_count_expression(user.id))) or 0
 
 
-def unread_count_expression(user) -> ScalarSelect[int]:
-    """The header's count of unread messages (core.header sends it with the others)."""
-    return select(func.count()).select_from(InboxMessage).where(InboxMessage.user_id == user.id,
+def unread_count_expression(user_id) -> ScalarSelect[int]:
+    """The header's count of unread messages (core.header sends it with the others); `user_id` is an
+    id or an SQL parameter."""
+    return select(func.count()).select_from(InboxMessage).where(InboxMessage.user_id == user_id,
                                                                 InboxMessage.read_at.is_(None)).scalar_subquery()
 
 

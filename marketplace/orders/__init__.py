@@ -21,7 +21,7 @@ def init_app(app: Flask) -> None:
     # A guest's cart lives in their session and the header counts it: their pages are their own.
     page_cache.keep_personal(app, cart.SESSION_KEY)
     header.register(app, "cart", cart.stored_lines_count)
-    header.register(app, "orders_to_prepare", lambda person: services.to_prepare_count(person) if person.has_role(Role.FARMER) else None)
+    header.register(app, "orders_to_prepare", services.to_prepare_count, role=Role.FARMER)
     payments.register_owner(app, card_payments.PURPOSE, card_payments.CheckoutPayments(PaymentMethod.CARD))
     payments.register_owner(app, mobile_payments.PURPOSE, card_payments.CheckoutPayments(PaymentMethod.MOBILE_MONEY))
     payments.register_money_in_hand(app, services.paid_at_pickup)  # "My money" counts cash sales too

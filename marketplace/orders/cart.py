@@ -9,12 +9,14 @@ pointed out, never applied silently.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.selectable import ScalarSelect
@@ -224,13 +226,14 @@ def lines_in_cart(user: User | None, session: MutableMapping) -> int:
     """How many lines the cart holds, for the header's count: a guest's from the session (no
     query), a signed-in person's with one COUNT (the cart may have changed in another tab)."""
     if user is not None and user.is_authenticated:
-        return db.session.scalar(select(stored_lines_count(user))) or 0
+        return db.session.scalar(select(stored_lines_count(user.id))) or 0
     return len(_session_items(session))
 
 
-def stored_lines_count(user: User) -> ScalarSelect[int]:
-    """A signed-in person's cart lines, as the header counts them (core.header sends it with the others)."""
-    return select(func.count()).select_from(CartItem).where(CartItem.user_id == user.id).scalar_subquery()
+def stored_lines_count(user_id: Any) -> ScalarSelect[int]:
+    """A signed-in person's cart lines, as the header counts them (core.header sends it with the others);
+    `user_id` is an id or an SQL parameter."""
+    return select(func.count()).select_from(CartItem).where(CartItem.user_id == user_id).scalar_subquery()
 
 
 def merge_guest_cart(user: User, session: MutableMapping) -> int:

@@ -13,10 +13,11 @@ import hmac
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.selectable import ScalarSelect
 
@@ -221,12 +222,13 @@ def orders_to_prepare(farmer: User, limit: int = 10) -> list[Order]:
 
 
 def count_to_prepare(farmer: User) -> int:
-    return db.session.scalar(select(to_prepare_count(farmer))) or 0
+    return db.session.scalar(select(to_prepare_count(farmer.id))) or 0
 
 
-def to_prepare_count(farmer: User) -> ScalarSelect[int]:
-    """The header's count of a farmer's orders to get ready (core.header sends it with the others)."""
-    return select(func.count()).select_from(Order).where(Order.farmer_id == farmer.id, Order.status.in_(TO_PREPARE)).scalar_subquery()
+def to_prepare_count(farmer_id: Any) -> ScalarSelect[int]:
+    """The header's count of a farmer's orders to get ready (core.header sends it with the others);
+    `farmer_id` is an id or an SQL parameter."""
+    return select(func.count()).select_from(Order).where(Order.farmer_id == farmer_id, Order.status.in_(TO_PREPARE)).scalar_subquery()
 
 
 def orders_to_hand_over(farmer: User, limit: int = 30) -> list[Order]:
