@@ -110,7 +110,7 @@ def _init_extensions(app: Flask) -> None:
     from marketplace import i18n
     from marketplace.accounts.models import User
     from marketplace.core import cache as page_cache
-    from marketplace.core import storage
+    from marketplace.core import frame, storage
 
     _import_models()
 
@@ -122,6 +122,7 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
     storage.init_app(app)
     page_cache.init_app(app)
+    frame.init_app(app)
     compress.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
