@@ -46,6 +46,8 @@ class Listing(TimestampMixin, db.Model):
         Index("ix_listings_village_status_id", "village_id", "status", "id"),  # "closest to me" walks villages
         Index("ix_listings_status_price", "status", "price_minor"),
         Index("ix_listings_updated_at", "updated_at"),  # the catalog's version (core.cache)
+        # The version of a farmer's kept "My listings" page, read from the index alone (managed_listings_version).
+        Index("ix_listings_farmer_status_updated_views", "farmer_id", "status", "updated_at", "view_count"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     farmer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

@@ -16,7 +16,7 @@ from marketplace.catalog.presentation import category_name, price_per_unit
 from marketplace.catalog.units import UNIT_LABELS, Unit
 from marketplace.core import params
 from marketplace.core.auth import role_required
-from marketplace.core.cache import fragment, public_page
+from marketplace.core.cache import fragment, keep_page_personal, personal_fragment, public_page
 from marketplace.core.errors import REFUSALS, DomainError, PermissionDenied
 from marketplace.core.numbers import UnreadableNumber, read_money
 from marketplace.core.views import safe_next, show_domain_error, take_photos, validate_with_photo_errors
@@ -92,6 +92,7 @@ def listing_detail(listing_id: int):
         key = lambda: f"{listing_id}:{services.catalog_version()}:{get_locale()}:{request.full_path}"  # noqa: E731
         shown = fragment("listing", key, lambda: _listing_parts(listing_id, can_manage=False))
     else:
+        keep_page_personal()  # their own listing, with its tools, or one only they may see
         shown = _listing_parts(listing_id, can_manage=can_manage)
     # Forms only for those who see them: building one writes a CSRF token into the session,
     # which would give every visitor a cookie and make the page uncacheable.
@@ -151,9 +152,15 @@ def _not_a_seller_yet():
 def dashboard():
     if (lead := _not_a_seller_yet()) is not None:
         return lead
-    result = services.listings_to_manage(current_user, params.page_arg())
-    return render_template("catalog/dashboard.html", result=result, listings=result.listings, Status=ListingStatus,
-                           may_become=states.may_become)
+    page = params.page_arg()
+
+    def listings() -> str:
+        result = services.listings_to_manage(current_user, page)
+        return render_template("catalog/_dashboard_listings.html", result=result, listings=result.listings, Status=ListingStatus,
+                               may_become=states.may_become)
+
+    body = personal_fragment("listings", lambda: services.managed_listings_version(current_user), listings)
+    return render_template("catalog/dashboard.html", body=body)
 
 
 def _populate_choices(form: ListingForm) -> None:

@@ -5,10 +5,15 @@ Anonymous visitors see the same browse pages; rendering them costs far more
 than serving them (see `make bench`). A page is kept for PUBLIC_PAGE_CACHE_SECONDS
 under a key that includes the owning domain's *version* (for the catalog, the
 newest listing change), so an edit shows on the very next request in every
-process, whatever the cache backend. Signed-in people, pages with a message to
-show, and responses that touched the session (a CSRF token, a language choice)
-are never cached. Flask-Caching stores the pages: in-process without Redis,
-in Redis when REDIS_URL is set (shared by every app server).
+process, whatever the cache backend. Signed-in buyers and residents share those
+pages with everyone of the same roles and place, their header and CSRF tokens filled
+in per request (SHARED_PAGE_ROLES, core.frame). Pages with a message to show, and a
+visitor's responses that touched the session (a CSRF token, a language choice), are
+never cached. Flask-Caching stores the pages: in-process without Redis, in Redis
+when REDIS_URL is set (shared by every app server).
+
+A person's own lists (cart, orders, listings) are kept by `personal_fragment` under
+their id and a version their domain reads cheaply, so a change shows at once.
 
 Fragments (`fragment(namespace, key, build)`) are kept for FRAGMENT_CACHE_SECONDS under their
 namespace's generation; a writer calls `invalidate(namespace)` after its commit and every app
@@ -22,10 +27,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Flask, Response, current_app, make_response, request, session
+from flask import Flask, Response, current_app, g, make_response, request, session
 from flask_babel import get_locale
 from flask_caching import Cache
 from flask_login import current_user
+from markupsafe import Markup
+
+from marketplace.core import frame
 
 #: Created here, with the mechanism that uses it (core imports nothing above it); extensions.py re-exports it.
 cache = Cache()
@@ -83,34 +91,73 @@ def keep_personal(app: Flask, session_key: str) -> None:
     app.extensions.setdefault("personal_session_keys", set()).add(session_key)
 
 
+#: Signed-in people whose public pages are anyone's with the same roles and place: none of their roles
+#: manages listings, reviews or administers, so a browse page or a listing reads the same for them all.
+#: Their pages are kept like a visitor's, with the header (their counts) and their CSRF token left as
+#: marks that each request fills in (core.frame). Farmers, agents, officials and admins are served pages
+#: built for them (their home lists their own orders; a listing they manage has its tools).
+SHARED_PAGE_ROLES = frozenset({"buyer", "resident"})
+
+
 def _cacheable_request() -> bool:
     return (
         current_app.config.get("PUBLIC_PAGE_CACHE_SECONDS", 0) > 0
         and request.method == "GET"
-        and not getattr(current_user, "is_authenticated", False)
         and "_flashes" not in session
         and "lang" not in request.args
         and not any(session.get(key) for key in current_app.extensions.get("personal_session_keys", ()))
     )
 
 
+def _shared_with() -> str | None:
+    """Who else may be served this person's copy of a public page: "" for every visitor, "roles@place"
+    for signed-in people with those roles and that place (the page's distances and the home page's
+    district come from the place), None for someone whose page is their own."""
+    if not getattr(current_user, "is_authenticated", False):
+        return ""
+    roles = sorted(role.value for role in current_user.roles)
+    # The language banner (a session language other than the account's) is the person's own too.
+    if not set(roles) <= SHARED_PAGE_ROLES or session.get("lang"):
+        return None
+    return f"{'+'.join(roles)}@{current_user.village_id or ''}"
+
+
+def keep_page_personal() -> None:
+    """Called by a view while it renders a page that is this person's own (a listing they manage):
+    the page is not kept for others with the same roles and place."""
+    g.page_is_personal = True
+
+
 def public_page(version: Callable[[], object], on_hit: Callable[..., None] | None = None) -> Callable[[Any], Any]:
-    """Cache a view's page for anonymous visitors; `on_hit(**view_args)` still runs on every request."""
+    """Cache a view's page for anonymous visitors, and for signed-in people who share it (SHARED_PAGE_ROLES);
+    `on_hit(**view_args)` still runs on every request."""
 
     def decorator(view: Any) -> Any:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not _cacheable_request():
+            shared_with = _shared_with() if _cacheable_request() else None
+            if shared_with is None:
                 return view(*args, **kwargs)
-            key = f"page:{request.endpoint}:{version()}:{get_locale()}:{request.full_path}"
+            signed_in = bool(shared_with)
+            key = f"page:{request.endpoint}:{version()}:{get_locale()}:{request.full_path}:{shared_with}"
             body = _get(key)
             if body is not None:
                 if on_hit is not None:
                     on_hit(**kwargs)
-                return Response(body, mimetype="text/html")  # type: ignore[arg-type]  # bytes, as _set stored them
+                if signed_in:
+                    body = frame.personalise(body.decode())  # type: ignore[attr-defined]  # bytes, as _set stored them
+                return Response(body, mimetype="text/html")  # type: ignore[arg-type]
+            if signed_in:
+                frame.leave_holes()
             response = make_response(view(*args, **kwargs))
-            if response.status_code == 200 and not session.modified:
-                _set(key, response.get_data(), current_app.config["PUBLIC_PAGE_CACHE_SECONDS"])
+            if not signed_in:
+                if response.status_code == 200 and not session.modified:
+                    _set(key, response.get_data(), current_app.config["PUBLIC_PAGE_CACHE_SECONDS"])
+                return response
+            html = frame.with_csrf_mark(response.get_data(as_text=True))
+            if response.status_code == 200 and not g.get("page_is_personal"):
+                _set(key, html.encode(), current_app.config["PUBLIC_PAGE_CACHE_SECONDS"])
+            response.set_data(frame.personalise(html))
             return response
 
         return wrapped
@@ -133,6 +180,18 @@ def fragment(namespace: str, key: str | Callable[[], str], build: Callable[[], o
     value = build()
     _set(full_key, (value,), seconds)
     return value
+
+
+def personal_fragment(name: str, version: Callable[[], object], build: Callable[[], str]) -> Markup:
+    """A signed-in person's own part of a page (their cart, their orders, their listings), kept under
+    their id and roles, the language, the address and `version()`: a cheap value from the owning
+    domain that changes whenever what the part shows changes (their orders' count and newest
+    change, say), so a change is seen on the very next request without anyone invalidating. The
+    CSRF tokens of its forms are kept as marks and this session's token is written in on the way out
+    (the person may be signed in on two phones)."""
+    key = lambda: f"{current_user.id}:{'+'.join(sorted(r.value for r in current_user.roles))}:{version()}:{get_locale()}:{request.full_path}"  # noqa: E731
+    html = fragment(f"own-{name}", key, lambda: frame.with_csrf_mark(build()))
+    return Markup(frame.with_csrf(html))  # type: ignore[arg-type]  # a str, as build returned
 
 
 def invalidate(namespace: str) -> None:

@@ -261,6 +261,19 @@ def merge_guest_cart(user: User, session: MutableMapping) -> int:
     return merged
 
 
+def stored_cart_version(user: User) -> str:
+    """Changes whenever the person's cart or a listing in it changes (amount, price seen, the listing's
+    price, stock or state): the key of their kept cart page."""
+    rows = db.session.execute(_CART_VERSION, {"user_id": user.id}).all()
+    return hashlib.blake2b(repr(rows).encode(), digest_size=12).hexdigest()
+
+
+# Built once, with the person as a parameter: building a statement costs more than running this one.
+_CART_VERSION = (select(CartItem.listing_id, CartItem.quantity_milli, CartItem.seen_price_minor, Listing.updated_at)
+                 .join(Listing, Listing.id == CartItem.listing_id).where(CartItem.user_id == bindparam("user_id"))
+                 .order_by(CartItem.listing_id))
+
+
 def view_cart(user: User | None, session: MutableMapping) -> CartView:
     """The cart grouped by farmer, each line re-checked against today's stock and price."""
     if user is not None and user.is_authenticated:

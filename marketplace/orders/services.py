@@ -197,6 +197,22 @@ def orders_as_farmer(farmer: User, page: int = 1) -> OrderPage:
     return _page_of(select(Order).where(Order.farmer_id == farmer.id).options(selectinload(Order.items), joinedload(Order.buyer)), page)
 
 
+# Built once, with the person as a parameter: building a statement costs more than running this one.
+_BOUGHT_VERSION = select(func.count(), func.max(Order.updated_at)).where(Order.buyer_id == bindparam("person_id"))
+_RECEIVED_VERSION = select(func.count(), func.max(Order.updated_at)).where(Order.farmer_id == bindparam("person_id"))
+
+
+def buyer_orders_version(buyer: User) -> tuple[object, ...]:
+    """Changes whenever one of the buyer's orders is placed or changes (every change goes through the
+    transition table, and any write stamps the order's updated_at): the key of their kept order list."""
+    return tuple(db.session.execute(_BOUGHT_VERSION, {"person_id": buyer.id}).one())
+
+
+def farmer_orders_version(farmer: User) -> tuple[object, ...]:
+    """As buyer_orders_version, for the orders a farmer receives."""
+    return tuple(db.session.execute(_RECEIVED_VERSION, {"person_id": farmer.id}).one())
+
+
 # --- the farmer's packing list per pickup day ------------------------------------------------
 
 #: Orders a farmer still has to hand over at the pickup point.

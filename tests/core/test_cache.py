@@ -1,6 +1,8 @@
 """Anonymous public pages are cached, and an edit is visible on the very next request."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from marketplace.catalog import services
@@ -46,12 +48,91 @@ def test_languages_are_cached_apart(client, caching, listing):
     assert "All produce" in client.get("/produce", headers={"Accept-Language": "en"}).get_data(as_text=True)
 
 
-def test_signed_in_people_and_pending_messages_are_never_served_from_cache(client, caching, listing, login):
+def test_a_pending_message_is_shown_and_never_kept(client, caching, listing, login):
     client.get("/")
     login(factories.user("Signed In"))
     assert "Sign out" in client.get("/").get_data(as_text=True)
     client.post("/logout")
     assert "You are signed out." in client.get("/").get_data(as_text=True)
+    assert "You are signed out." not in client.get("/").get_data(as_text=True)
+
+
+# --- signed-in buyers and residents: pages kept per roles and place, their header their own ------
+
+def signed_in(app, person):
+    browser = app.test_client()  # a FreshContextClient (the client fixture): each request its own context, as served
+    assert browser.post("/login", data={"identifier": person.phone, "password": factories.PASSWORD}).status_code == 302
+    browser.get("/")  # as a browser follows the redirect: "You are signed in." is shown and gone
+    return browser
+
+
+def test_a_buyer_is_served_the_page_kept_for_their_place_with_their_own_header(app, client, caching, listing, places, count_queries):
+    mbeu = places["villages"]["Mbeu"]
+    amina, baraka = factories.user("Amina", village=mbeu), factories.user("Baraka", village=mbeu)
+    first, second = signed_in(app, amina), signed_in(app, baraka)
+    second.post(f"/cart/add/{listing.id}", data={"quantity": "1"}, follow_redirects=True)  # its message read
+    kept = first.get("/produce").get_data(as_text=True)
+    with count_queries() as counted:
+        served = second.get("/produce").get_data(as_text=True)
+    assert counted.n == 3, [q[:90] for q in counted.statements]  # who is signed in, the catalog's version, the header's counts: not the listings
+    assert "Dry maize" in served and "Less than 1 km from you" in served
+    assert 'Cart <span class="badge">1<' in served and 'Cart <span class="badge">' not in kept  # each one's count
+    assert "<!--frame:" not in served and "<!--frame:" not in kept
+
+
+def test_the_place_and_the_roles_are_part_of_the_key(app, client, caching, listing, places):
+    near, far = factories.user("Near", village=places["villages"]["Mbeu"]), factories.user("Far", village=places["villages"]["Ahero"])
+    assert "Less than 1 km from you" in signed_in(app, near).get("/produce").get_data(as_text=True)
+    far_page = signed_in(app, far).get("/produce").get_data(as_text=True)
+    assert "Less than 1 km from you" not in far_page and " km from you" in far_page
+    # A farmer's home lists their own orders to prepare: never a page kept for others, nor served one.
+    farmer_home = signed_in(app, listing.farmer).get("/").get_data(as_text=True)
+    assert "Sell produce" in farmer_home and "My listings" in farmer_home
+    assert "My listings" not in signed_in(app, near).get("/").get_data(as_text=True)
+
+
+def test_an_edit_shows_to_a_signed_in_buyer_on_the_next_request(app, client, caching, listing, places):
+    browser = signed_in(app, factories.user("Amina", village=places["villages"]["Mbeu"]))
+    assert "Dry maize" in browser.get("/produce").get_data(as_text=True)
+    farmer = listing.farmer
+    services.update_listing(farmer, listing, factories.listing_input(farmer.farmer_profile.village, listing.category, title="Green maize"))
+    page = browser.get("/produce").get_data(as_text=True)
+    assert "Green maize" in page and "Dry maize" not in page
+
+
+def test_a_listing_its_owner_manages_is_never_kept_for_others(app, client, caching, listing, places, db):
+    # The owner no longer sells (their farmer role is gone) but still manages their listing: their page of
+    # it has its tools, and buyers of the same place must not be served that page.
+    owner = listing.farmer
+    for grant in list(owner.role_grants):
+        if grant.role.value == "farmer":
+            db.session.delete(grant)
+    db.session.commit()
+    assert "/edit" in signed_in(app, owner).get(f"/listing/{listing.id}").get_data(as_text=True)
+    neighbour = factories.user("Neighbour", village=owner.village)
+    page = signed_in(app, neighbour).get(f"/listing/{listing.id}").get_data(as_text=True)
+    assert "Dry maize" in page and "/edit" not in page
+
+
+def test_a_kept_page_carries_each_sessions_own_csrf_token(app, client, caching, listing, places):
+    token = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        browsers = []
+        for name in ("Amina", "Baraka"):
+            browser = app.test_client()
+            form = browser.get("/login").get_data(as_text=True)
+            browser.post("/login", data={"identifier": factories.user(name, village=places["villages"]["Mbeu"]).phone,
+                                         "password": factories.PASSWORD, "csrf_token": token.search(form).group(1)})
+            browser.get("/")
+            browsers.append(browser)
+        pages = [browser.get(f"/listing/{listing.id}").get_data(as_text=True) for browser in browsers]
+        tokens = [set(token.findall(page)) for page in pages]
+        assert all(len(found) == 1 for found in tokens) and tokens[0] != tokens[1]  # one per session, on every form
+        reported = browsers[1].post(f"/listing/{listing.id}/report", data={"report-reason": "Not maize", "csrf_token": tokens[1].pop()})
+        assert reported.status_code == 302
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
 
 
 def test_a_cached_listing_page_still_counts_each_view(client, caching, listing, db):
