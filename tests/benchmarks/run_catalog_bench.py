@@ -141,6 +141,10 @@ def signed_in_client(app, phone: str):
     client.environ_base.update(HTTP_USER_AGENT=BENCH_AGENT, REMOTE_ADDR="127.0.0.1")
     response = client.post("/login", data={"identifier": phone, "password": BENCH_PASSWORD})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    # Followed, as a browser does: the page shows "You are signed in." and takes it out of the session.
+    # Left in, the cookie wrk sends would carry that message on every request (rendered each time, and
+    # never served from a kept page).
+    client.get(response.headers["Location"])
     return client
 
 
@@ -216,6 +220,13 @@ def time_listing_creation(app, runs: int = 5) -> dict:
     return {"photo_bytes": len(photo), "runs": runs, "median_s": statistics.median(timings), "max_s": max(timings)}
 
 
+def worker_memory_mb(master_pid: int) -> list[float]:
+    """Each gunicorn worker's resident and unique memory (MB) after the rounds: what one app server costs."""
+    import psutil
+
+    return [round(child.memory_full_info().uss / 2**20, 1) for child in psutil.Process(master_pid).children()]
+
+
 def run_wrk(url: str, cookie: str = "") -> dict:
     headers = ["-H", f"Cookie: {cookie}", "-H", f"User-Agent: {BENCH_AGENT}"] if cookie else []
     output = subprocess.run(
@@ -246,6 +257,15 @@ def serve(url: str, port: int, cache_seconds: int, app: str = "tests.benchmarks.
             time.sleep(0.2)
     process.kill()
     raise RuntimeError("gunicorn did not start")
+
+
+def worst(table: dict, who: str, pages: dict) -> str:
+    """The figures a target is judged on, at their worst over its pages: ": lowest 54% (cart), p99 up to 3.1 ms, 3 queries"."""
+    rows = {name: table[f"{name} ({who})"] for name in pages}
+    lowest = min(rows, key=lambda name: rows[name]["vs_ceiling"])
+    queries = [r["queries"] for r in rows.values() if "queries" in r]
+    return (f": lowest {rows[lowest]['vs_ceiling']:.0%} ({lowest}), p99 up to {max(r['p99_ms'] for r in rows.values()):.1f} ms"
+            + (f", up to {max(queries)} queries" if queries else ""))
 
 
 def main() -> int:
@@ -283,12 +303,16 @@ def main() -> int:
     from tests.benchmarks import bench_wsgi  # noqa: F401  (registers /_ceiling on its own app; measure it in-process too)
 
     in_process = measure_in_process(app, {k: v for k, v in pages.items() if k != "ceiling"})
+    browse_pages = ("home", "category", "search", "detail")
     # Signed in: a buyer on the browse pages, their cart and orders; a farmer on their dashboard and orders.
     buyer_pages = {**{k: v for k, v in pages.items() if k != "ceiling"}, "cart": "/cart", "my orders": "/orders"}
     farmer_pages = {"dashboard": "/sell", "incoming orders": "/sell/orders"}
     buyer, farmer = signed_in_client(app, BUYER_PHONE), signed_in_client(app, "+254719000000")
-    signed_in = {**{f"{k} (buyer)": v for k, v in measure_in_process(app, buyer_pages, buyer).items()},
-                 **{f"{k} (farmer)": v for k, v in measure_in_process(app, farmer_pages, farmer).items()}}
+    signed_in = {f"{k} (buyer, page cache off)": v for k, v in measure_in_process(app, {k: pages[k] for k in browse_pages}, buyer).items()}
+    app.config["PUBLIC_PAGE_CACHE_SECONDS"] = 30  # as served: queries of a signed-in page as the servers answer it
+    signed_in.update({**{f"{k} (buyer)": v for k, v in measure_in_process(app, buyer_pages, buyer).items()},
+                      **{f"{k} (farmer)": v for k, v in measure_in_process(app, farmer_pages, farmer).items()}})
+    app.config["PUBLIC_PAGE_CACHE_SECONDS"] = 0
     cookies = {"buyer": session_cookie(app, buyer), "farmer": session_cookie(app, farmer)}
     creation = time_listing_creation(app)
     checkout = checkout_cpu(app)
@@ -300,9 +324,13 @@ def main() -> int:
     servers = [serve(url, ports["rendered"], 0), serve(url, ports["cached"], 30)]
     targets_to_hit = [("ceiling", "rendered", pages["ceiling"])] + [
         (f"{name}", mode, path) for mode in ("rendered", "cached") for name, path in pages.items() if name != "ceiling"
-    ] + [(name, who, path) for who, some in (("buyer", buyer_pages), ("farmer", farmer_pages)) for name, path in some.items()]
+    ] + [(name, who, path) for who, some in (("buyer", buyer_pages), ("farmer", farmer_pages)) for name, path in some.items()] + [
+        (name, "buyer, page cache off", path) for name, path in pages.items() if name != "ceiling"]
     rounds: dict[tuple[str, str], list[dict]] = {(name, mode): [] for name, mode, _ in targets_to_hit}
-    port_of = {**ports, "buyer": ports["rendered"], "farmer": ports["rendered"]}  # signed-in pages are never cached
+    # Signed-in people are served as in production (the page cache on: a buyer's browse pages are kept per
+    # roles and place, core.cache); the browse pages are measured with it off too, to show what is left.
+    port_of = {**ports, "buyer": ports["cached"], "farmer": ports["cached"], "buyer, page cache off": ports["rendered"]}
+    cookies["buyer, page cache off"] = cookies["buyer"]
 
     def fetch(mode: str, path: str) -> None:
         request = urllib.request.Request(f"http://127.0.0.1:{port_of[mode]}{path}",
@@ -316,6 +344,7 @@ def main() -> int:
         for _ in range(ROUNDS):
             for name, mode, path in targets_to_hit:  # interleaved: every page sees the same machine noise
                 rounds[(name, mode)].append(run_wrk(f"http://127.0.0.1:{port_of[mode]}{path}", cookies.get(mode, "")))
+        memory = {mode: worker_memory_mb(server.pid) for mode, server in zip(ports, servers, strict=True)}
     finally:
         for server in servers:
             os.killpg(server.pid, signal.SIGTERM)
@@ -331,7 +360,7 @@ def main() -> int:
             "p99_ms": statistics.median(r["p99_us"] for r in runs) / 1000,
             "errors": sum(r["errors"] + r["non2xx"] for r in runs),
             "vs_ceiling": statistics.median(r["rps"] for r in runs) / ceiling_rps,
-            **(signed_in.get(label, {}) if mode in ("buyer", "farmer") else in_process.get(name, {})),
+            **(signed_in.get(label, {}) if mode.startswith(("buyer", "farmer")) else in_process.get(name, {})),
         }
     report = {
         "database": "postgresql" if url.startswith("postgresql") else "sqlite",
@@ -339,23 +368,24 @@ def main() -> int:
         "server": "gunicorn, 2 sync workers (two servers: page cache off and on)",
         "wrk": f"1 thread, {CONNECTIONS} connections, {SECONDS}s x {ROUNDS} interleaved rounds",
         "pages": table, "listing_creation_4mb_photo": creation, "checkout_post": checkout, "people": people,
-        "browse_query_ms_by_sort": sorts,
+        "browse_query_ms_by_sort": sorts, "worker_memory_uss_mb": memory,
         "cpu_count": os.cpu_count(),
     }
-    browse_pages = ("home", "category", "search", "detail")
     targets = {
         "browse pages >= 70% of ceiling rps (cached, as anonymous visitors are served)":
             all(table[f"{p} (cached)"]["vs_ceiling"] >= 0.70 for p in browse_pages),
         "browse pages >= 70% of ceiling rps (rendered on every request)":
             all(table[f"{p} (rendered)"]["vs_ceiling"] >= 0.70 for p in browse_pages),
+        "anonymous pages rendered on every request (page cache off) >= 50% of ceiling rps" + worst(table, "rendered", browse_pages):
+            all(table[f"{p} (rendered)"]["vs_ceiling"] >= 0.50 for p in browse_pages),
         "search p99 < 50 ms (rendered on every request)": table["search (rendered)"]["p99_ms"] < 50,
         "<= 6 queries per page": all(in_process[p]["queries"] <= 6 for p in browse_pages),
         "<= 50 KB HTML+CSS gzip per page": all(in_process[p]["page_gzip"] <= 50 * 1024 for p in browse_pages),
         "listing creation with a 4 MB photo < 1 s": creation["median_s"] < 1.0,
-        "signed-in buyer pages >= 50% of ceiling rps, p99 < 50 ms, <= 6 queries":
+        "signed-in buyer pages >= 50% of ceiling rps, p99 < 50 ms, <= 6 queries" + worst(table, "buyer", buyer_pages):
             all(table[f"{p} (buyer)"]["vs_ceiling"] >= 0.50 and table[f"{p} (buyer)"]["p99_ms"] < 50
                 and table[f"{p} (buyer)"]["queries"] <= 6 for p in buyer_pages),
-        "farmer dashboard and incoming orders >= 30% of ceiling rps, <= 8 queries":
+        "farmer dashboard and incoming orders >= 30% of ceiling rps, <= 8 queries" + worst(table, "farmer", farmer_pages):
             all(table[f"{p} (farmer)"]["vs_ceiling"] >= 0.30 and table[f"{p} (farmer)"]["queries"] <= 8 for p in farmer_pages),
     }
     before = CHECKOUT_CPU_BEFORE_MS.get(report["database"])
@@ -368,11 +398,12 @@ def main() -> int:
 
     print(f"\nCatalog benchmark on {report['database']}: {counts['listings']:,} listings, {counts['farmers']} farmers "
           f"(loaded and indexed in {load_seconds:.1f}s); {report['server']}; wrk {report['wrk']}")
-    print(f"{'page':<26}{'req/s':>9}{'vs ceiling':>12}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'queries':>9}{'gzip B':>9}")
+    print(f"{'page':<40}{'req/s':>9}{'vs ceiling':>12}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'queries':>9}{'gzip B':>9}")
     for name, row in table.items():
-        print(f"{name:<26}{row['rps']:>9.1f}{row['vs_ceiling']:>11.0%} {row['p50_ms']:>8.1f}{row['p99_ms']:>9.1f}{row['errors']:>8}"
+        print(f"{name:<40}{row['rps']:>9.1f}{row['vs_ceiling']:>11.0%} {row['p50_ms']:>8.1f}{row['p99_ms']:>9.1f}{row['errors']:>8}"
               f"{row.get('queries', '-'):>9}{row.get('page_gzip', '-'):>9}")
-    print("queries and gzip bytes: one request rendered in-process (anonymous, or as the buyer or farmer; a cache hit costs 1 query)")
+    print("queries and gzip bytes: one request in-process, anonymous with the page cache off, signed in as served (page cache on "
+          "unless said); an anonymous cache hit costs 1 query")
     print(f"signed in: the buyer has {people['cart_lines']} lines in the cart and {people['buyer_orders']} orders; "
           f"the farmer {people['farmer_listings']} listings and those orders to prepare")
     print(f"checkout POST (one line, pay at pickup), server CPU in-process: median {checkout['median_cpu_ms']:.1f} ms, "
@@ -381,6 +412,8 @@ def main() -> int:
           f"max {creation['max_s'] * 1000:.0f} ms over {creation['runs']} runs")
     print("one browse page's query, uncached, in-process (median ms): "
           + ", ".join(f"{sort} {ms:.1f}" for sort, ms in sorts.items()))
+    print("memory per app server worker after the rounds (unique MB): "
+          + ", ".join(f"{mode} {', '.join(str(mb) for mb in mbs)}" for mode, mbs in memory.items()))
     for target, met in targets.items():
         print(f"  [{'met' if met else 'NOT MET'}] {target}")
     print(f"figures written to {BUILD / 'bench.json'}")
