@@ -110,7 +110,7 @@ def _init_extensions(app: Flask) -> None:
     from marketplace import i18n
     from marketplace.accounts.models import User
     from marketplace.core import cache as page_cache
-    from marketplace.core import frame, storage
+    from marketplace.core import frame, header, storage
 
     _import_models()
 
@@ -156,7 +156,8 @@ def _init_extensions(app: Flask) -> None:
 
     # Roles come in the same query: nearly every page asks what the person may do. Built once, with
     # the id as its parameter: building the options for every request cost a third of the load (60 µs).
-    signed_in_person = select(User).options(joinedload(User.role_grants)).where(User.id == bindparam("user_id"))
+    # On a GET the header's counts and the page's figures come in it too (core.header.with_counts).
+    signed_in_person = select(User).options(joinedload(User.role_grants)).where(User.id == bindparam(header.PERSON))
 
     @login_manager.user_loader
     def load_user(session_token: str) -> User | None:
@@ -165,10 +166,11 @@ def _init_extensions(app: Flask) -> None:
         match = SESSION_TOKEN.fullmatch(session_token or "")
         if match is None:
             return None
-        user = db.session.execute(signed_in_person, {"user_id": int(match["id"])}).unique().scalar_one_or_none()
-        if user is None or user.session_generation != int(match["generation"]):
+        row = db.session.execute(header.with_counts(signed_in_person), {header.PERSON: int(match["id"])}).unique().first()
+        if row is None or row[0].session_generation != int(match["generation"]):
             return None
-        return user
+        header.keep(row[0], row)
+        return row[0]  # type: ignore[no-any-return]
 
 
 #: The domains, in the order their blueprints are registered. Each one's `init_app` adds its

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import format_decimal
@@ -28,7 +29,7 @@ from marketplace.catalog.models import (
     Photo,
 )
 from marketplace.catalog.units import ORDER_STEP, Unit, parse_quantity, quantity_decimal
-from marketplace.core import idempotency
+from marketplace.core import header, idempotency
 from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from marketplace.core.images import check_photo, process_photo
@@ -528,10 +529,26 @@ def listings_to_manage(actor: User, page: int = 1) -> ManagePage:
 
 
 def managed_listings_version(actor: User) -> tuple[object, ...]:
-    """Changes whenever a listing `actor` manages is added or changes, or is viewed (the page shows the
-    views, which are written without touching updated_at): the key of their kept listings page. For a
-    farmer, read from one index alone (ix_listings_farmer_status_updated_views)."""
-    return tuple(db.session.execute(_MANAGED_VERSION[_manages_as(actor)], {"actor_id": actor.id}).one())
+    """The key of the person's kept "My listings" page: it changes whenever a listing they manage is
+    added or changes, or is viewed (the page shows the views, which are written without touching
+    updated_at). A farmer's is read with them (core.header); an agent's, rarer, is asked on its own."""
+    if actor.has_role(Role.AGENT):
+        return tuple(db.session.execute(_MANAGED_VERSION[_manages_as(actor)], {"actor_id": actor.id}).one())
+    return header.figure("listings_managed", actor.id, lambda: tuple(db.session.execute(select(*farmer_listing_figures(actor.id))).one()))
+
+
+def farmer_listing_figures(farmer_id: Any) -> list[Any]:
+    """A farmer's listings (not archived): how many, the newest change and the views, each read from
+    one index alone (ix_listings_farmer_status_updated_views)."""
+    theirs = db.and_(Listing.farmer_id == farmer_id, Listing.status != ListingStatus.ARCHIVED)
+    return [select(func.count()).select_from(Listing).where(theirs).scalar_subquery(),
+            select(func.max(Listing.updated_at)).where(theirs).scalar_subquery(),
+            select(func.sum(Listing.view_count)).where(theirs).scalar_subquery()]
+
+
+def catalog_version_figures(_person_id: Any) -> list[Any]:
+    """The catalog's version, read with the signed-in person on the pages kept by it (core.header)."""
+    return [select(db.func.max(Listing.updated_at)).scalar_subquery()]
 
 
 def _manages_as(actor: User) -> str:
@@ -552,5 +569,6 @@ _MANAGED_VERSION = {as_: select(func.count(), func.max(Listing.updated_at), func
 
 
 def catalog_version() -> object:
-    """Changes whenever any listing changes (cached public pages include it in their key)."""
-    return db.session.scalar(select(db.func.max(Listing.updated_at)))
+    """Changes whenever any listing changes (cached public pages include it in their key). On the pages
+    kept by it, a signed-in person's load has read it already (catalog_version_figures)."""
+    return header.figure("catalog_version", None, lambda: (db.session.scalar(select(db.func.max(Listing.updated_at))),))[0]

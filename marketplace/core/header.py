@@ -11,15 +11,19 @@ The counts stay exact: nothing is cached beyond the request.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import BindParameter, Select, bindparam, select
 
 #: A domain's count for a person: an SQL scalar expression of the person's id (an SQL parameter).
 Count = Callable[[Any], Any]
+#: A page's figures for a person: SQL scalar expressions of the person's id (an SQL parameter).
+Figures = Callable[[Any], Sequence[Any]]
+
+PERSON = "person_id"
 
 
 def register(app: Flask, name: str, count: Count, role: str | None = None) -> None:
@@ -27,11 +31,17 @@ def register(app: Flask, name: str, count: Count, role: str | None = None) -> No
     app.extensions.setdefault("header_counts", {})[name] = (count, role)
 
 
+def register_figures(app: Flask, name: str, figures: Figures, endpoints: tuple[str, ...]) -> None:
+    """What a page's kept part is keyed by (core.cache), read in the same round trip as the signed-in
+    person on a GET of one of `endpoints`: `figure(name, ...)` returns them."""
+    app.extensions.setdefault("header_figures", {})[name] = (figures, endpoints)
+
+
 def _statement(names: tuple[str, ...]) -> Select[Any]:
     built: dict[tuple[str, ...], Select[Any]] = current_app.extensions.setdefault("header_statements", {})
     if names not in built:
         registered = current_app.extensions["header_counts"]
-        person: BindParameter[int] = bindparam("person_id")
+        person: BindParameter[int] = bindparam(PERSON)
         built[names] = select(*(registered[name][0](person).label(name) for name in names))
     return built[names]
 
@@ -46,7 +56,58 @@ def counts() -> dict[str, int]:
         names = tuple(name for name, (_count, role) in registered.items() if role is None or current_user.has_role(role))
         # The app's scoped session (core sits below extensions.py, as in core.jobs).
         session = current_app.extensions["sqlalchemy"].session
-        row = session.execute(_statement(names), {"person_id": current_user.id}).mappings().one() if names else {}
+        row = session.execute(_statement(names), {PERSON: current_user.id}).mappings().one() if names else {}
         found = {name: int(row.get(name) or 0) for name in registered}
     g.header_counts = found
     return found
+
+
+# --- read with the person: one round trip for who they are, their counts and the page's figures -------
+#
+# On PostgreSQL a signed-in page's time was mostly waiting on the database, a round trip for each of
+# the person, their counts and the version of what the page keeps (`make bench`). On a GET, the
+# person's own load (the app's user loader) asks for all three in one SELECT. Only on a GET: a POST
+# may change the counts before it renders, so there they are read when the header asks.
+
+def with_counts(person: Select[Any]) -> Select[Any]:
+    """The signed-in person's load, with their counts and this page's figures as more columns (on a
+    GET); `person` selects the person where their id equals the PERSON parameter."""
+    if request.method != "GET":
+        return person
+    counted = tuple(current_app.extensions.get("header_counts", {}))
+    figured = tuple(name for name, (_figures, endpoints) in current_app.extensions.get("header_figures", {}).items()
+                    if request.endpoint in endpoints)
+    built: dict[tuple[object, ...], Select[Any]] = current_app.extensions.setdefault("person_statements", {})
+    key = (person, counted, figured)
+    if key not in built:
+        at: BindParameter[int] = bindparam(PERSON)
+        counts_registered, figures_registered = current_app.extensions["header_counts"], current_app.extensions["header_figures"]
+        columns = [counts_registered[name][0](at).label(name) for name in counted]
+        for name in figured:
+            columns += [expression.label(f"{name}__{n}") for n, expression in enumerate(figures_registered[name][0](at))]
+        built[key] = person.add_columns(*columns)
+    return built[key]
+
+
+def keep(person: Any, row: Any) -> None:
+    """What `with_counts` read beside the person, kept for this request (counts() and figure())."""
+    values = row._mapping
+    registered = current_app.extensions.get("header_counts", {})
+    if request.method != "GET" or any(name not in values for name in registered):
+        return
+    roles = {role.value for role in person.roles}
+    g.header_counts = {name: int(values[name] or 0) if role is None or role in roles else 0 for name, (_c, role) in registered.items()}
+    figures = {}
+    for name in current_app.extensions.get("header_figures", {}):
+        if f"{name}__0" in values:
+            figures[name] = tuple(values[f"{name}__{n}"] for n in range(len(values)) if f"{name}__{n}" in values)
+    g.header_figures = (person.id, figures)
+
+
+def figure(name: str, person_id: int | None, compute: Callable[[], tuple[object, ...]]) -> tuple[object, ...]:
+    """The figures `name` of `person_id` (None: not about a person) as read with the signed-in person's
+    load on this request, or `compute()` where they were not (a POST, a job, another person)."""
+    kept = g.get("header_figures") if has_request_context() else None
+    if kept is not None and name in kept[1] and person_id in (None, kept[0]):
+        return kept[1][name]  # type: ignore[no-any-return]
+    return compute()

@@ -22,6 +22,10 @@ def init_app(app: Flask) -> None:
     page_cache.keep_personal(app, cart.SESSION_KEY)
     header.register(app, "cart", cart.stored_lines_count)
     header.register(app, "orders_to_prepare", services.to_prepare_count, role=Role.FARMER)
+    # What the kept lists of a person's own are keyed by, read with the person (core.cache.personal_fragment).
+    header.register_figures(app, "cart", cart.cart_figures, ("orders.view_cart",))
+    header.register_figures(app, "orders_bought", services.bought_figures, ("orders.my_orders",))
+    header.register_figures(app, "orders_received", services.received_figures, ("orders.incoming_orders",))
     payments.register_owner(app, card_payments.PURPOSE, card_payments.CheckoutPayments(PaymentMethod.CARD))
     payments.register_owner(app, mobile_payments.PURPOSE, card_payments.CheckoutPayments(PaymentMethod.MOBILE_MONEY))
     payments.register_money_in_hand(app, services.paid_at_pickup)  # "My money" counts cash sales too

@@ -9,20 +9,20 @@ pointed out, never applied silently.
 """
 from __future__ import annotations
 
-import hashlib
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from marketplace.accounts.api import User, Village
 from marketplace.catalog.api import ORDER_STEP, Listing, parse_quantity, quantity_decimal
+from marketplace.core import header
 from marketplace.core.errors import DomainError
 from marketplace.core.money import Money
 from marketplace.core.numbers import UnreadableNumber
@@ -261,17 +261,21 @@ def merge_guest_cart(user: User, session: MutableMapping) -> int:
     return merged
 
 
-def stored_cart_version(user: User) -> str:
-    """Changes whenever the person's cart or a listing in it changes (amount, price seen, the listing's
-    price, stock or state): the key of their kept cart page."""
-    rows = db.session.execute(_CART_VERSION, {"user_id": user.id}).all()
-    return hashlib.blake2b(repr(rows).encode(), digest_size=12).hexdigest()
+def cart_figures(user_id: Any) -> list[Any]:
+    """The version of a person's stored cart: its lines, the amounts and prices seen (summed, and
+    weighted by listing so that a change to one line always moves them), and the newest change to a
+    listing in it (its price, stock or state). Read with the person on the cart page (core.header)."""
+    mine = CartItem.user_id == user_id
+    return [select(func.count()).select_from(CartItem).where(mine).scalar_subquery(),
+            *(select(func.coalesce(func.sum(column), 0)).where(mine).scalar_subquery() for column in (
+                CartItem.quantity_milli, CartItem.seen_price_minor, CartItem.listing_id * CartItem.quantity_milli,
+                CartItem.listing_id * CartItem.seen_price_minor)),
+            select(func.max(Listing.updated_at)).join(CartItem, CartItem.listing_id == Listing.id).where(mine).scalar_subquery()]
 
 
-# Built once, with the person as a parameter: building a statement costs more than running this one.
-_CART_VERSION = (select(CartItem.listing_id, CartItem.quantity_milli, CartItem.seen_price_minor, Listing.updated_at)
-                 .join(Listing, Listing.id == CartItem.listing_id).where(CartItem.user_id == bindparam("user_id"))
-                 .order_by(CartItem.listing_id))
+def stored_cart_version(user: User) -> tuple[object, ...]:
+    """The key of the person's kept cart page: it changes whenever their cart or a listing in it changes."""
+    return header.figure("cart", user.id, lambda: tuple(db.session.execute(select(*cart_figures(user.id))).one()))
 
 
 def view_cart(user: User | None, session: MutableMapping) -> CartView:

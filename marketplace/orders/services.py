@@ -17,12 +17,13 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from marketplace.accounts.api import User, Village
 from marketplace.catalog.api import release_stock
+from marketplace.core import header
 from marketplace.core.errors import DomainError, NotFound, PermissionDenied
 from marketplace.core.money import Money
 from marketplace.core.states import SYSTEM
@@ -197,20 +198,28 @@ def orders_as_farmer(farmer: User, page: int = 1) -> OrderPage:
     return _page_of(select(Order).where(Order.farmer_id == farmer.id).options(selectinload(Order.items), joinedload(Order.buyer)), page)
 
 
-# Built once, with the person as a parameter: building a statement costs more than running this one.
-_BOUGHT_VERSION = select(func.count(), func.max(Order.updated_at)).where(Order.buyer_id == bindparam("person_id"))
-_RECEIVED_VERSION = select(func.count(), func.max(Order.updated_at)).where(Order.farmer_id == bindparam("person_id"))
+def bought_figures(person_id: Any) -> list[Any]:
+    """The version of a buyer's order list: how many orders, and the newest change (every change goes
+    through the transition table, and any write stamps the order's updated_at). Read with the person
+    on "My orders" (core.header)."""
+    return [select(func.count()).select_from(Order).where(Order.buyer_id == person_id).scalar_subquery(),
+            select(func.max(Order.updated_at)).where(Order.buyer_id == person_id).scalar_subquery()]
+
+
+def received_figures(person_id: Any) -> list[Any]:
+    """As bought_figures, for the orders a farmer receives ("Orders to prepare")."""
+    return [select(func.count()).select_from(Order).where(Order.farmer_id == person_id).scalar_subquery(),
+            select(func.max(Order.updated_at)).where(Order.farmer_id == person_id).scalar_subquery()]
 
 
 def buyer_orders_version(buyer: User) -> tuple[object, ...]:
-    """Changes whenever one of the buyer's orders is placed or changes (every change goes through the
-    transition table, and any write stamps the order's updated_at): the key of their kept order list."""
-    return tuple(db.session.execute(_BOUGHT_VERSION, {"person_id": buyer.id}).one())
+    """The key of the buyer's kept order list: it changes whenever one of their orders is placed or changes."""
+    return header.figure("orders_bought", buyer.id, lambda: tuple(db.session.execute(select(*bought_figures(buyer.id))).one()))
 
 
 def farmer_orders_version(farmer: User) -> tuple[object, ...]:
     """As buyer_orders_version, for the orders a farmer receives."""
-    return tuple(db.session.execute(_RECEIVED_VERSION, {"person_id": farmer.id}).one())
+    return header.figure("orders_received", farmer.id, lambda: tuple(db.session.execute(select(*received_figures(farmer.id))).one()))
 
 
 # --- the farmer's packing list per pickup day ------------------------------------------------
