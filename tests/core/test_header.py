@@ -51,3 +51,17 @@ def test_a_visitor_is_counted_from_the_session_without_a_query(client, places, c
     with count_queries() as counted:
         page = client.get("/services").get_data(as_text=True)
     assert _badges(page)["cart"] == "1" and not any("cart_items" in s or "inbox_messages" in s for s in counted.statements)
+
+
+def test_on_a_get_the_counts_come_with_the_person_and_a_post_answered_with_a_page_reads_them_when_its_header_asks(client, login, places, count_queries):
+    farmer = factories.farmer(places["villages"]["Mbeu"], "Wanjiru")
+    eggs = factories.listing(farmer, factories.categories()["eggs"], title="Kienyeji eggs", unit="dozen", price="240", stock="10")
+    login(factories.user("Amina"))
+    with count_queries() as counted:
+        client.get("/services")
+    assert "users" in counted.statements[0] and "cart_items" in counted.statements[0]  # the person and their counts: one SELECT
+    assert not any("cart_items" in s for s in counted.statements[1:])
+    # A POST answered with a page (not a redirect) may have changed what is counted: its header asks then.
+    client.post(f"/cart/add/{eggs.id}", data={"quantity": "1"})
+    page = client.post("/checkout", data={f"fulfilment-{farmer.id}": "delivery", f"address-{farmer.id}": "", f"payment-{farmer.id}": "on_pickup"})
+    assert page.status_code == 422 and _badges(page.get_data(as_text=True))["cart"] == "1"
