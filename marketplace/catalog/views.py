@@ -16,7 +16,7 @@ from marketplace.catalog.presentation import category_name, price_per_unit
 from marketplace.catalog.units import UNIT_LABELS, Unit
 from marketplace.core import params
 from marketplace.core.auth import role_required
-from marketplace.core.cache import fragment, keep_page_personal, personal_fragment, public_page
+from marketplace.core.cache import fragment, keep_page_personal, personal_page, public_page
 from marketplace.core.errors import REFUSALS, DomainError, PermissionDenied
 from marketplace.core.numbers import UnreadableNumber, read_money
 from marketplace.core.views import safe_next, show_domain_error, take_photos, validate_with_photo_errors
@@ -149,18 +149,13 @@ def _not_a_seller_yet():
 
 @bp.get("/sell")
 @login_required
+@personal_page(lambda: services.managed_listings_version(current_user) if current_user.has_role(Role.FARMER, Role.AGENT) else None)
 def dashboard():
     if (lead := _not_a_seller_yet()) is not None:
         return lead
-    page = params.page_arg()
-
-    def listings() -> str:
-        result = services.listings_to_manage(current_user, page)
-        return render_template("catalog/_dashboard_listings.html", result=result, listings=result.listings, Status=ListingStatus,
-                               may_become=states.may_become)
-
-    body = personal_fragment("listings", lambda: services.managed_listings_version(current_user), listings)
-    return render_template("catalog/dashboard.html", body=body)
+    result = services.listings_to_manage(current_user, params.page_arg())
+    return render_template("catalog/dashboard.html", result=result, listings=result.listings, Status=ListingStatus,
+                           may_become=states.may_become)
 
 
 def _populate_choices(form: ListingForm) -> None:

@@ -12,7 +12,7 @@ visitor's responses that touched the session (a CSRF token, a language choice), 
 never cached. Flask-Caching stores the pages: in-process without Redis, in Redis
 when REDIS_URL is set (shared by every app server).
 
-A person's own lists (cart, orders, listings) are kept by `personal_fragment` under
+A person's own pages (cart, orders, listings) are kept by `personal_page` under
 their id and a version their domain reads cheaply, so a change shows at once.
 
 Fragments (`fragment(namespace, key, build)`) are kept for FRAGMENT_CACHE_SECONDS under their
@@ -31,7 +31,6 @@ from flask import Flask, Response, current_app, g, make_response, request, sessi
 from flask_babel import get_locale
 from flask_caching import Cache
 from flask_login import current_user
-from markupsafe import Markup
 
 from marketplace.core import frame
 
@@ -100,9 +99,9 @@ SHARED_PAGE_ROLES = frozenset({"buyer", "resident"})
 
 
 def _cacheable_request() -> bool:
+    """A GET with nothing of the moment to show: no message waiting, no language being chosen."""
     return (
-        current_app.config.get("PUBLIC_PAGE_CACHE_SECONDS", 0) > 0
-        and request.method == "GET"
+        request.method == "GET"
         and "_flashes" not in session
         and "lang" not in request.args
         and not any(session.get(key) for key in current_app.extensions.get("personal_session_keys", ()))
@@ -135,34 +134,68 @@ def public_page(version: Callable[[], object], on_hit: Callable[..., None] | Non
     def decorator(view: Any) -> Any:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            shared_with = _shared_with() if _cacheable_request() else None
+            on = current_app.config.get("PUBLIC_PAGE_CACHE_SECONDS", 0) > 0
+            shared_with = _shared_with() if on and _cacheable_request() else None
             if shared_with is None:
                 return view(*args, **kwargs)
-            signed_in = bool(shared_with)
             key = f"page:{request.endpoint}:{version()}:{get_locale()}:{request.full_path}:{shared_with}"
+            seconds = current_app.config["PUBLIC_PAGE_CACHE_SECONDS"]
+            if shared_with:  # signed in
+                return _kept_for_signed_in(key, seconds, lambda: view(*args, **kwargs), (lambda: on_hit(**kwargs)) if on_hit else None)
             body = _get(key)
             if body is not None:
                 if on_hit is not None:
                     on_hit(**kwargs)
-                if signed_in:
-                    body = frame.personalise(body.decode())  # type: ignore[attr-defined]  # bytes, as _set stored them
-                return Response(body, mimetype="text/html")  # type: ignore[arg-type]
-            if signed_in:
-                frame.leave_holes()
+                return Response(body, mimetype="text/html")  # type: ignore[arg-type]  # bytes, as _set stored them
             response = make_response(view(*args, **kwargs))
-            if not signed_in:
-                if response.status_code == 200 and not session.modified:
-                    _set(key, response.get_data(), current_app.config["PUBLIC_PAGE_CACHE_SECONDS"])
-                return response
-            html = frame.with_csrf_mark(response.get_data(as_text=True))
-            if response.status_code == 200 and not g.get("page_is_personal"):
-                _set(key, html.encode(), current_app.config["PUBLIC_PAGE_CACHE_SECONDS"])
-            response.set_data(frame.personalise(html))
+            if response.status_code == 200 and not session.modified:
+                _set(key, response.get_data(), seconds)
             return response
 
         return wrapped
 
     return decorator
+
+
+def personal_page(version: Callable[[], object]) -> Callable[[Any], Any]:
+    """Keep a signed-in person's own page (their cart, their orders, their listings) under their id and
+    roles, the language, the address and `version()`: a cheap value from the owning domain that
+    changes whenever what the page shows changes (their orders' count and newest change, say), so a
+    change is seen on the very next request without anyone invalidating. Kept like the shared pages,
+    with their header and CSRF tokens filled in on the way out (the person may be on two phones);
+    for FRAGMENT_CACHE_SECONDS, which bounds what no version follows (a farm's new name)."""
+
+    def decorator(view: Any) -> Any:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            seconds = current_app.config.get("FRAGMENT_CACHE_SECONDS", 0)
+            if (seconds <= 0 or not _cacheable_request() or not getattr(current_user, "is_authenticated", False)
+                    or session.get("lang")):  # the language banner is the person's own
+                return view(*args, **kwargs)
+            roles = "+".join(sorted(role.value for role in current_user.roles))
+            key = f"own:{request.endpoint}:{current_user.id}:{roles}:{version()}:{get_locale()}:{request.full_path}"
+            return _kept_for_signed_in(key, seconds, lambda: view(*args, **kwargs))
+
+        return wrapped
+
+    return decorator
+
+
+def _kept_for_signed_in(key: str, seconds: int, render: Callable[[], Any], on_hit: Callable[[], None] | None = None) -> Response:
+    """The page kept under `key`, or rendered with the person's own parts left as marks, kept (unless
+    the view said it is theirs alone: keep_page_personal) and filled; either way made this person's."""
+    body = _get(key)
+    if body is not None:
+        if on_hit is not None:
+            on_hit()
+        return Response(frame.personalise(body.decode()), mimetype="text/html")  # type: ignore[attr-defined]  # bytes, as _set stored them
+    frame.leave_holes()
+    response = make_response(render())
+    html = frame.with_csrf_mark(response.get_data(as_text=True))
+    if response.status_code == 200 and not g.get("page_is_personal"):
+        _set(key, html.encode(), seconds)
+    response.set_data(frame.personalise(html))
+    return response
 
 
 def fragment(namespace: str, key: str | Callable[[], str], build: Callable[[], object]) -> object:
@@ -180,18 +213,6 @@ def fragment(namespace: str, key: str | Callable[[], str], build: Callable[[], o
     value = build()
     _set(full_key, (value,), seconds)
     return value
-
-
-def personal_fragment(name: str, version: Callable[[], object], build: Callable[[], str]) -> Markup:
-    """A signed-in person's own part of a page (their cart, their orders, their listings), kept under
-    their id and roles, the language, the address and `version()`: a cheap value from the owning
-    domain that changes whenever what the part shows changes (their orders' count and newest
-    change, say), so a change is seen on the very next request without anyone invalidating. The
-    CSRF tokens of its forms are kept as marks and this session's token is written in on the way out
-    (the person may be signed in on two phones)."""
-    key = lambda: f"{current_user.id}:{'+'.join(sorted(r.value for r in current_user.roles))}:{version()}:{get_locale()}:{request.full_path}"  # noqa: E731
-    html = fragment(f"own-{name}", key, lambda: frame.with_csrf_mark(build()))
-    return Markup(frame.with_csrf(html))  # type: ignore[arg-type]  # a str, as build returned
 
 
 def invalidate(namespace: str) -> None:

@@ -22,7 +22,7 @@ def init_app(app: Flask) -> None:
     page_cache.keep_personal(app, cart.SESSION_KEY)
     header.register(app, "cart", cart.stored_lines_count)
     header.register(app, "orders_to_prepare", services.to_prepare_count, role=Role.FARMER)
-    # What the kept lists of a person's own are keyed by, read with the person (core.cache.personal_fragment).
+    # What the kept pages of a person's own are keyed by, read with the person (core.cache.personal_page).
     header.register_figures(app, "cart", cart.cart_figures, ("orders.view_cart",))
     header.register_figures(app, "orders_bought", services.bought_figures, ("orders.my_orders",))
     header.register_figures(app, "orders_received", services.received_figures, ("orders.incoming_orders",))

@@ -4,13 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, user_logged_in
-from markupsafe import Markup
 
 from marketplace.accounts.api import Role
 from marketplace.core import header, params
 from marketplace.core.auth import role_required
 from marketplace.core.bidi import isolate, left_to_right
-from marketplace.core.cache import personal_fragment
+from marketplace.core.cache import personal_page
 from marketplace.core.errors import REFUSALS, DomainError, InvalidInput
 from marketplace.core.idempotency import new_key
 from marketplace.core.money import Money
@@ -60,13 +59,9 @@ def add_to_cart(listing_id: int):
 
 
 @bp.get("/cart")
+@personal_page(lambda: cart.stored_cart_version(current_user))  # a guest's, in their session, is not kept
 def view_cart():
-    def lines() -> str:
-        return render_template("orders/_cart_lines.html", cart=cart.view_cart(current_user, session))
-
-    if not current_user.is_authenticated:  # a guest's cart is in their session: nothing to keep
-        return render_template("orders/cart.html", body=Markup(lines()))
-    return render_template("orders/cart.html", body=personal_fragment("cart", lambda: cart.stored_cart_version(current_user), lines))
+    return render_template("orders/cart.html", cart=cart.view_cart(current_user, session))
 
 
 @bp.post("/cart/<int:listing_id>")
@@ -220,20 +215,16 @@ def packing_list():
 
 @bp.get("/orders")
 @login_required
+@personal_page(lambda: services.buyer_orders_version(current_user))
 def my_orders():
-    page = params.page_arg()
-    body = personal_fragment("orders-bought", lambda: services.buyer_orders_version(current_user), lambda: render_template(
-        "orders/_my_orders_list.html", result=services.orders_as_buyer(current_user, page)))
-    return render_template("orders/my_orders.html", body=body)
+    return render_template("orders/my_orders.html", result=services.orders_as_buyer(current_user, params.page_arg()))
 
 
 @bp.get("/sell/orders")
 @role_required(Role.FARMER)
+@personal_page(lambda: services.farmer_orders_version(current_user))
 def incoming_orders():
-    page = params.page_arg()
-    body = personal_fragment("orders-received", lambda: services.farmer_orders_version(current_user), lambda: render_template(
-        "orders/_incoming_list.html", result=services.orders_as_farmer(current_user, page)))
-    return render_template("orders/incoming.html", body=body)
+    return render_template("orders/incoming.html", result=services.orders_as_farmer(current_user, params.page_arg()))
 
 
 @bp.get("/orders/<number>")

@@ -53,7 +53,7 @@ def test_a_visitor_is_counted_from_the_session_without_a_query(client, places, c
     assert _badges(page)["cart"] == "1" and not any("cart_items" in s or "inbox_messages" in s for s in counted.statements)
 
 
-def test_on_a_get_the_counts_come_with_the_person_and_a_post_answered_with_a_page_reads_them_when_its_header_asks(client, login, places, count_queries):
+def test_on_a_get_the_counts_come_with_the_person_and_a_post_answered_with_a_page_counts_when_its_header_asks(client, login, places, count_queries):
     farmer = factories.farmer(places["villages"]["Mbeu"], "Wanjiru")
     eggs = factories.listing(farmer, factories.categories()["eggs"], title="Kienyeji eggs", unit="dozen", price="240", stock="10")
     login(factories.user("Amina"))

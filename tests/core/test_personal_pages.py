@@ -1,6 +1,6 @@
-"""A person's own lists (their cart, their orders, the orders they receive, their listings) are kept
-per person and version (core.cache.personal_fragment): every change shows on the very next request,
-nobody is served another person's, and each session gets its own CSRF tokens."""
+"""A person's own pages (their cart, their orders, the orders they receive, their listings) are kept
+per person and version (core.cache.personal_page): every change shows on the very next request,
+nobody is served another person's, and each session gets its own CSRF tokens and header."""
 from __future__ import annotations
 
 import re
@@ -110,3 +110,19 @@ def test_my_listings_show_a_stock_change_and_new_views_at_once(app, kept, shop, 
     # Another farmer in the same village is never served these.
     other = signed_in(app, factories.farmer(shop["farmer"].village, "Otieno"))
     assert "You have no listings yet." in other.get("/sell").get_data(as_text=True)
+
+
+def test_a_kept_page_of_ones_own_still_has_this_moments_header_and_messages(app, kept, shop, db, count_queries):
+    from marketplace.notifications.api import notify_user
+
+    amina = factories.user("Amina")
+    browser = signed_in(app, amina)
+    browser.post(f"/cart/add/{shop['eggs'].id}", data={"quantity": "1"})
+    assert "is in your cart" in browser.get("/cart").get_data(as_text=True)  # the message: shown, not kept
+    kept_page = browser.get("/cart").get_data(as_text=True)
+    assert "is in your cart" not in kept_page and "<summary>Menu <span" not in kept_page
+    notify_user(amina, "order_ready", lambda: ("Hello", "A message"))
+    db.session.commit()
+    with count_queries() as counted:
+        page = browser.get("/cart").get_data(as_text=True)
+    assert counted.n == 1 and "<summary>Menu <span class=\"badge\">1<" in page and "Eggs" in page
