@@ -116,7 +116,7 @@ def _shared_with() -> str | None:
         return ""
     roles = sorted(role.value for role in current_user.roles)
     # The language banner (a session language other than the account's) is the person's own too.
-    if not set(roles) <= SHARED_PAGE_ROLES or session.get("lang"):
+    if not set(roles) <= SHARED_PAGE_ROLES or frame.offers_language():
         return None
     return f"{'+'.join(roles)}@{current_user.village_id or ''}"
 
@@ -170,7 +170,7 @@ def personal_page(version: Callable[[], object]) -> Callable[[Any], Any]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             seconds = current_app.config.get("FRAGMENT_CACHE_SECONDS", 0)
             if (seconds <= 0 or not _cacheable_request() or not getattr(current_user, "is_authenticated", False)
-                    or session.get("lang")):  # the language banner is the person's own
+                    or frame.offers_language()):  # the language banner is the person's own
                 return view(*args, **kwargs)
             roles = "+".join(sorted(role.value for role in current_user.roles))
             key = f"own:{request.endpoint}:{current_user.id}:{roles}:{version()}:{get_locale()}:{request.full_path}"

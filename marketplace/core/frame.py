@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, current_app, g, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -68,6 +68,14 @@ def site_footer() -> Markup:
     return Markup(_memo(("footer", str(get_locale()), request.full_path), lambda: render_template("_frame/footer.html")))
 
 
+def offers_language() -> bool:
+    """Whether the page offers a signed-in person to save the language this browser chose (a banner
+    of their own: such a page is never kept for others)."""
+    chosen = session.get("lang")
+    return bool(getattr(current_user, "is_authenticated", False) and chosen and chosen != current_user.preferred_locale
+                and session.get("lang_offer_declined") != chosen)
+
+
 # --- pages kept for everyone with the same roles and place (core.cache.public_page) ---------------
 
 def leave_holes() -> None:
@@ -95,4 +103,4 @@ def personalise(html: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(site_header=site_header, site_footer=site_footer)
+    app.jinja_env.globals.update(site_header=site_header, site_footer=site_footer, offers_language=offers_language)

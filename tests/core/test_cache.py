@@ -152,3 +152,17 @@ def test_anonymous_public_pages_set_no_cookie_so_they_can_be_cached(client, cach
         client.get(url)
     # the catalog's version; the listing page also writes its view (at once in tests, batched in production)
     assert counted.n == (2 if path.startswith("/listing") else 1)
+
+
+def test_the_offer_to_keep_a_language_is_the_persons_own_and_a_kept_language_is_served_kept(app, client, caching, listing, places, count_queries):
+    mbeu = places["villages"]["Mbeu"]
+    chooser, reader = signed_in(app, factories.user("Amina", village=mbeu)), signed_in(app, factories.user("Baraka", village=mbeu, locale="fr"))
+    chooser.get("/produce?lang=fr")
+    offered = chooser.get("/produce").get_data(as_text=True)
+    assert "Tous les produits" in offered and 'class="flash flash-info language-offer"' in offered
+    assert 'language-offer' not in reader.get("/produce").get_data(as_text=True)  # French, as the account says: no banner
+    chooser.post("/profile/language", data={"lang": "fr"}, follow_redirects=True)  # "Yes, keep it"
+    chooser.get("/produce")
+    with count_queries() as counted:
+        kept = chooser.get("/produce").get_data(as_text=True)
+    assert counted.n == 1 and "Tous les produits" in kept and "language-offer" not in kept
