@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import BindParameter, Select, bindparam, select
+from sqlalchemy import BindParameter, Select, bindparam, event, select
+from sqlalchemy.orm import Session
 
 #: A domain's count for a person: an SQL scalar expression of the person's id (an SQL parameter).
 Count = Callable[[Any], Any]
@@ -102,6 +103,17 @@ def keep(person: Any, row: Any) -> None:
         if f"{name}__0" in values:
             figures[name] = tuple(values[f"{name}__{n}"] for n in range(len(values)) if f"{name}__{n}" in values)
     g.header_figures = (person.id, figures)
+
+
+def _forget_after_commit(_session: Any) -> None:
+    # A GET may change what is counted (a card payment confirmed on return empties the cart): after any
+    # commit the header asks again, and the page's figures are read afresh.
+    if has_app_context():
+        g.pop("header_counts", None)
+        g.pop("header_figures", None)
+
+
+event.listen(Session, "after_commit", _forget_after_commit)
 
 
 def figure(name: str, person_id: int | None, compute: Callable[[], tuple[object, ...]]) -> tuple[object, ...]:

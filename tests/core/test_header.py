@@ -65,3 +65,13 @@ def test_on_a_get_the_counts_come_with_the_person_and_a_post_answered_with_a_pag
     client.post(f"/cart/add/{eggs.id}", data={"quantity": "1"})
     page = client.post("/checkout", data={f"fulfilment-{farmer.id}": "delivery", f"address-{farmer.id}": "", f"payment-{farmer.id}": "on_pickup"})
     assert page.status_code == 422 and _badges(page.get_data(as_text=True))["cart"] == "1"
+
+
+def test_counts_read_with_the_person_are_asked_again_after_a_commit(app, db):
+    # A GET may commit a change the header counts (a card payment confirmed on return empties the cart).
+    from flask import g
+
+    with app.test_request_context("/checkout/ABC"):
+        g.header_counts, g.header_figures = {"cart": 3}, (1, {"cart": (3,)})
+        db.session.commit()
+        assert "header_counts" not in g and "header_figures" not in g
