@@ -190,7 +190,11 @@ def _kept_for_signed_in(key: str, seconds: int, render: Callable[[], Any], on_hi
             on_hit()
         return Response(frame.personalise(body.decode()), mimetype="text/html")  # type: ignore[attr-defined]  # bytes, as _set stored them
     frame.leave_holes()
-    response = make_response(render())
+    try:
+        response = make_response(render())
+    except BaseException:
+        frame.fill_holes()  # the error page (a 404, say) is rendered whole, for this person
+        raise
     html = frame.with_csrf_mark(response.get_data(as_text=True))
     if response.status_code == 200 and not g.get("page_is_personal"):
         _set(key, html.encode(), seconds)

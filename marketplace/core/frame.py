@@ -83,6 +83,11 @@ def leave_holes() -> None:
     g.frame_holes = True
 
 
+def fill_holes() -> None:
+    """From here on the page is this person's alone: the header is rendered in place."""
+    g.frame_holes = False
+
+
 def with_csrf_mark(html: str) -> str:
     """The page with this session's CSRF token (if it was written anywhere) turned back into marks."""
     token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
@@ -96,7 +101,7 @@ def with_csrf(html: str) -> str:
 
 def personalise(html: str) -> str:
     """A kept page made this person's: their header (their counts) and their CSRF token."""
-    g.frame_holes = False
+    fill_holes()
     counts = header.counts()
     their_header = site_header(counts.get("cart", 0), counts.get("orders_to_prepare", 0), counts.get("unread_messages", 0))
     return with_csrf(html.replace(HEADER_MARK, their_header, 1))

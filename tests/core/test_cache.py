@@ -166,3 +166,10 @@ def test_the_offer_to_keep_a_language_is_the_persons_own_and_a_kept_language_is_
     with count_queries() as counted:
         kept = chooser.get("/produce").get_data(as_text=True)
     assert counted.n == 1 and "Tous les produits" in kept and "language-offer" not in kept
+
+
+def test_a_missing_page_still_has_the_persons_header(app, client, caching, listing, places):
+    browser = signed_in(app, factories.user("Amina", village=places["villages"]["Mbeu"]))
+    missing = browser.get(f"/listing/{listing.id + 1000}")
+    page = missing.get_data(as_text=True)
+    assert missing.status_code == 404 and "Sign out" in page and "<!--frame:" not in page
