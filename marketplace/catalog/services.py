@@ -531,7 +531,10 @@ def listings_to_manage(actor: User, page: int = 1) -> ManagePage:
 def managed_listings_version(actor: User) -> tuple[object, ...]:
     """The key of the person's kept "My listings" page: it changes whenever a listing they manage is
     added or changes, or is viewed (the page shows the views, which are written without touching
-    updated_at). A farmer's is read with them (core.header); an agent's, rarer, is asked on its own."""
+    updated_at). A farmer's is read with them (core.header); an agent's, rarer, is asked on its own;
+    someone who manages nothing has none (their page leads them to set up a farm)."""
+    if not actor.has_role(Role.FARMER, Role.AGENT):
+        return ()
     if actor.has_role(Role.AGENT):
         return tuple(db.session.execute(_MANAGED_VERSION[_manages_as(actor)], {"actor_id": actor.id}).one())
     return header.figure("listings_managed", actor.id, lambda: tuple(db.session.execute(select(*farmer_listing_figures(actor.id))).one()))

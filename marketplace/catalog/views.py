@@ -149,7 +149,7 @@ def _not_a_seller_yet():
 
 @bp.get("/sell")
 @login_required
-@personal_page(lambda: services.managed_listings_version(current_user) if current_user.has_role(Role.FARMER, Role.AGENT) else None)
+@personal_page(lambda: services.managed_listings_version(current_user))
 def dashboard():
     if (lead := _not_a_seller_yet()) is not None:
         return lead

@@ -1,13 +1,12 @@
 """Anonymous public pages are cached, and an edit is visible on the very next request."""
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from marketplace.catalog import services
 from marketplace.extensions import cache
 from tests import factories
+from tests.support.browsers import CSRF_TOKEN, signed_in
 
 
 @pytest.fixture
@@ -59,13 +58,6 @@ def test_a_pending_message_is_shown_and_never_kept(client, caching, listing, log
 
 # --- signed-in buyers and residents: pages kept per roles and place, their header their own ------
 
-def signed_in(app, person):
-    browser = app.test_client()  # a FreshContextClient (the client fixture): each request its own context, as served
-    assert browser.post("/login", data={"identifier": person.phone, "password": factories.PASSWORD}).status_code == 302
-    browser.get("/")  # as a browser follows the redirect: "You are signed in." is shown and gone
-    return browser
-
-
 def test_a_buyer_is_served_the_page_kept_for_their_place_with_their_own_header(app, client, caching, listing, places, count_queries):
     mbeu = places["villages"]["Mbeu"]
     amina, baraka = factories.user("Amina", village=mbeu), factories.user("Baraka", village=mbeu)
@@ -116,19 +108,11 @@ def test_a_listing_its_owner_manages_is_never_kept_for_others(app, client, cachi
 
 
 def test_a_kept_page_carries_each_sessions_own_csrf_token(app, client, caching, listing, places):
-    token = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
     app.config["WTF_CSRF_ENABLED"] = True
     try:
-        browsers = []
-        for name in ("Amina", "Baraka"):
-            browser = app.test_client()
-            form = browser.get("/login").get_data(as_text=True)
-            browser.post("/login", data={"identifier": factories.user(name, village=places["villages"]["Mbeu"]).phone,
-                                         "password": factories.PASSWORD, "csrf_token": token.search(form).group(1)})
-            browser.get("/")
-            browsers.append(browser)
+        browsers = [signed_in(app, factories.user(name, village=places["villages"]["Mbeu"])) for name in ("Amina", "Baraka")]
         pages = [browser.get(f"/listing/{listing.id}").get_data(as_text=True) for browser in browsers]
-        tokens = [set(token.findall(page)) for page in pages]
+        tokens = [set(CSRF_TOKEN.findall(page)) for page in pages]
         assert all(len(found) == 1 for found in tokens) and tokens[0] != tokens[1]  # one per session, on every form
         reported = browsers[1].post(f"/listing/{listing.id}/report", data={"report-reason": "Not maize", "csrf_token": tokens[1].pop()})
         assert reported.status_code == 302

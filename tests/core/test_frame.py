@@ -8,8 +8,7 @@ import pytest
 
 from marketplace.core import frame
 from tests import factories
-
-TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+from tests.support.browsers import CSRF_TOKEN, signed_in
 
 
 @pytest.fixture
@@ -17,12 +16,6 @@ def listing(places):
     cats = factories.categories()
     farmer = factories.farmer(places["villages"]["Mbeu"], "Wanjiru")
     return factories.listing(farmer, cats["eggs"], title="Eggs", unit="dozen", price="240", stock="50")
-
-
-def signed_in(app, person):
-    browser = app.test_client()  # a FreshContextClient (the client fixture): each request its own context, as served
-    assert browser.post("/login", data={"identifier": person.phone, "password": factories.PASSWORD}).status_code == 302
-    return browser
 
 
 def cart_badge(html: str) -> str | None:
@@ -45,13 +38,8 @@ def test_each_person_sees_their_own_counts_and_menu_from_the_kept_header(app, cl
 def test_the_kept_sign_out_form_carries_each_sessions_own_token(app, client, listing):
     app.config["WTF_CSRF_ENABLED"] = True
     try:
-        amina, baraka = factories.user("Amina"), factories.user("Baraka")
-        browsers = [app.test_client(), app.test_client()]
-        for browser, person in zip(browsers, (amina, baraka), strict=True):
-            login_form = browser.get("/login").get_data(as_text=True)
-            browser.post("/login", data={"identifier": person.phone, "password": factories.PASSWORD,
-                                         "csrf_token": TOKEN.search(login_form).group(1)})
-        tokens = [TOKEN.search(browser.get("/orders").get_data(as_text=True)).group(1) for browser in browsers]
+        browsers = [signed_in(app, factories.user("Amina")), signed_in(app, factories.user("Baraka"))]
+        tokens = [CSRF_TOKEN.search(browser.get("/orders").get_data(as_text=True)).group(1) for browser in browsers]
         assert tokens[0] != tokens[1] and frame.CSRF_MARK not in browsers[0].get("/orders").get_data(as_text=True)
         # Baraka's token does not sign Amina out; each one's own does.
         assert browsers[0].post("/logout", data={"csrf_token": tokens[1]}).status_code == 400

@@ -3,8 +3,6 @@ per person and version (core.cache.personal_page): every change shows on the ver
 nobody is served another person's, and each session gets its own CSRF tokens and header."""
 from __future__ import annotations
 
-import re
-
 import pytest
 from sqlalchemy import select
 
@@ -13,8 +11,7 @@ from marketplace.extensions import cache
 from marketplace.orders import services as orders
 from marketplace.orders.models import Order, OrderStatus
 from tests import factories
-
-TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+from tests.support.browsers import CSRF_TOKEN, signed_in
 
 
 @pytest.fixture
@@ -33,13 +30,6 @@ def shop(client, places):
     eggs = factories.listing(farmer, cats["eggs"], title="Eggs", unit="dozen", price="240", stock="50")
     honey = factories.listing(farmer, cats["eggs"], title="Honey", unit="piece", price="500", stock="20")
     return {"farmer": farmer, "eggs": eggs, "honey": honey}
-
-
-def signed_in(app, person):
-    browser = app.test_client()  # a FreshContextClient (the client fixture): each request its own context, as served
-    assert browser.post("/login", data={"identifier": person.phone, "password": factories.PASSWORD}).status_code == 302
-    browser.get("/")
-    return browser
 
 
 def buy(browser, listing, farmer) -> None:
@@ -85,14 +75,10 @@ def test_each_session_of_one_person_gets_its_own_tokens_on_a_kept_page(app, clie
     app.config["WTF_CSRF_ENABLED"] = True
     try:
         amina = factories.user("Amina")
-        phone, laptop = app.test_client(), app.test_client()
-        for browser in (phone, laptop):
-            form = browser.get("/login").get_data(as_text=True)
-            browser.post("/login", data={"identifier": amina.phone, "password": factories.PASSWORD, "csrf_token": TOKEN.search(form).group(1)})
-            browser.get("/")
+        phone, laptop = signed_in(app, amina), signed_in(app, amina)
         listing_page = phone.get(f"/listing/{shop['eggs'].id}").get_data(as_text=True)
-        phone.post(f"/cart/add/{shop['eggs'].id}", data={"quantity": "1", "csrf_token": TOKEN.search(listing_page).group(1)})
-        tokens = [set(TOKEN.findall(browser.get("/cart").get_data(as_text=True))) for browser in (phone, laptop)]
+        phone.post(f"/cart/add/{shop['eggs'].id}", data={"quantity": "1", "csrf_token": CSRF_TOKEN.search(listing_page).group(1)})
+        tokens = [set(CSRF_TOKEN.findall(browser.get("/cart").get_data(as_text=True))) for browser in (phone, laptop)]
         assert all(len(found) == 1 for found in tokens) and tokens[0] != tokens[1]
         changed = laptop.post(f"/cart/{shop['eggs'].id}", data={"quantity": "4", "csrf_token": tokens[1].pop()}, follow_redirects=True)
         assert "Your cart is updated." in changed.get_data(as_text=True) and 'value="4"' in changed.get_data(as_text=True)
@@ -126,3 +112,11 @@ def test_a_kept_page_of_ones_own_still_has_this_moments_header_and_messages(app,
     with count_queries() as counted:
         page = browser.get("/cart").get_data(as_text=True)
     assert counted.n == 1 and "<summary>Menu <span class=\"badge\">1<" in page and "Eggs" in page
+
+
+def test_someone_who_sells_nothing_is_led_to_set_up_a_farm_and_nothing_is_kept(app, kept, shop):
+    browser = signed_in(app, factories.user("Amina"))
+    for _ in range(2):
+        response = browser.get("/sell")
+        assert response.status_code == 302 and response.headers["Location"].endswith("/farm")
+        assert "Tell us about your farm" in browser.get(response.headers["Location"]).get_data(as_text=True)
