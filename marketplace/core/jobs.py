@@ -30,6 +30,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, has_app_context, has_request_context
 from flask_sqlalchemy.session import Session
+from sqlalchemy import inspect as sa_inspect
 
 log = logging.getLogger("marketplace.jobs")
 
@@ -86,9 +87,25 @@ class PendingJob:
     args: tuple[Any, ...]
     request_id: str = "-"
 
+    def arguments(self) -> tuple[Any, ...]:
+        return tuple(arg.value() if isinstance(arg, IdOf) else arg for arg in self.args)
+
+
+@dataclass(frozen=True)
+class IdOf:
+    """A job's argument given as a row the transaction adds: the job gets the row's id, known once
+    the commit has written it. So asking for a job needs no flush of its own (a message queued in a
+    checkout is written with the orders, in the commit's one flush)."""
+
+    row: Any
+
+    def value(self) -> Any:
+        return sa_inspect(self.row).identity[0]
+
 
 def enqueue(name: str, *args: Any) -> None:
-    """Run job `name(*args)` once the current transaction commits (dropped if it rolls back)."""
+    """Run job `name(*args)` once the current transaction commits (dropped if it rolls back). An
+    argument may be `IdOf(row)` for a row this transaction adds."""
     known = registry().jobs
     if name not in known:
         raise LookupError(f"no job named {name!r}; known: {sorted(known)}")
@@ -133,16 +150,16 @@ class JobSession(Session):
 def _dispatch(session: JobSession) -> None:
     session.info[_DISPATCHING] = True
     try:
-        waiting = session.info.pop(_PENDING, [])
+        waiting = [PendingJob(pending.name, pending.arguments(), pending.request_id) for pending in session.info.pop(_PENDING, [])]
+        if current_app.config.get("REDIS_URL"):
+            _send_to_queue(waiting)  # nothing runs here meanwhile, so no job asks for more
+            return
         while waiting:
-            pending = waiting.pop(0)
-            if current_app.config.get("REDIS_URL"):
-                _send_to_queue(pending)
-            else:
-                _run_inline(session, pending)
+            _run_inline(session, waiting.pop(0))
             # An inline job may commit and ask for more jobs: they run after the ones already waiting.
             # (A job that fails is rolled back, and with it the jobs it asked for, never the others.)
-            waiting.extend(session.info.pop(_PENDING, []))
+            waiting.extend(PendingJob(pending.name, pending.arguments(), pending.request_id)
+                           for pending in session.info.pop(_PENDING, []))
     finally:
         session.info[_DISPATCHING] = False
 
@@ -167,23 +184,26 @@ def _run_inline(session: JobSession, pending: PendingJob) -> None:
             log.exception("inline job %s%r failed", pending.name, pending.args)
 
 
-def _send_to_queue(pending: PendingJob) -> None:
-    from rq import Retry
+def _send_to_queue(waiting: list[PendingJob]) -> None:
+    """A transaction's jobs go to the queue in one pipeline: one round trip to Redis, not one per job."""
+    from rq import Queue, Retry
 
+    if not waiting:
+        return
+    intervals = list(current_app.config["JOB_RETRY_INTERVALS"])
     try:
-        queue().enqueue(
-            perform, pending.name, *pending.args,
-            retry=Retry(max=len(current_app.config["JOB_RETRY_INTERVALS"]), interval=list(current_app.config["JOB_RETRY_INTERVALS"])),
-            job_timeout=current_app.config["JOB_TIMEOUT_SECONDS"],
-            meta={"request_id": pending.request_id},
-            description=f"{pending.name}{pending.args!r}",
-        )
+        queue().enqueue_many([
+            Queue.prepare_data(perform, (pending.name, *pending.args), retry=Retry(max=len(intervals), interval=intervals),
+                               timeout=current_app.config["JOB_TIMEOUT_SECONDS"], meta={"request_id": pending.request_id},
+                               description=f"{pending.name}{pending.args!r}")
+            for pending in waiting
+        ])
     except Exception as error:
         # Redis is unreachable: the work is recorded in the database (an outbox row, a certificate
         # without its file) and the scheduled sweep queues it again. One line, not a traceback per
         # request for as long as Redis is away.
-        log.warning("could not queue job %s%r (%s: %s); the sweep will pick it up", pending.name, pending.args,
-                    type(error).__name__, error)
+        log.warning("could not queue %d job(s) %s (%s: %s); the sweep will pick them up", len(waiting),
+                    ", ".join(f"{pending.name}{pending.args!r}" for pending in waiting), type(error).__name__, error)
 
 
 def redis_connection(*, for_worker: bool = False) -> Any:

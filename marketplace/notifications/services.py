@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from marketplace.core.auth import Actor, require_role
 from marketplace.core.errors import DomainError, NotFound
-from marketplace.core.jobs import RetryLater, enqueue
+from marketplace.core.jobs import IdOf, RetryLater, enqueue
 from marketplace.core.timeutils import as_utc, utcnow
 from marketplace.extensions import db
 from marketplace.notifications import preferences, states
@@ -51,7 +51,10 @@ def notify_user(user: Recipient, kind: str, render: Callable[[], tuple[str, str]
     page and log, and empties it once delivered. Returns the first outbox message queued, if any.
     """
     topic = preferences.topic_for(kind)
-    wanted = set() if topic == preferences.SECURITY else preferences.channels_for(user, topic)
+    # Preferences are committed when saved, never left pending: their read need not first write what
+    # this transaction has added (a checkout's orders and messages are written in one flush, at commit).
+    with db.session.no_autoflush:
+        wanted = set() if topic == preferences.SECURITY else preferences.channels_for(user, topic)
     with force_locale(user.preferred_locale):
         subject, body = render()
         subject, body = str(subject), str(body)
@@ -74,9 +77,8 @@ def notify_user(user: Recipient, kind: str, render: Callable[[], tuple[str, str]
             user_id=user.id, kind=kind, topic=topic, locale=user.preferred_locale, subject=subject,
             body=inbox_body, link=link, read_at=None if wants_inbox or topic == preferences.SECURITY else utcnow(),
         ))
-    db.session.flush()
     for message in queued:
-        enqueue(DELIVER_JOB, message.id)
+        enqueue(DELIVER_JOB, IdOf(message))
     return queued[0] if queued else None
 
 
@@ -101,8 +103,7 @@ def send_to_number(phone: str, locale: str, kind: str, body: str) -> OutboxMessa
     request); written to the outbox like every other message, so it is retried and visible."""
     message = OutboxMessage(user_id=None, kind=kind, channel=Channel.SMS, recipient=phone, locale=locale, body=body)
     db.session.add(message)
-    db.session.flush()
-    enqueue(DELIVER_JOB, message.id)
+    enqueue(DELIVER_JOB, IdOf(message))
     return message
 
 
@@ -118,12 +119,11 @@ def deliver_job(message_id: int) -> None:
     the gateway leaves it "sending": it may have arrived, so no job sends it again, and it shows
     as interrupted on /admin/outbox, where a person can send it again.
     """
-    now = utcnow()
-    claimed = states.transition(message_id, OutboxStatus.SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
+    # The claim's own UPDATE reads the message back: nothing else is read to send it.
+    message = states.transition(message_id, OutboxStatus.SENDING, claimed_at=utcnow(), count_attempt=True)
     db.session.commit()
-    if not claimed:
+    if message is None:
         return
-    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
     # SMS may go through their own gateway (NOTIFICATION_SMS_BACKEND); everything else, and SMS
     # when it is not set, through NOTIFICATION_CHANNEL_BACKEND.
     name = current_app.config.get("NOTIFICATION_SMS_BACKEND") if message.channel is Channel.SMS else None

@@ -7,7 +7,10 @@ message row is its own history: attempts, the last error, when it was claimed an
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
+
+from sqlalchemy import Update, bindparam, update
 
 from marketplace.core.states import SYSTEM, Machine, emit
 from marketplace.extensions import db
@@ -26,14 +29,33 @@ OUTBOX_MOVES: Machine[OutboxStatus] = Machine("outbox", [
 ])
 
 
-def transition(message_id: int, to: OutboxStatus, *, party: str = SYSTEM, **values: Any) -> bool:
-    """Move the message if the table allows it from where it is now in the database; True if this
-    call made the move."""
-    sources = [move.old for move in OUTBOX_MOVES.moves.values() if move.new is to and move.old is not None and party in move.by]
-    moved = db.session.execute(
-        db.update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status.in_(sources))
-        .values(status=to, **values).execution_options(synchronize_session=False)
-    ).rowcount == 1
-    if moved:
-        emit(f"outbox.{to.value}", message_id)
-    return moved
+def _sources(to: OutboxStatus, party: str) -> tuple[OutboxStatus, ...]:
+    return tuple(move.old for move in OUTBOX_MOVES.moves.values() if move.new is to and move.old is not None and party in move.by)
+
+
+_OUTBOX = OutboxMessage.__table__
+
+
+@functools.cache
+def _move(to: OutboxStatus, party: str, names: tuple[str, ...], count_attempt: bool) -> Update:
+    """One UPDATE per kind of move, built once: every message is moved many times a day (twice for
+    each one sent), and building the statement cost more than running it."""
+    values: dict[str, Any] = {"status": to, **{name: bindparam(f"new_{name}") for name in names}}
+    if count_attempt:
+        values["attempts"] = _OUTBOX.c.attempts + 1
+    return (update(_OUTBOX).where(_OUTBOX.c.id == bindparam("message_id"), _OUTBOX.c.status.in_(_sources(to, party)))
+            .values(values).returning(*_OUTBOX.c))
+
+
+def transition(message_id: int, to: OutboxStatus, *, party: str = SYSTEM, count_attempt: bool = False,
+               **values: Any) -> OutboxMessage | None:
+    """Move the message if the table allows it from where it is now in the database (`values`: the
+    columns the move also sets; `count_attempt`: one more attempt). Returns the message as this call
+    left it, read back by the same UPDATE (a copy outside the session, for reading), or None if this
+    call did not make the move."""
+    statement = _move(to, party, tuple(sorted(values)), count_attempt)
+    row = db.session.execute(statement, {"message_id": message_id, **{f"new_{name}": value for name, value in values.items()}}).first()
+    if row is None:
+        return None
+    emit(f"outbox.{to.value}", message_id)
+    return OutboxMessage(**row._mapping)

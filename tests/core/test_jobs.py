@@ -59,6 +59,26 @@ def test_a_job_may_ask_for_another_and_unknown_jobs_are_refused(db):
         jobs.enqueue("no.such.job")
 
 
+def test_a_job_asked_for_a_row_not_yet_written_gets_its_id_once_the_commit_writes_it(db):
+    """`IdOf(row)`: asking for a job needs no flush of its own; the id is read after the commit."""
+    from marketplace.extensions import db as database
+
+    person = factories.user("Wanjiru")
+    message = OutboxMessage(user_id=person.id, kind="order_ready", channel="sms", recipient="+254700000001", locale="en", body="x",
+                            status=OutboxStatus.SENT)  # already sent: the delivery below must not send it
+    database.session.add(message)
+    jobs.enqueue("tests.record", jobs.IdOf(message))
+    assert message.id is None and ran == []  # nothing written yet
+    database.session.commit()
+    assert ran == [("record", message.id)] and isinstance(message.id, int)
+    another = OutboxMessage(user_id=person.id, kind="order_ready", channel="sms", recipient="+254700000001", locale="en", body="y")
+    database.session.add(another)
+    jobs.enqueue("tests.record", jobs.IdOf(another))
+    database.session.rollback()
+    database.session.commit()
+    assert ran == [("record", message.id)]  # a rolled-back row asks for nothing
+
+
 class Recording:
     sent: list[int] = []
     failures_left = 0
