@@ -6,23 +6,32 @@ system (catalog.states), with its history row.
 """
 from __future__ import annotations
 
+import functools
+
+from sqlalchemy import Update, bindparam, update
+
 from marketplace.catalog import states
 from marketplace.catalog.models import Listing, ListingStatus
 from marketplace.extensions import db
+
+
+@functools.cache
+def _take() -> Update:
+    """Built once: every line of every checkout runs it."""
+    quantity = bindparam("quantity")
+    return (update(Listing)
+            .where(Listing.id == bindparam("listing_id"), Listing.status == ListingStatus.ACTIVE, Listing.hidden_at.is_(None),
+                   Listing.stock_milli >= quantity)
+            .values(stock_milli=Listing.stock_milli - quantity)
+            .returning(Listing.stock_milli)
+            .execution_options(synchronize_session=False))
 
 
 def reserve_stock(listing_id: int, quantity_milli: int) -> bool:
     """Take `quantity_milli` from a listing on sale, atomically: one conditional UPDATE, so two
     buyers can never both get the last units (no read-then-write). False when there is not enough.
     Runs in the caller's transaction; the caller commits or rolls back the whole checkout."""
-    left = db.session.execute(
-        db.update(Listing)
-        .where(Listing.id == listing_id, Listing.status == ListingStatus.ACTIVE, Listing.hidden_at.is_(None),
-               Listing.stock_milli >= quantity_milli)
-        .values(stock_milli=Listing.stock_milli - quantity_milli)
-        .returning(Listing.stock_milli)
-        .execution_options(synchronize_session=False)
-    ).scalar()
+    left = db.session.execute(_take(), {"listing_id": listing_id, "quantity": quantity_milli}).scalar()
     if left is None:
         return False
     if left == 0:  # the row is ours (locked by the UPDATE) until the checkout ends: it is on sale, with none left

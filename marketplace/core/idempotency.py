@@ -9,6 +9,7 @@ USSD channel, tests of the rules) is not guarded this way.
 """
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from datetime import datetime
@@ -16,7 +17,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, UniqueConstraint, select, update
+from sqlalchemy import ForeignKey, Select, String, UniqueConstraint, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -57,22 +58,29 @@ def earlier_result(actor_id: int, kind: str, key: str | None) -> str | None:
     """What this form's earlier submission made, if it was submitted (and committed) before."""
     if not usable(key):
         return None
-    result: str | None = _session().scalar(select(FormSubmission.result).where(
-        FormSubmission.actor_id == actor_id, FormSubmission.kind == kind, FormSubmission.key == key))
+    result: str | None = _session().scalar(_result_of(), {"actor_id": actor_id, "kind": kind, "key": key})
     return result
 
 
-def claim(actor_id: int, kind: str, key: str | None) -> str | None:
+@functools.cache
+def _result_of() -> Select[str]:
+    return select(FormSubmission.result).where(FormSubmission.actor_id == bindparam("actor_id"),
+                                               FormSubmission.kind == bindparam("kind"), FormSubmission.key == bindparam("key"))
+
+
+def claim(actor_id: int, kind: str, key: str | None, *, result: object = "", look_first: bool = True) -> str | None:
     """Call first in the transaction that creates the thing. None: go on and create it (then call
-    `done`). A string: this form was already handled, here is what it made; the transaction was
-    rolled back and nothing must be created. Raises DomainError when the other submission holds
-    the key but has not finished."""
+    `done`, unless `result` said already what it will be: a reference chosen before). A string: this
+    form was already handled, here is what it made; the transaction was rolled back and nothing must
+    be created. Raises DomainError when the other submission holds the key but has not finished.
+    `look_first=False` goes straight to the insert, for a form sent again rarely: a repeat then meets
+    the unique constraint, and the rollback that follows costs less than a look on every sending."""
     if not usable(key):
         return None
-    found = earlier_result(actor_id, kind, key)
+    found = earlier_result(actor_id, kind, key) if look_first else None
     if found is not None:
         return found
-    row = FormSubmission(actor_id=actor_id, kind=kind, key=key)
+    row = FormSubmission(actor_id=actor_id, kind=kind, key=key, result=str(result)[:64])
     _session().add(row)
     try:
         _session().flush()  # a concurrent submission of the same form waits here until the first commits

@@ -9,18 +9,19 @@ pointed out, never applied silently.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.selectable import ScalarSelect
 
-from marketplace.accounts.api import User, Village
+from marketplace.accounts.api import FarmerProfile, User, Village
 from marketplace.catalog.api import ORDER_STEP, Listing, parse_quantity, quantity_decimal
 from marketplace.core import header
 from marketplace.core.errors import DomainError
@@ -129,8 +130,13 @@ def _session_items(session: MutableMapping) -> dict[str, list[int]]:
     return dict(session.get(SESSION_KEY) or {})
 
 
+@functools.cache
+def _items_of_person() -> Select:
+    return select(CartItem).where(CartItem.user_id == bindparam("user_id"))
+
+
 def _stored(user: User) -> dict[int, CartItem]:
-    return {item.listing_id: item for item in db.session.scalars(select(CartItem).where(CartItem.user_id == user.id))}
+    return {item.listing_id: item for item in db.session.scalars(_items_of_person(), {"user_id": user.id})}
 
 
 def add_to_cart(user: User | None, session: MutableMapping, listing_id: int, quantity: str) -> Listing:
@@ -278,21 +284,26 @@ def stored_cart_version(user: User) -> tuple[object, ...]:
     return header.figure("cart", user.id, lambda: tuple(db.session.execute(select(*cart_figures(user.id))).one()))
 
 
-def view_cart(user: User | None, session: MutableMapping) -> CartView:
-    """The cart grouped by farmer, each line re-checked against today's stock and price."""
+@functools.cache
+def _listings_in_cart(to_place: bool) -> Select:
+    """Built once (the loader options cost more to build than the query takes to run). Placing reads
+    each farmer's pickup days (checked against the chosen slot) and shows no photos."""
+    shown = (joinedload(Listing.farmer).joinedload(User.farmer_profile).joinedload(FarmerProfile.pickup_windows),) if to_place \
+        else (selectinload(Listing.photos),)
+    return select(Listing).where(Listing.id.in_(bindparam("ids", expanding=True))).options(
+        joinedload(Listing.farmer).joinedload(User.farmer_profile), joinedload(Listing.village).joinedload(Village.district), *shown)
+
+
+def view_cart(user: User | None, session: MutableMapping, *, to_place: bool = False) -> CartView:
+    """The cart grouped by farmer, each line re-checked against today's stock and price. `to_place`:
+    read for placing it, which shows no photos (the places stay: the buyer's message names where to collect)."""
     if user is not None and user.is_authenticated:
         wanted = {item.listing_id: (item.quantity_milli, item.seen_price_minor) for item in _stored(user).values()}
     else:
         wanted = {int(k): (int(v[0]), int(v[1])) for k, v in _session_items(session).items()}
     if not wanted:
         return CartView(groups=[])
-    listings = db.session.scalars(
-        select(Listing).where(Listing.id.in_(wanted)).options(
-            joinedload(Listing.farmer).joinedload(User.farmer_profile),
-            joinedload(Listing.village).joinedload(Village.district),
-            selectinload(Listing.photos),
-        )
-    ).unique()
+    listings = db.session.scalars(_listings_in_cart(to_place), {"ids": list(wanted)}).unique()
     groups: dict[int, FarmerGroup] = {}
     for listing in sorted(listings, key=lambda item: (item.farmer_id, item.id)):
         quantity, seen = wanted[listing.id]

@@ -9,14 +9,16 @@ pay-on-pickup is offered.
 """
 from __future__ import annotations
 
+import functools
+import re
 import secrets
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext, pgettext
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, delete, exists, select
 
 from marketplace.accounts.api import User
 from marketplace.catalog.api import reserve_stock
@@ -52,6 +54,23 @@ class FarmerChoice:
     pickup_slot: str = ""
 
 
+_CHOICE_FIELD = re.compile(r"(fulfilment|address|payment|slot)-([0-9]{1,18})")
+
+
+def choices_from_form(form: Mapping[str, str]) -> dict[int, FarmerChoice]:
+    """The checkout form's choices per farmer, named `payment-<farmer id>` and so on: read from the
+    form itself, so placing needs no look at the cart before the service's own. A farmer the form
+    says nothing about gets the defaults (pickup, pay at pickup), as the page preselects them."""
+    fields: dict[int, dict[str, str]] = {}
+    for name in form:
+        if matched := _CHOICE_FIELD.fullmatch(name):
+            fields.setdefault(int(matched[2]), {})[matched[1]] = form[name]
+    return {farmer_id: FarmerChoice(
+        fulfilment=given.get("fulfilment", Fulfilment.PICKUP.value), delivery_address=given.get("address", ""),
+        payment_method=given.get("payment", PaymentMethod.ON_PICKUP.value), pickup_slot=given.get("slot", ""),
+    ) for farmer_id, given in fields.items()}
+
+
 @dataclass
 class CleanChoice:
     fulfilment: Fulfilment
@@ -73,11 +92,20 @@ def _code(length: int) -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(length))
 
 
-def _unique(model, column, length: int) -> str:
+@functools.cache
+def _codes_taken() -> Select:
+    return select(exists().where(Checkout.reference == bindparam("reference")),
+                  exists().where(Order.number.in_(bindparam("numbers", expanding=True))))
+
+
+def _fresh_codes(orders: int) -> tuple[str, list[str]]:
+    """A new checkout reference and `orders` new order numbers, checked in one look: drawn again,
+    all of them, in the rare case one is taken."""
     while True:
-        code = _code(length)
-        if not db.session.scalar(select(model.id).where(column == code)):
-            return code
+        reference, numbers = _code(8), [_code(6) for _ in range(orders)]
+        reference_taken, number_taken = db.session.execute(_codes_taken(), {"reference": reference, "numbers": numbers}).one()
+        if not (reference_taken or number_taken or len(set(numbers)) < orders):
+            return reference, numbers
 
 
 def _validate_choices(view: cart.CartView, choices: dict[int, FarmerChoice]) -> dict[int, CleanChoice]:
@@ -151,12 +179,11 @@ def place_again_lookup(buyer: User, submission_key: str | None) -> Checkout | No
 def place_checkout(buyer: User, session: MutableMapping, choices: dict[int, FarmerChoice],
                    submission_key: str | None = None) -> Checkout:
     """One submission of the checkout form (`submission_key`) places at most one checkout: a second
-    one gets the first one's checkout back, and no stock is taken twice."""
-    earlier = earlier_checkout(buyer, submission_key)
-    if earlier is not None:
-        return earlier
+    one gets the first one's checkout back, and no stock is taken twice. The form's key is not looked
+    up first: a repeat meets the key's unique constraint in `claim` (or finds the cart its first
+    sending emptied), and is answered from there."""
     try:
-        view = cart.view_cart(buyer, session)
+        view = cart.view_cart(buyer, session, to_place=True)
         if view.is_empty:
             raise DomainError(_l("Your cart is empty."))
         if view.has_problems:
@@ -170,8 +197,10 @@ def place_checkout(buyer: User, session: MutableMapping, choices: dict[int, Farm
             return earlier
         raise
     buyer_id = buyer.id
-    if idempotency.claim(buyer_id, CHECKOUT_FORM, submission_key) is not None:  # the other tab placed it meanwhile
-        return earlier_checkout(db.session.get(User, buyer_id), submission_key)
+    reference, numbers = _fresh_codes(len(view.groups))
+    # Claimed with its result at once; straight to the insert, as a repeat is rare (a second tap).
+    if idempotency.claim(buyer_id, CHECKOUT_FORM, submission_key, result=reference, look_first=False) is not None:
+        return earlier_checkout(db.session.get(User, buyer_id), submission_key)  # the other tab placed it meanwhile
 
     # Every listing's row is locked in id order, as everywhere stock moves (catalog.stock), so two
     # checkouts sharing listings wait for each other instead of deadlocking.
@@ -180,45 +209,46 @@ def place_checkout(buyer: User, session: MutableMapping, choices: dict[int, Farm
             db.session.rollback()
             raise DomainError(_l("Sorry, %(title)s has just sold out. Your cart is kept; change the amount or remove it.",
                                  title=line.listing.title), field="sold_out")
-    checkout = Checkout(reference=_unique(Checkout, Checkout.reference, 8), buyer_id=buyer.id,
-                        total_minor=0, currency=view.total.currency)
-    db.session.add(checkout)
-    for group in view.groups:
-        order = _order_of(group, clean[group.farmer.id], checkout, buyer.id, buyer.village_id)
-        checkout.total_minor += order.total_minor
-        db.session.add(order)
-    db.session.flush()
-    idempotency.done(buyer.id, CHECKOUT_FORM, submission_key, checkout.reference)
-    if not any(order.payment_method in PAID_NOW for order in checkout.orders):
-        db.session.execute(db.delete(CartItem).where(CartItem.user_id == buyer.id))
+    orders = [_order_of(group, clean[group.farmer.id], buyer, number) for group, number in zip(view.groups, numbers, strict=True)]
+    if not any(order.payment_method in PAID_NOW for order in orders):
+        db.session.execute(_EMPTY_CART, {"buyer_id": buyer_id})
         session.pop(cart.SESSION_KEY, None)
-    for order in checkout.orders:
+    # Given its orders whole, the checkout is written with its messages in the commit's one flush:
+    # no total updated after, and no read of its orders back.
+    checkout = Checkout(reference=reference, buyer_id=buyer_id, currency=view.total.currency,
+                        total_minor=sum(order.total_minor for order in orders), orders=orders)
+    db.session.add(checkout)
+    for order in orders:
         if order.payment_method is PaymentMethod.ON_PICKUP:
             tell_both(order)  # card orders are announced when paid
     # A plain attribute, not a column: it outlives the commit's expiry of the checkout's columns.
-    checkout.outcome = Outcome(checkout.reference, needs_card_payment(checkout), needs_payment_now(checkout, PaymentMethod.MOBILE_MONEY))
+    checkout.outcome = Outcome(reference, needs_card_payment(checkout), needs_payment_now(checkout, PaymentMethod.MOBILE_MONEY))
     db.session().commit_for_response()
     return checkout
 
 
-def _order_of(group, choice: CleanChoice, checkout: Checkout, buyer_id: int, buyer_village_id: int | None) -> Order:
+def _order_of(group, choice: CleanChoice, buyer: User, number: str) -> Order:
     """One farmer's order of the checkout: snapshots of the lines, the delivery fee, the pickup
-    slot and code, and its first history rows (placed; to pay at pickup)."""
+    slot and code, and its first history rows (placed; to pay at pickup). Its people and pickup
+    place are given as the rows already loaded, not only as ids: the messages about it are written
+    before it is flushed, and a row not yet flushed loads nothing by its ids."""
     fulfilment, payment = choice.fulfilment, choice.payment
+    buyer_id, first = buyer.id, group.lines[0].listing
     delivery_fee = group.delivery_fee.minor_units if fulfilment is Fulfilment.DELIVERY else 0
     items_total = group.subtotal.minor_units
     status = OrderStatus.AWAITING_PAYMENT_AT_PICKUP if payment is PaymentMethod.ON_PICKUP else OrderStatus.PLACED
     order = Order(
-        number=_unique(Order, Order.number, 6), checkout=checkout, buyer_id=buyer_id, farmer_id=group.farmer.id,
+        number=number, buyer=buyer, buyer_id=buyer_id, farmer=group.farmer, farmer_id=group.farmer.id,
         status=status, fulfilment=fulfilment, delivery_address=choice.address, payment_method=payment,
-        pickup_point=group.lines[0].listing.pickup_point if fulfilment is Fulfilment.PICKUP else "",
-        pickup_village_id=group.lines[0].listing.village_id if fulfilment is Fulfilment.PICKUP else None,
-        origin_village_id=group.lines[0].listing.village_id, buyer_village_id=buyer_village_id,
+        pickup_point=first.pickup_point if fulfilment is Fulfilment.PICKUP else "",
+        pickup_village=first.village if fulfilment is Fulfilment.PICKUP else None,
+        pickup_village_id=first.village_id if fulfilment is Fulfilment.PICKUP else None,
+        origin_village_id=first.village_id, buyer_village_id=buyer.village_id,
         pickup_on=choice.slot.day if choice.slot else None,
         pickup_opens_minute=choice.slot.opens_minute if choice.slot else None,
         pickup_closes_minute=choice.slot.closes_minute if choice.slot else None,
         items_total_minor=items_total, delivery_fee_minor=delivery_fee, total_minor=items_total + delivery_fee,
-        currency=checkout.currency,
+        currency=group.subtotal.currency,
         pickup_code=f"{secrets.randbelow(1_000_000):06d}" if fulfilment is Fulfilment.PICKUP else None,
     )
     order.items = [
@@ -234,6 +264,8 @@ def _order_of(group, choice: CleanChoice, checkout: Checkout, buyer_id: int, buy
                                        to_status=status.value, reason="pay on pickup"))
     return order
 
+
+_EMPTY_CART = delete(CartItem).where(CartItem.user_id == bindparam("buyer_id"))
 
 #: Ways paid before the order stands (the cart is kept until the money arrives).
 PAID_NOW = (PaymentMethod.CARD, PaymentMethod.MOBILE_MONEY)

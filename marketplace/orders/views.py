@@ -17,15 +17,7 @@ from marketplace.core.phone import display_phone
 from marketplace.core.views import act, safe_next, signed_in_person
 from marketplace.extensions import csrf, limiter
 from marketplace.orders import card_payments, cart, mobile_payments, services
-from marketplace.orders.checkout import (
-    FarmerChoice,
-    card_payments_enabled,
-    earlier_checkout,
-    outcome_of,
-    pickup_slots_of,
-    place_again_lookup,
-    place_checkout,
-)
+from marketplace.orders.checkout import card_payments_enabled, choices_from_form, outcome_of, pickup_slots_of, place_checkout
 from marketplace.orders.forms import QuantityForm
 from marketplace.orders.models import OrderStatus
 from marketplace.payments.api import ProviderUnavailable, mobile_money_enabled
@@ -86,27 +78,12 @@ def update_line(listing_id: int):
 def checkout():
     """One page: per farmer, pickup or delivery and how to pay; then place the order."""
     submission_key = request.form.get("submission_key") or new_key()
-    if request.method == "POST":
-        earlier = earlier_checkout(current_user, submission_key)
-        if earlier is not None:  # this form was already sent (another tab, a second tap): show what it made
-            return _after_placing(earlier)
-    view = cart.view_cart(current_user, session)
-    if view.is_empty:
-        if request.method == "POST" and (earlier := place_again_lookup(current_user, submission_key)) is not None:
-            return _after_placing(earlier)  # another tab placed this form after our first look
-        return redirect(url_for("orders.view_cart"))
     errors: dict[str, str] = {}
     if request.method == "POST":
-        choices = {
-            group.farmer.id: FarmerChoice(
-                fulfilment=request.form.get(f"fulfilment-{group.farmer.id}", "pickup"),
-                delivery_address=request.form.get(f"address-{group.farmer.id}", ""),
-                payment_method=request.form.get(f"payment-{group.farmer.id}", "on_pickup"),
-                pickup_slot=request.form.get(f"slot-{group.farmer.id}", ""),
-            ) for group in view.groups
-        }
+        # The service reads the cart once, after looking for what this very form already made
+        # (another tab, a second tap): the page reads it again only to show the form's errors.
         try:
-            placed = place_checkout(current_user, session, choices, submission_key)
+            placed = place_checkout(current_user, session, choices_from_form(request.form), submission_key)
         except InvalidInput as error:
             errors = {name: str(message) for name, message in error.errors.items()}
         except DomainError as error:
@@ -114,6 +91,9 @@ def checkout():
             return redirect(url_for("orders.view_cart"))
         else:
             return _after_placing(placed)
+    view = cart.view_cart(current_user, session)
+    if view.is_empty:
+        return redirect(url_for("orders.view_cart"))
     slots = {group.farmer.id: pickup_slots_of(group.farmer) for group in view.groups}
     return render_template("orders/checkout.html", cart=view, errors=errors, form=request.form, pickup_slots=slots,
                            card_enabled=card_payments_enabled(), mobile_enabled=mobile_money_enabled(),

@@ -55,24 +55,55 @@ def test_one_checkout_makes_one_order_per_farmer_with_snapshots_and_reserves_sto
 
 
 def test_a_tab_that_finds_the_cart_emptied_by_the_same_form_is_shown_that_checkout(market, db, monkeypatch):
-    """The other tab committed between this one's first look and its read of the cart (CI saw it on
-    PostgreSQL with five tabs): the answer is that tab's checkout, not "your cart is empty"."""
+    """The other tab committed first, and its commit emptied the cart (CI saw it on PostgreSQL with
+    five tabs): the answer is that tab's checkout, not "your cart is empty". Placing normally asks
+    nothing about the key before claiming it; only the emptied cart makes this sending look."""
+    from marketplace.core import idempotency
+
+    buyer = _fill(market)
+    key = idempotency.new_key()
+    looks = []
+    real = idempotency.earlier_result
+
+    def counted(*args):
+        looks.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(idempotency, "earlier_result", counted)
+    first = place_checkout(buyer, {}, {}, key)
+    assert looks == []
+    again = place_checkout(db.session.get(type(buyer), buyer.id), {}, {}, key)
+    assert len(looks) == 1 and again.reference == first.reference
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 2  # nothing more was placed
+
+
+def test_a_form_sent_again_while_the_cart_is_full_meets_the_claimed_key_and_takes_nothing(market, db):
+    """A card checkout keeps the cart until paid, so a second sending of the same form finds a full
+    cart: the key's unique constraint answers it with the first checkout, and no stock moves twice."""
     from marketplace.core import idempotency
 
     buyer = _fill(market)
     key = idempotency.new_key()
     first = place_checkout(buyer, {}, {}, key)
-    looks = []
-    real = idempotency.earlier_result
-
-    def as_before_the_commit(*args):
-        looks.append(args)
-        return None if len(looks) == 1 else real(*args)
-
-    monkeypatch.setattr(idempotency, "earlier_result", as_before_the_commit)
+    buyer = _fill(market, tomatoes="1", maize="")  # the cart is full again, as a card checkout leaves it
     again = place_checkout(db.session.get(type(buyer), buyer.id), {}, {}, key)
-    assert len(looks) == 2 and again.reference == first.reference
-    assert db.session.scalar(select(func.count()).select_from(Order)) == 2  # nothing more was placed
+    assert again.reference == first.reference
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 2
+    db.session.expire_all()
+    assert db.session.get(Listing, market["tomatoes"].id).stock_milli == 7500  # 2.5 kg taken once, the 1 kg not at all
+    assert not cart.view_cart(db.session.get(type(buyer), buyer.id), {}).is_empty  # what was not placed stays
+
+
+def test_the_forms_choices_are_read_per_farmer_from_their_own_fields():
+    from marketplace.orders.checkout import choices_from_form
+
+    form = {"fulfilment-7": "delivery", "address-7": "Mbeu, by the church", "payment-7": "card", "slot-9": "2026-12-05-480",
+            "payment-x": "card", "fulfilment-": "delivery", "submission_key": "k" * 20, "payment-12345678901234567890": "card"}
+    choices = choices_from_form(form)
+    assert choices == {
+        7: FarmerChoice(fulfilment="delivery", delivery_address="Mbeu, by the church", payment_method="card", pickup_slot=""),
+        9: FarmerChoice(fulfilment="pickup", delivery_address="", payment_method="on_pickup", pickup_slot="2026-12-05-480"),
+    }  # a farmer the form says little about gets the page's defaults; names that are no farmer's are ignored
 
 
 def test_delivery_adds_the_fee_and_needs_an_address(market):

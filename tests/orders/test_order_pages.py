@@ -38,6 +38,30 @@ def test_a_buyer_checks_out_pays_on_pickup_and_the_farmer_prepares_it(client, lo
     assert db.session.get(Order, order.id).status is OrderStatus.READY_FOR_PICKUP
 
 
+def test_placing_reads_the_cart_once_and_writes_the_checkout_with_its_messages_in_one_go(client, login, listing, db):
+    """The checkout POST is the costliest request a buyer makes: the cart is read once (by the service,
+    not also by the page), without its photos, and the orders and their messages are written together
+    at the commit, after one look for free codes."""
+    from sqlalchemy import event
+
+    login(factories.user("Amina"))
+    client.post(f"/cart/add/{listing.id}", data={"quantity": "2"})
+    statements: list[str] = []
+    listener = lambda conn, cursor, statement, *args: statements.append(" ".join(statement.split()))  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        response = client.post("/checkout", data={f"fulfilment-{listing.farmer_id}": "pickup", f"payment-{listing.farmer_id}": "on_pickup"})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert response.status_code == 302 and "/checkout/" in response.headers["Location"]
+    request_statements = [s for s in statements if "outbox_messages SET" not in s]  # the deliveries after the commit
+    reads_of = lambda table: [s for s in request_statements if s.startswith("SELECT") and f"FROM {table} " in s + " "]  # noqa: E731
+    assert len(reads_of("cart_items")) == 1 and reads_of("listing_photos") == [] and reads_of("pickup_windows") == []
+    assert len([s for s in request_statements if "FROM orders" in s or "FROM checkouts" in s]) == 1  # the codes, in one look
+    assert [s for s in request_statements if s.startswith("UPDATE checkouts")] == []  # its total known when written
+    assert len(reads_of("form_submissions")) == 0  # the form's key is claimed, not looked up first
+
+
 def test_checkout_errors_keep_the_choices(client, login, listing):
     login(factories.user("Amina"))
     client.post(f"/cart/add/{listing.id}", data={"quantity": "1"})
