@@ -31,11 +31,6 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "4"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "2"))  # = workers: latency without queueing
 LISTINGS = int(os.environ.get("BENCH_LISTINGS", "100000"))
-#: The checkout POST's server CPU (median ms, in-process) of the code before issue 22's work (e90cdb0^),
-#: measured by this script's checkout_cpu on this machine per database, on the same 100,000 listings; the
-#: target is half of it. The first figure kept here (27.3 ms on SQLite) did not come back when that code
-#: was measured again on 2026-12-04 (12.9 ms, 30 runs): it was replaced by the two figures of that day.
-CHECKOUT_CPU_BEFORE_MS = {"sqlite": 12.9, "postgresql": 22.4}
 
 
 def database_url() -> str:
@@ -157,7 +152,11 @@ def session_cookie(app, client) -> str:
 
 def checkout_cpu(app, runs: int = 30) -> dict:
     """Server CPU (process time, in-process) of one checkout POST by a second buyer whose cart holds one
-    line from one farmer, paid at pickup; adding it to the cart is not counted."""
+    line from one farmer, paid at pickup; adding it to the cart is not counted. Each page a POST leads to is
+    looked at, as a browser does: left unread, its message would pile up in the session cookie.
+
+    A figure for this machine today: held against a figure of another day it says little (the machine's speed
+    drifts by a third), so the halving of issue 22 is judged side by side (checkout_side_by_side.py)."""
     from marketplace.accounts.models import User
     from marketplace.catalog.models import Listing, ListingStatus
     from marketplace.extensions import db
@@ -170,11 +169,13 @@ def checkout_cpu(app, runs: int = 30) -> dict:
     form = {f"payment-{farmer_id}": "on_pickup", f"fulfilment-{farmer_id}": "pickup"}
     cpu = []
     for listing_id in listings:
-        client.post(f"/cart/add/{listing_id}", data={"quantity": "1"})
+        added = client.post(f"/cart/add/{listing_id}", data={"quantity": "1"})
+        client.get(added.headers["Location"])
         started = time.process_time()
         response = client.post("/checkout", data=form)
         cpu.append(time.process_time() - started)
         assert response.status_code == 302 and "/checkout/" in response.headers["Location"], response.status_code
+        client.get(response.headers["Location"])
     return {"runs": len(cpu), "median_cpu_ms": statistics.median(cpu) * 1000, "max_cpu_ms": max(cpu) * 1000}
 
 
@@ -390,10 +391,6 @@ def main() -> int:
         "farmer dashboard and incoming orders >= 30% of ceiling rps, <= 8 queries" + worst(table, "farmer", farmer_pages):
             all(table[f"{p} (farmer)"]["vs_ceiling"] >= 0.30 and table[f"{p} (farmer)"]["queries"] <= 8 for p in farmer_pages),
     }
-    before = CHECKOUT_CPU_BEFORE_MS.get(report["database"])
-    if before:
-        targets[f"checkout POST server CPU <= half of {before} ms (issue 22's starting figure on {report['database']})"] = \
-            checkout["median_cpu_ms"] <= before / 2
     report["targets"] = targets
     BUILD.mkdir(exist_ok=True)
     (BUILD / "bench.json").write_text(json.dumps(report, indent=2))
@@ -409,7 +406,7 @@ def main() -> int:
     print(f"signed in: the buyer has {people['cart_lines']} lines in the cart and {people['buyer_orders']} orders; "
           f"the farmer {people['farmer_listings']} listings and those orders to prepare")
     print(f"checkout POST (one line, pay at pickup), server CPU in-process: median {checkout['median_cpu_ms']:.1f} ms, "
-          f"max {checkout['max_cpu_ms']:.1f} ms over {checkout['runs']} runs")
+          f"max {checkout['max_cpu_ms']:.1f} ms over {checkout['runs']} runs (against an earlier code, side by side: make bench-checkout)")
     print(f"listing creation with a {creation['photo_bytes'] / 1e6:.1f} MB photo: median {creation['median_s'] * 1000:.0f} ms, "
           f"max {creation['max_s'] * 1000:.0f} ms over {creation['runs']} runs")
     print("one browse page's query, uncached, in-process (median ms): "
