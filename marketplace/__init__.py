@@ -49,6 +49,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "village.sqlite3")
+    if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        # A file on this machine never drops a connection: a ping before each transaction only costs
+        # (a checkout's request and its deliveries begin five). A server's connections are still pinged.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            name: value for name, value in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items() if name != "pool_pre_ping"}
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PROJECT_ROOT / "translations")
     from marketplace.core import logs

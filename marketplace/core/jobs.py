@@ -53,6 +53,7 @@ class Registry:
     schedule: dict[str, int] = field(default_factory=dict)
     sweepers: list[Callable[[timedelta], int]] = field(default_factory=list)
     observers: list[Callable[[str, str, float], None]] = field(default_factory=list)
+    batches: dict[str, int] = field(default_factory=dict)
 
 
 def registry(app: Flask | None = None) -> Registry:
@@ -67,10 +68,12 @@ def init_app(app: Flask) -> None:
 
 
 def register(app: Flask, name: str, function: Callable[..., Any], *, every: int | None = None,
-             sweeper: Callable[[timedelta], int] | None = None) -> None:
+             sweeper: Callable[[timedelta], int] | None = None, batch: int | None = None) -> None:
     """`function` is the job `name` (its arguments plain values: ids, strings); with `every`, the
     scheduler runs it every that many seconds; `sweeper(older_than)` queues again the work whose
-    job was lost and returns how many it queued."""
+    job was lost and returns how many it queued. With `batch`, the jobs of this name one transaction
+    asks for run as one call given all their arguments, at most `batch` of them (a checkout's two
+    messages are claimed together): the function must take any number and do each on its own."""
     jobs = registry(app)
     if name in jobs.jobs and jobs.jobs[name] is not function:
         raise RuntimeError(f"two jobs named {name!r}")
@@ -79,6 +82,8 @@ def register(app: Flask, name: str, function: Callable[..., Any], *, every: int 
         jobs.schedule[name] = every
     if sweeper is not None and sweeper not in jobs.sweepers:
         jobs.sweepers.append(sweeper)
+    if batch is not None:
+        jobs.batches[name] = batch
 
 
 @dataclass
@@ -150,7 +155,7 @@ class JobSession(Session):
 def _dispatch(session: JobSession) -> None:
     session.info[_DISPATCHING] = True
     try:
-        waiting = [PendingJob(pending.name, pending.arguments(), pending.request_id) for pending in session.info.pop(_PENDING, [])]
+        waiting = _batched(session.info.pop(_PENDING, []))
         if current_app.config.get("REDIS_URL"):
             _send_to_queue(waiting)  # nothing runs here meanwhile, so no job asks for more
             return
@@ -158,10 +163,28 @@ def _dispatch(session: JobSession) -> None:
             _run_inline(session, waiting.pop(0))
             # An inline job may commit and ask for more jobs: they run after the ones already waiting.
             # (A job that fails is rolled back, and with it the jobs it asked for, never the others.)
-            waiting.extend(PendingJob(pending.name, pending.arguments(), pending.request_id)
-                           for pending in session.info.pop(_PENDING, []))
+            waiting.extend(_batched(session.info.pop(_PENDING, [])))
     finally:
         session.info[_DISPATCHING] = False
+
+
+def _batched(asked: list[PendingJob]) -> list[PendingJob]:
+    """The transaction's jobs with their ids resolved, those of a batched name joined into calls of
+    at most its batch size (in the order first asked)."""
+    sizes = registry().batches
+    jobs: list[PendingJob] = []
+    open_batch: dict[str, PendingJob] = {}
+    for pending in asked:
+        arguments = pending.arguments()
+        size = sizes.get(pending.name)
+        joined = open_batch.get(pending.name) if size else None
+        if joined is not None and size is not None and len(joined.args) + len(arguments) <= size:
+            joined.args = (*joined.args, *arguments)
+            continue
+        jobs.append(PendingJob(pending.name, arguments, pending.request_id))
+        if size:
+            open_batch[pending.name] = jobs[-1]
+    return jobs
 
 
 def _run_inline(session: JobSession, pending: PendingJob) -> None:

@@ -15,4 +15,5 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     header.register(app, "unread_messages", inbox.unread_count_expression)
-    jobs.register(app, services.DELIVER_JOB, services.deliver_job, sweeper=services.sweep)
+    # Batched: a checkout's messages to the farmer and the buyer are claimed by one UPDATE.
+    jobs.register(app, services.DELIVER_JOB, services.deliver_job, sweeper=services.sweep, batch=services.DELIVER_BATCH)

@@ -108,22 +108,31 @@ def send_to_number(phone: str, locale: str, kind: str, body: str) -> OutboxMessa
 
 
 DELIVER_JOB = "notifications.deliver"
+#: At most this many messages one delivery job claims at once (a sweep may find hundreds).
+DELIVER_BATCH = 20
 
 
-def deliver_job(message_id: int) -> None:
-    """Send one outbox message at most once, however often this job runs.
+def deliver_job(*message_ids: int) -> None:
+    """Send each outbox message at most once, however often this job runs.
 
-    The message is claimed by a conditional UPDATE (pending or failed → sending) committed before
-    the gateway is called, so of two jobs for one message only one sends. A worker killed before
-    the claim leaves the message pending and RQ's retry sends it; one killed after handing it to
-    the gateway leaves it "sending": it may have arrived, so no job sends it again, and it shows
-    as interrupted on /admin/outbox, where a person can send it again.
+    The messages are claimed by one conditional UPDATE (pending or failed → sending) committed
+    before the gateway is called, so of two jobs for one message only one sends. A worker killed
+    before the claim leaves the messages pending and RQ's retry sends them; one killed after handing
+    a message to the gateway leaves it "sending": it may have arrived, so no job sends it again, and
+    it shows as interrupted on /admin/outbox, where a person can send it again. Each message is then
+    sent and marked on its own: one refused holds back none of the others, and the job ends asking
+    for a retry, which claims only what is still unsent.
     """
-    # The claim's own UPDATE reads the message back: nothing else is read to send it.
-    message = states.transition(message_id, OutboxStatus.SENDING, claimed_at=utcnow(), count_attempt=True)
+    # The claim's own UPDATE reads the messages back: nothing else is read to send them.
+    claimed = states.transition_all(message_ids, OutboxStatus.SENDING, claimed_at=utcnow(), count_attempt=True)
     db.session.commit()
-    if message is None:
-        return
+    refused = [error for message in claimed if (error := _send(message))]
+    if refused:
+        raise RetryLater("; ".join(refused))
+
+
+def _send(message: OutboxMessage) -> str:
+    """Hand one claimed message to its gateway and record how it went; the error, or "" when sent."""
     # SMS may go through their own gateway (NOTIFICATION_SMS_BACKEND); everything else, and SMS
     # when it is not set, through NOTIFICATION_CHANNEL_BACKEND.
     name = current_app.config.get("NOTIFICATION_SMS_BACKEND") if message.channel is Channel.SMS else None
@@ -131,15 +140,16 @@ def deliver_job(message_id: int) -> None:
         provider_id = get_backend(name or current_app.config["NOTIFICATION_CHANNEL_BACKEND"]).deliver(message)
     except Exception as exc:  # any backend failure must leave the message visible and retryable
         last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        states.transition(message_id, OutboxStatus.FAILED, last_error=last_error)
+        failed = states.transition(message.id, OutboxStatus.FAILED, last_error=last_error)
         db.session.commit()
-        message = db.session.get(OutboxMessage, message_id, populate_existing=True)
-        current_app.logger.warning("outbox message %s failed (attempt %s): %s", message_id, message.attempts, message.last_error)
-        raise RetryLater(message.last_error) from exc
+        current_app.logger.warning("outbox message %s failed (attempt %s): %s", message.id,
+                                   failed.attempts if failed else message.attempts, last_error)
+        return last_error
     # delivered: a secret now lives only on the person's phone or in their mailbox, not in our body column
-    states.transition(message_id, OutboxStatus.SENT, sent_at=utcnow(), provider_message_id=str(provider_id or "")[:64],
+    states.transition(message.id, OutboxStatus.SENT, sent_at=utcnow(), provider_message_id=str(provider_id or "")[:64],
                       **({"body": ""} if message.holds_secret else {}))
     db.session.commit()  # last_error stays: the history of a message sent at the second try
+    return ""
 
 
 def interrupted(message: OutboxMessage) -> bool:

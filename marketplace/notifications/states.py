@@ -8,6 +8,7 @@ message row is its own history: attempts, the last error, when it was claimed an
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Update, bindparam, update
@@ -43,19 +44,25 @@ def _move(to: OutboxStatus, party: str, names: tuple[str, ...], count_attempt: b
     values: dict[str, Any] = {"status": to, **{name: bindparam(f"new_{name}") for name in names}}
     if count_attempt:
         values["attempts"] = _OUTBOX.c.attempts + 1
-    return (update(_OUTBOX).where(_OUTBOX.c.id == bindparam("message_id"), _OUTBOX.c.status.in_(_sources(to, party)))
+    return (update(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("message_ids", expanding=True)), _OUTBOX.c.status.in_(_sources(to, party)))
             .values(values).returning(*_OUTBOX.c))
 
 
-def transition(message_id: int, to: OutboxStatus, *, party: str = SYSTEM, count_attempt: bool = False,
-               **values: Any) -> OutboxMessage | None:
-    """Move the message if the table allows it from where it is now in the database (`values`: the
-    columns the move also sets; `count_attempt`: one more attempt). Returns the message as this call
-    left it, read back by the same UPDATE (a copy outside the session, for reading), or None if this
-    call did not make the move."""
+def transition_all(message_ids: Sequence[int], to: OutboxStatus, *, party: str = SYSTEM, count_attempt: bool = False,
+                   **values: Any) -> list[OutboxMessage]:
+    """Move each of the messages the table allows to move from where it is now in the database, in
+    one UPDATE (`values`: the columns the move also sets; `count_attempt`: one more attempt).
+    Returns the messages this call moved, as it left them, read back by the same UPDATE (copies
+    outside the session, for reading), in the order of `message_ids`."""
     statement = _move(to, party, tuple(sorted(values)), count_attempt)
-    row = db.session.execute(statement, {"message_id": message_id, **{f"new_{name}": value for name, value in values.items()}}).first()
-    if row is None:
-        return None
-    emit(f"outbox.{to.value}", message_id)
-    return OutboxMessage(**row._mapping)
+    rows = db.session.execute(statement, {"message_ids": list(message_ids), **{f"new_{name}": value for name, value in values.items()}})
+    moved = {row.id: OutboxMessage(**row._mapping) for row in rows}
+    for message_id in moved:
+        emit(f"outbox.{to.value}", message_id)
+    return [moved[message_id] for message_id in message_ids if message_id in moved]
+
+
+def transition(message_id: int, to: OutboxStatus, *, party: str = SYSTEM, **values: Any) -> OutboxMessage | None:
+    """Move one message if the table allows it (see `transition_all`); None if this call did not."""
+    moved = transition_all([message_id], to, party=party, **values)
+    return moved[0] if moved else None

@@ -59,6 +59,15 @@ def test_a_job_may_ask_for_another_and_unknown_jobs_are_refused(db):
         jobs.enqueue("no.such.job")
 
 
+def test_jobs_of_a_batched_name_run_as_calls_of_at_most_its_batch(app, db):
+    jobs.register(app, "tests.batched", lambda *values: ran.append(("batched", *values)), batch=2)
+    for value in "abc":
+        jobs.enqueue("tests.batched", value)
+    jobs.enqueue("tests.record", "d")
+    db.session.commit()
+    assert ran == [("batched", "a", "b"), ("batched", "c"), ("record", "d")]
+
+
 def test_a_job_asked_for_a_row_not_yet_written_gets_its_id_once_the_commit_writes_it(db):
     """`IdOf(row)`: asking for a job needs no flush of its own; the id is read after the commit."""
     from marketplace.extensions import db as database
