@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Select, String, UniqueConstraint, bindparam, select, update
+from sqlalchemy import ForeignKey, Insert, Select, String, UniqueConstraint, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -63,6 +63,12 @@ def earlier_result(actor_id: int, kind: str, key: str | None) -> str | None:
 
 
 @functools.cache
+def _key_claimed() -> Insert:
+    return insert(FormSubmission).values(actor_id=bindparam("actor_id"), kind=bindparam("kind"), key=bindparam("key"),
+                                         result=bindparam("result"), created_at=bindparam("created_at"))
+
+
+@functools.cache
 def _result_of() -> Select[str]:
     return select(FormSubmission.result).where(FormSubmission.actor_id == bindparam("actor_id"),
                                                FormSubmission.kind == bindparam("kind"), FormSubmission.key == bindparam("key"))
@@ -80,10 +86,11 @@ def claim(actor_id: int, kind: str, key: str | None, *, result: object = "", loo
     found = earlier_result(actor_id, kind, key) if look_first else None
     if found is not None:
         return found
-    row = FormSubmission(actor_id=actor_id, kind=kind, key=key, result=str(result)[:64])
-    _session().add(row)
     try:
-        _session().flush()  # a concurrent submission of the same form waits here until the first commits
+        # One INSERT, not an object for the session to flush: a concurrent submission of the same
+        # form waits here until the first commits.
+        _session().execute(_key_claimed(), {"actor_id": actor_id, "kind": kind, "key": key, "result": str(result)[:64],
+                                            "created_at": utcnow()})
     except IntegrityError:
         _session().rollback()
         found = earlier_result(actor_id, kind, key)

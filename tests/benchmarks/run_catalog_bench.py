@@ -151,7 +151,7 @@ def session_cookie(app, client) -> str:
 
 
 def checkout_cpu(app, runs: int = 30) -> dict:
-    """Server CPU (process time, in-process) of one checkout POST by a second buyer whose cart holds one
+    """Server CPU (process time of the app's WSGI call, in-process) of one checkout POST by a second buyer whose cart holds one
     line from one farmer, paid at pickup; adding it to the cart is not counted. Each page a POST leads to is
     looked at, as a browser does: left unread, its message would pile up in the session cookie.
 
@@ -167,15 +167,27 @@ def checkout_cpu(app, runs: int = 30) -> dict:
         listings = list(db.session.scalars(select(Listing.id).where(Listing.farmer_id == farmer_id, Listing.status == ListingStatus.ACTIVE)
                                            .order_by(Listing.id).limit(runs)))
     form = {f"payment-{farmer_id}": "on_pickup", f"fulfilment-{farmer_id}": "pickup"}
-    cpu = []
-    for listing_id in listings:
-        added = client.post(f"/cart/add/{listing_id}", data={"quantity": "1"})
-        client.get(added.headers["Location"])
+    cpu: list[float] = []
+    served = app.wsgi_app
+
+    def timed(environ, start_response):  # the server's share: not the test client's own work
         started = time.process_time()
-        response = client.post("/checkout", data=form)
-        cpu.append(time.process_time() - started)
-        assert response.status_code == 302 and "/checkout/" in response.headers["Location"], response.status_code
-        client.get(response.headers["Location"])
+        try:
+            return served(environ, start_response)
+        finally:
+            if environ["PATH_INFO"] == "/checkout" and environ["REQUEST_METHOD"] == "POST":
+                cpu.append(time.process_time() - started)
+
+    app.wsgi_app = timed
+    try:
+        for listing_id in listings:
+            added = client.post(f"/cart/add/{listing_id}", data={"quantity": "1"})
+            client.get(added.headers["Location"])
+            response = client.post("/checkout", data=form)
+            assert response.status_code == 302 and "/checkout/" in response.headers["Location"], response.status_code
+            client.get(response.headers["Location"])
+    finally:
+        app.wsgi_app = served
     return {"runs": len(cpu), "median_cpu_ms": statistics.median(cpu) * 1000, "max_cpu_ms": max(cpu) * 1000}
 
 
