@@ -190,8 +190,8 @@ def place_checkout(buyer: User, session: MutableMapping, choices: dict[int, Farm
             raise DomainError(_l("Some amounts in your cart need your attention first."))
         clean = _validate_choices(view, choices)
     except DomainError:
-        # Another tab may have placed this very form between the look above and the cart's read
-        # (its commit empties the cart): that tab's checkout is the answer, not "your cart is empty".
+        # This very form may have been placed already, by a first tap or another tab (its commit
+        # empties the cart): that checkout is the answer, not "your cart is empty".
         earlier = place_again_lookup(buyer, submission_key)
         if earlier is not None:
             return earlier
