@@ -13,12 +13,13 @@ the target is a ratio of at most 0.5.
     make bench-checkout                       # against e90cdb0^ (before issue 22), SQLite
     BEFORE=<rev> make bench-checkout
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/<scratch> make bench-checkout
-    BENCH_REDIS_URLS="redis://127.0.0.1:6379/<a> redis://127.0.0.1:6379/<b>" make bench-checkout
+    BENCH_JOBS=redis make bench-checkout
 
-With PostgreSQL, two scratch databases <scratch>_before and <scratch>_after are made and dropped.
-With BENCH_REDIS_URLS (two empty databases, one per code), the jobs a checkout asks for go to the
-queue as deployed, instead of running in the request as on a machine without Redis; both databases
-are emptied afterwards, and the run refuses to start if either holds anything.
+With PostgreSQL, two scratch databases <scratch>_before and <scratch>_after are made and dropped
+(names that exist already stop the run: it never drops a database it did not make).
+With BENCH_JOBS=redis the jobs a checkout asks for go to a queue as deployed, instead of running in
+the request as on a machine without Redis: on a redis-server of the run's own (tests.support.servers),
+one database per code, stopped at the end; the shared Redis is never touched.
 """
 from __future__ import annotations
 
@@ -113,53 +114,33 @@ def worker() -> None:
         db.engine.dispose()
 
 
-def _postgres(url: str, name: str, create: bool) -> None:
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(f"{url.rsplit('/', 1)[0]}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        if create:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-
-
-def _redis_databases() -> list[str]:
-    urls = os.environ.get("BENCH_REDIS_URLS", "").split()
-    if not urls:
-        return []
-    from redis import Redis
-
-    if len(urls) != 2 or len(set(urls)) != 2:
-        raise SystemExit("BENCH_REDIS_URLS: give two different Redis databases, one for each code")
-    for url in urls:
-        if Redis.from_url(url).dbsize():
-            raise SystemExit(f"{url} is not empty: give databases nobody else uses")
-    return urls
-
-
 def main() -> int:
+    # Imported here: the workers run this file outside the package.
+    from tests.benchmarks.scratch_database import scratch_postgres
+    from tests.support.servers import OwnRedis
+
     before = os.environ.get("BEFORE", "e90cdb0^")
     rounds = int(os.environ.get("BENCH_CHECKOUTS", "150"))
     scratch = Path(tempfile.mkdtemp(prefix="checkout-", dir=BUILD if BUILD.exists() else None))
     tree = scratch / "before"
     subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(tree), before], check=True)
     database = os.environ.get("BENCH_DATABASE_URL", "")
-    redis_urls = _redis_databases()
+    own_redis = OwnRedis(scratch) if os.environ.get("BENCH_JOBS") == "redis" else None
     workers: dict[str, subprocess.Popen] = {}
-    logs = contextlib.ExitStack()
+    held = contextlib.ExitStack()  # the workers' logs and scratch databases, closed and dropped once they stop
     try:
+        if own_redis is not None:
+            own_redis.start()
         subprocess.run([str(Path(sys.executable).with_name("pybabel")), "--quiet", "compile", "-d", str(tree / "translations")], check=True)
         for side, cwd in (("before", tree), ("after", ROOT)):
             env = dict(os.environ, SIDE_MEDIA=str(scratch / f"media-{side}"))
             if database.startswith("postgresql"):
-                env["SIDE_DATABASE_URL"] = f"{database}_{side}"
-                _postgres(database, f"{database.rsplit('/', 1)[1]}_{side}", create=True)
+                env["SIDE_DATABASE_URL"] = held.enter_context(scratch_postgres(f"{database}_{side}"))
             else:
                 env["SIDE_DATABASE_URL"] = f"sqlite:///{scratch / f'{side}.sqlite3'}"
-            if redis_urls:
-                env["SIDE_REDIS_URL"] = redis_urls[0 if side == "before" else 1]
-            log = logs.enter_context((scratch / f"{side}.log").open("w"))
+            if own_redis is not None:
+                env["SIDE_REDIS_URL"] = own_redis.url.rsplit("/", 1)[0] + ("/1" if side == "before" else "/2")
+            log = held.enter_context((scratch / f"{side}.log").open("w"))
             workers[side] = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--worker"], cwd=cwd, env=env,
                                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True)
         for side, process in workers.items():
@@ -180,20 +161,14 @@ def main() -> int:
                 process.stdin.flush()
                 process.wait(timeout=60)
         subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False)
-        if database.startswith("postgresql"):
-            for side in ("before", "after"):
-                _postgres(database, f"{database.rsplit('/', 1)[1]}_{side}", create=False)
-        if redis_urls:
-            from redis import Redis
-
-            for url in redis_urls:
-                Redis.from_url(url).flushdb()
-        logs.close()
+        held.close()
+        if own_redis is not None:
+            own_redis.stop()
         shutil.rmtree(scratch, ignore_errors=True)
     medians = {side: statistics.median(figures) for side, figures in cpu.items()}
     ratio = medians["after"] / medians["before"]
     pairs = statistics.median(after / before for before, after in zip(cpu["before"], cpu["after"], strict=True))
-    where = ("PostgreSQL" if database.startswith("postgresql") else "SQLite") + (", jobs to Redis" if redis_urls else ", jobs inline")
+    where = ("PostgreSQL" if database.startswith("postgresql") else "SQLite") + (", jobs to Redis" if own_redis else ", jobs inline")
     print(f"checkout POST server CPU, side by side ({where}, {rounds} checkouts each): {before} {medians['before']:.1f} ms, "
           f"this tree {medians['after']:.1f} ms; ratio {ratio:.2f} (median of pairs {pairs:.2f})")
     print(f"  target: halved (ratio <= 0.50): {'met' if ratio <= 0.5 else 'NOT MET'}")

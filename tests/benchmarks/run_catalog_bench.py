@@ -1,8 +1,8 @@
 """`make bench`: the catalog at 100,000 listings, measured against a bare ceiling page.
 
 Prints a table and writes build/bench.json. SQLite by default (a throwaway file
-under build/bench/); PostgreSQL when BENCH_DATABASE_URL is set (that database is
-dropped and created again: point it at a scratch database). Figures, not tests:
+under build/bench/); PostgreSQL when BENCH_DATABASE_URL is set (a new name: the
+database is made for the run and dropped after it; a name that exists stops the run). Figures, not tests:
 the machine is shared, so each page is compared with the ceiling page measured
 in the same interleaved rounds, and ratios are what to read.
 """
@@ -23,7 +23,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy import event, func, select
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
@@ -33,16 +33,7 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "2"))  # = workers: latenc
 LISTINGS = int(os.environ.get("BENCH_LISTINGS", "100000"))
 
 
-def database_url() -> str:
-    url = os.environ.get("BENCH_DATABASE_URL", "")
-    if url.startswith("postgresql"):
-        server, name = url.rsplit("/", 1)
-        admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        return url
+def sqlite_url() -> str:
     folder = BUILD / "bench"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -291,7 +282,16 @@ def main() -> int:
     import logging
 
     logging.getLogger("marketplace").setLevel(logging.WARNING)  # not a line per SMS of the orders it places
-    url = database_url()
+    url = os.environ.get("BENCH_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        return measure(sqlite_url())
+    from tests.benchmarks.scratch_database import scratch_postgres
+
+    with scratch_postgres(url):
+        return measure(url)
+
+
+def measure(url: str) -> int:
     from flask_migrate import upgrade
 
     from marketplace import create_app
