@@ -14,19 +14,19 @@ from typing import Protocol
 
 from flask import current_app
 
-from marketplace.notifications.models import OutboxMessage
+from marketplace.notifications.models import OutboxRow
 
 log = logging.getLogger("marketplace.notifications")
 
 
 class ChannelBackend(Protocol):
-    def deliver(self, message: OutboxMessage) -> str | None:
+    def deliver(self, message: OutboxRow) -> str | None:
         """Send the message or raise; the outbox records the outcome (and the provider's message id,
         when the backend returns one)."""
 
 
 class LogBackend:
-    def deliver(self, message: OutboxMessage) -> None:
+    def deliver(self, message: OutboxRow) -> None:
         # A reset link or one-time code is never written to a log, except in the development demo
         # (NOTIFICATION_LOG_SECRETS), where the terminal stands in for the person's phone.
         shown = message.body if not message.holds_secret or current_app.config.get("NOTIFICATION_LOG_SECRETS") \

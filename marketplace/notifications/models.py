@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy import false as sa_false
@@ -46,6 +47,22 @@ class OutboxMessage(db.Model):
     claimed_at: Mapped[datetime | None] = mapped_column()  # when a delivery job took it
     # The gateway's id for what it accepted (Africa's Talking's messageId): proof that it went out.
     provider_message_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
+
+
+class OutboxRow(Protocol):
+    """An outbox message as the UPDATE that moved it read it back (notifications.states): the row
+    itself, read-only and outside the session. What a channel backend is handed to send."""
+
+    id: int
+    kind: str
+    channel: Channel
+    recipient: str
+    locale: str
+    subject: str
+    body: str
+    holds_secret: bool
+    status: OutboxStatus
+    attempts: int
 
 
 class InboxMessage(db.Model):

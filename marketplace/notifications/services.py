@@ -18,7 +18,7 @@ from marketplace.core.timeutils import as_utc, utcnow
 from marketplace.extensions import db
 from marketplace.notifications import preferences, states
 from marketplace.notifications.channels import get_backend
-from marketplace.notifications.models import Channel, InboxMessage, OutboxMessage, OutboxStatus
+from marketplace.notifications.models import Channel, InboxMessage, OutboxMessage, OutboxRow, OutboxStatus
 
 
 class Recipient(Protocol):
@@ -131,7 +131,7 @@ def deliver_job(*message_ids: int) -> None:
         raise RetryLater("; ".join(refused))
 
 
-def _send(message: OutboxMessage) -> str:
+def _send(message: OutboxRow) -> str:
     """Hand one claimed message to its gateway and record how it went; the error, or "" when sent."""
     # SMS may go through their own gateway (NOTIFICATION_SMS_BACKEND); everything else, and SMS
     # when it is not set, through NOTIFICATION_CHANNEL_BACKEND.

@@ -16,7 +16,7 @@ from flask import current_app
 
 from marketplace.core.errors import DomainError
 from marketplace.core.phone import normalise_phone
-from marketplace.notifications.api import OutboxMessage
+from marketplace.notifications.api import OutboxRow
 
 #: A USSD screen holds at most this many characters (GSM 03.38, most networks).
 SCREEN_LIMIT = 182
@@ -121,5 +121,5 @@ def get_gateway() -> Gateway:
 class GatewaySmsBackend:
     """The outbox's SMS backend (NOTIFICATION_SMS_BACKEND=africastalking)."""
 
-    def deliver(self, message: OutboxMessage) -> str:
+    def deliver(self, message: OutboxRow) -> str:
         return get_gateway().send_sms(message.recipient, message.body)  # bodies are whole sentences; subjects are for email
