@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from marketplace.notifications.channels import register_backend
 from marketplace.notifications.models import OutboxMessage, OutboxRow
-from marketplace.notifications.services import notify_user, send_to_number
+from marketplace.notifications.services import Notice, notify_all, notify_user, send_to_number
 
 __all__ = [
-    "notify_user", "OutboxMessage", "OutboxRow", "register_backend", "send_to_number",
+    "Notice", "notify_all", "notify_user", "OutboxMessage", "OutboxRow", "register_backend", "send_to_number",
 ]

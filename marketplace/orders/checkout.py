@@ -27,7 +27,7 @@ from marketplace.core.errors import DomainError, InvalidInput
 from marketplace.core.urls import site_path
 from marketplace.extensions import db
 from marketplace.i18n import money
-from marketplace.notifications.api import notify_user
+from marketplace.notifications.api import Notice, notify_all
 from marketplace.orders import cart, presentation
 from marketplace.orders.models import (
     CartItem,
@@ -282,20 +282,19 @@ def needs_card_payment(checkout: Checkout) -> bool:
 def tell_both(order: Order) -> None:
     """An order that stands (placed to pay at pickup, or paid by card): the farmer is told to
     prepare it, the buyer where, when and from whom to collect it."""
-    tell_farmer(order)
-    notify_user(order.buyer, "order_confirmed", lambda: (
+    notify_all([_farmer_notice(order), Notice(order.buyer, "order_confirmed", lambda: (
         _("Order %(number)s", number=order.number),
         _("Village Square: your order %(number)s (%(total)s) is placed.", number=order.number, total=money(order.total))
         + " " + presentation.collection_sentence(order)
         + (" " + _("Your pickup code is %(code)s: give it to the farmer when you collect.", code=order.pickup_code)
            if order.pickup_code else ""),
     # The pickup code hands the order over: like a one-time code, kept from admins' pages and logs.
-    ), link=site_path("orders.order_page", number=order.number), secret=bool(order.pickup_code))
+    ), link=site_path("orders.order_page", number=order.number), secret=bool(order.pickup_code))])
 
 
-def tell_farmer(order: Order) -> None:
-    # Rendered under the farmer's locale by notify_user, so the total is formatted for them.
-    notify_user(order.farmer, "order_placed", lambda: (
+def _farmer_notice(order: Order) -> Notice:
+    # Rendered under the farmer's locale by notify_all, so the total is formatted for them.
+    return Notice(order.farmer, "order_placed", lambda: (
         _("New order %(number)s", number=order.number),
         ngettext("New order %(number)s on Village Square: %(num)d item, %(total)s. Open Orders to prepare.",
                  "New order %(number)s on Village Square: %(num)d items, %(total)s. Open Orders to prepare.",

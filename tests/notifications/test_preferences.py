@@ -5,12 +5,13 @@ import ast
 from pathlib import Path
 
 import pytest
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from marketplace.accounts import services as accounts
 from marketplace.notifications import preferences
 from marketplace.notifications.models import InboxMessage, OutboxMessage
-from marketplace.notifications.services import notify_user
+from marketplace.notifications.services import Notice, notify_all, notify_user
 from tests import factories
 
 ORDER_NEWS = ("Order K7P2QX", "Order K7P2QX is now: ready for pickup.")
@@ -33,6 +34,41 @@ def test_defaults_sms_and_site_for_a_phone_email_without_one_marketing_never(pla
     assert preferences.channels_for(with_phone, preferences.ORDERS) == {"sms", "insite"}
     assert {"email", "insite"} <= preferences.channels_for(email_only, preferences.APPLICATIONS)
     assert preferences.channels_for(with_phone, preferences.MARKETING) == set()
+
+
+def test_several_people_s_channels_are_read_at_once_each_by_their_own_choices(places, count_queries):
+    quiet = factories.user("Quiet")
+    preferences.save_choices(quiet, {("orders", "insite")})  # no SMS about orders; marketing by SMS
+    chatty = factories.user("Chatty", email="c@example.org")
+    preferences.save_choices(chatty, {("orders", "sms"), ("orders", "email"), ("marketing", "sms")})
+    fresh = factories.user("Fresh")
+    asked = [(quiet, preferences.ORDERS), (chatty, preferences.ORDERS), (fresh, preferences.ORDERS),
+             (chatty, preferences.MARKETING), (quiet, preferences.SECURITY)]
+    assert all(user.phone for user in (quiet, chatty, fresh))  # loaded again after the saves' commits, before counting
+    with count_queries() as counted:
+        answers = preferences.channels_for_all(asked)
+    assert counted.n == 1
+    assert answers == [{"insite"}, {"sms", "email"}, {"sms", "insite"}, {"sms"}, set()]
+    assert answers == [preferences.channels_for(user, topic) for user, topic in asked]
+
+
+def test_telling_two_people_at_once_is_as_telling_each(places, db, count_queries):
+    """notify_all: each gets what notify_user would have given them, in their own language, with one
+    read of preferences and one INSERT of inbox entries for all."""
+    farmer = factories.user("Farmer", locale="sw")
+    buyer = factories.user("Buyer", email="b@example.org")
+    preferences.save_choices(buyer, {("orders", "insite")})  # the inbox only
+    assert farmer.phone and buyer.phone  # loaded again after the save's commit, before counting
+    render = lambda: (gettext("Order %(number)s", number="K7P2QX"), "news")  # noqa: E731
+    with count_queries() as counted:
+        firsts = notify_all([Notice(farmer, "order_placed", render, link="/orders/K7P2QX"), Notice(buyer, "order_confirmed", render)])
+    assert counted.n == 2  # preferences, inbox entries (the outbox is written at the commit)
+    db.session.commit()
+    assert firsts[0] is not None and firsts[0].recipient == farmer.phone and firsts[1] is None
+    assert _counts(db, farmer)[0] == {"sms": 1} and _counts(db, buyer)[0] == {}
+    farmer_inbox, buyer_inbox = _counts(db, farmer)[1], _counts(db, buyer)[1]
+    assert [(m.kind, m.subject, m.link, m.locale) for m in farmer_inbox] == [("order_placed", "Oda K7P2QX", "/orders/K7P2QX", "sw")]
+    assert [(m.kind, m.subject, m.read_at) for m in buyer_inbox] == [("order_confirmed", "Order K7P2QX", None)]
 
 
 def test_default_delivery_is_one_sms_and_an_unread_inbox_copy(places, db):
@@ -100,11 +136,11 @@ def test_unknown_choices_and_kinds_without_a_topic_are_refused(places):
 
 
 def test_every_kind_the_code_sends_has_a_topic():
-    """A kind without a topic could not be turned off; read every notify_user call in the package."""
+    """A kind without a topic could not be turned off; read every notify_user call (and Notice) in the package."""
     kinds = set()
     for path in Path("marketplace").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("notify_user", "_tell_applicant") and len(node.args) > 1:
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("notify_user", "Notice", "_tell_applicant") and len(node.args) > 1:
                 kind = node.args[1]
                 if isinstance(kind, ast.Constant):
                     kinds.add(kind.value)

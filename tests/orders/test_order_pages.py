@@ -60,6 +60,9 @@ def test_placing_reads_the_cart_once_and_writes_the_checkout_with_its_messages_i
     assert len([s for s in request_statements if "FROM orders" in s or "FROM checkouts" in s]) == 1  # the codes, in one look
     assert [s for s in request_statements if s.startswith("UPDATE checkouts")] == []  # its total known when written
     assert len(reads_of("form_submissions")) == 0  # the form's key is claimed, not looked up first
+    # The farmer and the buyer are told together: their preferences in one read, their inbox entries in one INSERT.
+    assert len(reads_of("notification_preferences")) == 1
+    assert len([s for s in request_statements if s.startswith("INSERT INTO inbox_messages")]) == 1
 
 
 def test_checkout_errors_keep_the_choices(client, login, listing):
