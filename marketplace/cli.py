@@ -21,7 +21,7 @@ from marketplace.egov.demo_data import seed_demo_applications
 from marketplace.egov.versions import ensure_seeded_services
 from marketplace.extensions import db
 from marketplace.opendata.aggregate import aggregate
-from marketplace.orders.demo_data import seed_demo_order
+from marketplace.orders.demo_data import seed_demo_collection_point, seed_demo_order
 from marketplace.orders.services import UNPAID_ORDER_LIFETIME, expire_unpaid_orders
 from marketplace.voice.seeding import ensure_default_routing
 
@@ -47,6 +47,7 @@ def seed_demo(if_empty: bool) -> None:
     forms = ensure_seeded_services()
     ensure_default_routing()
     person = {role: services.find_user_by_identifier(phone) for role, phone, _ in people}
+    point = seed_demo_collection_point(person["agent"])
     applications = seed_demo_applications(person["resident"], neighbours[0], person["official"])
     # /prices, the phone's prices and /performance read the same published figures from the start
     aggregate(utcnow().date())
@@ -57,6 +58,8 @@ def seed_demo(if_empty: bool) -> None:
         click.echo(f"{listed} demo listings are on sale, from the demo farmer and {len(neighbours)} neighbours.")
     if ordered:
         click.echo(f"The demo buyer has order {ordered} to collect from the demo farmer.")
+    if point:
+        click.echo(f"The demo agent runs the collection point {point}: farmers of the demo district can bring orders there.")
     if forms:
         click.echo(f"Government services published: {', '.join(forms)}.")
     if applications:

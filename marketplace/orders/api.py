@@ -7,6 +7,7 @@ Another domain imports `marketplace.orders.api`, never orders's models, services
 """
 from __future__ import annotations
 
+from marketplace.orders.collection_points import collect_at_points, handed_sentence, managed_points, mark_dropped
 from marketplace.orders.figures import completed_sales_source
 from marketplace.orders.labels import order_status_name
 from marketplace.orders.models import Order, OrderStatus
@@ -21,6 +22,7 @@ from marketplace.orders.services import (
 )
 
 __all__ = [
-    "allowed_moves", "completed_sales_source", "get_order_for", "move", "Order", "order_status_name",
+    "allowed_moves", "collect_at_points", "completed_sales_source", "get_order_for", "handed_sentence", "managed_points",
+    "mark_dropped", "move", "Order", "order_status_name",
     "orders_to_hand_over", "orders_to_prepare", "OrderStatus", "sales_summary", "SalesSummary",
 ]

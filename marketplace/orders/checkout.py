@@ -28,10 +28,11 @@ from marketplace.core.urls import site_path
 from marketplace.extensions import db
 from marketplace.i18n import money
 from marketplace.notifications.api import Notice, notify_all
-from marketplace.orders import cart, presentation
+from marketplace.orders import cart, collection_points, presentation
 from marketplace.orders.models import (
     CartItem,
     Checkout,
+    Collection,
     Fulfilment,
     Order,
     OrderEvent,
@@ -77,6 +78,7 @@ class CleanChoice:
     address: str
     payment: PaymentMethod
     slot: PickupSlot | None
+    point: collection_points.PointOffer | None = None
 
 
 def card_payments_enabled() -> bool:
@@ -113,6 +115,14 @@ def _validate_choices(view: cart.CartView, choices: dict[int, FarmerChoice]) -> 
     clean = {}
     for group in view.groups:
         choice = choices.get(group.farmer.id, FarmerChoice())
+        point = None
+        if choice.fulfilment.startswith(Fulfilment.COLLECTION_POINT.value):
+            # The point and its day in one value (the page offers each as one choice).
+            point = collection_points.offer_from_key(choice.fulfilment, group.lines[0].listing.village)
+            if point is None:
+                errors[f"farmer-{group.farmer.id}"] = _l("This collection point cannot take it that day any more. Choose again.")
+                continue
+            choice = FarmerChoice(Fulfilment.COLLECTION_POINT.value, choice.delivery_address, choice.payment_method, "")
         try:
             fulfilment = Fulfilment(choice.fulfilment)
             payment = PaymentMethod(choice.payment_method)
@@ -137,7 +147,7 @@ def _validate_choices(view: cart.CartView, choices: dict[int, FarmerChoice]) -> 
         profile = group.farmer.farmer_profile
         if payment is PaymentMethod.ON_PICKUP and profile is not None and not profile.accepts_pay_on_pickup:
             errors[f"payment-{group.farmer.id}"] = _l("This farmer only accepts card payment. Choose card.")
-        clean[group.farmer.id] = CleanChoice(fulfilment, choice.delivery_address.strip()[:500], payment, slot)
+        clean[group.farmer.id] = CleanChoice(fulfilment, choice.delivery_address.strip()[:500], payment, slot, point)
     if errors:
         raise InvalidInput(errors)
     return clean
@@ -209,9 +219,17 @@ def place_checkout(buyer: User, session: MutableMapping, choices: dict[int, Farm
             db.session.rollback()
             raise DomainError(_l("Sorry, %(title)s has just sold out. Your cart is kept; change the amount or remove it.",
                                  title=line.listing.title), field="sold_out")
-    orders = [_order_of(group, clean[group.farmer.id], buyer, number) for group, number in zip(view.groups, numbers, strict=True)]
+    for group in view.groups:  # a collection point's day holds so many orders: taken as stock is
+        offer = clean[group.farmer.id].point
+        if offer is not None and not collection_points.book_place(offer.point, offer.day):
+            db.session.rollback()
+            raise InvalidInput({f"farmer-{group.farmer.id}": _l("This collection point is full that day. Choose another day or way.")})
+    collections: dict[tuple[int, object], Collection] = {}  # one code for all the buyer's orders at a point that day
+    orders = [_order_of(group, clean[group.farmer.id], buyer, number, collections)
+              for group, number in zip(view.groups, numbers, strict=True)]
     if not any(order.payment_method in PAID_NOW for order in orders):
-        db.session.execute(_EMPTY_CART, {"buyer_id": buyer_id})
+        with db.session.no_autoflush:  # the orders are written at the commit, with their collection's
+            db.session.execute(_EMPTY_CART, {"buyer_id": buyer_id})
         session.pop(cart.SESSION_KEY, None)
     # Given its orders whole, the checkout is written with its messages in the commit's one flush:
     # no total updated after, and no read of its orders back.
@@ -227,7 +245,7 @@ def place_checkout(buyer: User, session: MutableMapping, choices: dict[int, Farm
     return checkout
 
 
-def _order_of(group, choice: CleanChoice, buyer: User, number: str) -> Order:
+def _order_of(group, choice: CleanChoice, buyer: User, number: str, collections: dict) -> Order:
     """One farmer's order of the checkout: snapshots of the lines, the delivery fee, the pickup
     slot and code, and its first history rows (placed; to pay at pickup). Its people and pickup
     place are given as the rows already loaded, not only as ids: the messages about it are written
@@ -251,6 +269,16 @@ def _order_of(group, choice: CleanChoice, buyer: User, number: str) -> Order:
         currency=group.subtotal.currency,
         pickup_code=f"{secrets.randbelow(1_000_000):06d}" if fulfilment is Fulfilment.PICKUP else None,
     )
+    if choice.point is not None:  # collected at a point: its place, day and hours, and the buyer's one code there
+        offer = choice.point
+        key = (offer.point.id, offer.day)
+        if key not in collections:
+            collections[key] = collection_points.collection_of(buyer, offer.point, offer.day)
+        collection = collections[key]
+        order.collection, order.pickup_code = collection, collection.code
+        order.pickup_point = ", ".join(part for part in (offer.point.name, offer.point.place) if part)
+        order.pickup_village, order.pickup_village_id = offer.point.village, offer.point.village_id
+        order.pickup_on, order.pickup_opens_minute, order.pickup_closes_minute = offer.day, offer.point.opens_minute, offer.point.closes_minute
     order.items = [
         OrderItem(listing_id=line.listing.id, title=line.listing.title, unit=line.listing.unit.value,
                   unit_price_minor=line.listing.price_minor, quantity_milli=line.quantity_milli,
@@ -286,7 +314,9 @@ def tell_both(order: Order) -> None:
         _("Order %(number)s", number=order.number),
         _("Village Square: your order %(number)s (%(total)s) is placed.", number=order.number, total=money(order.total))
         + " " + presentation.collection_sentence(order)
-        + (" " + _("Your pickup code is %(code)s: give it to the farmer when you collect.", code=order.pickup_code)
+        + (" " + (_("Your code for the collection point is %(code)s: one code for all your orders there that day.",
+                    code=order.pickup_code) if order.fulfilment is Fulfilment.COLLECTION_POINT else
+                  _("Your pickup code is %(code)s: give it to the farmer when you collect.", code=order.pickup_code))
            if order.pickup_code else ""),
     # The pickup code hands the order over: like a one-time code, kept from admins' pages and logs.
     ), link=site_path("orders.order_page", number=order.number), secret=bool(order.pickup_code))])

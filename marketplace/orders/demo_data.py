@@ -25,3 +25,24 @@ def seed_demo_order(buyer: User, farmer: User) -> str | None:
     choice = FarmerChoice(fulfilment="pickup", delivery_address="", payment_method="on_pickup",
                           pickup_slot=slots[0].key if slots else "")
     return place_checkout(buyer, {}, {farmer.id: choice}).orders[0].number
+
+
+DEMO_POINT = ("Njoro Farmers' Cooperative Store", "Lare market, next to the cattle dip", "Lare")
+
+
+def seed_demo_collection_point(manager: User) -> str | None:
+    """A collection point of the demo farmer's district, run by the demo agent: its name, or None
+    when there is one already."""
+    from marketplace.accounts.api import Village
+    from marketplace.orders.models import CollectionPoint
+
+    name, place, village_name = DEMO_POINT
+    if db.session.scalar(select(CollectionPoint.id).where(CollectionPoint.name == name)):
+        return None
+    village = db.session.scalar(select(Village).where(Village.name == village_name))
+    if village is None:
+        return None
+    db.session.add(CollectionPoint(name=name, place=place, village=village, manager=manager, opening_days="012345",
+                                   opens_minute=8 * 60, closes_minute=17 * 60, capacity_per_day=40))
+    db.session.commit()
+    return name

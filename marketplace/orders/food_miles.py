@@ -16,6 +16,12 @@ named here so anyone can change them: a car of 8 L of petrol per 100 km, a motor
 
 The trips of one day to one village count once in a buyer's totals: whoever collects three orders
 from the same village that day drives there once.
+
+At a collection point an order moves in two legs: the farmer's motorbike from the farm's village to
+the point and back, and the buyer's car from their place to the point and back. In a buyer's totals
+the buyer's leg counts once per point and day (one trip collects every order there), and each
+farmer's once per point and day (one ride brings all their orders): so collecting
+three farmers' orders at one point near home is counted as the short trips it is.
 """
 from __future__ import annotations
 
@@ -44,6 +50,7 @@ class Way(str, enum.Enum):
 
     BUYERS_OWN_TRIP = "buyers_trip"  # a pickup: the buyer's car, from their place and back
     FARMERS_DELIVERY = "delivery"  # a delivery: the farmer's motorbike, to the buyer and back
+    COLLECTION_POINT = "collection_point"  # the farmer's motorbike to the point, the buyer's car to it
 
 
 #: kg CO₂ per vehicle-km: litres per km × kg CO₂ per litre.
@@ -60,9 +67,21 @@ class Trip:
     way: Way
 
 
-def trip(origin_village_id: int | None, buyer_village_id: int | None, fulfilment: Fulfilment) -> Trip | None:
-    """None when the gazetteer does not place both ends: no figure rather than a wrong one."""
+def trip(origin_village_id: int | None, buyer_village_id: int | None, fulfilment: Fulfilment,
+         point_village_id: int | None = None) -> Trip | None:
+    """None when the gazetteer does not place both ends (and the point, for a collection point): no
+    figure rather than a wrong one."""
+    if fulfilment is Fulfilment.COLLECTION_POINT:
+        return _point_trip(km_between_villages(origin_village_id, point_village_id), km_between_villages(buyer_village_id, point_village_id))
     return _trip(km_between_villages(origin_village_id, buyer_village_id), fulfilment)
+
+
+def _point_trip(farm_to_point_km: float | None, home_to_point_km: float | None) -> Trip | None:
+    if farm_to_point_km is None or home_to_point_km is None:
+        return None
+    farmers_leg, buyers_leg = 2 * farm_to_point_km, 2 * home_to_point_km
+    return Trip(km=farmers_leg + buyers_leg, way=Way.COLLECTION_POINT,
+                kg_co2=farmers_leg * KG_CO2_PER_KM[Way.FARMERS_DELIVERY] + buyers_leg * KG_CO2_PER_KM[Way.BUYERS_OWN_TRIP])
 
 
 def _trip(one_way_km: float | None, fulfilment: Fulfilment) -> Trip | None:
@@ -74,7 +93,7 @@ def _trip(one_way_km: float | None, fulfilment: Fulfilment) -> Trip | None:
 
 
 def order_trip(order: Order) -> Trip | None:
-    return trip(order.origin_village_id, order.buyer_village_id, order.fulfilment)
+    return trip(order.origin_village_id, order.buyer_village_id, order.fulfilment, order.pickup_village_id)
 
 
 @dataclass(frozen=True)
@@ -86,21 +105,32 @@ class Totals:
 
 
 def buyer_totals(buyer_id: int) -> Totals:
-    """The food miles of everything a buyer ordered and did not cancel; one trip per day and village.
-    One query: the two ends' positions come with the orders."""
-    origin, home = aliased(Village), aliased(Village)
+    """The food miles of everything a buyer ordered and did not cancel; one trip per day and village
+    (at a collection point, one leg per day for the buyer and one for each farmer).
+    One query: the ends' positions come with the orders."""
+    origin, home, point = aliased(Village), aliased(Village), aliased(Village)
     rows = db.session.execute(
-        select(Order.fulfilment, Order.pickup_on, Order.created_at, origin.id, origin.latitude, origin.longitude,
-               home.id, home.latitude, home.longitude)
+        select(Order.fulfilment, Order.pickup_on, Order.created_at, Order.farmer_id, origin.id, origin.latitude, origin.longitude,
+               home.id, home.latitude, home.longitude, point.id, point.latitude, point.longitude)
         .join(origin, origin.id == Order.origin_village_id).join(home, home.id == Order.buyer_village_id)
+        .outerjoin(point, point.id == Order.pickup_village_id)
         .where(Order.buyer_id == buyer_id, Order.status != OrderStatus.CANCELLED,
                origin.latitude.is_not(None), home.latitude.is_not(None)))
-    trips: dict[tuple, Trip] = {}
+    legs: dict[tuple, tuple[float, float]] = {}  # (day, what the leg joins, who drives) -> (km, kg CO₂)
     orders = 0
-    for fulfilment, pickup_on, created_at, origin_id, origin_lat, origin_lon, home_id, home_lat, home_lon in rows:
-        found = _trip(distance_km(origin_lat, origin_lon, home_lat, home_lon), fulfilment)
-        orders += 1
+    for fulfilment, pickup_on, created_at, farmer_id, origin_id, origin_lat, origin_lon, home_id, home_lat, home_lon, \
+            point_id, point_lat, point_lon in rows:
         day = pickup_on or created_at.date()
-        trips.setdefault((day, origin_id, home_id, found.way), found)  # type: ignore[union-attr]
-    return Totals(km=sum(t.km for t in trips.values()), kg_co2=sum(t.kg_co2 for t in trips.values()), trips=len(trips),
+        if fulfilment is Fulfilment.COLLECTION_POINT:
+            if point_lat is None:
+                continue  # a point the gazetteer does not place: no figure rather than a wrong one
+            farmers = 2 * distance_km(origin_lat, origin_lon, point_lat, point_lon)
+            buyers = 2 * distance_km(home_lat, home_lon, point_lat, point_lon)
+            legs.setdefault((day, farmer_id, point_id, Way.FARMERS_DELIVERY), (farmers, farmers * KG_CO2_PER_KM[Way.FARMERS_DELIVERY]))
+            legs.setdefault((day, home_id, point_id, Way.BUYERS_OWN_TRIP), (buyers, buyers * KG_CO2_PER_KM[Way.BUYERS_OWN_TRIP]))
+        else:
+            found = _trip(distance_km(origin_lat, origin_lon, home_lat, home_lon), fulfilment)
+            legs.setdefault((day, origin_id, home_id, found.way), (found.km, found.kg_co2))  # type: ignore[union-attr]
+        orders += 1
+    return Totals(km=sum(km for km, _kg in legs.values()), kg_co2=sum(kg for _km, kg in legs.values()), trips=len(legs),
                   orders=orders)

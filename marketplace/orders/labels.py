@@ -13,6 +13,7 @@ STATUS_LABELS = {
     OrderStatus.DELIVERED: _l("delivered"),
     OrderStatus.COMPLETED: _l("completed"),
     OrderStatus.CANCELLED: _l("cancelled"),
+    OrderStatus.AT_COLLECTION_POINT: _l("waiting at the collection point"),
 }
 
 

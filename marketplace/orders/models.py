@@ -40,11 +40,14 @@ class OrderStatus(str, enum.Enum):
     DELIVERED = "delivered"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+    # Dropped by the farmer at a village collection point; its manager hands it to the buyer.
+    AT_COLLECTION_POINT = "at_collection_point"
 
 
 class Fulfilment(str, enum.Enum):
     PICKUP = "pickup"
     DELIVERY = "delivery"
+    COLLECTION_POINT = "collection_point"  # the farmer drops it at a point; the buyer collects all theirs there
 
 
 class PaymentMethod(str, enum.Enum):
@@ -95,8 +98,11 @@ class Order(TimestampMixin, db.Model):
     delivery_fee_minor: Mapped[int] = mapped_column(default=0)
     total_minor: Mapped[int] = mapped_column()
     currency: Mapped[str] = mapped_column(String(3))
+    # At a collection point: the buyer's collection there that day (its one code is also pickup_code).
+    collection_id: Mapped[int | None] = mapped_column(ForeignKey("collections.id"), index=True)
 
     checkout: Mapped[Checkout] = relationship(back_populates="orders")
+    collection: Mapped[Collection | None] = relationship(back_populates="orders")
     buyer: Mapped[User] = relationship(foreign_keys=[buyer_id])
     farmer: Mapped[User] = relationship(foreign_keys=[farmer_id])
     pickup_village: Mapped[Village | None] = relationship(foreign_keys=[pickup_village_id])
@@ -130,3 +136,57 @@ class OrderEvent(StatusHistoryMixin, db.Model):
     __tablename__ = "order_events"
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+
+
+class CollectionPoint(TimestampMixin, db.Model):
+    """A shop, a cooperative store or a service centre where farmers of nearby villages drop their
+    orders on its opening days, and buyers collect everything they ordered there with one code. Its
+    manager (an agent or a cooperative's person) marks what was dropped and what was collected."""
+
+    __tablename__ = "collection_points"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    place: Mapped[str] = mapped_column(String(300), default="")  # where in the village: "next to the market"
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), index=True)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # The weekdays it opens, Monday 0 … Sunday 6, as digits ("025": Monday, Wednesday, Saturday).
+    opening_days: Mapped[str] = mapped_column(String(7))
+    opens_minute: Mapped[int] = mapped_column()  # local time, minutes after midnight
+    closes_minute: Mapped[int] = mapped_column()
+    capacity_per_day: Mapped[int] = mapped_column()  # orders it can hold on one day
+    active: Mapped[bool] = mapped_column(default=True)
+
+    village: Mapped[Village] = relationship()
+    manager: Mapped[User] = relationship()
+
+    def opens_on(self, day: date) -> bool:
+        return str(day.weekday()) in self.opening_days
+
+
+class PointDay(db.Model):
+    """The orders booked at a point for one day: taken by one conditional UPDATE (as stock is), so
+    concurrent checkouts never book more than the point holds."""
+
+    __tablename__ = "collection_point_days"
+    __table_args__ = (UniqueConstraint("point_id", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    point_id: Mapped[int] = mapped_column(ForeignKey("collection_points.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column()
+    booked: Mapped[int] = mapped_column(default=0)
+
+
+class Collection(db.Model):
+    """Everything one buyer collects at one point on one day, under one code."""
+
+    __tablename__ = "collections"
+    # One collection per buyer, point and day; its code names it among that point's of that day.
+    __table_args__ = (UniqueConstraint("point_id", "buyer_id", "day"), UniqueConstraint("point_id", "day", "code"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    point_id: Mapped[int] = mapped_column(ForeignKey("collection_points.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    day: Mapped[date] = mapped_column()
+    code: Mapped[str] = mapped_column(String(6))
+
+    point: Mapped[CollectionPoint] = relationship()
+    buyer: Mapped[User] = relationship()
+    orders: Mapped[list[Order]] = relationship(back_populates="collection", order_by="Order.id")

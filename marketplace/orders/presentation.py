@@ -24,7 +24,7 @@ def farm_name(order: Order) -> str:
 
 def where_to_collect(order: Order) -> str:
     """'Market square, stall 4, Mbeu (Hill)'; "" for a delivery."""
-    if order.fulfilment is not Fulfilment.PICKUP:
+    if order.fulfilment is Fulfilment.DELIVERY:
         return ""
     village = order.pickup_village
     parts = [order.pickup_point.strip(), f"{village.name} ({village.district.name})" if village else ""]
@@ -51,10 +51,14 @@ def map_link(order: Order) -> str:
 
 def collection_sentence(order: Order) -> str:
     """The SMS's line: where, when, from whom, and the farm's phone."""
-    if order.fulfilment is not Fulfilment.PICKUP:
+    if order.fulfilment is Fulfilment.DELIVERY:
         return _("Delivery to: %(address)s", address=order.delivery_address)
     when = when_to_collect(order)
     where = where_to_collect(order)
+    if order.fulfilment is Fulfilment.COLLECTION_POINT:
+        # From the point's manager, not the farmer: with the buyer's other orders there that day.
+        sentence = _("Collect at the collection point %(where)s.", where=where)
+        return sentence + (" " + _("When: %(when)s.", when=when) if when else "")
     sentence = _("Collect from %(farm)s at %(where)s.", farm=farm_name(order), where=where) if where else \
         _("Collect from %(farm)s.", farm=farm_name(order))
     if when:
@@ -77,6 +81,9 @@ def food_miles_sentence(order: Order) -> str:
     if found.way is food_miles.Way.BUYERS_OWN_TRIP:
         return _("About %(km)s km there and back, by the buyer's own trip to the farm: about %(kg)s kg of CO₂.",
                  km=_about(found.km), kg=_about(found.kg_co2))
+    if found.way is food_miles.Way.COLLECTION_POINT:
+        return _("About %(km)s km there and back, by the farmer's ride to the collection point and the buyer's trip there, "
+                 "shared with the other orders there that day: about %(kg)s kg of CO₂.", km=_about(found.km), kg=_about(found.kg_co2))
     return _("About %(km)s km there and back, by the farmer's delivery: about %(kg)s kg of CO₂.",
              km=_about(found.km), kg=_about(found.kg_co2))
 

@@ -31,7 +31,7 @@ from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import site_path
 from marketplace.extensions import db
 from marketplace.notifications.api import notify_user
-from marketplace.orders import card_payments, mobile_payments, presentation, states
+from marketplace.orders import card_payments, collection_points, mobile_payments, presentation, states
 from marketplace.orders.labels import order_status_name
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod
 from marketplace.payments.api import CardPaymentsOff, MobileMoneyOff, MoneyInHand, ProviderUnavailable
@@ -85,6 +85,7 @@ def move(actor: User, order: Order, to: OrderStatus, reason: str = "", pickup_co
     if to is S.CANCELLED:
         for item in sorted(order.items, key=lambda item: item.listing_id):  # listing rows locked in id order
             release_stock(item.listing_id, item.quantity_milli)
+        collection_points.give_place_back(order)
     if to is S.COMPLETED:
         card_payments.pay_farmer_for(order)
     other = order.buyer if party == states.FARMER else order.farmer
@@ -112,6 +113,7 @@ def expire_unpaid_orders(older_than: timedelta) -> list[str]:
     for order in db.session.scalars(select(Order).where(Order.status == S.PLACED, Order.created_at < cutoff)
                                     .options(selectinload(Order.items)).with_for_update(skip_locked=True)):
         states.transition(order, S.CANCELLED, party=SYSTEM, reason="payment not received in time")
+        collection_points.give_place_back(order)
         expired.append(order)
     # Stock goes back listing by listing in id order (the order every stock change locks rows in).
     released: dict[int, int] = {}

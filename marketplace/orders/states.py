@@ -18,6 +18,7 @@ from marketplace.orders.models import Fulfilment, Order, OrderEvent, OrderStatus
 
 S = OrderStatus
 FARMER, BUYER = "farmer", "buyer"
+POINT = "point"  # the manager of the collection point an order goes through
 PEOPLE = (FARMER, BUYER)
 
 ORDER_MOVES: Machine[OrderStatus] = Machine("order", [
@@ -37,11 +38,21 @@ ORDER_MOVES: Machine[OrderStatus] = Machine("order", [
     (S.AWAITING_PAYMENT_AT_PICKUP, S.CANCELLED, PEOPLE, "cancelled"),
     (S.READY_FOR_PICKUP, S.CANCELLED, [FARMER], "cancelled"),
     (S.OUT_FOR_DELIVERY, S.CANCELLED, [FARMER], "cancelled"),
+    # A collection point: the farmer hands the order to its manager, who marks it dropped, and hands it
+    # to the buyer with the code of their collection there.
+    (S.PAID, S.AT_COLLECTION_POINT, [POINT], "dropped_at_point"),
+    (S.AWAITING_PAYMENT_AT_PICKUP, S.AT_COLLECTION_POINT, [POINT], "dropped_at_point"),
+    (S.AT_COLLECTION_POINT, S.COLLECTED, [POINT], "collected"),
 ])
 
-#: A move that only one way of handing over has.
-FULFILMENT_OF = {S.READY_FOR_PICKUP: Fulfilment.PICKUP, S.COLLECTED: Fulfilment.PICKUP,
-                 S.OUT_FOR_DELIVERY: Fulfilment.DELIVERY, S.DELIVERED: Fulfilment.DELIVERY}
+#: The statuses that only some ways of handing over have.
+FULFILMENTS_OF = {S.READY_FOR_PICKUP: (Fulfilment.PICKUP,), S.COLLECTED: (Fulfilment.PICKUP, Fulfilment.COLLECTION_POINT),
+                  S.AT_COLLECTION_POINT: (Fulfilment.COLLECTION_POINT,),
+                  S.OUT_FOR_DELIVERY: (Fulfilment.DELIVERY,), S.DELIVERED: (Fulfilment.DELIVERY,)}
+
+
+def _fits(order: Order, to: OrderStatus) -> bool:
+    return order.fulfilment in FULFILMENTS_OF.get(to, (order.fulfilment,))
 
 
 def party_of(actor_id: int | None, order: Order) -> str | None:
@@ -51,11 +62,13 @@ def party_of(actor_id: int | None, order: Order) -> str | None:
         return FARMER
     if actor_id == order.buyer_id:
         return BUYER
+    if order.collection is not None and actor_id == order.collection.point.manager_id:
+        return POINT
     return None
 
 
 def possible(order: Order, to: OrderStatus) -> bool:
-    return ORDER_MOVES.move(order.status, to) is not None and FULFILMENT_OF.get(to, order.fulfilment) is order.fulfilment
+    return ORDER_MOVES.move(order.status, to) is not None and _fits(order, to)
 
 
 def targets(order: Order, party: str | None) -> list[OrderStatus]:
@@ -67,7 +80,7 @@ def transition(order: Order, to: OrderStatus, *, party: str, actor_id: int | Non
     place an order's status is written after checkout."""
     refused = _l("An order that is %(old)s cannot become %(new)s.", old=order_status_name(order.status), new=order_status_name(to))
     move = ORDER_MOVES.check(order.status, to, party, refused, _l("Only the farmer can do this."))
-    if FULFILMENT_OF.get(to, order.fulfilment) is not order.fulfilment:
+    if not _fits(order, to):
         raise DomainError(refused)
     old = order.status
     order.status = to

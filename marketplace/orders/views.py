@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, user_logged_in
 
-from marketplace.accounts.api import Role
+from marketplace.accounts.api import Role, village_choices
 from marketplace.core import header, params
 from marketplace.core.auth import role_required
 from marketplace.core.bidi import isolate, left_to_right
@@ -15,10 +15,10 @@ from marketplace.core.idempotency import new_key
 from marketplace.core.money import Money
 from marketplace.core.phone import display_phone
 from marketplace.core.views import act, safe_next, signed_in_person
-from marketplace.extensions import csrf, limiter
-from marketplace.orders import card_payments, cart, mobile_payments, services
+from marketplace.extensions import csrf, db, limiter
+from marketplace.orders import card_payments, cart, collection_points, mobile_payments, services
 from marketplace.orders.checkout import card_payments_enabled, choices_from_form, outcome_of, pickup_slots_of, place_checkout
-from marketplace.orders.forms import QuantityForm
+from marketplace.orders.forms import CollectionPointForm, QuantityForm
 from marketplace.orders.models import OrderStatus
 from marketplace.payments.api import ProviderUnavailable, mobile_money_enabled
 
@@ -95,7 +95,9 @@ def checkout():
     if view.is_empty:
         return redirect(url_for("orders.view_cart"))
     slots = {group.farmer.id: pickup_slots_of(group.farmer) for group in view.groups}
+    point_offers = {group.farmer.id: collection_points.offers_for(group.lines[0].listing.village) for group in view.groups}
     return render_template("orders/checkout.html", cart=view, errors=errors, form=request.form, pickup_slots=slots,
+                           point_offers=point_offers,
                            card_enabled=card_payments_enabled(), mobile_enabled=mobile_money_enabled(),
                            submission_key=submission_key), (422 if errors else 200)
 
@@ -227,6 +229,68 @@ def move_order(number: str):
                safe_next(request.form.get("next"), url_for("orders.order_page", number=number)))
 
 
+# --- collection points: the manager's day ---------------------------------------------------------
+
+@bp.get("/points")
+@login_required
+def my_points():
+    points = collection_points.managed_points(current_user)
+    if len(points) == 1:
+        return redirect(url_for("orders.point_day", point_id=points[0].id))
+    return render_template("orders/points.html", points=points)
+
+
+@bp.route("/points/<int:point_id>", methods=["GET", "POST"])
+@login_required
+def point_day(point_id: int):
+    """The manager's day at a point: orders to receive from farmers, buyers to hand theirs to by code."""
+    day = services.parse_day(request.args.get("day")) or collection_points.local_now().date()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            if "number" in request.form:
+                order = collection_points.mark_dropped(current_user, request.form["number"][:12])
+                flash(_("Order %(number)s is at the point. The buyer has been told.", number=left_to_right(order.number)), "success")
+            else:
+                handed = collection_points.collect_at_points(current_user, request.form.get("code", "")[:12])
+                flash(collection_points.handed_sentence(handed), "success")
+        except REFUSALS:
+            raise  # not their point, no such order there: the app's 403 and 404
+        except DomainError as error:
+            db.session.rollback()
+            errors = {error.field or "code": str(error.message)}
+        else:
+            return redirect(url_for("orders.point_day", point_id=point_id, day=day.isoformat()))
+    sheet = collection_points.day_sheet(current_user, point_id, day)
+    return render_template("orders/point.html", sheet=sheet, errors=errors, form=request.form), (422 if errors else 200)
+
+
+@bp.route("/admin/collection-points", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def admin_points():
+    form = CollectionPointForm()
+    if request.form.get("close") or request.form.get("reopen"):
+        reopen = bool(request.form.get("reopen"))
+        point = collection_points.set_point_open(current_user, params.int_arg("reopen" if reopen else "close", minimum=1), reopen)
+        flash(_("%(point)s is open for new orders.", point=isolate(point.name)) if point.active
+              else _("%(point)s takes no new orders.", point=isolate(point.name)), "success")
+        return redirect(url_for("orders.admin_points"))
+    if form.validate_on_submit():
+        try:
+            point = collection_points.open_point(current_user, collection_points.PointDetails(
+                name=form.name.data, place=form.place.data or "", village_id=form.village_id.data, manager_identifier=form.manager.data,
+                opening_days=form.opening_days.data, opens_minute=form.opens.data.hour * 60 + form.opens.data.minute,
+                closes_minute=form.closes.data.hour * 60 + form.closes.data.minute, capacity_per_day=form.capacity_per_day.data))
+        except InvalidInput as error:
+            for name, message in error.errors.items():
+                getattr(form, name).errors = [str(message)]
+        else:
+            flash(_("%(point)s is open: farmers of its district can be given orders to bring there.", point=isolate(point.name)), "success")
+            return redirect(url_for("orders.admin_points"))
+    return render_template("orders/admin_points.html", form=form, points=collection_points.all_points(current_user),
+                           villages=village_choices()), (422 if form.errors else 200)
+
+
 @bp.app_context_processor
 def orders_badge():
     def orders_to_prepare() -> int:
@@ -240,4 +304,8 @@ def orders_badge():
             return header.counts().get("cart", 0)
         return cart.lines_in_cart(None, session)
 
-    return {"orders_to_prepare": orders_to_prepare, "cart_count": cart_count}
+    def collection_points_run() -> list:
+        """The points the signed-in person manages (the profile page links each)."""
+        return collection_points.managed_points(current_user) if current_user.is_authenticated else []
+
+    return {"orders_to_prepare": orders_to_prepare, "cart_count": cart_count, "collection_points_run": collection_points_run}

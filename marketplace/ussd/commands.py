@@ -49,7 +49,7 @@ def _answer(command: str | None, args: list[str], sender: User | None, locale: s
         return status_text(submission) if submission else _("No application has this reference.")
     if sender is None:
         return _("This phone number is not registered on Village Square. Register on the website or at a service centre.")
-    handler: Callable = {"ready": _ready, "collected": _collected, "answer": _answer_info}[command]
+    handler: Callable = {"ready": _ready, "collected": _collected, "received": _received, "answer": _answer_info}[command]
     try:
         return handler(sender, args, locale)
     except (DomainError, PermissionDenied) as error:
@@ -63,6 +63,9 @@ def help_text(sender: User | None, locale: str) -> str:
     if sender is not None and sender.farmer_profile is not None:
         lines += [_("%(ready)s order: the order is ready for pickup", ready=k["ready"]),
                   _("%(collected)s code: the buyer collected it (their pickup code)", collected=k["collected"])]
+    if sender is not None and orders.managed_points(sender):
+        lines += [_("%(received)s order: a farmer brought the order to your collection point", received=k["received"]),
+                  _("%(collected)s code: hand the buyer everything waiting for them", collected=k["collected"])]
     if sender is not None:
         lines.append(_("%(answer)s reference text: answer the office's question", answer=k["answer"]))
     return "\n".join(lines)
@@ -84,12 +87,24 @@ def _ready(farmer: User, args: list[str], locale: str) -> str:
 def _collected(farmer: User, args: list[str], locale: str) -> str:
     if not args:
         return _("Send %(collected)s and the buyer's pickup code, e.g. %(collected)s 482913.", collected=keyword("collected", locale))
+    if orders.managed_points(farmer):  # a point's manager: the code is a buyer's collection there
+        return orders.handed_sentence(orders.collect_at_points(farmer, args[0]))
     order = db.session.scalar(select(Order).where(
         Order.farmer_id == farmer.id, Order.pickup_code == args[0], Order.status == OrderStatus.READY_FOR_PICKUP))
     if order is None:
         return _("No order of yours waiting for pickup has this code. Check the digits with the buyer.")
     orders.move(farmer, order, OrderStatus.COLLECTED, pickup_code=args[0])
     return _("Order %(number)s is collected. Thank you.", number=order.number)
+
+
+def _received(manager: User, args: list[str], locale: str) -> str:
+    if not args:
+        return _("Send %(received)s and the order number, e.g. %(received)s K7P2QX.", received=keyword("received", locale))
+    try:
+        order = orders.mark_dropped(manager, args[0])
+    except NotFound as error:
+        return str(error.message)
+    return _("Order %(number)s is at the point. The buyer has been told.", number=order.number)
 
 
 def _answer_info(person: User, args: list[str], locale: str) -> str:

@@ -11,6 +11,7 @@ KEYWORDS = {
     "help": lazy_pgettext("sms command", "HELP"),
     "ready": lazy_pgettext("sms command", "READY"),
     "collected": lazy_pgettext("sms command", "COLLECTED"),
+    "received": lazy_pgettext("sms command", "RECEIVED"),  # a collection point's manager: a farmer brought an order
     "status": lazy_pgettext("sms command", "STATUS"),
     "answer": lazy_pgettext("sms command", "ANSWER"),
 }

@@ -34,6 +34,8 @@ def main_menu(caller: Caller, node: dict) -> Menu:
     options = [(_("Prices"), {"n": "prices_where"}), (_("Applications"), {"n": "applications"})]
     if caller.is_farmer:
         options.append((_("My farm"), {"n": "farm"}))
+    if caller.user is not None and orders.managed_points(caller.user):
+        options.append((_("Collection point"), {"n": "point"}))
     options.append((_("Language"), {"n": "language"}))
     return Menu(_("Village Square"), options)
 
@@ -262,6 +264,46 @@ def _money(caller: Caller, node: dict):
 
 
 prompt("money")(pin_guarded(lambda: _("Enter your PIN"), _money))
+
+
+# --- a collection point's manager ---------------------------------------------------------------
+
+@menu("point")
+def point_menu(caller: Caller, node: dict) -> Menu:
+    return Menu(_("Collection point"), [(_("A farmer brought an order"), {"n": "point_drop"}),
+                                        (_("A buyer came to collect"), {"n": "point_collect"})])
+
+
+@prompt("point_drop")
+def point_drop():
+    def render(caller: Caller, node: dict) -> Prompt:
+        return Prompt(_("Order number? e.g. K7P2QX"))
+
+    def on_input(caller: Caller, node: dict, token: str):
+        try:
+            order = orders.mark_dropped(caller.user, token)
+        except DomainError as error:  # NotFound too: no such order at their point
+            db.session.rollback()
+            return Stay(str(error.message))
+        return Finish(_("Order %(number)s is at the point. The buyer has been told.", number=order.number))
+
+    return render, on_input
+
+
+@prompt("point_collect")
+def point_collect():
+    def render(caller: Caller, node: dict) -> Prompt:
+        return Prompt(_("The buyer's 6-digit code?"))
+
+    def on_input(caller: Caller, node: dict, token: str):
+        try:
+            handed = orders.collect_at_points(caller.user, token)
+        except DomainError as error:
+            db.session.rollback()
+            return Stay(str(error.message))
+        return Finish(orders.handed_sentence(handed))
+
+    return render, on_input
 
 
 # --- language ---------------------------------------------------------------------------------
