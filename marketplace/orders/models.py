@@ -180,7 +180,8 @@ class Collection(db.Model):
 
     __tablename__ = "collections"
     # One collection per buyer, point and day; its code names it among that point's of that day.
-    __table_args__ = (UniqueConstraint("point_id", "buyer_id", "day"), UniqueConstraint("point_id", "day", "code"))
+    __table_args__ = (UniqueConstraint("point_id", "buyer_id", "day", name="uq_collections_point_buyer_day"),
+                      UniqueConstraint("point_id", "day", "code", name="uq_collections_point_day_code"))
     id: Mapped[int] = mapped_column(primary_key=True)
     point_id: Mapped[int] = mapped_column(ForeignKey("collection_points.id"), index=True)
     buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

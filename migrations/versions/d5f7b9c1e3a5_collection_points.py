@@ -25,8 +25,8 @@ def upgrade():
         sa.Column("closes_minute", sa.Integer(), nullable=False),
         sa.Column("capacity_per_day", sa.Integer(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["manager_id"], ["users.id"]),
         sa.ForeignKeyConstraint(["village_id"], ["villages.id"]),
         sa.PrimaryKeyConstraint("id"),
@@ -53,8 +53,8 @@ def upgrade():
         sa.ForeignKeyConstraint(["buyer_id"], ["users.id"]),
         sa.ForeignKeyConstraint(["point_id"], ["collection_points.id"]),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("point_id", "buyer_id", "day"),
-        sa.UniqueConstraint("point_id", "day", "code"),
+        sa.UniqueConstraint("point_id", "buyer_id", "day", name="uq_collections_point_buyer_day"),
+        sa.UniqueConstraint("point_id", "day", "code", name="uq_collections_point_day_code"),
     )
     op.create_index("ix_collections_point_id", "collections", ["point_id"])
     op.create_index("ix_collections_buyer_id", "collections", ["buyer_id"])
