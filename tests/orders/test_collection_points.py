@@ -304,3 +304,13 @@ def test_an_admin_opens_and_closes_a_point_and_nobody_else_may(points, client, l
     db.session.expire_all()
     assert db.session.get(CollectionPoint, point.id).active is False
     assert point.id not in {o.point.id for o in collection_points.offers_for(points["places"]["villages"]["Mbeu"])}
+
+
+def test_the_farmer_is_told_to_take_it_to_the_point_and_offered_no_pickup_moves(points, client, login):
+    order = _at_point(points, ["Wanjiru"]).orders[0]
+    login(points["farmers"]["Wanjiru"])
+    page = client.get(f"/orders/{order.number}").get_data(as_text=True)
+    assert "Take it there by that day" in page and "Kianjai Cooperative Store" in page
+    assert "Mark as ready for pickup" not in page and order.pickup_code not in page  # the code is the buyer's, for the point
+    home = client.get("/").get_data(as_text=True)
+    assert "Take it to the collection point" in home and "It is ready for pickup" not in home
