@@ -33,7 +33,7 @@ from sqlalchemy.orm import aliased
 
 from marketplace.accounts.api import Village, distance_km, km_between_villages
 from marketplace.extensions import db
-from marketplace.orders.models import Fulfilment, Order, OrderStatus
+from marketplace.orders.models import Fulfilment, Order, OrderStatus, SharedTrip, TripBooking
 
 
 def kg_co2_per_litre(kg_co2_per_tj: float, tj_per_gg: float, kg_per_litre: float) -> float:
@@ -51,12 +51,14 @@ class Way(str, enum.Enum):
     BUYERS_OWN_TRIP = "buyers_trip"  # a pickup: the buyer's car, from their place and back
     FARMERS_DELIVERY = "delivery"  # a delivery: the farmer's motorbike, to the buyer and back
     COLLECTION_POINT = "collection_point"  # the farmer's motorbike to the point, the buyer's car to it
+    SHARED_TRIP = "shared_trip"  # a lorry to town, its CO₂ shared by the weight each order books of it
 
 
 #: kg CO₂ per vehicle-km: litres per km × kg CO₂ per litre.
 KG_CO2_PER_KM = {
     Way.BUYERS_OWN_TRIP: 8.0 / 100 * PETROL_KG_CO2_PER_LITRE,  # 0.18
     Way.FARMERS_DELIVERY: 2.5 / 100 * PETROL_KG_CO2_PER_LITRE,  # 0.057
+    Way.SHARED_TRIP: 25.0 / 100 * DIESEL_KG_CO2_PER_LITRE,  # 0.67: a small diesel lorry, 25 L per 100 km, whole
 }
 
 
@@ -93,7 +95,18 @@ def _trip(one_way_km: float | None, fulfilment: Fulfilment) -> Trip | None:
 
 
 def order_trip(order: Order) -> Trip | None:
+    booking = order.trip_booking if order.fulfilment is Fulfilment.DELIVERY else None
+    if booking is not None:
+        return _shared_trip(km_between_villages(order.origin_village_id, order.buyer_village_id), booking.grams, booking.trip.capacity_grams)
     return trip(order.origin_village_id, order.buyer_village_id, order.fulfilment, order.pickup_village_id)
+
+
+def _shared_trip(one_way_km: float | None, grams: int, capacity_grams: int) -> Trip | None:
+    """The lorry's trip there and back, its CO₂ shared by the part of its capacity the order booked."""
+    if one_way_km is None:
+        return None
+    km = 2 * one_way_km
+    return Trip(km=km, kg_co2=km * KG_CO2_PER_KM[Way.SHARED_TRIP] * grams / capacity_grams, way=Way.SHARED_TRIP)
 
 
 @dataclass(frozen=True)
@@ -111,17 +124,22 @@ def buyer_totals(buyer_id: int) -> Totals:
     origin, home, point = aliased(Village), aliased(Village), aliased(Village)
     rows = db.session.execute(
         select(Order.fulfilment, Order.pickup_on, Order.created_at, Order.farmer_id, origin.id, origin.latitude, origin.longitude,
-               home.id, home.latitude, home.longitude, point.id, point.latitude, point.longitude)
+               home.id, home.latitude, home.longitude, point.id, point.latitude, point.longitude,
+               Order.id, TripBooking.grams, SharedTrip.capacity_grams)
         .join(origin, origin.id == Order.origin_village_id).join(home, home.id == Order.buyer_village_id)
         .outerjoin(point, point.id == Order.pickup_village_id)
+        .outerjoin(TripBooking, TripBooking.order_id == Order.id).outerjoin(SharedTrip, SharedTrip.id == TripBooking.trip_id)
         .where(Order.buyer_id == buyer_id, Order.status != OrderStatus.CANCELLED,
                origin.latitude.is_not(None), home.latitude.is_not(None)))
     legs: dict[tuple, tuple[float, float]] = {}  # (day, what the leg joins, who drives) -> (km, kg CO₂)
     orders = 0
     for fulfilment, pickup_on, created_at, farmer_id, origin_id, origin_lat, origin_lon, home_id, home_lat, home_lon, \
-            point_id, point_lat, point_lon in rows:
+            point_id, point_lat, point_lon, order_id, trip_grams, trip_capacity in rows:
         day = pickup_on or created_at.date()
-        if fulfilment is Fulfilment.COLLECTION_POINT:
+        if trip_grams is not None:  # on a shared trip: this order's share of the lorry, its own leg
+            shared = _shared_trip(distance_km(origin_lat, origin_lon, home_lat, home_lon), trip_grams, trip_capacity)
+            legs[(day, order_id, Way.SHARED_TRIP)] = (shared.km, shared.kg_co2)  # type: ignore[union-attr]
+        elif fulfilment is Fulfilment.COLLECTION_POINT:
             if point_lat is None:
                 continue  # a point the gazetteer does not place: no figure rather than a wrong one
             farmers = 2 * distance_km(origin_lat, origin_lon, point_lat, point_lon)

@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TimeField
+from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, TimeField
 from wtforms.validators import DataRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -32,3 +32,24 @@ class CollectionPointForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.opening_days.choices = [(day, weekday_name(day)) for day in range(7)]
+
+
+class TripForm(Form):
+    """A farmer or cooperative announces a trip to town with space to share."""
+
+    vehicle = StringField(_l("Vehicle"), validators=[DataRequired(), Length(max=120)],
+                          description=_l("What it is and its plate, e.g. \"Isuzu lorry KCA 123X\"."))
+    day = DateField(_l("Day"), validators=[DataRequired()])
+    departs = TimeField(_l("Leaves at"), validators=[DataRequired()])
+    stops = SelectMultipleField(_l("Villages it passes"), coerce=int, widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+                                validate_choice=False, description=_l("It starts at your village. Farmers of these villages can book space."))
+    destination_id = SelectField(_l("Town it goes to"), coerce=optional_int, validate_choice=False, validators=[DataRequired()])
+    delivers_from = TimeField(_l("Delivers in town from"), validators=[DataRequired()])
+    delivers_until = TimeField(_l("Delivers in town until"), validators=[DataRequired()])
+    capacity_kg = StringField(_l("Space to share (kg)"), validators=[DataRequired(), Length(max=16)], render_kw={"inputmode": "decimal"})
+    cost = StringField(_l("What the whole trip costs"), validators=[DataRequired(), Length(max=16)], render_kw={"inputmode": "decimal"},
+                       description=_l("Fuel, driver and vehicle. Each farmer pays their kilograms' part of it."))
+
+
+class BookTripForm(Form):
+    weight = StringField(_l("Weight of the order (kg)"), validators=[DataRequired(), Length(max=16)], render_kw={"inputmode": "decimal"})

@@ -1,7 +1,7 @@
 """Translated names of order states."""
 from flask_babel import lazy_gettext as _l
 
-from marketplace.orders.models import OrderStatus
+from marketplace.orders.models import OrderStatus, TripStatus
 
 STATUS_LABELS = {
     OrderStatus.PLACED: _l("placed"),
@@ -19,3 +19,13 @@ STATUS_LABELS = {
 
 def order_status_name(status: OrderStatus | str) -> str:
     return str(STATUS_LABELS[OrderStatus(status)])
+
+
+TRIP_STATUS_LABELS = {
+    TripStatus.OPEN: _l("open for bookings"),
+    TripStatus.CLOSED: _l("no more bookings"),
+}
+
+
+def trip_status_name(status: TripStatus) -> str:
+    return str(TRIP_STATUS_LABELS[status])

@@ -103,6 +103,7 @@ class Order(TimestampMixin, db.Model):
 
     checkout: Mapped[Checkout] = relationship(back_populates="orders")
     collection: Mapped[Collection | None] = relationship(back_populates="orders")
+    trip_booking: Mapped[TripBooking | None] = relationship(back_populates="order")
     buyer: Mapped[User] = relationship(foreign_keys=[buyer_id])
     farmer: Mapped[User] = relationship(foreign_keys=[farmer_id])
     pickup_village: Mapped[Village | None] = relationship(foreign_keys=[pickup_village_id])
@@ -191,3 +192,68 @@ class Collection(db.Model):
     point: Mapped[CollectionPoint] = relationship()
     buyer: Mapped[User] = relationship()
     orders: Mapped[list[Order]] = relationship(back_populates="collection", order_by="Order.id")
+
+
+class TripStatus(str, enum.Enum):
+    OPEN = "open"  # farmers on the route may book space
+    CLOSED = "closed"  # the organizer takes no more bookings (the van is loading, or full enough)
+
+
+class SharedTrip(TimestampMixin, db.Model):
+    """A farmer or a cooperative drives to town on a day and sells space in the vehicle: farmers on
+    the route book kilograms for their orders to town buyers, who get the trip's delivery window.
+    The trip's cost is shared by weight: each booking pays its kilograms at cost ÷ capacity."""
+
+    __tablename__ = "shared_trips"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organizer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    vehicle: Mapped[str] = mapped_column(String(120))  # "Isuzu lorry KCA 123X"
+    day: Mapped[date] = mapped_column(index=True)
+    departs_minute: Mapped[int] = mapped_column()  # local time
+    # The town it goes to: a place of the gazetteer; buyers of its district are delivered to.
+    destination_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    delivers_from_minute: Mapped[int] = mapped_column()  # the town buyers' delivery window, that day
+    delivers_until_minute: Mapped[int] = mapped_column()
+    capacity_grams: Mapped[int] = mapped_column()
+    booked_grams: Mapped[int] = mapped_column(default=0)
+    cost_minor: Mapped[int] = mapped_column()  # the whole trip: fuel, driver, vehicle
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[TripStatus] = mapped_column(string_enum(TripStatus), default=TripStatus.OPEN)
+
+    organizer: Mapped[User] = relationship()
+    destination: Mapped[Village] = relationship()
+    stops: Mapped[list[TripStop]] = relationship(order_by="TripStop.position", cascade="all, delete-orphan")
+    bookings: Mapped[list[TripBooking]] = relationship(back_populates="trip", order_by="TripBooking.id")
+
+    @property
+    def space_left_grams(self) -> int:
+        return max(self.capacity_grams - self.booked_grams, 0)
+
+
+class TripStop(db.Model):
+    """A village the trip passes on its way, where farmers hand their orders to the vehicle (0: where it starts)."""
+
+    __tablename__ = "shared_trip_stops"
+    __table_args__ = (UniqueConstraint("trip_id", "village_id", name="uq_shared_trip_stops_trip_village"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trip_id: Mapped[int] = mapped_column(ForeignKey("shared_trips.id", ondelete="CASCADE"), index=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    position: Mapped[int] = mapped_column()
+
+    village: Mapped[Village] = relationship()
+
+
+class TripBooking(db.Model):
+    """One order on a trip: its kilograms, and its share of the cost as shown before booking."""
+
+    __tablename__ = "shared_trip_bookings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trip_id: Mapped[int] = mapped_column(ForeignKey("shared_trips.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True)  # an order rides one trip
+    farmer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    grams: Mapped[int] = mapped_column()
+    share_minor: Mapped[int] = mapped_column()
+    booked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    trip: Mapped[SharedTrip] = relationship(back_populates="bookings")
+    order: Mapped[Order] = relationship(back_populates="trip_booking")

@@ -11,7 +11,8 @@ from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 
 from marketplace.i18n import clock, format_day
-from marketplace.orders import food_miles
+from marketplace.orders import food_miles, shared_trips
+from marketplace.orders.labels import trip_status_name
 from marketplace.orders.models import Fulfilment, Order
 
 MAP_SEARCH = "https://www.openstreetmap.org/search?"  # a search by place name needs no coordinates we do not have
@@ -69,8 +70,9 @@ def collection_sentence(order: Order) -> str:
 
 
 def _about(value: float) -> str:
-    """A rounded figure for a reader: whole units from 10 up, one decimal below."""
-    return format_decimal(round(value) if value >= 10 else round(value, 1))
+    """A rounded figure for a reader: whole units from 10 up, one decimal below, two under a tenth
+    (an order's share of a lorry is a few hundredths of a kilogram of CO₂, not "about 0")."""
+    return format_decimal(round(value) if value >= 10 else round(value, 1) if value >= 0.1 else round(value, 2))
 
 
 def food_miles_sentence(order: Order) -> str:
@@ -80,6 +82,9 @@ def food_miles_sentence(order: Order) -> str:
         return ""
     if found.way is food_miles.Way.BUYERS_OWN_TRIP:
         return _("About %(km)s km there and back, by the buyer's own trip to the farm: about %(kg)s kg of CO₂.",
+                 km=_about(found.km), kg=_about(found.kg_co2))
+    if found.way is food_miles.Way.SHARED_TRIP:
+        return _("About %(km)s km there and back, by a shared trip to town: this order's share of the lorry is about %(kg)s kg of CO₂.",
                  km=_about(found.km), kg=_about(found.kg_co2))
     if found.way is food_miles.Way.COLLECTION_POINT:
         return _("About %(km)s km there and back, by the farmer's ride to the collection point and the buyer's trip there, "
@@ -101,4 +106,6 @@ TEMPLATE_GLOBALS = {
     "food_miles_sentence": food_miles_sentence, "food_miles_totals_sentence": food_miles_totals_sentence,
     "order_farm_name": farm_name, "where_to_collect": where_to_collect, "when_to_collect": when_to_collect,
     "order_map_link": map_link, "pickup_window": pickup_window,
+    "trip_sentence": shared_trips.trip_sentence, "trip_weight": shared_trips.weight_text, "trip_price_per_kg": shared_trips.price_per_kg,
+    "trip_status_name": trip_status_name, "may_ride_a_trip": shared_trips.may_ride,
 }

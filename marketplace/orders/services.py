@@ -31,7 +31,7 @@ from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import site_path
 from marketplace.extensions import db
 from marketplace.notifications.api import notify_user
-from marketplace.orders import card_payments, collection_points, mobile_payments, presentation, states
+from marketplace.orders import card_payments, collection_points, mobile_payments, presentation, shared_trips, states
 from marketplace.orders.labels import order_status_name
 from marketplace.orders.models import Order, OrderStatus, PaymentMethod
 from marketplace.payments.api import CardPaymentsOff, MobileMoneyOff, MoneyInHand, ProviderUnavailable
@@ -86,6 +86,7 @@ def move(actor: User, order: Order, to: OrderStatus, reason: str = "", pickup_co
         for item in sorted(order.items, key=lambda item: item.listing_id):  # listing rows locked in id order
             release_stock(item.listing_id, item.quantity_milli)
         collection_points.give_place_back(order)
+        shared_trips.give_back(order)
     if to is S.COMPLETED:
         card_payments.pay_farmer_for(order)
     other = order.buyer if party == states.FARMER else order.farmer

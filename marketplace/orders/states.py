@@ -14,7 +14,7 @@ from marketplace.core.errors import DomainError
 from marketplace.core.states import SYSTEM, Machine, emit
 from marketplace.extensions import db
 from marketplace.orders.labels import order_status_name
-from marketplace.orders.models import Fulfilment, Order, OrderEvent, OrderStatus
+from marketplace.orders.models import Fulfilment, Order, OrderEvent, OrderStatus, SharedTrip, TripStatus
 
 S = OrderStatus
 FARMER, BUYER = "farmer", "buyer"
@@ -89,3 +89,21 @@ def transition(order: Order, to: OrderStatus, *, party: str, actor_id: int | Non
     db.session.add(event)
     emit(f"order.{move.event}", order)
     return event
+
+
+# --- shared trips ---------------------------------------------------------------------------------
+
+ORGANIZER = "organizer"
+TRIP_MOVES: Machine[TripStatus] = Machine("shared trip", [
+    (None, TripStatus.OPEN, [ORGANIZER], "announced"),
+    (TripStatus.OPEN, TripStatus.CLOSED, [ORGANIZER], "closed"),
+])
+
+
+def transition_trip(trip: SharedTrip, to: TripStatus, *, actor_id: int) -> None:
+    """The organizer moves their trip (orders.shared_trips has checked it is theirs); the trip row
+    says when (updated_at), and its organizer is the only one who may."""
+    refused = _l("This trip takes no bookings already.")
+    move = TRIP_MOVES.check(trip.status, to, ORGANIZER if actor_id == trip.organizer_id else None, refused, refused)
+    trip.status = to
+    emit(f"trip.{move.event}", trip)

@@ -16,9 +16,9 @@ from marketplace.core.money import Money
 from marketplace.core.phone import display_phone
 from marketplace.core.views import act, safe_next, signed_in_person
 from marketplace.extensions import csrf, db, limiter
-from marketplace.orders import card_payments, cart, collection_points, mobile_payments, services
+from marketplace.orders import card_payments, cart, collection_points, mobile_payments, services, shared_trips
 from marketplace.orders.checkout import card_payments_enabled, choices_from_form, outcome_of, pickup_slots_of, place_checkout
-from marketplace.orders.forms import CollectionPointForm, QuantityForm
+from marketplace.orders.forms import BookTripForm, CollectionPointForm, QuantityForm, TripForm
 from marketplace.orders.models import OrderStatus
 from marketplace.payments.api import ProviderUnavailable, mobile_money_enabled
 
@@ -289,6 +289,81 @@ def admin_points():
             return redirect(url_for("orders.admin_points"))
     return render_template("orders/admin_points.html", form=form, points=collection_points.all_points(current_user),
                            villages=village_choices()), (422 if form.errors else 200)
+
+
+# --- shared trips to town -------------------------------------------------------------------------
+
+def _minute(value) -> int:
+    return value.hour * 60 + value.minute
+
+
+@bp.get("/trips")
+@role_required(Role.FARMER)
+def my_trips():
+    return render_template("orders/trips.html", trips=shared_trips.trips_of(current_user))
+
+
+@bp.route("/trips/new", methods=["GET", "POST"])
+@role_required(Role.FARMER)
+def announce_trip():
+    form = TripForm()
+    form.stops.choices = [(v.id, f"{v.name} ({v.district.name})") for v in shared_trips.stop_choices(current_user)]
+    if form.validate_on_submit():
+        try:
+            trip = shared_trips.announce(current_user, shared_trips.TripPlan(
+                vehicle=form.vehicle.data, day=form.day.data, departs_minute=_minute(form.departs.data), stop_ids=form.stops.data or [],
+                destination_id=form.destination_id.data, delivers_from_minute=_minute(form.delivers_from.data),
+                delivers_until_minute=_minute(form.delivers_until.data), capacity_kg=form.capacity_kg.data, cost=form.cost.data),
+                current_app.config["DEFAULT_CURRENCY"])
+        except InvalidInput as error:
+            for name, message in error.errors.items():
+                getattr(form, name).errors = [str(message)]
+        else:
+            flash(_("Your trip is announced: farmers on its way can book space now."), "success")
+            return redirect(url_for("orders.trip_page", trip_id=trip.id))
+    return render_template("orders/trip_form.html", form=form, towns=village_choices(),
+                           start=shared_trips.start_of(current_user)), (422 if form.errors else 200)
+
+
+@bp.route("/trips/<int:trip_id>", methods=["GET", "POST"])
+@role_required(Role.FARMER)
+def trip_page(trip_id: int):
+    """The organizer's trip: who booked how many kilograms, and what each pays."""
+    if request.method == "POST":
+        return act(lambda: shared_trips.close(current_user, trip_id), _("The trip takes no more bookings."),
+                   url_for("orders.trip_page", trip_id=trip_id))
+    trip = shared_trips.trip_for(current_user, trip_id)
+    return render_template("orders/trip.html", trip=trip, booked=shared_trips.booked_share(trip))
+
+
+@bp.route("/orders/<number>/trip", methods=["GET", "POST"])
+@role_required(Role.FARMER)
+def order_trip(number: str):
+    """A farmer puts a delivery order to town on a shared trip that passes their village."""
+    form = BookTripForm()
+    if request.method == "POST" and request.form.get("take_off"):
+        return act(lambda: shared_trips.take_off(current_user, number), _("The order is off the trip."),
+                   url_for("orders.order_page", number=number))
+    order, offers = shared_trips.trips_for(current_user, number)
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            shared_trips.book(current_user, number, params.int_arg("trip", minimum=1) or 0, form.weight.data)
+        except REFUSALS:
+            raise
+        except DomainError as error:
+            if error.field == "weight":
+                form.weight.errors = [str(error.message)]
+            else:
+                errors = {error.field or "trip": str(error.message)}
+        else:
+            flash(_("Order %(number)s goes on the trip. The buyer has been told when it comes.", number=left_to_right(order.number)), "success")
+            return redirect(url_for("orders.order_page", number=order.number))
+    grams = shared_trips.order_grams(order)
+    if not form.weight.data and grams:
+        form.weight.data = shared_trips.weight_text(grams)
+    return render_template("orders/order_trip.html", order=order, offers=offers, form=form, errors=errors,
+                           may_ride=shared_trips.may_ride(order)), (422 if errors or form.errors else 200)
 
 
 @bp.app_context_processor
