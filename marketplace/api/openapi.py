@@ -84,6 +84,23 @@ REPORT = {
         "supporters": {**_int(minimum=1), "description": "People who say this matters: the reporter and each 'me too'."},
     },
 }
+TRADE = {
+    "type": "object", "additionalProperties": False,
+    "required": ["month", "region", "district", "way", "orders", "farmers", "km", "kg_co2", "km_by_own_trips", "kg_co2_by_own_trips",
+                 "km_saved", "kg_co2_saved"],
+    "properties": {
+        "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}, "region": {"type": "string"},
+        "district": {"type": "string", "description": "The district of the farms the orders came from."},
+        "way": {"type": "string", "enum": ["collection_point", "shared_trip"]},
+        "orders": _int(minimum=0), "farmers": _int(minimum=0, description="Distinct farmers (a month is published from three)."),
+        "km": {"type": "number", "description": "Vehicle-km attributed to the orders, legs shared by several divided among them."},
+        "kg_co2": {"type": "number"},
+        "km_by_own_trips": {"type": "number", "description": "The buyers' own trips to the farms, there and back, that these replace."},
+        "kg_co2_by_own_trips": {"type": "number"},
+        "km_saved": {"type": "number", "description": "km_by_own_trips less km (negative when the collective way was longer)."},
+        "kg_co2_saved": {"type": "number"},
+    },
+}
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
 
 
@@ -125,7 +142,8 @@ def openapi_document(server_url: str) -> dict:
         "info": {
             "title": "Village Square open data", "version": "1.0.0", "license": LICENCE,
             "description": "Produce prices (only cells of at least three farmers), the performance of government "
-                           "e-services, and residents' reports, without personal data. Read-only; rate-limited; "
+                           "e-services, the kilometres and CO₂ saved by collection points and shared trips, and residents' "
+                           "reports, without personal data. Read-only; rate-limited; "
                            "every collection also comes as CSV.",
         },
         "servers": [{"url": server_url}],
@@ -136,6 +154,10 @@ def openapi_document(server_url: str) -> dict:
             "/api/v1/performance": _operation("listServicePerformance", "Monthly figures per government e-service", "Service",
                                               [{"name": "department", "in": "query", "required": False, "schema": _text(16)},
                                                {"name": "service", "in": "query", "required": False, "schema": _text(80)}]),
+            "/api/v1/food-miles": _operation("listCollectiveTradeMonths",
+                                             "Monthly km and CO₂ of collection points and shared trips per farm district, and what they saved",
+                                             "Trade", [*AREA_PARAMS, {"name": "way", "in": "query", "required": False,
+                                                                      "schema": TRADE["properties"]["way"]}]),
             "/api/v1/reports": _operation("listReports", "Residents' reports (no reporter, no text)", "Report",
                                           [{"name": "category", "in": "query", "required": False, "schema": REPORT["properties"]["category"]},
                                            {"name": "status", "in": "query", "required": False, "schema": REPORT["properties"]["status"]},
@@ -144,6 +166,7 @@ def openapi_document(server_url: str) -> dict:
         "components": {"schemas": {
             "Price": PRICE, "PricePage": _page_of("#/components/schemas/Price"),
             "Service": SERVICE, "ServicePage": _page_of("#/components/schemas/Service"),
+            "Trade": TRADE, "TradePage": _page_of("#/components/schemas/Trade"),
             "Report": REPORT, "ReportPage": _page_of("#/components/schemas/Report"),
             "Error": ERROR,
         }},

@@ -2,7 +2,7 @@
 the same for JSON and CSV. Nothing here can name a person: reports carry no reporter, no text."""
 from __future__ import annotations
 
-from marketplace.opendata.api import PriceCell, ServiceMonth
+from marketplace.opendata.api import PriceCell, ServiceMonth, TradeMonth
 from marketplace.voice.api import Report
 
 PRICE_FIELDS = ["day", "category", "unit", "currency", "region", "district", "listings", "listing_farmers",
@@ -11,6 +11,9 @@ PRICE_FIELDS = ["day", "category", "unit", "currency", "region", "district", "li
 
 SERVICE_FIELDS = ["month", "service", "department", "received", "decided", "approved", "decided_within_target",
                   "median_hours_to_decision", "p90_hours_to_decision", "rating_count", "rating_sum"]
+
+TRADE_FIELDS = ["month", "region", "district", "way", "orders", "farmers", "km", "kg_co2", "km_by_own_trips", "kg_co2_by_own_trips",
+                "km_saved", "kg_co2_saved"]
 
 REPORT_FIELDS = ["id", "category", "region", "district", "village", "department", "status", "reported_on",
                  "resolved_on", "days_to_resolution", "supporters"]
@@ -33,6 +36,16 @@ def service_record(row: ServiceMonth) -> dict:
         "received": row.received, "decided": row.decided, "approved": row.approved,
         "decided_within_target": row.within_target, "median_hours_to_decision": row.median_hours,
         "p90_hours_to_decision": row.p90_hours, "rating_count": row.rating_count, "rating_sum": row.rating_sum,
+    }
+
+
+def trade_record(row: TradeMonth) -> dict:
+    """Kilometres and kg with a decimal for a reader; the saved figures are the own trips' less the way's."""
+    return {
+        "month": row.month.strftime("%Y-%m"), "region": row.region.code, "district": row.district.code, "way": row.way,
+        "orders": row.orders, "farmers": row.farmers, "km": round(row.metres / 1000, 1), "kg_co2": round(row.co2_grams / 1000, 1),
+        "km_by_own_trips": round(row.baseline_metres / 1000, 1), "kg_co2_by_own_trips": round(row.baseline_co2_grams / 1000, 1),
+        "km_saved": round(row.km_saved, 1), "kg_co2_saved": round(row.kg_co2_saved, 1),
     }
 
 

@@ -131,6 +131,19 @@ def performance():
     return _collection("/api/v1/performance", "performance", records.SERVICE_FIELDS, fetch)
 
 
+@bp.get("/api/v1/food-miles")
+@bp.get("/api/v1/food-miles.csv")
+def food_miles():
+    def fetch(params: dict, limit: int, offset: int) -> list[dict]:
+        query = opendata.TradeQuery(region_id=_code(Region, params["region"]), district_id=_code(District, params["district"]),
+                                    way=params["way"] or "", since=params["from"], until=params["to"])
+        if NOTHING in (query.region_id, query.district_id):
+            return []
+        return [records.trade_record(row) for row in opendata.trade_months(query, limit=limit, offset=offset)]
+
+    return _collection("/api/v1/food-miles", "food-miles", records.TRADE_FIELDS, fetch)
+
+
 @bp.get("/api/v1/reports")
 @bp.get("/api/v1/reports.csv")
 def reports():

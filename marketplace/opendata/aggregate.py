@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import DateTime, bindparam, delete, text
+from sqlalchemy import DateTime, bindparam, delete, select, text
 
+from marketplace.accounts.api import District
 from marketplace.catalog import api as catalog
 from marketplace.core.cache import invalidate
 from marketplace.core.timeutils import utcnow
 from marketplace.egov import api as egov
 from marketplace.extensions import db
-from marketplace.opendata.models import PriceCell, ServiceMonth
+from marketplace.opendata.models import PriceCell, ServiceMonth, TradeMonth
 from marketplace.orders import api as orders
 
 PRICES = "prices"  # the cache namespace of price-index fragments (opendata.services), invalidated by each aggregation
@@ -163,10 +164,28 @@ def aggregate_services(month_start: date) -> int:
     return len(set(received) | set(decided))
 
 
+def aggregate_trade(month_start: date) -> int:
+    """Replace the month's figures of the collective ways per farm district (orders.food_miles
+    computes the kilometres; opendata keeps the cells of enough farmers). Returns how many were kept."""
+    month_end = (month_start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    minimum = current_app.config.get("OPENDATA_MIN_FARMERS", 3)
+    savings = orders.collective_savings(datetime.combine(month_start, time.min, tzinfo=UTC), datetime.combine(month_end, time.min, tzinfo=UTC))
+    regions = dict(db.session.execute(select(District.id, District.region_id).where(District.id.in_([s.district_id for s in savings]))).all()) \
+        if savings else {}
+    db.session.execute(delete(TradeMonth).where(TradeMonth.month == month_start))
+    kept = [TradeMonth(month=month_start, region_id=regions[s.district_id], district_id=s.district_id, way=s.way.value, orders=s.orders,
+                       farmers=len(s.farmers), metres=round(s.km * 1000), baseline_metres=round(s.baseline_km * 1000),
+                       co2_grams=round(s.kg_co2 * 1000), baseline_co2_grams=round(s.baseline_kg_co2 * 1000))
+            for s in savings if len(s.farmers) >= minimum]
+    db.session.add_all(kept)
+    return len(kept)
+
+
 def aggregate(day: date) -> AggregateResult:
-    """The day's price cells and its month's service figures, committed together."""
+    """The day's price cells and its month's service and trade figures, committed together."""
     cells = aggregate_prices(day)
     months = aggregate_services(day.replace(day=1))
+    aggregate_trade(day.replace(day=1))
     db.session.commit()
     invalidate(PRICES)  # every app server's price hints now read the new cells
     return AggregateResult(day=day, price_cells=cells, service_months=months)

@@ -7,11 +7,19 @@ Another domain imports `marketplace.opendata.api`, never opendata's models, serv
 """
 from __future__ import annotations
 
-from marketplace.opendata.models import PriceCell, ServiceMonth
+from marketplace.opendata.models import PriceCell, ServiceMonth, TradeMonth
 from marketplace.opendata.presentation import price_per_unit_label
-from marketplace.opendata.services import PriceQuery, ServiceQuery, price_cells, service_months, typical_prices_in
+from marketplace.opendata.services import (
+    PriceQuery,
+    ServiceQuery,
+    TradeQuery,
+    price_cells,
+    service_months,
+    trade_months,
+    typical_prices_in,
+)
 
 __all__ = [
     "price_cells", "price_per_unit_label", "PriceCell", "PriceQuery", "service_months", "ServiceMonth",
-    "ServiceQuery", "typical_prices_in",
+    "ServiceQuery", "trade_months", "TradeMonth", "TradeQuery", "typical_prices_in",
 ]

@@ -77,3 +77,37 @@ class ServiceMonth(db.Model):
     def mean_rating_x10(self) -> int | None:
         """The mean rating in tenths (4.3 → 43), rounded half up: integers stored, never floats."""
         return (self.rating_sum * 20 + self.rating_count) // (2 * self.rating_count) if self.rating_count else None
+
+
+class TradeMonth(db.Model):
+    """One month of the collective, low-carbon ways (collection points, shared trips) for the farms
+    of one district: the orders moved, the kilometres and CO₂ attributed to them, and what the
+    buyers' own trips to the farms would have been (orders.food_miles.collective_savings). Kept only
+    with at least OPENDATA_MIN_FARMERS distinct farmers, as the price cells are."""
+
+    __tablename__ = "trade_months"
+    __table_args__ = (Index("ix_trade_months_month", "month", "district_id", "way", unique=True),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(Date)  # the first day of the month
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    way: Mapped[str] = mapped_column(String(16))  # "collection_point" or "shared_trip"
+    orders: Mapped[int] = mapped_column()
+    farmers: Mapped[int] = mapped_column()
+    # Metres and grams: whole numbers that keep a short ride's few hundred grams of CO₂.
+    metres: Mapped[int] = mapped_column()
+    baseline_metres: Mapped[int] = mapped_column()
+    co2_grams: Mapped[int] = mapped_column()
+    baseline_co2_grams: Mapped[int] = mapped_column()
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    region: Mapped[Region] = relationship()
+    district: Mapped[District] = relationship()
+
+    @property
+    def km_saved(self) -> float:
+        return (self.baseline_metres - self.metres) / 1000
+
+    @property
+    def kg_co2_saved(self) -> float:
+        return (self.baseline_co2_grams - self.co2_grams) / 1000

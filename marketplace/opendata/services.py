@@ -19,7 +19,7 @@ from marketplace.core.timeutils import utcnow
 from marketplace.egov.api import EService
 from marketplace.extensions import db
 from marketplace.opendata.aggregate import PRICES
-from marketplace.opendata.models import PriceCell, ServiceMonth
+from marketplace.opendata.models import PriceCell, ServiceMonth, TradeMonth
 
 #: A typical price older than this is not shown beside a listing: prices of fresh produce move.
 TYPICAL_PRICE_MAX_AGE_DAYS = 14
@@ -179,3 +179,29 @@ def typical_prices_in(category_id: int, district_id: int, region_id: int, curren
                     "currency": currency, **asking_params})
     return [(r["unit"], Money(currency, r["p50"]), Money(currency, r["p10"]), Money(currency, r["p90"]))
             for r in sorted(rows, key=lambda r: r["unit"])]
+
+
+@dataclass
+class TradeQuery:
+    region_id: int | None = None
+    district_id: int | None = None
+    way: str = ""
+    since: date | None = None  # months from this one
+    until: date | None = None
+
+
+def trade_months(query: TradeQuery, limit: int = 200, offset: int = 0) -> list[TradeMonth]:
+    """The published months of the collective ways, newest first."""
+    statement = select(TradeMonth).options(selectinload(TradeMonth.district), selectinload(TradeMonth.region))
+    if query.region_id:
+        statement = statement.where(TradeMonth.region_id == query.region_id)
+    if query.district_id:
+        statement = statement.where(TradeMonth.district_id == query.district_id)
+    if query.way:
+        statement = statement.where(TradeMonth.way == query.way)
+    if query.since:
+        statement = statement.where(TradeMonth.month >= query.since.replace(day=1))
+    if query.until:
+        statement = statement.where(TradeMonth.month <= query.until)
+    statement = statement.order_by(TradeMonth.month.desc(), TradeMonth.district_id, TradeMonth.way, TradeMonth.id)
+    return list(db.session.scalars(statement.limit(limit).offset(offset)))

@@ -52,4 +52,5 @@ def price_hint():
 
 @bp.get("/performance")
 def performance():
-    return render_template("opendata/performance.html", rows=services.service_months(services.ServiceQuery(), limit=120))
+    return render_template("opendata/performance.html", rows=services.service_months(services.ServiceQuery(), limit=120),
+                           trade=services.trade_months(services.TradeQuery(), limit=60))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from marketplace.orders.collection_points import collect_at_points, handed_sentence, managed_points, mark_dropped
 from marketplace.orders.figures import completed_sales_source
+from marketplace.orders.food_miles import Saving, collective_savings
 from marketplace.orders.labels import order_status_name
 from marketplace.orders.models import Order, OrderStatus
 from marketplace.orders.services import (
@@ -22,7 +23,7 @@ from marketplace.orders.services import (
 )
 
 __all__ = [
-    "allowed_moves", "collect_at_points", "completed_sales_source", "get_order_for", "handed_sentence", "managed_points",
-    "mark_dropped", "move", "Order", "order_status_name",
-    "orders_to_hand_over", "orders_to_prepare", "OrderStatus", "sales_summary", "SalesSummary",
+    "allowed_moves", "collect_at_points", "collective_savings", "completed_sales_source", "get_order_for", "handed_sentence",
+    "managed_points", "mark_dropped", "move", "Order", "order_status_name", "orders_to_hand_over", "orders_to_prepare", "OrderStatus",
+    "sales_summary", "SalesSummary", "Saving",
 ]

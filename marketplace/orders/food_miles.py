@@ -26,7 +26,8 @@ three farmers' orders at one point near home is counted as the short trips it is
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
@@ -152,3 +153,69 @@ def buyer_totals(buyer_id: int) -> Totals:
         orders += 1
     return Totals(km=sum(km for km, _kg in legs.values()), kg_co2=sum(kg for _km, kg in legs.values()), trips=len(legs),
                   orders=orders)
+
+
+@dataclass
+class Saving:
+    """A month's orders moved one collective way from one district's farms: what they travelled
+    (vehicle-km and CO₂ attributed to them) against what the buyers' own trips to the farms would
+    have been. The legs several orders share are divided among them equally (or by weight, on a trip)."""
+
+    district_id: int
+    way: Way
+    orders: int = 0
+    farmers: set[int] = field(default_factory=set)
+    km: float = 0.0
+    kg_co2: float = 0.0
+    baseline_km: float = 0.0
+    baseline_kg_co2: float = 0.0
+
+
+def collective_savings(since: datetime, until: datetime) -> list[Saving]:
+    """The collection-point and shared-trip orders placed in [since, until) and not cancelled, per
+    farm district and way (opendata publishes them monthly). Read as rows, never ORM objects; orders
+    whose places the gazetteer does not know are left out, as everywhere in the food miles."""
+    origin, home, point = aliased(Village), aliased(Village), aliased(Village)
+    rows = db.session.execute(
+        select(Order.id, Order.farmer_id, Order.buyer_id, Order.fulfilment, Order.pickup_on, Order.created_at, origin.id, origin.district_id,
+               origin.latitude, origin.longitude, home.id, home.latitude, home.longitude, point.id, point.latitude, point.longitude,
+               TripBooking.grams, SharedTrip.capacity_grams)
+        .join(origin, origin.id == Order.origin_village_id).join(home, home.id == Order.buyer_village_id)
+        .outerjoin(point, point.id == Order.pickup_village_id)
+        .outerjoin(TripBooking, TripBooking.order_id == Order.id).outerjoin(SharedTrip, SharedTrip.id == TripBooking.trip_id)
+        .where(Order.created_at >= since, Order.created_at < until, Order.status != OrderStatus.CANCELLED,
+               origin.latitude.is_not(None), home.latitude.is_not(None),
+               (Order.fulfilment == Fulfilment.COLLECTION_POINT) | TripBooking.id.is_not(None))).all()
+    # Who shares each leg: the buyer's trip to a point, a farmer's ride to it, a buyer's avoided trip to a farm village.
+    sharing: dict[tuple, int] = {}
+    for (_id, farmer_id, buyer_id, fulfilment, pickup_on, created_at, origin_id, _district, *_rest, point_id, _plat, _plon,
+         _grams, _capacity) in rows:
+        day = pickup_on or created_at.date()
+        sharing[("avoided", day, buyer_id, origin_id)] = sharing.get(("avoided", day, buyer_id, origin_id), 0) + 1
+        if fulfilment is Fulfilment.COLLECTION_POINT:
+            for key in (("buyer", day, buyer_id, point_id), ("farmer", day, farmer_id, point_id)):
+                sharing[key] = sharing.get(key, 0) + 1
+    savings: dict[tuple[int, Way], Saving] = {}
+    car, bike, lorry = KG_CO2_PER_KM[Way.BUYERS_OWN_TRIP], KG_CO2_PER_KM[Way.FARMERS_DELIVERY], KG_CO2_PER_KM[Way.SHARED_TRIP]
+    for (_id, farmer_id, buyer_id, _fulfilment, pickup_on, created_at, origin_id, district_id, origin_lat, origin_lon, _home_id,
+         home_lat, home_lon, point_id, point_lat, point_lon, grams, capacity) in rows:
+        day = pickup_on or created_at.date()
+        way = Way.SHARED_TRIP if grams is not None else Way.COLLECTION_POINT
+        if way is Way.COLLECTION_POINT and point_lat is None:
+            continue
+        saving = savings.setdefault((district_id, way), Saving(district_id, way))
+        saving.orders += 1
+        saving.farmers.add(farmer_id)
+        avoided = 2 * distance_km(origin_lat, origin_lon, home_lat, home_lon) / sharing[("avoided", day, buyer_id, origin_id)]
+        saving.baseline_km += avoided
+        saving.baseline_kg_co2 += avoided * car
+        if way is Way.SHARED_TRIP:
+            km = 2 * distance_km(origin_lat, origin_lon, home_lat, home_lon) * grams / capacity
+            saving.km += km
+            saving.kg_co2 += km * lorry
+        else:
+            buyers = 2 * distance_km(home_lat, home_lon, point_lat, point_lon) / sharing[("buyer", day, buyer_id, point_id)]
+            farmers = 2 * distance_km(origin_lat, origin_lon, point_lat, point_lon) / sharing[("farmer", day, farmer_id, point_id)]
+            saving.km += buyers + farmers
+            saving.kg_co2 += buyers * car + farmers * bike
+    return list(savings.values())

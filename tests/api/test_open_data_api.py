@@ -76,6 +76,6 @@ def test_the_api_is_rate_limited(database_url, places):
 def test_the_openapi_description_and_its_page(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"] == "3.1.0" and spec["info"]["license"]["name"] == "CC BY 4.0"
-    assert set(spec["paths"]) == {"/api/v1/prices", "/api/v1/performance", "/api/v1/reports"}
+    assert set(spec["paths"]) == {"/api/v1/prices", "/api/v1/performance", "/api/v1/food-miles", "/api/v1/reports"}
     page = client.get("/open-data").get_data(as_text=True)
     assert "/api/v1/openapi.json" in page and "CC BY 4.0" in page

@@ -26,7 +26,7 @@ def test_the_api_root_lists_its_collections_instead_of_a_404(client):
     body = answer.get_json()
     assert answer.status_code == 200 and body["openapi"].endswith("/api/v1/openapi.json")
     paths = {c["href"].split("/api/v1/")[1] for c in body["collections"]}
-    assert paths == {"prices", "performance", "reports"}
+    assert paths == {"prices", "performance", "food-miles", "reports"}
     for collection in body["collections"]:
         assert client.get("/api/v1/" + collection["href"].split("/api/v1/")[1]).status_code == 200
 

@@ -180,3 +180,21 @@ def test_the_trip_pages_for_the_organizer_and_the_farmer(road, client, login, db
     client.post(f"/trips/{trip.id}")
     db.session.expire_all()
     assert db.session.get(SharedTrip, trip.id).status.value == "closed"
+
+
+def test_the_open_data_source_counts_a_trip_order_against_the_buyers_own_trip(road, db):
+    """What opendata publishes monthly: the order's share of the lorry against the town buyer's drive to the farm."""
+    from datetime import UTC, datetime
+
+    from tests.support.great_circle import between_villages
+
+    trip = shared_trips.announce(road["wanjiru"], _plan(road), "KES")
+    order = _delivery(road, "kamau", kg="10")
+    shared_trips.book(road["kamau"], order.number, trip.id, "10")
+    now = datetime.now(UTC)
+    (saving,) = food_miles.collective_savings(now - timedelta(days=1), now + timedelta(days=1))
+    drive = 2 * between_villages(road["v"]["Kianjai"], road["town"])
+    assert (saving.way, saving.orders, saving.farmers, saving.district_id) == (food_miles.Way.SHARED_TRIP, 1, {road["kamau"].id},
+                                                                              road["v"]["Kianjai"].district_id)
+    assert saving.baseline_km == pytest.approx(drive, rel=0.005) and saving.km == pytest.approx(drive / 10, rel=0.005)
+    assert saving.baseline_kg_co2 - saving.kg_co2 == pytest.approx(drive * 0.08 * 2.2718 - drive / 10 * 0.25 * 2.677, rel=0.005)
