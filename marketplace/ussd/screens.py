@@ -280,6 +280,8 @@ def point_drop():
         return Prompt(_("Order number? e.g. K7P2QX"))
 
     def on_input(caller: Caller, node: dict, token: str):
+        if caller.user is None:  # the menu offers this to a registered manager only
+            return Finish(_("This phone number is not registered on Village Square. Register on the website or at a service centre."))
         try:
             order = orders.mark_dropped(caller.user, token)
         except DomainError as error:  # NotFound too: no such order at their point
@@ -296,6 +298,8 @@ def point_collect():
         return Prompt(_("The buyer's 6-digit code?"))
 
     def on_input(caller: Caller, node: dict, token: str):
+        if caller.user is None:
+            return Finish(_("This phone number is not registered on Village Square. Register on the website or at a service centre."))
         try:
             handed = orders.collect_at_points(caller.user, token)
         except DomainError as error:
