@@ -141,18 +141,21 @@ def give_place_back(order: Order) -> None:
 
 def collection_of(buyer: User, point: CollectionPoint, day: date) -> Collection:
     """The buyer's collection at this point that day, with its code: an earlier checkout's, or a new
-    one for the checkout's orders to carry."""
-    found = db.session.scalar(select(Collection).where(
-        Collection.point_id == point.id, Collection.buyer_id == buyer.id, Collection.day == day))
-    if found is not None:
-        return found
-    # Unique among the point's collections of the weeks a code can still open something, not only that
-    # day's: a buyer may come early or late, and one code must never open another buyer's orders.
-    taken = set(db.session.scalars(select(Collection.code).where(
-        Collection.point_id == point.id, Collection.day >= day - CODE_WINDOW, Collection.day <= day + CODE_WINDOW)))
-    code = next(c for c in iter(lambda: f"{secrets.randbelow(1_000_000):06d}", None) if c not in taken)
-    # Not added here: it is written with the first order given it, in the checkout's one flush.
-    return Collection(point=point, point_id=point.id, buyer=buyer, buyer_id=buyer.id, day=day, code=code)
+    one. Written at once with `ON CONFLICT DO NOTHING`, then read: another tab of the same buyer that
+    made it meanwhile is found, not met as an error, and a code another buyer drew at the same moment
+    is drawn again."""
+    found_again = select(Collection).where(Collection.point_id == point.id, Collection.buyer_id == buyer.id, Collection.day == day)
+    dialect_insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    with db.session.no_autoflush:  # the checkout's own rows are written at its commit
+        while (found := db.session.scalar(found_again)) is None:
+            # Unique among the point's collections of the weeks a code can still open something, not
+            # only that day's: a buyer may come early or late, and one code must never open another's orders.
+            taken = set(db.session.scalars(select(Collection.code).where(
+                Collection.point_id == point.id, Collection.day >= day - CODE_WINDOW, Collection.day <= day + CODE_WINDOW)))
+            code = next(c for c in iter(lambda: f"{secrets.randbelow(1_000_000):06d}", None) if c not in taken)
+            db.session.execute(dialect_insert(Collection).values(point_id=point.id, buyer_id=buyer.id, day=day, code=code)
+                               .on_conflict_do_nothing())
+    return found
 
 
 # --- the admin's side ------------------------------------------------------------------------------

@@ -314,3 +314,20 @@ def test_the_farmer_is_told_to_take_it_to_the_point_and_offered_no_pickup_moves(
     assert "Mark as ready for pickup" not in page and order.pickup_code not in page  # the code is the buyer's, for the point
     home = client.get("/").get_data(as_text=True)
     assert "Take it to the collection point" in home and "It is ready for pickup" not in home
+
+
+def test_a_code_another_buyer_drew_at_the_same_moment_is_drawn_again(points, db, monkeypatch):
+    """Two checkouts for one point and day drawing the same code at once: the second's INSERT meets the
+    (point, day, code) constraint and does nothing, and it draws again instead of failing."""
+    import itertools
+
+    day = collection_points.offers_for(points["listings"]["Wanjiru"].village)[0].day
+    other = factories.user("Other Buyer")
+    db.session.add(Collection(point=points["point"], buyer=other, day=day, code="123456"))
+    db.session.commit()
+    monkeypatch.setattr(collection_points, "CODE_WINDOW", timedelta(days=-1))  # as if the other's row was not committed yet when looked
+    draws = itertools.chain([123456], itertools.repeat(654321))
+    monkeypatch.setattr(collection_points.secrets, "randbelow", lambda _n: next(draws))
+    collection = collection_points.collection_of(points["buyer"], points["point"], day)
+    assert collection.code == "654321" and collection.buyer_id == points["buyer"].id
+    assert collection_points.collection_of(points["buyer"], points["point"], day).id == collection.id  # found, not made twice
