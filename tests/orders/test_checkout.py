@@ -1,7 +1,7 @@
 """Checkout and orders without HTTP: one order per farmer, atomic stock, the state machine."""
 from __future__ import annotations
 
-import threading
+import functools
 from itertools import product
 
 import pytest
@@ -15,6 +15,7 @@ from marketplace.orders import cart, services, states
 from marketplace.orders.checkout import FarmerChoice, place_checkout
 from marketplace.orders.models import Order, OrderEvent, OrderStatus
 from tests import factories
+from tests.support.races import at_once
 
 
 @pytest.fixture
@@ -214,32 +215,15 @@ def test_fifty_buyers_race_for_the_last_ten_units(app, market, database_url):
     buyers = [factories.user(f"Buyer {i}") for i in range(50)]
     for buyer in buyers:
         cart.add_to_cart(buyer, {}, listing_id, "1")
-    ids = [b.id for b in buyers]
-    results: list[str] = []
-    lock = threading.Lock()
-    start = threading.Barrier(len(ids), timeout=30)
 
-    def buy(user_id: int) -> None:
-        with app.app_context():
-            try:
-                start.wait()  # all at once; then each takes a pooled connection as a request would
-                user = _db.session.get(type(market["buyer"]), user_id)
-                place_checkout(user, {}, {})
-                outcome = "bought"
-            except DomainError as error:
-                outcome = "sold out" if ("sold out" in str(error) or "attention" in str(error)) else f"other: {error}"
-            except Exception as error:  # a database error would be a bug: report it, do not hide it
-                outcome = f"error: {type(error).__name__}: {error}"
-            finally:
-                _db.session.remove()
-            with lock:
-                results.append(outcome)
+    def buy(user_id: int) -> str:
+        try:
+            place_checkout(_db.session.get(type(market["buyer"]), user_id), {}, {})  # a pooled connection each, as a request
+            return "bought"
+        except DomainError as error:
+            return "sold out" if ("sold out" in str(error) or "attention" in str(error)) else f"other: {error}"
 
-    threads = [threading.Thread(target=buy, args=(i,)) for i in ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    results = at_once(app, [functools.partial(buy, b.id) for b in buyers])
     _db.session.expire_all()
     listing = _db.session.get(Listing, listing_id)
     sold = _db.session.scalar(select(func.coalesce(func.sum(Order.total_minor), 0)).select_from(Order)) // 4200_00

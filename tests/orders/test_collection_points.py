@@ -2,7 +2,7 @@
 collects the orders of several farmers there with one code; a day's places never overbook."""
 from __future__ import annotations
 
-import threading
+import functools
 from datetime import date, timedelta
 
 import pytest
@@ -15,6 +15,7 @@ from marketplace.orders import cart, collection_points, services
 from marketplace.orders.checkout import FarmerChoice, place_checkout
 from marketplace.orders.models import Collection, CollectionPoint, Fulfilment, Order, OrderEvent, OrderStatus, PointDay
 from tests import factories
+from tests.support.races import at_once
 
 S = OrderStatus
 EVERY_DAY = "0123456"
@@ -188,31 +189,15 @@ def test_concurrent_checkouts_never_book_more_than_the_point_holds(points, db, a
     for buyer in buyers:
         cart.add_to_cart(buyer, {}, listing_id, "1")
     key = f"collection_point:{point_id}:{day.isoformat()}"
-    results: list[str] = []
-    lock = threading.Lock()
-    start = threading.Barrier(len(buyers), timeout=30)
 
-    def buy(user_id: int) -> None:
-        with app.app_context():
-            try:
-                start.wait()
-                user = _db.session.get(type(points["buyer"]), user_id)
-                place_checkout(user, {}, {farmer_id: FarmerChoice(fulfilment=key)})
-                outcome = "booked"
-            except InvalidInput as error:
-                outcome = "full" if "full" in str(next(iter(error.errors.values()))) else f"other: {error.errors}"
-            except Exception as error:  # a database error would be a bug: report it
-                outcome = f"error: {type(error).__name__}: {error}"
-            finally:
-                _db.session.remove()
-            with lock:
-                results.append(outcome)
+    def buy(user_id: int) -> str:
+        try:
+            place_checkout(_db.session.get(type(points["buyer"]), user_id), {}, {farmer_id: FarmerChoice(fulfilment=key)})
+            return "booked"
+        except InvalidInput as error:
+            return "full" if "full" in str(next(iter(error.errors.values()))) else f"other: {error.errors}"
 
-    threads = [threading.Thread(target=buy, args=(b.id,)) for b in buyers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = at_once(app, [functools.partial(buy, b.id) for b in buyers])
     _db.session.expire_all()
     assert results.count("booked") == 4 and results.count("full") == 8, results
     assert _db.session.scalar(select(PointDay.booked).where(PointDay.point_id == point_id, PointDay.day == day)) == 4
@@ -304,6 +289,9 @@ def test_an_admin_opens_and_closes_a_point_and_nobody_else_may(points, client, l
     db.session.expire_all()
     assert db.session.get(CollectionPoint, point.id).active is False
     assert point.id not in {o.point.id for o in collection_points.offers_for(points["places"]["villages"]["Mbeu"])}
+    client.post("/admin/collection-points", data={"reopen": str(point.id)})
+    assert point.id in {o.point.id for o in collection_points.offers_for(points["places"]["villages"]["Mbeu"])}
+    assert client.post("/admin/collection-points", data={"close": "999999"}).status_code == 404
 
 
 def test_the_farmer_is_told_to_take_it_to_the_point_and_offered_no_pickup_moves(points, client, login):

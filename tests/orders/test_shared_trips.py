@@ -3,7 +3,7 @@ route book kilograms for their delivery orders to town, each paying their weight
 shown before booking; the vehicle is never overbooked, even by bookings at the same moment."""
 from __future__ import annotations
 
-import threading
+import functools
 from datetime import timedelta
 
 import pytest
@@ -17,6 +17,7 @@ from marketplace.orders.checkout import FarmerChoice, place_checkout
 from marketplace.orders.models import Order, OrderStatus, SharedTrip, TripBooking
 from marketplace.orders.pickup import local_now
 from tests import factories
+from tests.support.races import at_once
 
 
 @pytest.fixture
@@ -108,30 +109,15 @@ def test_concurrent_bookings_never_overfill_the_vehicle(road, db, app):
     trip_id = shared_trips.announce(road["wanjiru"], _plan(road, capacity_kg="45"), "KES").id
     numbers = [_delivery(road, "kamau", kg="10", buyer=factories.user(f"Town {n}", village=road["town"])).number for n in range(10)]
     farmer_id = road["kamau"].id
-    results: list[str] = []
-    lock = threading.Lock()
-    start = threading.Barrier(len(numbers), timeout=30)
 
-    def book(number: str) -> None:
-        with app.app_context():
-            try:
-                start.wait()
-                shared_trips.book(_db.session.get(type(road["kamau"]), farmer_id), number, trip_id, "10")
-                outcome = "booked"
-            except DomainError as error:
-                outcome = "full" if "room" in str(error.message) or "full" in str(error.message) else f"other: {error.message}"
-            except Exception as error:  # a database error would be a bug: report it
-                outcome = f"error: {type(error).__name__}: {error}"
-            finally:
-                _db.session.remove()
-            with lock:
-                results.append(outcome)
+    def book(number: str) -> str:
+        try:
+            shared_trips.book(_db.session.get(type(road["kamau"]), farmer_id), number, trip_id, "10")
+            return "booked"
+        except DomainError as error:
+            return "full" if "room" in str(error.message) or "full" in str(error.message) else f"other: {error.message}"
 
-    threads = [threading.Thread(target=book, args=(number,)) for number in numbers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = at_once(app, [functools.partial(book, number) for number in numbers])
     _db.session.expire_all()
     assert results.count("booked") == 4 and results.count("full") == 6, results
     assert _db.session.get(SharedTrip, trip_id).booked_grams == 40_000
@@ -180,6 +166,27 @@ def test_the_trip_pages_for_the_organizer_and_the_farmer(road, client, login, db
     client.post(f"/trips/{trip.id}")
     db.session.expire_all()
     assert db.session.get(SharedTrip, trip.id).status.value == "closed"
+    again = client.post(f"/trips/{trip.id}", follow_redirects=True).get_data(as_text=True)
+    assert "This trip takes no bookings already." in again  # closing twice is said, not a server error
+
+
+def test_an_order_cannot_leave_a_trip_that_has_left(road, db, monkeypatch):
+    trip = shared_trips.announce(road["wanjiru"], _plan(road), "KES")
+    order = _delivery(road, "kamau", kg="5")
+    shared_trips.book(road["kamau"], order.number, trip.id, "5")
+    monkeypatch.setattr(shared_trips, "local_now", lambda: _now_on(trip.day))
+    with pytest.raises(DomainError):
+        shared_trips.take_off(road["kamau"], order.number)
+    db.session.rollback()
+    assert db.session.get(SharedTrip, trip.id).booked_grams == 5_000
+    with pytest.raises(DomainError):
+        shared_trips.take_off(road["kamau"], _delivery(road, "kamau").number)  # not on a trip
+
+
+def _now_on(day):
+    from datetime import datetime, time
+
+    return datetime.combine(day, time(7, 0))
 
 
 def test_the_open_data_source_counts_a_trip_order_against_the_buyers_own_trip(road, db):
