@@ -347,8 +347,19 @@ def run_worker(app: Flask, burst: bool = False) -> None:
 
     if not app.config.get("REDIS_URL"):
         raise RuntimeError("REDIS_URL is not set: jobs run inline in the app, there is nothing for a worker to do.")
+    class Worker(SimpleWorker):
+        def subscribe(self) -> None:
+            # RQ listens for stop commands on a thread that waits up to 60 s at a time; redis-py 8's
+            # stop() waits for that thread without a limit, so a worker could take a minute to quit
+            # (seen in CI: a burst worker done with its jobs, stuck in unsubscribe). One second instead.
+            self.log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
+            self.pubsub = self.connection.pubsub()
+            self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+            self.pubsub_thread = self.pubsub.run_in_thread(sleep_time=1, daemon=True,
+                                                           exception_handler=self._pubsub_exception_handler)
+
     connection = redis_connection(for_worker=True)
-    worker = SimpleWorker([Queue(app.config["JOB_QUEUE"], connection=connection)], connection=connection)
+    worker = Worker([Queue(app.config["JOB_QUEUE"], connection=connection)], connection=connection)
     # No scheduler child (it would outlive a killed worker): retries waiting out their back-off are
     # moved back to the queue by `flask jobs scheduler` (run_scheduler).
     worker.work(burst=burst, with_scheduler=False, logging_level="INFO")

@@ -41,7 +41,7 @@ def on_redis(app, db, redis_url, monkeypatch, database_url, tmp_path):
         monkeypatch.setitem(app.config, key, value)
     env = {**os.environ, **settings, "MEDIA_ROOT": app.config["MEDIA_ROOT"], "PRIVATE_MEDIA_ROOT": app.config["PRIVATE_MEDIA_ROOT"],
            "APP_MODE": "testing", "SECRET_KEY": "test-secret", "DATABASE_URL": database_url,
-           "FLASK_APP": "wsgi", "PYTHONUNBUFFERED": "1"}
+           "FLASK_APP": "wsgi", "PYTHONUNBUFFERED": "1", "PYTHONFAULTHANDLER": "1"}
     started: list[subprocess.Popen] = []
 
     def worker(burst: bool = True) -> subprocess.Popen:
@@ -53,7 +53,7 @@ def on_redis(app, db, redis_url, monkeypatch, database_url, tmp_path):
         process.log = log
         started.append(process)
         if burst:
-            process.wait(timeout=90)
+            _wait_or_explain(process, db)
             assert process.returncode == 0, log.read_text()
             db.session.rollback()  # end the test's read transaction: its snapshot predates the worker's writes
         return process
@@ -63,6 +63,31 @@ def on_redis(app, db, redis_url, monkeypatch, database_url, tmp_path):
         _kill_group(process)
     jobs.queue().empty()
     server.shutdown()
+
+
+#: A burst worker with one job takes 2-4 s; well under pytest-timeout's 120 s, so a stuck one is explained.
+BURST_SECONDS = 45
+
+
+def _wait_or_explain(process: subprocess.Popen, db) -> None:
+    """Wait for a burst worker; one that is stuck is made to print where (faulthandler, on SIGABRT)
+    and the test fails with its log and what the database's sessions are waiting on."""
+    try:
+        process.wait(timeout=BURST_SECONDS)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(process.pid, signal.SIGABRT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=5)
+        _kill_group(process)
+        activity = "(SQLite)"
+        if is_postgres():
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher:
+                activity = "\n".join(str(row) for row in watcher.execute(text(
+                    "SELECT pid, state, wait_event_type, wait_event, left(query, 100) FROM pg_stat_activity "
+                    "WHERE datname = current_database()")))
+        pytest.fail(f"the worker did not finish in {BURST_SECONDS} s.\nIts log:\n{process.log.read_text()}\n"
+                    f"The database's sessions:\n{activity}")
 
 
 def _kill_group(process: subprocess.Popen) -> None:
