@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # The suite runs on every core (pytest-xdist); PYTEST_ARGS="-n0" runs it in one process.
 PYTEST_ARGS ?= -n auto
 
-.PHONY: lint security-scan scan-deps prod-local loadtest loadtest-connections keepalive-race proxy-deps audit screenshots bench bench-checkout bench-deps node-deps run test install i18n-extract i18n-update i18n-compile i18n-check browser-deps db-upgrade seed clean
+.PHONY: lint security-scan scan-deps prod-local loadtest loadtest-connections keepalive-race proxy-deps audit screenshots bench bench-checkout bench-deps node-deps voice-deps run test install i18n-extract i18n-update i18n-compile i18n-check browser-deps db-upgrade seed clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,7 +47,7 @@ db-upgrade: $(STAMP)
 seed: db-upgrade
 	$(BIN)/flask seed-demo --if-empty
 
-run: $(STAMP) i18n-compile seed
+run: $(STAMP) i18n-compile voice-deps seed
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # --- tests ---
@@ -59,6 +59,15 @@ browser-deps:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core fonts-noto-cjk >/dev/null) \
 	      || echo "chromium could not be installed: browser tests will be skipped"; \
 	  else echo "no /usr/bin/chromium and no apt as root: browser tests will be skipped"; fi; \
+	fi
+
+# espeak-ng speaks the phone menus' prompts on voice calls (generated ahead of time, cached as files).
+voice-deps:
+	@if ! command -v espeak-ng >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null) \
+	      || echo "espeak-ng could not be installed: voice calls fall back to the gateway's own speech"; \
+	  else echo "no espeak-ng and no apt as root: voice calls fall back to the gateway's own speech"; fi; \
 	fi
 
 # axe-core (accessibility rules injected into pages by the browser tests), pinned, from the npm registry.
@@ -94,7 +103,7 @@ screenshots: $(STAMP) i18n-compile browser-deps
 audit: $(STAMP) i18n-compile browser-deps $(LIGHTHOUSE)
 	CHROME_PATH=/usr/bin/chromium $(PY) -m tests.benchmarks.run_audit
 
-test: $(STAMP) i18n-compile browser-deps node-deps
+test: $(STAMP) i18n-compile browser-deps node-deps voice-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean:

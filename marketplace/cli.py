@@ -311,6 +311,20 @@ def reconcile(day: datetime | None) -> None:
                f"{len(done.differences)} difference(s), {len(done.checks)} payout(s) asked about.")
 
 
+phone_group = AppGroup("phone", help="Basic phones: the voice menus' prompts.")
+
+@phone_group.command("prompts")
+def phone_prompts() -> None:
+    """Generate the audio of every fixed voice prompt in every language (espeak-ng) and remove the
+    audio of words no catalog says any more; run after each release (safe to rerun)."""
+    from marketplace.ussd.prompts import generate_all, speech_available
+
+    if not speech_available():
+        raise click.ClickException("espeak-ng is not installed (make voice-deps): calls use the gateway's own speech.")
+    done = generate_all(list(current_app.config["LANGUAGES"]))
+    click.echo(f"{done['made']} prompt(s) generated, {done['kept']} already there, {done['removed']} removed.")
+
+
 def register_commands(app: Flask) -> None:
-    for command in (seed_demo, egov, open311_group, places_group, orders, opendata, worker, jobs_group, users, payments_group):
+    for command in (seed_demo, egov, open311_group, places_group, orders, opendata, worker, jobs_group, users, payments_group, phone_group):
         app.cli.add_command(command)

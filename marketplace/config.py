@@ -102,6 +102,12 @@ class BaseConfig:
     PHONE_CALLBACK_SECRET: str | None = None  # the last part of the callback URLs the gateway calls
     PHONE_GATEWAY_ADDRESSES: tuple[str, ...] = ()  # if set, only these addresses may call back
     USSD_SESSION_SECONDS = 180  # networks end a USSD session after about this long
+    AT_VOICE_URL = "https://voice.africastalking.com/call"
+    #: Our numbers that answer a ring by hanging up and calling back (a missed call costs the caller nothing).
+    VOICE_CALL_BACK_NUMBERS: tuple[str, ...] = ()
+    VOICE_CALL_BACKS_PER_DAY = 5  # to one number: a stranger cannot make the service ring someone all day
+    ESPEAK_RATE = 130  # words a minute: slower than espeak-ng's 175, for people new to the service
+    VOICE_ESPEAK = True  # False: sentences without a person's recording are read by the gateway's own speech (<Say>)
     USSD_RATE_LIMIT = "30 per minute"  # per phone number
     SEND_FILE_MAX_AGE_DEFAULT = 31536000  # static files are fingerprinted by the asset url helper
     # The whole request's cap, above every single file's own limit (photos 15 MB, documents 10 MB),
@@ -206,7 +212,7 @@ FROM_ENVIRONMENT: dict[str, tuple[str, Callable[[str | None, Any], Any]]] = {
     **{key: (key, _text) for key in (
         "MEDIA_ROOT", "PRIVATE_MEDIA_ROOT", "MEDIA_STORAGE", "S3_REGION", "S3_MEDIA_BUCKET", "S3_PRIVATE_BUCKET",
         "S3_ENDPOINT_URL", "S3_PUBLIC_URL", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY",
-        "NOTIFICATION_SMS_BACKEND", "AT_API_KEY", "AT_SENDER_ID", "AT_USERNAME", "AT_SMS_URL", "PHONE_CALLBACK_SECRET",
+        "NOTIFICATION_SMS_BACKEND", "AT_API_KEY", "AT_SENDER_ID", "AT_USERNAME", "AT_SMS_URL", "AT_VOICE_URL", "PHONE_CALLBACK_SECRET",
         "LOG_FORMAT", "STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE",
         "MAP_TILE_URL", "MAP_TILE_ATTRIBUTION",
         "STRIPE_JS_URL", "RATELIMIT_LOGIN", "RATELIMIT_LOGIN_ACCOUNT", "MPESA_CONSUMER_KEY", "MPESA_CONSUMER_SECRET",
@@ -220,6 +226,7 @@ FROM_ENVIRONMENT: dict[str, tuple[str, Callable[[str | None, Any], Any]]] = {
     "JOB_SCHEDULE_SECONDS": ("JOB_SCHEDULE_SECONDS", _schedule),
     "METRICS_ALLOWED_ADDRESSES": ("METRICS_ALLOWED_ADDRESSES", _addresses),
     "PHONE_GATEWAY_ADDRESSES": ("PHONE_GATEWAY_ADDRESSES", _addresses),
+    "VOICE_CALL_BACK_NUMBERS": ("VOICE_CALL_BACK_NUMBERS", _addresses),  # a comma-separated list, read as addresses are
     "TRUSTED_PROXIES": ("TRUSTED_PROXIES", _addresses),
     "STRIPE_CONNECT_COUNTRY": ("STRIPE_CONNECT_COUNTRY", _upper),
     "DEFAULT_PHONE_REGION": ("DEFAULT_PHONE_REGION", _upper),
@@ -227,6 +234,7 @@ FROM_ENVIRONMENT: dict[str, tuple[str, Callable[[str | None, Any], Any]]] = {
     "BABEL_DEFAULT_LOCALE": ("DEFAULT_LOCALE", _text),
     "RATELIMIT_ENABLED": ("RATELIMIT_ENABLED", _flag),
     "FORCE_HTTPS": ("FORCE_HTTPS", _flag),
+    "VOICE_ESPEAK": ("VOICE_ESPEAK", _flag),
     # Behind a proxy that terminates TLS the cookies stay Secure; only a plain-HTTP rehearsal on one
     # machine (make prod-local) turns this off.
     "SESSION_COOKIE_SECURE": ("COOKIE_SECURE", _flag),

@@ -88,10 +88,11 @@ def test_every_machine_knows_each_of_its_states():
     from marketplace.notifications.states import OUTBOX_MOVES
     from marketplace.orders.states import ORDER_MOVES, TRIP_MOVES
     from marketplace.payments.states import PAYMENT_MOVES, PAYOUT_MOVES
+    from marketplace.ussd.states import CALL_BACK_MOVES
     from marketplace.voice.states import REPORT_MOVES
 
     for machine in (LISTING_MOVES, SUBMISSION_MOVES, VERSION_MOVES, OUTBOX_MOVES, ORDER_MOVES, TRIP_MOVES, PAYMENT_MOVES, PAYOUT_MOVES,
-                    REPORT_MOVES):
+                    REPORT_MOVES, CALL_BACK_MOVES):
         states = {move.new for move in machine.moves.values()}
         kind = type(next(iter(states)))
         assert states == set(kind), f"{machine.name}: {set(kind) - states} cannot be reached"

@@ -356,7 +356,7 @@ def run_worker(app: Flask, burst: bool = False) -> None:
             self.pubsub = self.connection.pubsub()
             self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
             self.pubsub_thread = self.pubsub.run_in_thread(sleep_time=1, daemon=True,
-                                                           exception_handler=self._pubsub_exception_handler)
+                                                           exception_handler=self._pubsub_exception_handler)  # type: ignore[assignment]  # rq declares it None
 
     connection = redis_connection(for_worker=True)
     worker = Worker([Queue(app.config["JOB_QUEUE"], connection=connection)], connection=connection)

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from flask import Blueprint, Flask, Response, abort, current_app, send_from_directory, url_for
 
-KEY_PATTERN = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{64}\.(webp|jpg|png|pdf)$")
+KEY_PATTERN = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{64}\.(webp|jpg|png|pdf|wav|mp3|ogg)$")
 
 
 class Storage(Protocol):
@@ -130,7 +130,8 @@ class S3Storage:
         self.client.delete_object(Bucket=self.bucket, Key=probe)
 
 
-CONTENT_TYPES = {"webp": "image/webp", "jpg": "image/jpeg", "png": "image/png", "pdf": "application/pdf"}
+CONTENT_TYPES = {"webp": "image/webp", "jpg": "image/jpeg", "png": "image/png", "pdf": "application/pdf",
+                 "wav": "audio/wav", "mp3": "audio/mpeg", "ogg": "audio/ogg"}  # audio: the voice menus' prompts
 
 
 def s3_client(config: Any) -> Any:

@@ -8,8 +8,10 @@ the banner the switch shows, or on their profile.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import unicodedata
+from collections.abc import Iterator
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import lru_cache
@@ -18,7 +20,8 @@ from urllib.parse import urlencode
 from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel.dates import get_day_names
-from babel.numbers import NumberPattern, get_currency_symbol, parse_pattern
+from babel.numbers import NumberPattern, get_currency_name, get_currency_symbol, parse_pattern
+from babel.numbers import format_decimal as babel_format_decimal
 from babel.units import format_unit
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import format_decimal, get_locale, get_translations, to_user_timezone
@@ -72,8 +75,33 @@ def money(value: Money) -> str:
     """An amount as people of this language in this territory write it: "Ksh 900" and "Ksh 1,234.50"
     in Kenya's English, "900 KES" in French. Whole amounts drop the ".00" (a price of 900 shillings
     is never written "900.00" on a stall), and a symbol made of letters stands apart from the
-    digits by a no-break space, as CLDR's currency spacing says (Babel leaves it out: "KES900")."""
+    digits by a no-break space, as CLDR's currency spacing says (Babel leaves it out: "KES900").
+    While `speaking()`, as it is said instead: "1200 Kenyan shillings"."""
+    if g.get("speaking"):
+        return spoken_money(value)
     return _money_text(formatting_locale(), value.currency, value.minor_units)
+
+
+@contextlib.contextmanager
+def speaking() -> Iterator[None]:
+    """Words for a voice call: amounts are said with the currency's name in the language (CLDR's,
+    by Babel, in its plural form), and their digits carry no group separators, so speech reads
+    "1200" as a number in the caller's language, never "1, 200"."""
+    before = g.get("speaking", False)
+    g.speaking = True
+    try:
+        yield
+    finally:
+        g.speaking = before
+
+
+def spoken_money(value: Money) -> str:
+    locale = formatting_locale()
+    amount = value.as_decimal()
+    if amount == amount.to_integral_value():
+        amount = amount.quantize(Decimal(1))
+    number = babel_format_decimal(amount, locale=locale, group_separator=False)
+    return f"{number} {get_currency_name(value.currency, count=amount, locale=locale)}"
 
 
 @lru_cache(maxsize=8192)

@@ -23,6 +23,7 @@ from marketplace.orders import api as orders
 from marketplace.orders.api import Order, OrderStatus, order_status_name
 from marketplace.payments import api as payments
 from marketplace.ussd.answers import find_by_reference, status_text
+from marketplace.ussd.calls import remember_language
 from marketplace.ussd.engine import Caller, Finish, Menu, Prompt, Push, ScreenSet, Stay, pin_guarded
 
 SCREENS = ScreenSet()
@@ -141,7 +142,7 @@ def listing_menu(caller: Caller, node: dict) -> Menu:
 def stock_prompt():
     def render(caller: Caller, node: dict) -> Prompt:
         listing = _listing(caller, node)
-        return Prompt(_("How much %(title)s do you have now? (%(unit)s)", title=listing.title, unit=unit_name(listing.unit)))
+        return Prompt(_("How much %(title)s do you have now? (%(unit)s)", title=listing.title, unit=unit_name(listing.unit)), keys="amount")
 
     def on_input(caller: Caller, node: dict, token: str):
         listing = _listing(caller, node)
@@ -174,7 +175,7 @@ action("unpause")(lambda caller, node: _status_change(ListingStatus.ACTIVE, call
 def again_quantity():
     def render(caller: Caller, node: dict) -> Prompt:
         listing = _listing(caller, node)
-        return Prompt(_("List %(title)s again. How much? (%(unit)s)", title=listing.title, unit=unit_name(listing.unit)))
+        return Prompt(_("List %(title)s again. How much? (%(unit)s)", title=listing.title, unit=unit_name(listing.unit)), keys="amount")
 
     def on_input(caller: Caller, node: dict, token: str):
         try:
@@ -190,7 +191,8 @@ def again_quantity():
 def again_price():
     def render(caller: Caller, node: dict) -> Prompt:
         listing = _listing(caller, node)
-        return Prompt(_("Price %(per_unit)s? Last time: %(price)s", per_unit=price_per_unit_label(listing.unit.value), price=money(listing.price)))
+        return Prompt(_("Price %(per_unit)s? Last time: %(price)s", per_unit=price_per_unit_label(listing.unit.value), price=money(listing.price)),
+                      keys="amount")
 
     def on_input(caller: Caller, node: dict, token: str):
         try:
@@ -295,7 +297,7 @@ def point_drop():
 @prompt("point_collect")
 def point_collect():
     def render(caller: Caller, node: dict) -> Prompt:
-        return Prompt(_("The buyer's 6-digit code?"))
+        return Prompt(_("The buyer's 6-digit code?"), keys="digits")
 
     def on_input(caller: Caller, node: dict, token: str):
         if caller.user is None:
@@ -322,6 +324,7 @@ def language(caller: Caller, node: dict) -> Menu:
 def set_language(caller: Caller, node: dict):
     code = node["code"]
     caller.session.locale = code
+    remember_language(caller.phone, code)  # a voice call speaks it too
     if caller.user is not None:
         caller.user.preferred_locale = code
     with force_locale(code):

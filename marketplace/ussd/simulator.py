@@ -36,3 +36,25 @@ def caller_number(actor: User, which: str) -> str | None:
             raise PermissionDenied(_l("Only agents and admins can call from the test number."))
         return TEST_NUMBER
     return actor.phone
+
+
+def heard(xml: str) -> dict:
+    """What the simulated caller hears in a voice answer: each sentence (its words, and its audio
+    when there is a file), whether keys are awaited, and the step to name when they are pressed."""
+    from urllib.parse import parse_qs, urlsplit
+    from xml.etree import ElementTree
+
+    from marketplace.ussd.prompts import text_of
+
+    root = ElementTree.fromstring(xml)
+    sounds: list[dict] = []
+    step, end, rejected = None, True, root.find("Reject") is not None
+    for element in root.iter():
+        if element.tag == "Say":
+            sounds.append({"text": element.text or "", "audio": None})
+        elif element.tag == "Play":
+            url = urlsplit(element.get("url", ""))
+            sounds.append({"text": text_of(element.get("url", "")), "audio": url.path})
+        elif element.tag == "GetDigits" and step is None:
+            step, end = parse_qs(urlsplit(element.get("callbackUrl", "")).query).get("step", [None])[0], False
+    return {"sounds": sounds, "step": step, "end": end, "rejected": rejected}

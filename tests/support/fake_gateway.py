@@ -1,6 +1,7 @@
 """A stand-in for Africa's Talking on loopback: it receives outbound SMS exactly as the messaging
-API is called (form fields, apiKey header) and answers as the API does; it also writes the
-callbacks the real gateway would send to the app (USSD and two-way SMS form posts)."""
+API is called (form fields, apiKey header) and outbound calls as the voice API is (POST /call),
+and answers as the APIs do; it also writes the callbacks the real gateway would send to the app
+(USSD and two-way SMS form posts; voice calls are walked by tests.support.fake_voice)."""
 from __future__ import annotations
 
 import itertools
@@ -21,9 +22,19 @@ class SentSms:
 
 
 @dataclass
+class PlacedCall:
+    to: str
+    from_number: str
+    username: str
+    api_key: str
+
+
+@dataclass
 class FakeGateway:
     url: str = ""
+    voice_url: str = ""
     sent: list[SentSms] = field(default_factory=list)
+    calls: list[PlacedCall] = field(default_factory=list)
     refuse: bool = False  # answer like the API does when a message is rejected
     refusals_left: int = 0  # refuse only the next N messages (a gateway's bad minute)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -53,6 +64,12 @@ def start_fake_gateway() -> tuple[FakeGateway, ThreadingHTTPServer]:
         def do_POST(self):  # noqa: N802  (the http.server API)
             length = int(self.headers.get("Content-Length", 0))
             form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+            if self.path == "/call":
+                gateway.calls.append(PlacedCall(to=form.get("to", ""), from_number=form.get("from", ""),
+                                                username=form.get("username", ""), api_key=self.headers.get("apiKey", "")))
+                self._json(200, {"entries": [{"status": "Queued", "phoneNumber": form.get("to", ""),
+                                              "sessionId": f"ATVId_{next(gateway._ids)}"}], "errorMessage": "None"})
+                return
             if self.path != "/version1/messaging":
                 self.send_response(404)
                 self.end_headers()
@@ -67,8 +84,11 @@ def start_fake_gateway() -> tuple[FakeGateway, ThreadingHTTPServer]:
             body = {"SMSMessageData": {"Message": "Sent to 1/1 Total Cost: KES 0.8000", "Recipients": [
                 {"statusCode": 403 if refuse else 101, "number": form.get("to", ""), "status": status,
                  "cost": "KES 0.8000", "messageId": f"ATXid_{next(gateway._ids)}"}]}}
+            self._json(201, body)
+
+        def _json(self, status: int, body: dict) -> None:
             payload = json.dumps(body).encode()
-            self.send_response(201)
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
@@ -79,5 +99,6 @@ def start_fake_gateway() -> tuple[FakeGateway, ThreadingHTTPServer]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     gateway.url = f"http://127.0.0.1:{server.server_address[1]}/version1/messaging"
+    gateway.voice_url = f"http://127.0.0.1:{server.server_address[1]}/call"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return gateway, server

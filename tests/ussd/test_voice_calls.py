@@ -1,0 +1,324 @@
+"""Issue 26: the phone menus spoken on a voice call and answered with the keypad, walked by a fake
+voice gateway (tests.support.fake_voice) that checks every XML answer against Africa's Talking's
+actions: the language chosen and remembered, lists three at a time with "9 for more", a farmer's
+stock and orders, money behind the PIN, what USSD shows for the same screen, a resent callback,
+missed calls called back, and the audio of every prompt in every language."""
+from __future__ import annotations
+
+import io
+import shutil
+
+import pytest
+from sqlalchemy import func, select
+
+from marketplace.accounts.models import Role
+from marketplace.catalog.models import Listing
+from marketplace.orders import cart
+from marketplace.orders.checkout import place_checkout
+from marketplace.orders.models import Order, OrderStatus
+from marketplace.payments import ledger
+from marketplace.payments.models import LedgerKind
+from marketplace.ussd import prompts
+from marketplace.ussd.models import CallBack, CallBackStatus, CallerLanguage, PromptSource, VoicePrompt
+from tests import factories
+from tests.support.fake_voice import VoiceCall, check_voice_xml
+from tests.ussd.conftest import SECRET
+
+OUR_NUMBER = "+254711082000"
+CALL_BACK_NUMBER = "+254711082999"
+needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (make voice-deps installs it)")
+
+
+@pytest.fixture
+def voice(app, client, gateway, monkeypatch):
+    """Calls to the voice callback; the gateway's own speech (<Say>) unless a test turns espeak-ng on."""
+    monkeypatch.setitem(app.config, "VOICE_ESPEAK", False)
+    monkeypatch.setitem(app.config, "AT_VOICE_URL", gateway.voice_url)
+    monkeypatch.setitem(app.config, "VOICE_CALL_BACK_NUMBERS", (CALL_BACK_NUMBER,))
+
+    def call(phone: str, **options) -> VoiceCall:
+        return VoiceCall(client, f"/phone/voice/{SECRET}", phone, **options)
+
+    return call
+
+
+def _choose(call: VoiceCall, language: str, app) -> list[str]:
+    key = str(list(app.config["LANGUAGES"]).index(language) + 1)
+    return call.press(key)
+
+
+def test_the_first_call_asks_the_language_in_each_language_and_remembers_it(voice, phones, app, db):
+    call = voice(phones["stranger"])
+    heard = call.ring()
+    # Each language named in itself, with its key said in it.
+    assert "العربية" in heard and heard[heard.index("English") + 1] == "Press 1."
+    swahili_key = str(list(app.config["LANGUAGES"]).index("sw") + 1)
+    assert heard[heard.index("Kiswahili") + 1] == f"Bonyeza {swahili_key}."
+    assert call.last.find("GetDigits").get("numDigits") == "1"
+    main = _choose(call, "sw", app)
+    assert "Bei" in main and "Bonyeza 1." in main  # "Prices", "press 1"
+    assert db.session.get(CallerLanguage, phones["stranger"]).locale == "sw"
+    call.hang_up()
+    again = voice(phones["stranger"])
+    assert "Bei" in again.ring()  # no language question the second time
+
+
+def test_a_registered_caller_hears_their_accounts_language_without_being_asked(voice, phones):
+    heard = voice(phones["wanjiru"].phone).ring()
+    assert heard[0] == "Village Square" and "Prices" in heard and "My farm" in heard and "Press 1." in heard
+
+
+def test_voice_speaks_what_the_ussd_screen_shows_for_the_same_place(voice, dial, phones):
+    """The same screens: the farm menu's title and choices, in USSD and spoken."""
+    press = dial(phones["wanjiru"].phone)
+    press()
+    ussd_farm = press("3")
+    call = voice(phones["wanjiru"].phone)
+    call.ring()
+    spoken = call.press("3")
+    for line in ussd_farm.removeprefix("CON ").splitlines():
+        label = line.split(" ", 1)[1] if line[0].isdigit() else line
+        if label != "Back":
+            assert label in spoken, (label, spoken)
+    assert spoken[spoken.index("My listings") + 1] == "Press 1." and "To go back, press 0." in spoken
+
+
+def test_a_long_list_is_read_three_at_a_time_with_9_for_more(voice, phones, app):
+    call = voice(phones["stranger"])
+    call.ring()
+    _choose(call, "en", app)
+    districts = call.press("1")  # Prices: a stranger is asked the district
+    assert districts[0] == "Your district?"
+    hill = next(i for i, said in enumerate(districts) if said.endswith("Hill"))
+    categories = call.press(districts[hill + 1].removeprefix("Press ").rstrip("."))
+    assert categories[0] == "Which produce?"
+    presses = [said for said in categories if said.startswith("Press ")]
+    assert presses == ["Press 1.", "Press 2.", "Press 3."] and "For more, press 9." in categories
+    first_page = [categories[i - 1] for i, said in enumerate(categories) if said.startswith("Press ")]
+    second = call.press("9")
+    second_page = [second[i - 1] for i, said in enumerate(second) if said.startswith("Press ")]
+    assert second_page and not set(second_page) & set(first_page)
+    assert [said for said in second if said.startswith("Press ")][0] == "Press 1."  # keys name what was just heard
+    answer = call.press("1")
+    assert answer[0].startswith(second_page[0]) and not call.waiting  # the prices of the fourth produce, then goodbye
+    assert answer[-1] == "Goodbye."
+
+
+def test_a_farmer_updates_stock_by_keypad_with_star_for_the_decimal_point(voice, phones, db):
+    call = voice(phones["wanjiru"].phone)
+    call.ring()
+    call.press("3")  # My farm
+    listings = call.press("1")  # My listings
+    tomatoes = next(i for i, said in enumerate(listings) if said.startswith("Tomatoes"))
+    listing = call.press(listings[tomatoes + 1].removeprefix("Press ").rstrip("."))
+    assert listing[listing.index("Update stock") + 1] == "Press 1."  # "press 1 to update stock"
+    asked = call.press("1")
+    assert "How much Tomatoes do you have now? (kilogram)" in asked and "For a decimal point, press the star key." in asked
+    assert call.last.find("GetDigits").get("finishOnKey") == "#"
+    done = call.press("2*5#")
+    assert done[0] == "Tomatoes: 2.5 kg in stock." and done[-1] == "Goodbye."
+    db.session.expire_all()
+    assert db.session.get(Listing, phones["tomatoes"].id).stock_milli == 2500
+
+
+def test_bad_keys_keep_the_caller_on_the_same_question_with_the_reason(voice, phones, db):
+    call = voice(phones["wanjiru"].phone)
+    call.ring()
+    call.press("3"), call.press("1")
+    call.press("1"), call.press("1")  # the first listing, update stock
+    again = call.press("#")  # nothing typed
+    assert call.waiting and any("How much" in said for said in again) and again[0] != again[1]
+    menu = voice(phones["wanjiru"].phone)
+    menu.ring()
+    wrong = menu.press("7")
+    assert wrong[0] == "Choose one of the numbers shown." and menu.waiting
+
+
+def test_orders_to_prepare_press_1_when_it_is_ready(voice, phones, db):
+    cart.add_to_cart(phones["amina"], {}, phones["tomatoes"].id, "2")
+    order = place_checkout(phones["amina"], {}, {}).orders[0]
+    call = voice(phones["wanjiru"].phone)
+    call.ring()
+    call.press("3")
+    orders = call.press("2")
+    assert any(" ".join(order.number) in said for said in orders)  # the order number spelled out, one character at a time
+    detail = call.press("1")
+    assert detail[detail.index("Mark ready for pickup") + 1] == "Press 1."
+    assert "240 Kenyan shillings" in detail[0]  # money as it is said, not "Ksh 240"
+    done = call.press("1")
+    assert done[0] == f"Order {' '.join(order.number)} is ready. The buyer has been told."
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).status is OrderStatus.READY_FOR_PICKUP
+
+
+def test_a_resent_callback_does_not_press_the_key_twice(voice, phones, db, client):
+    cart.add_to_cart(phones["amina"], {}, phones["tomatoes"].id, "2")
+    place_checkout(phones["amina"], {}, {})
+    call = voice(phones["wanjiru"].phone)
+    call.ring()
+    farm_url = call.last.find("GetDigits").get("callbackUrl")
+    farm = call.press("3")
+    # The gateway sends the same key press again (a retry after a lost answer): the farm menu again, not its 3rd choice (money).
+    again = client.post(farm_url.split("localhost", 1)[1], data={"sessionId": call.session_id, "isActive": "1", "direction": "Inbound",
+                                                                "callerNumber": call.phone, "dtmfDigits": "3"})
+    root = check_voice_xml(again.get_data(as_text=True))
+    assert [say.text for say in root.iter("Say")][:2] == farm[:2] and "Enter your PIN" not in "".join(say.text for say in root.iter("Say"))
+
+
+def test_money_is_behind_the_pin(voice, phones, db):
+    farmer = phones["wanjiru"]
+    ledger.record(farmer.id, LedgerKind.SALE, 500_00, "KES", "ORDER1")
+    db.session.commit()
+    call = voice(farmer.phone)
+    call.ring()
+    call.press("3")
+    asked = call.press("3")
+    assert "Enter your PIN" in asked and call.last.find("GetDigits").get("finishOnKey") == "#"
+    wrong = call.press("1111#")
+    assert call.waiting and "500" not in " ".join(wrong)
+    money = call.press("2580#")
+    assert money[0].startswith("Owed to you: 500 Kenyan shillings")
+
+
+def test_a_silent_caller_is_asked_once_more_then_told_goodbye(voice, phones):
+    call = voice(phones["wanjiru"].phone)
+    first = call.ring()
+    assert call.last.find("Redirect") is not None
+    assert call.stay_silent()[:-1] == first
+    assert call.last.find("Redirect") is None and "We did not hear a key" in call.last.findall("Say")[-1].text
+
+
+def test_a_question_that_needs_letters_says_so_and_offers_the_way_back(voice, phones):
+    call = voice(phones["stranger"])
+    call.ring()
+    call.press("1")  # English
+    asked = call.press("2")  # Applications: a stranger is asked the reference, which has letters
+    assert any("needs letters" in said for said in asked) and "To go back, press 0." in asked
+    assert "Your district?" not in call.press("0") and call.waiting
+
+
+def test_a_ring_on_the_call_back_number_is_rejected_free_and_called_back(voice, phones, gateway, db):
+    call = voice(phones["amina"].phone, dialled=CALL_BACK_NUMBER)
+    call.ring()
+    assert call.rejected  # nothing answered: the caller pays nothing
+    placed = db.session.scalar(select(CallBack).where(CallBack.phone == phones["amina"].phone))
+    assert placed.status is CallBackStatus.PLACED and placed.gateway_session.startswith("ATVId_")
+    assert [(c.to, c.from_number, c.api_key) for c in gateway.calls] == [(phones["amina"].phone, CALL_BACK_NUMBER, "test-key")]
+    answered = voice(phones["amina"].phone, direction="Outbound", dialled=CALL_BACK_NUMBER)
+    assert "Prices" in answered.ring()  # the call-back, answered: the menus, for the person rung
+
+
+def test_call_backs_to_one_number_are_limited_per_day(voice, phones, gateway, app, db):
+    for _ in range(app.config["VOICE_CALL_BACKS_PER_DAY"] + 2):
+        call = voice(phones["stranger"], dialled=CALL_BACK_NUMBER)
+        call.ring()
+        assert call.rejected
+    assert len(gateway.calls) == app.config["VOICE_CALL_BACKS_PER_DAY"]
+    assert db.session.scalar(select(func.count()).select_from(CallBack)) == app.config["VOICE_CALL_BACKS_PER_DAY"]
+
+
+def test_a_call_back_the_gateway_refuses_is_recorded_failed(voice, phones, app, monkeypatch, db):
+    monkeypatch.setitem(app.config, "AT_VOICE_URL", "http://127.0.0.1:9/call")  # nothing listens there
+    voice(phones["amina"].phone, dialled=CALL_BACK_NUMBER).ring()
+    failed = db.session.scalar(select(CallBack))
+    assert failed.status is CallBackStatus.FAILED and "ConnectionError" in failed.error
+
+
+def test_only_the_gateway_reaches_the_voice_callback(client, gateway, phones):
+    assert client.post("/phone/voice/wrong-secret", data={"sessionId": "x", "callerNumber": "+254700000001", "isActive": "1"}).status_code == 404
+    assert client.post(f"/phone/voice/{SECRET}", data={"sessionId": "x" * 65, "callerNumber": "+254700000001", "isActive": "1"}).status_code == 400
+    assert client.post(f"/phone/voice/{SECRET}", data={"sessionId": "x", "isActive": "1"}).status_code == 400
+
+
+def test_a_listing_title_with_markup_is_spoken_as_words(voice, phones, db):
+    listing = db.session.get(Listing, phones["eggs"].id)
+    listing.title = 'Eggs <Reject/> & "fresh"'
+    db.session.commit()
+    call = voice(phones["wanjiru"].phone)
+    call.ring()
+    call.press("3")
+    heard = call.press("1")  # check_voice_xml ran on the answer: still one Response, nothing rejected
+    assert any('Eggs <Reject/> & "fresh"' in said for said in heard) and not call.rejected
+
+
+@needs_espeak
+def test_with_espeak_each_sentence_is_played_and_figures_are_private(voice, phones, app, monkeypatch, db, client):
+    monkeypatch.setitem(app.config, "VOICE_ESPEAK", True)
+    ledger.record(phones["wanjiru"].id, LedgerKind.SALE, 500_00, "KES", "ORDER1")
+    db.session.commit()
+    call = voice(phones["wanjiru"].phone)
+    heard = call.ring()
+    assert call.last.find("GetDigits").find("Say") is None and "My farm" in heard  # every sentence is a Play of our audio
+    assert all("/media/" in url for url in call.audio)  # the menus' fixed sentences are public files
+    call.press("3")
+    call.press("3")
+    money = call.press("2580#")
+    assert money[0].startswith("Owed to you: 500 Kenyan shillings")
+    private = call.audio[0]
+    assert "/phone/voice/audio/" in private  # a balance is never a public file
+    token = private.rsplit("/", 1)[1]
+    assert client.get(f"/phone/voice/audio/{token[:-2]}xx").status_code == 404
+    assert client.get(f"/phone/voice/audio/{token}").headers["Cache-Control"] == "private, no-store"
+
+
+@needs_espeak
+def test_every_prompt_of_every_language_has_audio_after_generation(app, db):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["phone", "prompts"])
+    assert result.exit_code == 0, result.output
+    for locale in app.config["LANGUAGES"]:
+        wanted = prompts.fixed_prompts(locale)
+        assert len(wanted) > 40
+        have = set(db.session.scalars(select(VoicePrompt.text).where(VoicePrompt.locale == locale, VoicePrompt.source == PromptSource.GENERATED,
+                                                                     VoicePrompt.private.is_(False))))
+        assert set(wanted) <= have, (locale, sorted(set(wanted) - have)[:5])
+    again = runner.invoke(args=["phone", "prompts"])
+    assert " 0 prompt(s) generated" in " " + again.output and "0 removed" in again.output
+    # A translation that changes is a new prompt: the old words' file goes.
+    stale = VoicePrompt(locale="sw", text_sha="0" * 64, text="Maneno ya zamani", source=PromptSource.GENERATED, private=False,
+                        media_key=db.session.scalar(select(VoicePrompt.media_key).limit(1)))
+    db.session.add(stale)
+    db.session.commit()
+    assert "1 removed" in runner.invoke(args=["phone", "prompts"]).output
+
+
+@needs_espeak
+def test_an_admins_recording_replaces_the_generated_voice(app, client, db, phones, voice, monkeypatch, login):
+    monkeypatch.setitem(app.config, "VOICE_ESPEAK", True)
+    admin = factories.with_role(Role.ADMIN)
+    db.session.commit()
+    login(admin)
+    page = client.get("/admin/voice-prompts?lang=en")
+    assert page.status_code == 200 and "My farm" in page.get_data(as_text=True)
+    wav = b"RIFF" + b"\x00" * 40
+    refused = client.post("/admin/voice-prompts?lang=en", data={"text": "My farm", "recording": (io.BytesIO(b"not a sound"), "a.txt")},
+                          content_type="multipart/form-data", follow_redirects=True)
+    assert "not a WAV, MP3 or Ogg sound" in refused.get_data(as_text=True)
+    done = client.post("/admin/voice-prompts?lang=en", data={"text": "My farm", "recording": (io.BytesIO(wav), "farm.wav")},
+                       content_type="multipart/form-data")
+    assert done.status_code == 303
+    recorded = db.session.scalar(select(VoicePrompt).where(VoicePrompt.source == PromptSource.RECORDED))
+    assert recorded.text == "My farm" and recorded.recorded_by_id == admin.id
+    client.post("/logout")
+    call = voice(phones["wanjiru"].phone)
+    call.ring()
+    assert any(recorded.media_key in url for url in call.audio)
+
+
+def test_only_admins_manage_the_prompts(client, phones, db, login):
+    login(phones["wanjiru"])
+    assert client.get("/admin/voice-prompts").status_code == 403
+
+
+def test_the_simulator_calls_the_voice_line_and_sends_keys(app, client, phones, gateway, monkeypatch, db, login):
+    monkeypatch.setitem(app.config, "VOICE_ESPEAK", False)
+    agent = factories.with_role(Role.AGENT)
+    db.session.commit()
+    login(agent)
+    page = client.post("/phone/simulator", data={"mode": "voice", "dial": "1", "as": "own"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Prices" in text and 'name="step"' in text
+    step = text.split('name="step" value="', 1)[1].split('"', 1)[0]
+    session_id = text.split('name="session_id" value="', 1)[1].split('"', 1)[0]
+    districts = client.post("/phone/simulator", data={"mode": "voice", "as": "own", "session_id": session_id, "step": step, "key": "1"})
+    assert "Your district?" in districts.get_data(as_text=True) or "Which produce?" in districts.get_data(as_text=True)
