@@ -107,6 +107,7 @@ class BaseConfig:
     VOICE_CALL_BACK_NUMBERS: tuple[str, ...] = ()
     VOICE_CALL_BACKS_PER_DAY = 5  # to one number: a stranger cannot make the service ring someone all day
     ESPEAK_RATE = 130  # words a minute: slower than espeak-ng's 175, for people new to the service
+    VOICE_RECORDING_ALLOW_LOOPBACK = False  # tests: the fake gateway keeps its recordings on loopback
     VOICE_ESPEAK = True  # False: sentences without a person's recording are read by the gateway's own speech (<Say>)
     USSD_RATE_LIMIT = "30 per minute"  # per phone number
     SEND_FILE_MAX_AGE_DEFAULT = 31536000  # static files are fingerprinted by the asset url helper

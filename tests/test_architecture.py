@@ -36,9 +36,9 @@ def test_create_app_registers_every_job_owner_and_provider(app):
 
     registry = jobs.registry(app)
     assert {"catalog.photo_variants", "egov.render_certificate", "jobs.sweep", "notifications.deliver",
-            "opendata.aggregate", "orders.expire_unpaid"} <= set(registry.jobs)
+            "opendata.aggregate", "orders.expire_unpaid", "ussd.call_back", "ussd.fetch_voice_message"} <= set(registry.jobs)
     assert {"jobs.sweep": 60, "orders.expire_unpaid": 300, "opendata.aggregate": 3600}.items() <= registry.schedule.items()
-    assert len(registry.sweepers) == 4  # photos, certificates, outbox, payouts to phones
+    assert len(registry.sweepers) == 5  # photos, certificates, outbox, payouts to phones, voice messages
     assert set(app.extensions["payment_owners"]) == {"checkout", "checkout_mobile", "egov_fee", "egov_fee_mobile"}
     assert set(app.extensions["payment_providers"]) == {"card", "mobile_money"}
 
@@ -88,11 +88,11 @@ def test_every_machine_knows_each_of_its_states():
     from marketplace.notifications.states import OUTBOX_MOVES
     from marketplace.orders.states import ORDER_MOVES, TRIP_MOVES
     from marketplace.payments.states import PAYMENT_MOVES, PAYOUT_MOVES
-    from marketplace.ussd.states import CALL_BACK_MOVES
+    from marketplace.ussd.states import CALL_BACK_MOVES, VOICE_MESSAGE_MOVES
     from marketplace.voice.states import REPORT_MOVES
 
     for machine in (LISTING_MOVES, SUBMISSION_MOVES, VERSION_MOVES, OUTBOX_MOVES, ORDER_MOVES, TRIP_MOVES, PAYMENT_MOVES, PAYOUT_MOVES,
-                    REPORT_MOVES, CALL_BACK_MOVES):
+                    REPORT_MOVES, CALL_BACK_MOVES, VOICE_MESSAGE_MOVES):
         states = {move.new for move in machine.moves.values()}
         kind = type(next(iter(states)))
         assert states == set(kind), f"{machine.name}: {set(kind) - states} cannot be reached"

@@ -8,6 +8,7 @@ Another domain imports `marketplace.egov.api`, never egov's models, services or 
 """
 from __future__ import annotations
 
+from marketplace.egov.attachments import attach_voice_answer
 from marketplace.egov.fees import PURPOSE as FEE_PURPOSE
 from marketplace.egov.field_types import text
 from marketplace.egov.figures import decided_source, received_source
@@ -22,7 +23,7 @@ from marketplace.egov.services import (
 )
 
 __all__ = [
-    "answer_info_request", "decided_source", "EService", "FEE_PURPOSE", "my_applications", "own_application",
+    "answer_info_request", "attach_voice_answer", "decided_source", "EService", "FEE_PURPOSE", "my_applications", "own_application",
     "own_sent_applications", "received_source", "service_title", "Submission", "submission_status_name",
     "SubmissionStatus", "text",
 ]

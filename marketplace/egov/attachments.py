@@ -45,5 +45,21 @@ def attach(submission: Submission, field: str, upload: FileStorage, by: User) ->
     return attachment
 
 
+AUDIO_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav", "ogg": "audio/ogg"}
+
+
+def attach_voice_answer(submission_id: int, by_id: int, data: bytes, extension: str) -> Attachment | None:
+    """The voice message an applicant left on a call to answer the office's question, once the
+    phone channel fetched it: an attachment of the answer, in private storage like every document."""
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or extension not in AUDIO_TYPES:
+        return None
+    attachment = Attachment(submission_id=submission.id, field="info_response", storage_key=get_private_storage().save(data, extension),
+                            content_type=AUDIO_TYPES[extension], size=len(data), original_name=f"voice-message.{extension}", uploaded_by_id=by_id)
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
 def read(attachment: Attachment) -> bytes:
     return get_private_storage().open(attachment.storage_key)

@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
     """Called by create_app: what this domain adds to the app (blueprint, jobs, owners, providers)."""
     from marketplace.core import jobs
     from marketplace.notifications.api import register_backend
+    from marketplace.ussd import voice_messages
     from marketplace.ussd.calls import CALL_BACK_JOB, call_back_job
     from marketplace.ussd.gateway import GatewaySmsBackend
     from marketplace.ussd.screens import SCREENS
@@ -20,3 +21,4 @@ def init_app(app: Flask) -> None:
     app.extensions["ussd_screens"] = SCREENS  # what ussd.engine walks
     register_backend("africastalking", GatewaySmsBackend)  # NOTIFICATION_SMS_BACKEND=africastalking
     jobs.register(app, CALL_BACK_JOB, call_back_job)
+    jobs.register(app, voice_messages.FETCH_JOB, voice_messages.fetch_job, sweeper=voice_messages.sweep)

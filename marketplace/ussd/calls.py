@@ -23,14 +23,16 @@ from marketplace.extensions import db
 from marketplace.i18n import LANGUAGE_NAMES, speaking
 from marketplace.ussd import engine, prompts
 from marketplace.ussd.engine import Turn
-from marketplace.ussd.gateway import Ask, PlacedCall, Redirect, Reject, Sound, Speak, VoiceAction, VoiceCall, get_gateway
+from marketplace.ussd.gateway import Ask, PlacedCall, Record, Redirect, Reject, Sound, Speak, VoiceAction, VoiceCall, get_gateway
 from marketplace.ussd.models import CallBack, CallBackStatus, CallerLanguage, UssdSession
 from marketplace.ussd.states import transition_call_back
 
 CALL_BACK_JOB = "ussd.call_back"
+RECORDING_SECONDS = 120  # a voice message: long enough to explain, short enough to listen to
 LANGUAGE_STEP = "language"
-#: A reference, an order number or a code said one character at a time ("K 7 P 2 Q X"), not as a word.
-_CODE = re.compile(r"\b(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9][A-Z0-9-]{3,}\b")
+#: A reference, an order number or a code said one character at a time ("K 7 P 2 Q X"), not as a
+#: word: four or more capitals and digits with a letter among them (order numbers may have no digit).
+_CODE = re.compile(r"\b(?=[A-Z0-9-]*[A-Z])[A-Z0-9][A-Z0-9-]{3,}\b")
 
 
 def answer(call: VoiceCall, user: User | None, step: str | None, repeat: bool, secret: str) -> list[VoiceAction]:
@@ -50,8 +52,11 @@ def answer(call: VoiceCall, user: User | None, step: str | None, repeat: bool, s
     elif locale is None:
         return language_menu(call, secret, repeat)
     keys: list[str] = []
-    if call.digits is not None and step == str(engine.voice_step(_session_id(call))):
-        keys = [_keys_as_typed(call.digits, locale)]
+    if step == str(engine.voice_step(_session_id(call))):
+        if call.recording_url is not None:  # a voice message was left: its address is the answer
+            keys = [call.recording_url]
+        elif call.digits is not None:
+            keys = [_keys_as_typed(call.digits, locale)]
     with speaking():  # the screens' amounts come out as words are said: "240 Kenyan shillings"
         turn = engine.converse(_session_id(call), call.phone, user, keys, locale)
     return speak(turn, locale, _callback_url(call, secret), repeat)
@@ -126,6 +131,12 @@ def speak(turn: Turn, locale: str, callback_url: str, repeat: bool) -> list[Voic
             if turn.more:
                 sounds.append(_sound(locale, _("For more, press 9.")))
             ask = Ask(sounds, callback_url, digits=1)
+        elif turn.asks == "recording":
+            sounds.append(_sound(locale, _("Speak after the beep. Press the hash key when you have finished.")))
+            record = Record(sounds, callback_url, max_seconds=RECORDING_SECONDS)
+            if turn.back:
+                record.sounds.insert(-1, _sound(locale, _("To go back instead, hang up and call again.")))
+            return [record]
         elif turn.asks in ("digits", "amount"):
             sounds.append(_sound(locale, _("Type it on the keypad, then press the hash key.")))
             if turn.asks == "amount":

@@ -35,6 +35,7 @@ class Caller:
     phone: str
     user: User | None
     session: UssdSession
+    channel: str = "ussd"  # or "voice": a call can leave a voice message, a USSD screen cannot
 
     @property
     def is_farmer(self) -> bool:
@@ -52,7 +53,8 @@ class Menu:
 @dataclass
 class Prompt:
     text: str
-    keys: str = "text"  # "digits" (a PIN, a code) or "amount" (2*5 is 2.5) when a phone keypad can answer it
+    keys: str = "text"  # "digits" (a PIN, a code) or "amount" (2*5 is 2.5) when a phone keypad can answer it;
+    # "recording" on a call: the answer is a voice message (the address of its recording)
 
 
 @dataclass
@@ -210,7 +212,7 @@ def converse(session_id: str, phone: str, user: User | None, keys: list[str], lo
     session, expired = _open_session(session_id, phone, user, locale)
     if expired is not None:
         return Turn([expired], end=True)
-    turn = _step(Caller(phone=phone, user=user, session=session), keys, VOICE)
+    turn = _step(Caller(phone=phone, user=user, session=session, channel="voice"), keys, VOICE)
     session.consumed += len(keys)
     _close_step(session, turn)
     return turn

@@ -57,7 +57,7 @@ class VoiceCall:
     inbound: bool
     dialled: str = ""  # the number the caller rang (ours), for an inbound call
     digits: str | None = None
-    recording_url: str = ""
+    recording_url: str | None = None  # after a Record: where the recording is ("" when nothing was recorded)
 
 
 @dataclass
@@ -185,7 +185,7 @@ class AfricasTalking:
         digits = _bounded(form, "dtmfDigits", 40) if "dtmfDigits" in form else None
         return VoiceCall(session_id=session_id, phone=_phone(number), active=_bounded(form, "isActive", 4) == "1", inbound=inbound,
                          dialled=_phone(_bounded(form, "destinationNumber", 20)) if inbound else "",
-                         digits=digits, recording_url=_bounded(form, "recordingUrl", 500))
+                         digits=digits, recording_url=_bounded(form, "recordingUrl", 500) if "recordingUrl" in form else None)
 
     def voice_reply(self, actions: Sequence[VoiceAction]) -> str:
         """The actions as Africa's Talking's XML: <Response> with Say, Play, GetDigits, Record,

@@ -80,3 +80,27 @@ class CallBack(db.Model):
     placed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     gateway_session: Mapped[str] = mapped_column(String(64), default="")
     error: Mapped[str] = mapped_column(String(300), default="")
+
+
+class VoiceMessageStatus(str, enum.Enum):
+    WAITING = "waiting"  # recorded on the gateway; the job fetches it
+    ATTACHED = "attached"  # fetched and attached to its report or application
+    REFUSED = "refused"  # not a sound, too large, or not at a public address: said in `error`
+
+
+class VoiceMessage(db.Model):
+    """A voice message left on a call, from the moment the gateway says where its recording is
+    until it is attached to the report or the application it was left for. Kept as a row, so a
+    recording survives Redis being away (the sweep queues its job again)."""
+
+    __tablename__ = "voice_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # "report" or "answer"
+    target_id: Mapped[int] = mapped_column()  # the report's or the application's id
+    recording_url: Mapped[str] = mapped_column(String(500))
+    status: Mapped[VoiceMessageStatus] = mapped_column(string_enum(VoiceMessageStatus), default=VoiceMessageStatus.WAITING, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str] = mapped_column(String(300), default="")

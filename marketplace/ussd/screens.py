@@ -22,9 +22,11 @@ from marketplace.opendata.api import price_per_unit_label, typical_prices_in
 from marketplace.orders import api as orders
 from marketplace.orders.api import Order, OrderStatus, order_status_name
 from marketplace.payments import api as payments
+from marketplace.ussd import voice_messages
 from marketplace.ussd.answers import find_by_reference, status_text
 from marketplace.ussd.calls import remember_language
 from marketplace.ussd.engine import Caller, Finish, Menu, Prompt, Push, ScreenSet, Stay, pin_guarded
+from marketplace.voice import api as reports
 
 SCREENS = ScreenSet()
 menu, prompt, action = SCREENS.menu, SCREENS.prompt, SCREENS.action
@@ -37,6 +39,8 @@ def main_menu(caller: Caller, node: dict) -> Menu:
         options.append((_("My farm"), {"n": "farm"}))
     if caller.user is not None and orders.managed_points(caller.user):
         options.append((_("Collection point"), {"n": "point"}))
+    if caller.channel == "voice" and caller.user is not None and caller.user.village_id:  # a call can leave a voice message
+        options.append((_("Report a problem"), {"n": "report_categories"}))
     options.append((_("Language"), {"n": "language"}))
     return Menu(_("Village Square"), options)
 
@@ -93,13 +97,73 @@ def application(caller: Caller, node: dict):
     submission = egov.own_application(caller.user, node["s"])
     if submission is None:
         return Stay(_("No application has this reference."))
+    if caller.channel == "voice" and submission.status is egov.SubmissionStatus.MORE_INFO_REQUESTED:
+        return Push({"n": "question", "s": submission.id})
     return Finish(status_text(submission))
+
+
+@menu("question")
+def question_menu(caller: Caller, node: dict) -> Menu:
+    """On a call, the office's question is read and answered by a voice message."""
+    submission = egov.own_application(caller.user, node["s"])
+    asked = _("The office asks: %(question)s", question=submission.info_request) if submission and submission.info_request else ""
+    return Menu(f"{submission.reference} ({egov.service_title(submission)}). {asked}" if submission else "",
+                [(_("Answer with a voice message"), {"n": "answer_recording", "s": node["s"]})])
+
+
+@prompt("answer_recording")
+def answer_recording():
+    def render(caller: Caller, node: dict) -> Prompt:
+        return Prompt(_("After the beep, say your answer to the office."), keys="recording")
+
+    def on_input(caller: Caller, node: dict, token: str):
+        if not token.startswith(("https://", "http://")):
+            return Stay(_("We heard nothing. Speak after the beep."))
+        submission = egov.own_application(caller.user, node["s"])
+        try:
+            egov.answer_info_request(caller.user, submission, _("Answered by a voice message on a phone call."), None)
+        except DomainError as error:
+            db.session.rollback()
+            return Finish(str(error.message))
+        voice_messages.leave(caller.user, caller.phone, voice_messages.ANSWER, submission.id, token)
+        db.session.commit()
+        return Finish(_("Your answer is with the office. They will listen to it."))
+
+    return render, on_input
+
+
+# --- a resident's report, by voice --------------------------------------------------------------
+
+@menu("report_categories")
+def report_categories(caller: Caller, node: dict) -> Menu:
+    return Menu(_("What is the problem about?"), [(reports.category_name(category), {"n": "report_recording", "c": category.value})
+                                                  for category in reports.ReportCategory])
+
+
+@prompt("report_recording")
+def report_recording():
+    def render(caller: Caller, node: dict) -> Prompt:
+        return Prompt(_("After the beep, say what the problem is and where it is."), keys="recording")
+
+    def on_input(caller: Caller, node: dict, token: str):
+        if not token.startswith(("https://", "http://")):
+            return Stay(_("We heard nothing. Speak after the beep."))
+        try:
+            report = reports.file_report(caller.user, reports.ReportInput(category=node["c"], village_id=caller.user.village_id, voice_message=True))
+        except DomainError as error:
+            db.session.rollback()
+            return Finish(str(error.message))
+        voice_messages.leave(caller.user, caller.phone, voice_messages.REPORT, report.id, token)
+        db.session.commit()
+        return Finish(_("Thank you. Your report number %(number)s is with the department.", number=report.id))
+
+    return render, on_input
 
 
 @prompt("reference")
 def reference_prompt():
     def render(caller: Caller, node: dict) -> Prompt:
-        return Prompt(_("Reference number? e.g. AGR-2026-000123"))
+        return Prompt(_("Reference number? e.g. AGR-2026-000123"), keys="digits")  # its digits alone are enough
 
     def on_input(caller: Caller, node: dict, token: str):
         submission = find_by_reference(token, caller.user)

@@ -40,7 +40,8 @@ def caller_number(actor: User, which: str) -> str | None:
 
 def heard(xml: str) -> dict:
     """What the simulated caller hears in a voice answer: each sentence (its words, and its audio
-    when there is a file), whether keys are awaited, and the step to name when they are pressed."""
+    when there is a file), whether keys are awaited (one, or several ended by `finish_on`), and the
+    step to name when they are pressed."""
     from urllib.parse import parse_qs, urlsplit
     from xml.etree import ElementTree
 
@@ -48,7 +49,7 @@ def heard(xml: str) -> dict:
 
     root = ElementTree.fromstring(xml)
     sounds: list[dict] = []
-    step, end, rejected = None, True, root.find("Reject") is not None
+    step, end, rejected, finish_on = None, True, root.find("Reject") is not None, ""
     for element in root.iter():
         if element.tag == "Say":
             sounds.append({"text": element.text or "", "audio": None})
@@ -57,4 +58,5 @@ def heard(xml: str) -> dict:
             sounds.append({"text": text_of(element.get("url", "")), "audio": url.path})
         elif element.tag == "GetDigits" and step is None:
             step, end = parse_qs(urlsplit(element.get("callbackUrl", "")).query).get("step", [None])[0], False
-    return {"sounds": sounds, "step": step, "end": end, "rejected": rejected}
+            finish_on = element.get("finishOnKey", "")
+    return {"sounds": sounds, "step": step, "end": end, "rejected": rejected, "finish_on": finish_on}

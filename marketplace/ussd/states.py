@@ -1,7 +1,9 @@
-"""A call-back's state machine and its one `transition_call_back()` (core.states).
+"""The phone channel's state machines: a call-back's and a voice message's (core.states).
 
 A missed call is rejected (free for the caller) and a call-back asked; the call-back job hands the
-outbound call to the gateway (placed) or records why it could not (failed). The row keeps when.
+outbound call to the gateway (placed) or records why it could not (failed). A voice message waits
+until its job has fetched the recording and attached it (attached), or refused it (refused). The
+rows keep when and why.
 """
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from marketplace.core.states import SYSTEM, Machine, emit
 from marketplace.core.timeutils import utcnow
-from marketplace.ussd.models import CallBack, CallBackStatus
+from marketplace.ussd.models import CallBack, CallBackStatus, VoiceMessage, VoiceMessageStatus
 
 CALL_BACK_MOVES: Machine[CallBackStatus] = Machine("call-back", [
     (None, CallBackStatus.ASKED, [SYSTEM], "asked"),
@@ -28,3 +30,17 @@ def transition_call_back(call_back: CallBack, to: CallBackStatus, *, gateway_ses
     else:
         call_back.error = error[:300]
     emit(f"call_back.{move.event}", call_back)
+
+
+VOICE_MESSAGE_MOVES: Machine[VoiceMessageStatus] = Machine("voice message", [
+    (None, VoiceMessageStatus.WAITING, [SYSTEM], "recorded"),
+    (VoiceMessageStatus.WAITING, VoiceMessageStatus.ATTACHED, [SYSTEM], "attached"),
+    (VoiceMessageStatus.WAITING, VoiceMessageStatus.REFUSED, [SYSTEM], "refused"),
+])
+
+
+def transition_voice_message(message: VoiceMessage, to: VoiceMessageStatus, *, error: str = "") -> None:
+    refused = _l("This voice message has already been dealt with.")
+    move = VOICE_MESSAGE_MOVES.check(message.status, to, SYSTEM, refused, refused)
+    message.status, message.done_at, message.error = to, utcnow(), error[:300]
+    emit(f"voice_message.{move.event}", message)

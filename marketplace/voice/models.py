@@ -64,6 +64,7 @@ class Report(TimestampMixin, db.Model):
     district: Mapped[District] = relationship()
     department: Mapped[Department | None] = relationship()
     photos: Mapped[list[ReportPhoto]] = relationship(order_by="ReportPhoto.position", cascade="all, delete-orphan")
+    recordings: Mapped[list[ReportRecording]] = relationship(order_by="ReportRecording.id", cascade="all, delete-orphan")
     events: Mapped[list[ReportEvent]] = relationship(order_by="ReportEvent.id", cascade="all, delete-orphan")
     comments: Mapped[list[ReportComment]] = relationship(order_by="ReportComment.id", cascade="all, delete-orphan")
 
@@ -81,6 +82,20 @@ class ReportPhoto(db.Model):
     display_key: Mapped[str] = mapped_column(String(120))
     display_width: Mapped[int] = mapped_column()
     display_height: Mapped[int] = mapped_column()
+
+
+class ReportRecording(db.Model):
+    """A voice message left on a phone call: private media, heard only by the department, moderators
+    and the reporter (never on the public page, which shows that there is one)."""
+
+    __tablename__ = "report_recordings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    storage_key: Mapped[str] = mapped_column(String(120))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column()
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ReportSupport(db.Model):

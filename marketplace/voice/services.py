@@ -34,7 +34,7 @@ from marketplace.core.auth import require_role
 from marketplace.core.bidi import isolate
 from marketplace.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from marketplace.core.images import process_photo
-from marketplace.core.storage import get_storage
+from marketplace.core.storage import get_private_storage, get_storage
 from marketplace.core.timeutils import utcnow
 from marketplace.core.urls import site_path
 from marketplace.extensions import db
@@ -47,6 +47,7 @@ from marketplace.voice.models import (
     ReportComment,
     ReportEvent,
     ReportPhoto,
+    ReportRecording,
     ReportStatus,
     ReportSupport,
     RoutingRule,
@@ -68,6 +69,7 @@ class ReportInput:
     photos: list[dict] = field(default_factory=list)  # from process_photos: keys and size of each
     latitude: float | None = None  # optional: where exactly, from the reporter's phone
     longitude: float | None = None
+    voice_message: bool = False  # said on a phone call: the recording (attach_recording) is the description
 
 
 # --- routing -----------------------------------------------------------------------------
@@ -152,7 +154,9 @@ def file_report(actor: User, data: ReportInput, reporter: User | None = None, su
         located = False
     village = _place(data, located, errors)
     description = data.description.strip()
-    if len(description) < 10:
+    if data.voice_message:
+        description = str(_l("A voice message, left on a phone call: the department listens to it."))
+    elif len(description) < 10:
         errors["description"] = _l("Describe the problem or suggestion in a few words (at least 10 letters).")
     elif len(description) > MAX_DESCRIPTION:
         errors["description"] = _l("Keep the description under %(n)d letters.", n=MAX_DESCRIPTION)
@@ -214,6 +218,36 @@ def add_photo(report: Report, photo: dict, actor_id: int | None, source: str) ->
     db.session.add(ReportEvent(report_id=report.id, actor_id=actor_id, action="photo_added", from_status=report.status.value,
                                to_status=report.status.value, reason=source[:500]))
     return True
+
+
+AUDIO_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav", "ogg": "audio/ogg"}
+
+
+def attach_recording(report_id: int, recorded_by_id: int, data: bytes, extension: str) -> ReportRecording | None:
+    """The voice message of a report filed on a call, once the phone channel has fetched it: kept
+    in private storage, and said in the report's history. None when the report is gone."""
+    report = db.session.get(Report, report_id)
+    if report is None or extension not in AUDIO_TYPES:
+        return None
+    recording = ReportRecording(report_id=report.id, storage_key=get_private_storage().save(data, extension),
+                                content_type=AUDIO_TYPES[extension], size=len(data), recorded_by_id=recorded_by_id)
+    db.session.add(recording)
+    db.session.add(ReportEvent(report_id=report.id, actor_id=recorded_by_id, action="recording_added", from_status=report.status.value,
+                               to_status=report.status.value, reason="voice call"))
+    db.session.flush()
+    return recording
+
+
+def may_listen(actor: User | None, report: Report) -> bool:
+    """A voice message is the reporter's own voice: their department, moderators and the reporter hear it."""
+    return actor is not None and (actor.id == report.reporter_id or is_department_official(actor, report) or can_moderate(actor, report))
+
+
+def recording_to_hear(actor: User | None, report: Report, recording_id: int) -> tuple[ReportRecording, bytes]:
+    recording = next((r for r in report.recordings if r.id == recording_id), None)
+    if recording is None or not may_listen(actor, report):
+        raise NotFound(_l("No such voice message."))
+    return recording, get_private_storage().open(recording.storage_key)
 
 
 # --- reading -------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Residents' voice pages: public list and detail, the report form, "me too", comments, the department's moves."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -115,8 +115,20 @@ def report_page(report_id: int):
         supported=services.has_supported(viewer, report), comment_form=CommentForm(), status_form=status_form,
         hide_form=HideForm(), can_moderate=services.can_moderate(viewer, report),
         is_department=services.is_department_official(viewer, report),
-        is_reporter=viewer is not None and viewer.id == report.reporter_id,
+        is_reporter=viewer is not None and viewer.id == report.reporter_id, may_listen=services.may_listen(viewer, report),
     )
+
+
+@bp.get("/reports/<int:report_id>/recordings/<int:recording_id>")
+@login_required
+def recording(report_id: int, recording_id: int):
+    """A voice message, streamed after the check that this person may hear it (404 otherwise)."""
+    report = _report(report_id)
+    try:
+        found, data = services.recording_to_hear(current_user, report, recording_id)
+    except NotFound:
+        abort(404)
+    return Response(data, mimetype=found.content_type, headers={"Cache-Control": "private, no-store"})
 
 
 @bp.post("/reports/<int:report_id>/support")

@@ -35,6 +35,12 @@ class FakeGateway:
     voice_url: str = ""
     sent: list[SentSms] = field(default_factory=list)
     calls: list[PlacedCall] = field(default_factory=list)
+    recordings: dict[str, bytes] = field(default_factory=dict)  # what callers said, served at /recordings/<name>
+
+    def keep_recording(self, name: str, data: bytes) -> str:
+        """A voice message the gateway recorded: the address it gives in `recordingUrl`."""
+        self.recordings[name] = data
+        return self.url.replace("/version1/messaging", f"/recordings/{name}")
     refuse: bool = False  # answer like the API does when a message is rejected
     refusals_left: int = 0  # refuse only the next N messages (a gateway's bad minute)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -61,6 +67,14 @@ def start_fake_gateway() -> tuple[FakeGateway, ThreadingHTTPServer]:
     gateway = FakeGateway()
 
     class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802  (the http.server API)
+            data = gateway.recordings.get(self.path.removeprefix("/recordings/"))
+            self.send_response(200 if data is not None else 404)
+            self.send_header("Content-Type", "audio/mpeg")
+            self.send_header("Content-Length", str(len(data or b"")))
+            self.end_headers()
+            self.wfile.write(data or b"")
+
         def do_POST(self):  # noqa: N802  (the http.server API)
             length = int(self.headers.get("Content-Length", 0))
             form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}

@@ -99,6 +99,17 @@ class VoiceCall:
         self._post(_local(asking.get("callbackUrl")), dtmfDigits=keys)
         return self.heard
 
+    def record(self, recording_url: str) -> list[str]:
+        """The caller speaks after the beep and presses #: the gateway posts where the recording is."""
+        recording = self.last.find("Record") if self.last is not None else None
+        assert recording is not None, "nothing is recording"
+        self._post(_local(recording.get("callbackUrl")), recordingUrl=recording_url, dtmfDigits="#")
+        return self.heard
+
+    @property
+    def recording(self) -> bool:
+        return self.last is not None and self.last.find("Record") is not None
+
     def stay_silent(self) -> list[str]:
         """GetDigits times out: the gateway goes on to the next action (a Redirect, followed)."""
         redirect = self.last.find("Redirect") if self.last is not None else None

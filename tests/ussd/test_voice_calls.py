@@ -188,13 +188,21 @@ def test_a_silent_caller_is_asked_once_more_then_told_goodbye(voice, phones):
     assert call.last.find("Redirect") is None and "We did not hear a key" in call.last.findall("Say")[-1].text
 
 
-def test_a_question_that_needs_letters_says_so_and_offers_the_way_back(voice, phones):
+def test_a_reference_is_typed_by_its_digits_and_a_question_needing_letters_says_so(voice, phones, app):
+    from marketplace.ussd.calls import speak
+    from marketplace.ussd.engine import Turn
+
     call = voice(phones["stranger"])
     call.ring()
     call.press("1")  # English
-    asked = call.press("2")  # Applications: a stranger is asked the reference, which has letters
-    assert any("needs letters" in said for said in asked) and "To go back, press 0." in asked
-    assert "Your district?" not in call.press("0") and call.waiting
+    asked = call.press("2")  # Applications: a stranger is asked the reference; its ten digits are enough
+    assert asked[0].startswith("Reference number? e.g. A G R 2 0 2 6") and "Type it on the keypad, then press the hash key." in asked
+    assert call.press("2026000999#")[0] == "No application has this reference." and call.waiting
+    # An order number has letters, which a keypad cannot give: the call says so and offers the way back.
+    with app.test_request_context():
+        actions = speak(Turn(["Order number? e.g. K7P2QX"], back="0", asks="text"), "en", "https://x.example/cb?step=1", repeat=False)
+    said = [sound.text for sound in actions[0].sounds]
+    assert said[0] == "Order number? e.g. K 7 P 2 Q X" and any("needs letters" in text for text in said) and "To go back, press 0." in said
 
 
 def test_a_ring_on_the_call_back_number_is_rejected_free_and_called_back(voice, phones, gateway, db):
