@@ -18,11 +18,13 @@ from marketplace.catalog.models import Listing
 from marketplace.catalog.units import ORDER_STEP, PER_UNIT, UNIT_LABELS, Unit, quantity_decimal, unit_amount
 from marketplace.core.money import Money
 from marketplace.core.numbers import as_typed
-from marketplace.i18n import money
+from marketplace.i18n import is_speaking, money
 
 
 def quantity(milli: int, unit: Unit | str) -> str:
-    """'2.5 kg', '3 sacks' in the reader's language."""
+    """'2.5 kg', '3 sacks' in the reader's language ("2.5 kilograms" on a call)."""
+    if is_speaking():
+        return unit_amount(Unit(unit), quantity_decimal(milli))  # not from the written forms' cache
     return _quantity_text(str(get_locale()), milli, Unit(unit))
 
 

@@ -12,6 +12,7 @@ from flask_babel import format_decimal, ngettext
 from flask_babel import lazy_gettext as _l
 
 from marketplace.core.numbers import read_decimal
+from marketplace.i18n import is_speaking, spoken_number, spoken_unit_amount
 
 MILLI = 1000
 
@@ -50,8 +51,10 @@ def unit_amount(unit: Unit, amount: Decimal) -> str:
 
     gettext chooses plural forms by an integer; a fraction reads as plural ('1.5 litres').
     """
+    if is_speaking() and (spoken := spoken_unit_amount(unit.value, amount)) is not None:
+        return spoken  # a call says "2.5 kilograms", not "2.5 k g"
     count = int(amount) if amount == amount.to_integral_value() else 2
-    amount_text = format_decimal(amount)
+    amount_text = spoken_number(amount) if is_speaking() else format_decimal(amount)
     forms = {
         Unit.KG: lambda: ngettext("%(amount)s kg", "%(amount)s kg", count, amount=amount_text),
         Unit.G: lambda: ngettext("%(amount)s g", "%(amount)s g", count, amount=amount_text),

@@ -23,7 +23,7 @@ from babel.dates import get_day_names
 from babel.numbers import NumberPattern, get_currency_name, get_currency_symbol, parse_pattern
 from babel.numbers import format_decimal as babel_format_decimal
 from babel.units import format_unit
-from flask import Flask, current_app, g, has_request_context, request, session
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import format_decimal, get_locale, get_translations, to_user_timezone
 from flask_login import current_user
 from markupsafe import Markup
@@ -95,13 +95,33 @@ def speaking() -> Iterator[None]:
         g.speaking = before
 
 
+def is_speaking() -> bool:
+    return has_app_context() and bool(g.get("speaking"))
+
+
+def spoken_number(amount: Decimal) -> str:
+    """A number for speech: the language's decimal sign, no group separators ("1200", "2,5")."""
+    return babel_format_decimal(amount, locale=formatting_locale(), group_separator=False)
+
+
+SPOKEN_UNITS = {"kg": "mass-kilogram", "g": "mass-gram", "litre": "volume-liter"}
+
+
+def spoken_unit_amount(unit: str, amount: Decimal) -> str | None:
+    """"2.5 kilograms", "kilo 2,5" as CLDR says it in the language; None for units CLDR has no name
+    for (sacks, bunches: their gettext words are already words)."""
+    if unit not in SPOKEN_UNITS:
+        return None
+    return format_unit(amount, SPOKEN_UNITS[unit], length="long", locale=formatting_locale()).replace(
+        babel_format_decimal(amount, locale=formatting_locale()), spoken_number(amount))
+
+
 def spoken_money(value: Money) -> str:
     locale = formatting_locale()
     amount = value.as_decimal()
     if amount == amount.to_integral_value():
         amount = amount.quantize(Decimal(1))
-    number = babel_format_decimal(amount, locale=locale, group_separator=False)
-    return f"{number} {get_currency_name(value.currency, count=amount, locale=locale)}"
+    return f"{spoken_number(amount)} {get_currency_name(value.currency, count=amount, locale=locale)}"
 
 
 @lru_cache(maxsize=8192)
@@ -176,7 +196,10 @@ def _territory_locale(language: str, region: str) -> Locale:
 
 
 def format_day(value: date | datetime, fmt: str = "medium") -> str:
-    """A date as the person's language writes it in this territory (datetimes in the user's time zone)."""
+    """A date as the person's language writes it in this territory (datetimes in the user's time zone);
+    while `speaking()`, in full words ("4 December 2026"), never "04/12"."""
+    if g.get("speaking"):
+        fmt = "long"
     if isinstance(value, datetime):
         value = to_user_timezone(value).date()
     return _day_text(value, fmt, formatting_locale())

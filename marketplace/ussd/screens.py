@@ -17,7 +17,7 @@ from marketplace.core.errors import DomainError
 from marketplace.core.money import Money
 from marketplace.egov import api as egov
 from marketplace.extensions import db
-from marketplace.i18n import LANGUAGE_NAMES, money
+from marketplace.i18n import LANGUAGE_NAMES, format_day, money
 from marketplace.opendata.api import price_per_unit_label, typical_prices_in
 from marketplace.orders import api as orders
 from marketplace.orders.api import Order, OrderStatus, order_status_name
@@ -323,7 +323,7 @@ def _money(caller: Caller, node: dict):
     lines = [_("Owed to you: %(amount)s", amount=money(payments.balance(caller.user.id, currency)))]
     paid = payments.paid_out(caller.user.id)
     for entry in paid:
-        lines.append(f"{entry.created_at:%d/%m} {money(Money(entry.currency, -entry.amount_minor))}")
+        lines.append(f"{format_day(entry.created_at, 'dd/MM')} {money(Money(entry.currency, -entry.amount_minor))}")
     if not paid:
         lines.append(_("No payouts yet."))
     return Finish("\n".join(lines))

@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import Role
 from marketplace.catalog.models import Listing
+from marketplace.core.timeutils import utcnow
+from marketplace.i18n import format_day, speaking
 from marketplace.orders import cart
 from marketplace.orders.checkout import place_checkout
 from marketplace.orders.models import Order, OrderStatus
@@ -116,7 +118,7 @@ def test_a_farmer_updates_stock_by_keypad_with_star_for_the_decimal_point(voice,
     assert "How much Tomatoes do you have now? (kilogram)" in asked and "For a decimal point, press the star key." in asked
     assert call.last.find("GetDigits").get("finishOnKey") == "#"
     done = call.press("2*5#")
-    assert done[0] == "Tomatoes: 2.5 kg in stock." and done[-1] == "Goodbye."
+    assert done[0] == "Tomatoes: 2.5 kilograms in stock." and done[-1] == "Goodbye."  # as it is said, not "k g"
     db.session.expire_all()
     assert db.session.get(Listing, phones["tomatoes"].id).stock_milli == 2500
 
@@ -165,9 +167,10 @@ def test_a_resent_callback_does_not_press_the_key_twice(voice, phones, db, clien
     assert [say.text for say in root.iter("Say")][:2] == farm[:2] and "Enter your PIN" not in "".join(say.text for say in root.iter("Say"))
 
 
-def test_money_is_behind_the_pin(voice, phones, db):
+def test_money_is_behind_the_pin(voice, phones, db, app):
     farmer = phones["wanjiru"]
-    ledger.record(farmer.id, LedgerKind.SALE, 500_00, "KES", "ORDER1")
+    ledger.record(farmer.id, LedgerKind.SALE, 800_00, "KES", "ORDER1")
+    ledger.record(farmer.id, LedgerKind.MANUAL_PAYOUT, -300_00, "KES", "PAY-1", note="M-Pesa")
     db.session.commit()
     call = voice(farmer.phone)
     call.ring()
@@ -178,6 +181,10 @@ def test_money_is_behind_the_pin(voice, phones, db):
     assert call.waiting and "500" not in " ".join(wrong)
     money = call.press("2580#")
     assert money[0].startswith("Owed to you: 500 Kenyan shillings")
+    # The payout's day in words (USSD writes "04/12"), its amount as it is said.
+    with app.test_request_context(), speaking():
+        day = format_day(utcnow(), "dd/MM")  # in the farmer's time zone, as the screen's
+    assert f"{day} 300 Kenyan shillings" in money[0] and "/" not in money[0]
 
 
 def test_a_silent_caller_is_asked_once_more_then_told_goodbye(voice, phones):
