@@ -54,6 +54,7 @@ from marketplace.voice.models import (
 )
 
 MAX_PHOTOS = 3
+VOICE_REPORTS_PER_HOUR = 5
 MAX_DESCRIPTION = 2000
 MAX_COMMENT = 1000
 PAGE_SIZE = 20
@@ -155,6 +156,11 @@ def file_report(actor: User, data: ReportInput, reporter: User | None = None, su
     village = _place(data, located, errors)
     description = data.description.strip()
     if data.voice_message:
+        # A call has no form to rate-limit: the reporter's own count does (the web's limit is per route).
+        recent = db.session.scalar(select(func.count()).select_from(Report).where(
+            Report.reporter_id == reporter.id, Report.created_at >= utcnow() - timedelta(hours=1)))
+        if recent >= VOICE_REPORTS_PER_HOUR:
+            raise DomainError(_l("You have sent %(n)d reports in the last hour. Please call again later.", n=VOICE_REPORTS_PER_HOUR))
         description = str(_l("A voice message, left on a phone call: the department listens to it."))
     elif len(description) < 10:
         errors["description"] = _l("Describe the problem or suggestion in a few words (at least 10 letters).")

@@ -139,3 +139,15 @@ def test_an_applicant_answers_the_offices_question_by_voice_and_the_official_pla
     client.post("/logout")
     login(phones["egov"]["registry_official"])  # another department's official
     assert client.get(file_url).status_code in (403, 404)
+
+
+def test_voice_reports_are_limited_per_hour_for_each_reporter(voice, phones, gateway, db):
+    resident = phones["resident"]
+    for _ in range(reports.VOICE_REPORTS_PER_HOUR):
+        reports.file_report(resident, reports.ReportInput(category="water", village_id=resident.village_id, voice_message=True))
+    call = voice(resident.phone)
+    main = call.ring()
+    call.press(_choose(call.press(_choose(main, "Report a problem")), "Water"))
+    said = call.record(gateway.keep_recording("one-too-many.wav", _speech_wav()))
+    assert said[0] == "You have sent 5 reports in the last hour. Please call again later."
+    assert db.session.scalar(select(VoiceMessage)) is None
