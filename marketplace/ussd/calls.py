@@ -59,6 +59,7 @@ def answer(call: VoiceCall, user: User | None, step: str | None, repeat: bool, s
             keys = [_keys_as_typed(call.digits, locale)]
     with speaking():  # the screens' amounts come out as words are said: "240 Kenyan shillings"
         turn = engine.converse(_session_id(call), call.phone, user, keys, locale)
+    locale = remembered_language(call.phone, user) or locale  # a language chosen just now says its own goodbye
     return speak(turn, locale, _callback_url(call, secret), repeat)
 
 

@@ -13,7 +13,7 @@ from marketplace.accounts.api import Role, find_user_by_identifier
 from marketplace.core.auth import role_required
 from marketplace.core.errors import DomainError, PermissionDenied
 from marketplace.extensions import csrf, limiter
-from marketplace.i18n import LANGUAGE_NAMES
+from marketplace.i18n import LANGUAGE_NAMES, RTL_LANGUAGES
 from marketplace.ussd import calls, commands, engine, prompts
 from marketplace.ussd import simulator as simulator_rules
 from marketplace.ussd.forms import RecordingForm
@@ -156,6 +156,9 @@ def simulator():
             "isActive": "1", **({"dtmfDigits": keys} if keys is not None else {})})
         call = simulator_rules.heard(relayed.get_data(as_text=True)) if relayed.status_code == 200 else \
             {"sounds": [{"text": str(relayed.status_code), "audio": None}], "step": None, "end": True}
+        # The transcript in the call's own language and direction, whatever the page's.
+        call["locale"] = calls.remembered_language(phone, current_user if phone == current_user.phone else None) or ""
+        call["direction"] = "rtl" if call["locale"] in RTL_LANGUAGES else "ltr"
         return render_template("ussd/simulator.html", screen=None, call=call, session_id=session_id, typed="", **page)
     typed = request.form.get("typed", "")
     if request.form.get("dial") or not session_id:

@@ -337,3 +337,16 @@ def test_the_simulator_calls_the_voice_line_and_sends_keys(app, client, phones, 
     session_id = text.split('name="session_id" value="', 1)[1].split('"', 1)[0]
     districts = client.post("/phone/simulator", data={"mode": "voice", "as": "own", "session_id": session_id, "step": step, "key": "1"})
     assert "Your district?" in districts.get_data(as_text=True) or "Which produce?" in districts.get_data(as_text=True)
+
+
+def test_a_language_chosen_in_the_menu_speaks_from_its_own_goodbye_on(voice, phones, app, db):
+    call = voice(phones["wanjiru"].phone)
+    call.ring()
+    call.press("9")  # the main menu's second page: Report a problem, Language
+    languages = call.press("2")
+    while "العربية" not in languages:
+        languages = call.press("9")
+    done = call.press(languages[languages.index("العربية") + 1].removeprefix("Press ").rstrip("."))
+    assert done == ["ستخاطبك Village Square باللغة العربية.", "مع السلامة."]
+    assert db.session.get(CallerLanguage, phones["wanjiru"].phone).locale == "ar"
+    assert "مزرعتي" in voice(phones["wanjiru"].phone).ring()  # "My farm": the next call is in Arabic
