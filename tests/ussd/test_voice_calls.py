@@ -6,6 +6,7 @@ missed calls called back, and the audio of every prompt in every language."""
 from __future__ import annotations
 
 import io
+import re
 import shutil
 
 import pytest
@@ -21,6 +22,7 @@ from marketplace.orders.models import Order, OrderStatus
 from marketplace.payments import ledger
 from marketplace.payments.models import LedgerKind
 from marketplace.ussd import prompts
+from marketplace.ussd.calls import speakable
 from marketplace.ussd.models import CallBack, CallBackStatus, CallerLanguage, PromptSource, VoicePrompt
 from tests import factories
 from tests.support.fake_voice import VoiceCall, check_voice_xml
@@ -350,3 +352,29 @@ def test_a_language_chosen_in_the_menu_speaks_from_its_own_goodbye_on(voice, pho
     assert done == ["ستخاطبك Village Square باللغة العربية.", "مع السلامة."]
     assert db.session.get(CallerLanguage, phones["wanjiru"].phone).locale == "ar"
     assert "مزرعتي" in voice(phones["wanjiru"].phone).ring()  # "My farm": the next call is in Arabic
+
+
+@pytest.mark.parametrize("path", [[], ["3"], ["3", "1"], ["3", "1", "1"], ["3", "2"]], ids=["main", "farm", "listings", "a listing", "orders"])
+def test_each_spoken_screen_is_the_ussd_screen_for_the_same_place(voice, dial, phones, path):
+    """Walked by the same keys (every menu here fits three to a page), a call says the USSD screen's
+    title and the same choices, each followed by its key."""
+    cart.add_to_cart(phones["amina"], {}, phones["tomatoes"].id, "2")
+    place_checkout(phones["amina"], {}, {})
+    press = dial(phones["wanjiru"].phone)
+    screen = press()
+    call = voice(phones["wanjiru"].phone)
+    heard = call.ring()
+    for key in path:
+        screen, heard = press(key), call.press(key)
+    lines = screen.removeprefix("CON ").splitlines()
+    choices = [line.split(" ", 1)[1] for line in lines[1:] if line.split(" ", 1)[0].isdigit() and line.split(" ", 1)[0] not in ("0", "98")]
+    spoken = [heard[i - 1] for i, said in enumerate(heard) if said.startswith("Press ")]
+    assert _as_said(lines[0]) == heard[0]
+    assert spoken == [_as_said(choice) for choice in choices[:3]]
+
+
+def _as_said(written: str) -> str:
+    """A USSD line as a call says it: amounts and kilograms in words, codes spelled."""
+    written = re.sub(r"Ksh\xa0([\d,]+)", lambda found: f"{found.group(1).replace(',', '')} Kenyan shillings", written)
+    written = re.sub(r"(\d+(?:\.\d+)?) kg\b", lambda found: f"{found.group(1)} kilogram{'' if found.group(1) == '1' else 's'}", written)
+    return speakable(written)
