@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import uuid
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -53,7 +54,9 @@ class LocalStorage:
         path = self.root / key
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(path.suffix + f".{os.getpid()}.tmp")
+            # A name of this write's own: two threads of one process saving the same bytes at once
+            # (two calls saying one new sentence) each rename their own whole file into place.
+            tmp = path.with_suffix(path.suffix + f".{os.getpid()}.{uuid.uuid4().hex}.tmp")
             tmp.write_bytes(data)
             tmp.replace(path)  # atomic: a reader never sees half a file
         return key

@@ -175,7 +175,7 @@ class AfricasTalking:
     def voice_request(self, form: Mapping[str, str]) -> VoiceCall:
         """isActive "1" while the call lasts ("0" once it ended); direction Inbound (the caller rang
         us: callerNumber) or Outbound (we rang them: destinationNumber is theirs)."""
-        session_id = _bounded(form, "sessionId", 64)
+        session_id = _bounded(form, "sessionId", 58)  # the menus keep it as "voice:<id>" in 64 characters, never cut
         if not session_id.isprintable() or not session_id.strip():
             raise BadCallback("sessionId")
         inbound = _bounded(form, "direction", 16).lower() != "outbound"

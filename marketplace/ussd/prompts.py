@@ -22,6 +22,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.api import Role, User
 from marketplace.core.errors import DomainError, PermissionDenied
@@ -108,7 +109,11 @@ def generate(locale: str, text: str) -> VoicePrompt | None:
     storage = get_private_storage() if private else get_storage()
     prompt = VoicePrompt(locale=locale, text_sha=_sha(locale, text, PromptSource.GENERATED), text=text, source=PromptSource.GENERATED,
                          private=private, media_key=storage.save(result.stdout, "wav"))
-    db.session.add(prompt)
+    try:
+        with db.session.begin_nested():  # two calls saying a new sentence at once: the second keeps the first's row
+            db.session.add(prompt)
+    except IntegrityError:
+        return _find(locale, text, PromptSource.GENERATED)
     db.session.commit()
     return prompt
 

@@ -243,7 +243,7 @@ def test_a_call_back_the_gateway_refuses_is_recorded_failed(voice, phones, app, 
 
 def test_only_the_gateway_reaches_the_voice_callback(client, gateway, phones):
     assert client.post("/phone/voice/wrong-secret", data={"sessionId": "x", "callerNumber": "+254700000001", "isActive": "1"}).status_code == 404
-    assert client.post(f"/phone/voice/{SECRET}", data={"sessionId": "x" * 65, "callerNumber": "+254700000001", "isActive": "1"}).status_code == 400
+    assert client.post(f"/phone/voice/{SECRET}", data={"sessionId": "x" * 59, "callerNumber": "+254700000001", "isActive": "1"}).status_code == 400
     assert client.post(f"/phone/voice/{SECRET}", data={"sessionId": "x", "isActive": "1"}).status_code == 400
 
 
@@ -378,3 +378,16 @@ def _as_said(written: str) -> str:
     written = re.sub(r"Ksh\xa0([\d,]+)", lambda found: f"{found.group(1).replace(',', '')} Kenyan shillings", written)
     written = re.sub(r"(\d+(?:\.\d+)?) kg\b", lambda found: f"{found.group(1)} kilogram{'' if found.group(1) == '1' else 's'}", written)
     return speakable(written)
+
+
+@needs_espeak
+def test_two_calls_saying_a_new_sentence_at_once_share_one_prompt(app, db):
+    from tests.support.races import at_once
+
+    def say() -> str:
+        with app.test_request_context():
+            return prompts.audio_url("sw", "Bei ya mahindi leo") or "none"
+
+    urls = at_once(app, [say, say, say])
+    assert len(set(urls)) == 1 and "/phone/voice/audio/" in urls[0], urls  # a private sentence: one link, no error
+    assert db.session.scalar(select(func.count()).select_from(VoicePrompt).where(VoicePrompt.text == "Bei ya mahindi leo")) == 1
