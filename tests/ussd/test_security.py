@@ -84,3 +84,34 @@ def test_any_key_presses_get_a_screen_never_an_error(client, gateway, phones):
             assert response.get_data(as_text=True).startswith(("CON ", "END "))
 
     press()
+
+
+def test_any_keys_on_a_voice_call_get_a_valid_answer_never_an_error(app, client, gateway, phones, monkeypatch):
+    """Issue 26: whatever a caller presses (or a recording address arrives where none was asked),
+    each answer is XML the gateway accepts (tests.support.fake_voice checks the actions)."""
+    from tests.support.fake_voice import VoiceCall, check_voice_xml
+
+    monkeypatch.setitem(app.config, "VOICE_ESPEAK", False)  # the gateway's own speech: many examples, no audio to make
+    counter = iter(range(10**6))
+
+    @settings(max_examples=120, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @given(caller=st.sampled_from([phones["wanjiru"].phone, phones["resident"].phone, phones["stranger"], "²", "+999000000001"]),
+           keys=st.lists(st.one_of(st.sampled_from(["1", "2", "3", "9", "0", "#", "2*5#", "²", "٣", "9" * 30, ""]),
+                                   st.text(max_size=8)), max_size=6),
+           recording=st.sampled_from([None, "", "file:///etc/passwd", "http://10.0.0.1/x.mp3"]))
+    def call(caller, keys, recording):
+        voice = VoiceCall(client, f"/phone/voice/{SECRET}", caller, session_id=f"fuzz-{next(counter)}")
+        voice.ring()
+        for key in keys:
+            if voice.recording and recording is not None:
+                voice.record(recording)
+            elif voice.waiting:
+                voice.press(key)
+        response = client.post(f"/phone/voice/{SECRET}?step=0", data={"sessionId": voice.session_id, "isActive": "1",
+                                                                        "callerNumber": caller, "dtmfDigits": "".join(keys)[:40]})
+        assert response.status_code in (200, 400, 429), (caller, keys, response.status_code)
+        if response.status_code == 200:
+            check_voice_xml(response.get_data(as_text=True))
+
+    call()
