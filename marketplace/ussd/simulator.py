@@ -59,4 +59,6 @@ def heard(xml: str) -> dict:
         elif element.tag == "GetDigits" and step is None:
             step, end = parse_qs(urlsplit(element.get("callbackUrl", "")).query).get("step", [None])[0], False
             finish_on = element.get("finishOnKey", "")
-    return {"sounds": sounds, "step": step, "end": end, "rejected": rejected, "finish_on": finish_on}
+    # A voice message is recorded by the gateway; the simulator says where the caller would speak.
+    return {"sounds": sounds, "step": step, "end": end, "rejected": rejected, "finish_on": finish_on,
+            "records": root.find("Record") is not None}

@@ -391,3 +391,22 @@ def test_two_calls_saying_a_new_sentence_at_once_share_one_prompt(app, db):
     urls = at_once(app, [say, say, say])
     assert len(set(urls)) == 1 and "/phone/voice/audio/" in urls[0], urls  # a private sentence: one link, no error
     assert db.session.scalar(select(func.count()).select_from(VoicePrompt).where(VoicePrompt.text == "Bei ya mahindi leo")) == 1
+
+
+def test_the_simulator_says_where_a_caller_would_leave_a_voice_message(app, client, phones, gateway, monkeypatch, db, login):
+    monkeypatch.setitem(app.config, "VOICE_ESPEAK", False)
+    agent = factories.with_role(Role.AGENT, village=phones["places"]["villages"]["Mbeu"])
+    db.session.commit()
+    login(agent)
+
+    def send(page: str, key: str) -> str:
+        step = page.split('name="step" value="', 1)[1].split('"', 1)[0]
+        session_id = page.split('name="session_id" value="', 1)[1].split('"', 1)[0]
+        return client.post("/phone/simulator", data={"mode": "voice", "as": "own", "session_id": session_id, "step": step,
+                                                     "key": key}).get_data(as_text=True)
+
+    page = client.post("/phone/simulator", data={"mode": "voice", "dial": "1", "as": "own"}).get_data(as_text=True)
+    page = send(page, "3")  # Prices, Applications, Report a problem
+    assert "What is the problem about?" in page
+    page = send(page, "2")  # Water
+    assert "The simulator does not record." in page and "The call has ended." not in page and 'name="key"' not in page
