@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # The suite runs on every core (pytest-xdist); PYTEST_ARGS="-n0" runs it in one process.
 PYTEST_ARGS ?= -n auto
 
-.PHONY: lint security-scan scan-deps prod-local loadtest loadtest-connections keepalive-race proxy-deps audit screenshots bench bench-checkout bench-deps node-deps voice-deps run test install i18n-extract i18n-update i18n-compile i18n-check browser-deps db-upgrade seed clean
+.PHONY: lint security-scan scan-deps prod-local loadtest loadtest-connections keepalive-race proxy-deps audit screenshots bench bench-checkout bench-voice bench-deps node-deps voice-deps run test install i18n-extract i18n-update i18n-compile i18n-check browser-deps db-upgrade seed clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -121,6 +121,10 @@ bench: $(STAMP) i18n-compile bench-deps
 # The checkout's server CPU against an earlier revision (BEFORE=, default e90cdb0^), side by side in one run.
 bench-checkout: $(STAMP) i18n-compile
 	$(PY) -m tests.benchmarks.checkout_side_by_side
+
+# A voice call's turns with espeak-ng and with the gateway's own speech, and what `flask phone prompts` makes.
+bench-voice: $(STAMP) i18n-compile voice-deps
+	$(PY) -m tests.benchmarks.voice_turns
 
 # --- the production topology on this machine, and the load test against it ---
 # haproxy from Debian's packages as the round-robin in front (installed when missing, as root on Debian);
