@@ -47,7 +47,9 @@ db-upgrade: $(STAMP)
 seed: db-upgrade
 	$(BIN)/flask seed-demo --if-empty
 
+# The voice menus' prompts are spoken ahead of time (about 15 s the first time; then only what changed).
 run: $(STAMP) i18n-compile voice-deps seed
+	-@command -v espeak-ng >/dev/null && $(BIN)/flask phone prompts
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # --- tests ---

@@ -55,7 +55,8 @@ def _phone_messages() -> tuple[str, ...]:
     keywords = {**DEFAULT_KEYWORDS, "_l": None}
     for path in sorted(folder.glob("*.py")):
         for _line, message, _comments, _context in extract_from_file("python", str(path), keywords=keywords):
-            if isinstance(message, str) and "%(" not in message:
+            # "98 More" and "0 Back" are USSD's screen lines: a call says "For more, press 9." instead.
+            if isinstance(message, str) and "%(" not in message and not message.split(" ", 1)[0].isdigit():
                 found.add(message)
     return tuple(sorted(found))
 

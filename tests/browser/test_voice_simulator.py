@@ -47,3 +47,24 @@ def test_an_agent_hears_the_voice_menu_and_answers_with_the_keypad(app, browser,
     assert page.evaluate(UNISOLATED_JS) == []
     screenshot(page, "menu-ar")
     context.close()
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (make voice-deps installs it)")
+def test_the_voice_prompts_page_fits_a_phone_in_swahili_and_arabic(app, browser, live_server, places, screenshot):
+    from marketplace.ussd import prompts
+
+    admin = factories.with_role(Role.ADMIN)
+    db.session.commit()
+    with app.test_request_context():
+        for locale, text in (("sw", "Bei"), ("ar", "الأسعار")):
+            assert prompts.generate(locale, text) is not None
+    context = browser.new_context(base_url=live_server, **PHONE)
+    page = context.new_page()
+    sign_in(page, admin)
+    for locale in ("sw", "ar"):
+        page.goto(f"/admin/voice-prompts?lang={locale}")
+        expect(page.locator("audio").first).to_be_attached()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        screenshot(page, f"prompts-{locale}")
+    assert page.evaluate(UNISOLATED_JS) == []
+    context.close()
