@@ -12,12 +12,11 @@ from datetime import timedelta
 import filetype
 import requests
 from flask import current_app
-from requests_hardened import Config, Manager
-from requests_hardened.ip_filter import InvalidIPAddress
 from sqlalchemy import select
 
 from marketplace.accounts.api import User
 from marketplace.core import jobs
+from marketplace.core.fetch import FetchRefused, InvalidIPAddress, fetch_public
 from marketplace.core.timeutils import utcnow
 from marketplace.egov import api as egov
 from marketplace.extensions import db
@@ -28,10 +27,6 @@ from marketplace.voice import api as reports
 FETCH_JOB = "ussd.fetch_voice_message"
 MAX_RECORDING_BYTES = 5 * 1024 * 1024  # two minutes of a call's MP3 is well under 2 MB
 REPORT, ANSWER = "report", "answer"
-
-
-class Refused(Exception):
-    """The recording cannot be taken (not a sound, too large, not where a recording can be)."""
 
 
 def leave(user: User, phone: str, purpose: str, target_id: int, recording_url: str) -> VoiceMessage:
@@ -49,7 +44,7 @@ def fetch_job(message_id: int) -> None:
         return
     try:
         data, extension = _download(message.recording_url)
-    except (Refused, InvalidIPAddress) as refusal:
+    except (FetchRefused, InvalidIPAddress) as refusal:
         transition_voice_message(message, VoiceMessageStatus.REFUSED, error=str(refusal) or "the address is not public")
         db.session.commit()
         return
@@ -65,26 +60,14 @@ def fetch_job(message_id: int) -> None:
 
 def _download(url: str) -> tuple[bytes, str]:
     """The recording's bytes and kind. The address came through the gateway's callback; it is
-    still fetched as an outside address: public hosts only, redirects checked, a few seconds."""
+    still fetched as an outside address (core.fetch)."""
     if not url.startswith(("https://", "http://")):
-        raise Refused("not a web address")
-    config = Config(ip_filter_enable=True, ip_filter_allow_loopback_ips=bool(current_app.config.get("VOICE_RECORDING_ALLOW_LOOPBACK")),
-                    never_redirect=False, default_timeout=(3, 20), user_agent_override="VillageSquare-Voice/1")
-    with Manager(config).get_session() as session:
-        session.max_redirects = 3
-        with session.get(url, stream=True) as answer:
-            if answer.status_code != 200:
-                raise Refused(f"the address answered {answer.status_code}")
-            chunks, size = [], 0
-            for chunk in answer.iter_content(64 * 1024):
-                size += len(chunk)
-                if size > MAX_RECORDING_BYTES:
-                    raise Refused(f"the recording is larger than {MAX_RECORDING_BYTES // (1024 * 1024)} MB")
-                chunks.append(chunk)
-    data = b"".join(chunks)
+        raise FetchRefused("not a web address")
+    data = fetch_public(url, max_bytes=MAX_RECORDING_BYTES, what="the recording", user_agent="VillageSquare-Voice/1",
+                        allow_loopback=bool(current_app.config.get("VOICE_RECORDING_ALLOW_LOOPBACK")), read_timeout=20)
     kind = filetype.guess(data)
     if kind is None or kind.extension not in ("mp3", "wav", "ogg"):
-        raise Refused("not a sound recording")
+        raise FetchRefused("not a sound recording")
     return data, kind.extension
 
 

@@ -29,8 +29,6 @@ from urllib.parse import urlsplit
 import requests
 from flask import current_app
 from flask_babel import force_locale
-from requests_hardened import Config, Manager
-from requests_hardened.ip_filter import InvalidIPAddress
 from sqlalchemy import func, select
 
 from marketplace.accounts import api as accounts
@@ -38,6 +36,7 @@ from marketplace.accounts.api import Role, User, Village
 from marketplace.core import jobs
 from marketplace.core.auth import require_role
 from marketplace.core.errors import DomainError, InvalidInput
+from marketplace.core.fetch import FetchRefused, InvalidIPAddress, fetch_public
 from marketplace.core.images import MAX_UPLOAD_BYTES
 from marketplace.core.timeutils import utcnow
 from marketplace.extensions import db
@@ -230,10 +229,6 @@ def _media_url(text: str) -> str:
 
 # --- a partner's media_url, fetched after the request is filed -------------------------------
 
-class MediaRefused(Exception):
-    """The address answered with something we do not attach (recorded; not tried again)."""
-
-
 def fetch_media_job(report_id: int, url: str) -> None:
     """Fetch the picture at a partner's media_url and attach it as the report's photo, through the
     one image pipeline. The address comes from outside, so the fetch goes only to public addresses
@@ -245,7 +240,7 @@ def fetch_media_job(report_id: int, url: str) -> None:
         return
     try:
         photo = services.process_photos([_download(url)])[0]
-    except (MediaRefused, InvalidIPAddress, DomainError) as refusal:
+    except (FetchRefused, InvalidIPAddress, DomainError) as refusal:
         reason = refusal.message if isinstance(refusal, DomainError) else str(refusal) or "the address is not public"
         db.session.add(ReportEvent(report_id=report.id, actor_id=None, action="media_refused", from_status=report.status.value,
                                    to_status=report.status.value, reason=f"{url[:300]}: {reason}"[:500]))
@@ -258,20 +253,8 @@ def fetch_media_job(report_id: int, url: str) -> None:
 
 
 def _download(url: str) -> bytes:
-    config = Config(ip_filter_enable=True, ip_filter_allow_loopback_ips=bool(current_app.config.get("OPEN311_MEDIA_ALLOW_LOOPBACK")),
-                    never_redirect=False, default_timeout=(3, 10), user_agent_override="VillageSquare-Open311/1")
-    with Manager(config).get_session() as session:
-        session.max_redirects = 3
-        with session.get(url, stream=True) as answer:
-            if answer.status_code != 200:
-                raise MediaRefused(f"the address answered {answer.status_code}")
-            chunks, size = [], 0
-            for chunk in answer.iter_content(64 * 1024):
-                size += len(chunk)
-                if size > MAX_UPLOAD_BYTES:
-                    raise MediaRefused(f"the picture is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
-                chunks.append(chunk)
-    return b"".join(chunks)
+    return fetch_public(url, max_bytes=MAX_UPLOAD_BYTES, what="the picture", user_agent="VillageSquare-Open311/1",
+                        allow_loopback=bool(current_app.config.get("OPEN311_MEDIA_ALLOW_LOOPBACK")))
 
 
 def _coordinate(text: str | None) -> float | None:
