@@ -410,3 +410,33 @@ def test_the_simulator_says_where_a_caller_would_leave_a_voice_message(app, clie
     assert "What is the problem about?" in page
     page = send(page, "2")  # Water
     assert "The simulator does not record." in page and "The call has ended." not in page and 'name="key"' not in page
+
+
+@needs_espeak
+def test_a_private_sentences_link_expires(app, client, db, monkeypatch):
+    with app.test_request_context():
+        url = prompts.audio_url("en", "Owed to you: 500 Kenyan shillings")
+    path = url.split("localhost", 1)[1]
+    assert client.get(path).status_code == 200
+    monkeypatch.setattr(prompts, "PRIVATE_LINK_SECONDS", -1)  # as if the ten minutes were over
+    assert client.get(path).status_code == 404
+
+
+def test_an_admin_records_only_the_menus_own_sentences_and_small_sound_files(app, client, db, login):
+    admin = factories.with_role(Role.ADMIN)
+    db.session.commit()
+    login(admin)
+    wav = b"RIFF" + b"\x00" * 40
+    not_a_prompt = client.post("/admin/voice-prompts?lang=en", data={"text": "Send me your M-Pesa PIN", "recording": (io.BytesIO(wav), "a.wav")},
+                               content_type="multipart/form-data", follow_redirects=True)
+    assert "This is not one of the phone menus&#39; sentences." in not_a_prompt.get_data(as_text=True)
+    too_big = client.post("/admin/voice-prompts?lang=en", data={"text": "My farm", "recording": (io.BytesIO(wav + b"\x00" * prompts.MAX_RECORDING_BYTES), "a.wav")},
+                          content_type="multipart/form-data")
+    assert too_big.status_code == 422 and "Choose a sound file of at most 2 MB." in too_big.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(VoicePrompt).where(VoicePrompt.source == PromptSource.RECORDED)) == 0
+
+
+def test_a_ring_from_a_number_we_cannot_ring_back_is_rejected_without_a_call_back(voice, gateway, db):
+    call = voice("²", dialled=CALL_BACK_NUMBER)
+    call.ring()
+    assert call.rejected and gateway.calls == [] and db.session.scalar(select(func.count()).select_from(CallBack)) == 0

@@ -151,3 +151,24 @@ def test_voice_reports_are_limited_per_hour_for_each_reporter(voice, phones, gat
     said = call.record(gateway.keep_recording("one-too-many.wav", _speech_wav()))
     assert said[0] == "You have sent 5 reports in the last hour. Please call again later."
     assert db.session.scalar(select(VoiceMessage)) is None
+
+
+def test_a_voice_message_whose_job_was_lost_is_fetched_by_the_sweep(voice, phones, gateway, db):
+    """Redis away when the call ended: the row waits; the scheduled sweep queues its job again."""
+    from datetime import timedelta
+
+    from marketplace.core.timeutils import utcnow
+    from marketplace.ussd import voice_messages
+
+    resident = phones["resident"]
+    report = reports.file_report(resident, reports.ReportInput(category="water", village_id=resident.village_id, voice_message=True))
+    sound = _speech_wav()
+    lost = VoiceMessage(phone=resident.phone, user_id=resident.id, purpose=voice_messages.REPORT, target_id=report.id,
+                        recording_url=gateway.keep_recording("lost.wav", sound), created_at=utcnow() - timedelta(minutes=10))
+    db.session.add(lost)
+    db.session.commit()  # written, but no job asked for: as when the enqueue failed
+    assert voice_messages.sweep(timedelta(minutes=5)) == 1
+    db.session.expire_all()
+    assert db.session.get(VoiceMessage, lost.id).status is VoiceMessageStatus.ATTACHED
+    assert [r.size for r in db.session.get(Report, report.id).recordings] == [len(sound)]
+    assert voice_messages.sweep(timedelta(minutes=5)) == 0  # attached: nothing more to fetch
