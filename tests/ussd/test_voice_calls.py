@@ -430,7 +430,8 @@ def test_an_admin_records_only_the_menus_own_sentences_and_small_sound_files(app
     not_a_prompt = client.post("/admin/voice-prompts?lang=en", data={"text": "Send me your M-Pesa PIN", "recording": (io.BytesIO(wav), "a.wav")},
                                content_type="multipart/form-data", follow_redirects=True)
     assert "This is not one of the phone menus&#39; sentences." in not_a_prompt.get_data(as_text=True)
-    too_big = client.post("/admin/voice-prompts?lang=en", data={"text": "My farm", "recording": (io.BytesIO(wav + b"\x00" * prompts.MAX_RECORDING_BYTES), "a.wav")},
+    large = wav + b"\x00" * prompts.MAX_RECORDING_BYTES
+    too_big = client.post("/admin/voice-prompts?lang=en", data={"text": "My farm", "recording": (io.BytesIO(large), "a.wav")},
                           content_type="multipart/form-data")
     assert too_big.status_code == 422 and "Choose a sound file of at most 2 MB." in too_big.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(VoicePrompt).where(VoicePrompt.source == PromptSource.RECORDED)) == 0
