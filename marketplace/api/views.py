@@ -52,7 +52,9 @@ def _parameters(path: str) -> dict:
                 raise BadParameter(f"{name} must be a date written YYYY-MM-DD") from None
         else:
             value = raw
-            if "pattern" in rule and not re.search(rule["pattern"], value):
+            # fullmatch: the patterns are anchored ^…$, and Python's $ also matches before a final
+            # newline, so re.search let "\n" through as printable (found by schemathesis).
+            if "pattern" in rule and not re.fullmatch(rule["pattern"], value):
                 raise BadParameter(f"{name} must be printable text")
             if len(value) > rule.get("maxLength", len(value)):
                 raise BadParameter(f"{name} is longer than {rule['maxLength']} characters")

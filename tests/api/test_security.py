@@ -13,6 +13,10 @@ def test_odd_parameters_get_a_json_400_not_a_page_or_a_500(client):
     for query in ("page=²", "page=99999999999999999999", "per_page=-1", "category=%00"):
         response = client.get(f"/api/v1/prices?{query}")
         assert response.status_code == 400 and response.is_json, query
+    # A control character alone, or last (Python's $ matches before a final newline): not printable text.
+    for query in ("district=%0A", "district=N-HIL%0A", "region=%09"):
+        response = client.get(f"/api/v1/reports?{query}")
+        assert response.status_code == 400 and response.is_json, query
 
 
 def test_the_api_answers_only_reads(client):
