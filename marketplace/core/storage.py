@@ -167,7 +167,7 @@ media_bp = Blueprint("media", __name__)
 
 @media_bp.get("/media/<path:key>")
 def serve(key: str) -> Response:
-    if not KEY_PATTERN.match(key):
+    if not KEY_PATTERN.fullmatch(key):
         abort(404)
     storage = get_storage()
     if isinstance(storage, LocalStorage):

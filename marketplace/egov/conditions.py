@@ -138,7 +138,7 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _is_date(value: Any) -> bool:
-    return isinstance(value, str) and bool(_ISO_DATE.match(value))
+    return isinstance(value, str) and bool(_ISO_DATE.fullmatch(value))
 
 
 def _number(value: Any) -> Decimal | None:

@@ -86,7 +86,7 @@ def _field_problems(step_number: int, spec: Any, seen: dict[str, dict]) -> list[
     """What is wrong with one question; a question with a usable name is added to `seen`."""
     name = spec.get("name", "") if isinstance(spec, dict) else ""
     where = f"step {step_number}, field '{name or '?'}'"
-    if not NAME.match(name):
+    if not NAME.fullmatch(name):
         return [f"{where}: name must be lower-case letters, digits and _"]
     reasons = [f"{where}: the name is used twice"] if name in seen else []
     kind = FIELD_TYPES.get(spec.get("type", ""))

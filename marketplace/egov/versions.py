@@ -115,7 +115,7 @@ def import_xlsform(admin: User | None, slug: str, data: bytes, filename: str, de
     service = db.session.scalar(select(EService).where(EService.slug == slug))
     if service is None:
         department = db.session.scalar(select(Department).where(Department.code == (department_code or "").upper()))
-        if department is None or not SLUG.match(slug or ""):
+        if department is None or not SLUG.fullmatch(slug or ""):
             raise DomainError(_l("A new service needs a short name (lower-case letters, digits and -) and a department."),
                               field="slug")
         service = EService(slug=slug, department_id=department.id)

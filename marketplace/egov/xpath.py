@@ -210,7 +210,7 @@ def to_xpath(condition: dict, own_name: str | None = None, ticked: frozenset[str
         wanted = ref(condition["than"])
     elif condition.get("today"):
         wanted = "today()"
-    elif isinstance(condition["value"], str) and _ISO_DATE.match(condition["value"]):
+    elif isinstance(condition["value"], str) and _ISO_DATE.fullmatch(condition["value"]):
         wanted = f"date('{condition['value']}')"
     else:
         wanted = _literal(condition["value"])

@@ -79,6 +79,7 @@ def test_a_farmer_creates_a_listing_with_a_photo(client, login, farmer, cats, db
     assert f'src="/media/{photo.display_key}"' in page and 'application/ld+json' in page
     media = client.get(f"/media/{photo.display_key}")
     assert media.status_code == 200 and "immutable" in media.headers["Cache-Control"]
+    assert client.get(f"/media/{photo.display_key}%0A").status_code == 404  # a key is matched whole, newline and all
 
 
 def test_a_form_error_keeps_what_was_typed_and_the_photo_already_sent(client, login, farmer, cats, db):

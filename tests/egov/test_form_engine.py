@@ -173,3 +173,9 @@ def test_a_note_shows_text_and_takes_no_answer(app):
         assert form_engine.read_step(definition, 0, form, {}) == {"name": "Achieng"}
     with pytest.raises(DefinitionError, match="a note cannot be required"):
         validate_definition(_definition({"name": "intro", "type": "note", "label": {"en": "x"}, "required": True}))
+
+
+def test_a_field_name_ending_in_a_newline_is_refused():
+    """Python's $ matches before a final newline: names are checked whole (fullmatch)."""
+    with pytest.raises(DefinitionError, match="name must be lower-case letters"):
+        validate_definition(_definition(_field("village\n", "short_text")))
