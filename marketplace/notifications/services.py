@@ -41,7 +41,7 @@ def preferred_channel(user: Recipient) -> tuple[Channel, str] | None:
 
 
 def notify_user(user: Recipient, kind: str, render: Callable[[], tuple[str, str]], channel: Channel | None = None,
-                link: str = "", secret: bool = False) -> OutboxMessage | None:
+                link: str = "", secret: bool = False) -> int | None:
     """Tell `user` something: by SMS and/or email as their preferences say, and in the site's inbox.
 
     `render()` returns (subject, body) and is called under the user's locale, so the
@@ -49,7 +49,7 @@ def notify_user(user: Recipient, kind: str, render: Callable[[], tuple[str, str]
     this site the inbox entry points to. Security messages ignore preferences and go to
     `channel` (or the preferred channel); their inbox copy says where the secret went
     without repeating it. `secret` (a reset link, a one-time code) keeps the text from every admin
-    page and log, and empties it once delivered. Returns the first outbox message queued, if any.
+    page and log, and empties it once delivered. Returns the id of the first outbox message queued, if any.
     """
     return notify_all([Notice(user, kind, render, channel=channel, link=link, secret=secret)])[0]
 
@@ -66,17 +66,19 @@ class Notice:
     secret: bool = False
 
 
-def notify_all(notices: Sequence[Notice]) -> list[OutboxMessage | None]:
+def notify_all(notices: Sequence[Notice]) -> list[int | None]:
     """Tell several people at once what one event means to each (an order: its farmer and its buyer),
-    as `notify_user` does for one: their preferences are read by one query and their inbox entries
-    written by one INSERT. Returns, for each notice, the first outbox message queued, if any."""
+    as `notify_user` does for one: their preferences are read by one query, and their messages and
+    inbox entries written by one INSERT each. Returns, for each notice, the id of the first outbox
+    message queued, if any."""
     topics = [preferences.topic_for(notice.kind) for notice in notices]
     # Preferences are committed when saved, never left pending: their read need not first write what
     # this transaction has added (a checkout's orders and messages are written in one flush, at commit).
     with db.session.no_autoflush:
         wanted_by_notice = preferences.channels_for_all(
             [(notice.user, topic) for notice, topic in zip(notices, topics, strict=True) if topic != preferences.SECURITY])
-    firsts: list[OutboxMessage | None] = []
+    outbox_rows: list[dict] = []
+    queued_by_notice: list[int] = []
     inbox_entries = []
     for notice, topic in zip(notices, topics, strict=True):
         user = notice.user
@@ -88,36 +90,37 @@ def notify_all(notices: Sequence[Notice]) -> list[OutboxMessage | None]:
             inbox_body = body if topic != preferences.SECURITY else (
                 str(_("This message was sent to %(address)s only, because it holds a one-time secret.",
                       address=", ".join(address for _channel, address in targets))) if targets else "")
-        queued = []
-        for target_channel, address in targets:
-            message = OutboxMessage(
-                user_id=user.id, kind=notice.kind, channel=target_channel, recipient=address,
-                locale=user.preferred_locale, subject=subject, body=body, holds_secret=notice.secret,
-            )
-            db.session.add(message)
-            queued.append(message)
+        outbox_rows.extend({"user_id": user.id, "kind": notice.kind, "channel": target_channel, "recipient": address,
+                            "locale": user.preferred_locale, "subject": subject, "body": body, "holds_secret": notice.secret}
+                           for target_channel, address in targets)
+        queued_by_notice.append(len(targets))
         wants_inbox = preferences.INSITE in wanted
-        if wants_inbox or (queued and inbox_body):
+        if wants_inbox or (targets and inbox_body):
             # What went by SMS or email is always readable here too; it only counts as new if asked for.
             inbox_entries.append({
                 "user_id": user.id, "kind": notice.kind, "topic": topic, "locale": user.preferred_locale, "subject": subject,
                 "body": inbox_body, "link": notice.link,
                 "read_at": None if wants_inbox or topic == preferences.SECURITY else utcnow(),
             })
-        for message in queued:
-            enqueue(DELIVER_JOB, IdOf(message))
-        firsts.append(queued[0] if queued else None)
-    if inbox_entries:
-        # Written at once by the table's own INSERT, as nothing in this transaction reads them back: no
-        # ORM objects to build, flush and read the ids of (that cost a checkout a tenth of its time).
-        # Without a flush first: an entry needs only its person's row, and what the transaction has
-        # added is written in one flush at its commit.
-        with db.session.no_autoflush:
+    # Written at once by the tables' own INSERTs, as nothing in this transaction reads them back: no
+    # ORM objects to build and flush (that cost a checkout a tenth of its time each). Without a flush
+    # first: a row needs only its person's, and what the transaction has added is written at its commit.
+    with db.session.no_autoflush:
+        message_ids = list(db.session.scalars(_OUTBOX_MESSAGES, outbox_rows)) if outbox_rows else []
+        if inbox_entries:
             db.session.execute(_INBOX_ENTRY, inbox_entries)
+    for message_id in message_ids:
+        enqueue(DELIVER_JOB, message_id)
+    firsts: list[int | None] = []
+    position = 0
+    for count in queued_by_notice:
+        firsts.append(message_ids[position] if count else None)
+        position += count
     return firsts
 
 
 _INBOX_ENTRY = insert(InboxMessage.__table__)
+_OUTBOX_MESSAGES = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id, sort_by_parameter_order=True)
 
 
 def _targets(user: Recipient, topic: str, wanted: set[str], channel: Channel | None) -> list[tuple[Channel, str]]:

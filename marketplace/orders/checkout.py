@@ -23,6 +23,7 @@ from sqlalchemy import Select, bindparam, delete, exists, select
 from marketplace.accounts.api import User
 from marketplace.catalog.api import reserve_stock
 from marketplace.core import idempotency
+from marketplace.core.db import insert_loaded, keep_loaded
 from marketplace.core.errors import DomainError, InvalidInput
 from marketplace.core.urls import site_path
 from marketplace.extensions import db
@@ -231,11 +232,9 @@ def place_checkout(buyer: User, session: MutableMapping, choices: dict[int, Farm
         with db.session.no_autoflush:  # the orders are written at the commit, with their collection's
             db.session.execute(_EMPTY_CART, {"buyer_id": buyer_id})
         session.pop(cart.SESSION_KEY, None)
-    # Given its orders whole, the checkout is written with its messages in the commit's one flush:
-    # no total updated after, and no read of its orders back.
     checkout = Checkout(reference=reference, buyer_id=buyer_id, currency=view.total.currency,
                         total_minor=sum(order.total_minor for order in orders), orders=orders)
-    db.session.add(checkout)
+    _write(checkout)
     for order in orders:
         if order.payment_method is PaymentMethod.ON_PICKUP:
             tell_both(order)  # card orders are announced when paid
@@ -268,6 +267,7 @@ def _order_of(group, choice: CleanChoice, buyer: User, number: str, collections:
         items_total_minor=items_total, delivery_fee_minor=delivery_fee, total_minor=items_total + delivery_fee,
         currency=group.subtotal.currency,
         pickup_code=f"{secrets.randbelow(1_000_000):06d}" if fulfilment is Fulfilment.PICKUP else None,
+        collection_id=None,
     )
     if choice.point is not None:  # collected at a point: its place, day and hours, and the buyer's one code there
         offer = choice.point
@@ -275,7 +275,7 @@ def _order_of(group, choice: CleanChoice, buyer: User, number: str, collections:
         if key not in collections:
             collections[key] = collection_points.collection_of(buyer, offer.point, offer.day)
         collection = collections[key]
-        order.collection, order.pickup_code = collection, collection.code
+        order.collection_id, order.pickup_code = collection.id, collection.code
         order.pickup_point = ", ".join(part for part in (offer.point.name, offer.point.place) if part)
         order.pickup_village, order.pickup_village_id = offer.point.village, offer.point.village_id
         order.pickup_on, order.pickup_opens_minute, order.pickup_closes_minute = offer.day, offer.point.opens_minute, offer.point.closes_minute
@@ -294,6 +294,26 @@ def _order_of(group, choice: CleanChoice, buyer: User, number: str, collections:
 
 
 _EMPTY_CART = delete(CartItem).where(CartItem.user_id == bindparam("buyer_id"))
+
+
+def _write(checkout: Checkout) -> None:
+    """The checkout, its orders and their lines and first history, written by one INSERT each, not by
+    the session's flush: ordering and tracking these rows cost the flush more than writing them (a
+    quarter of a checkout's time, measured). They stay in the session as loaded rows."""
+    orders = checkout.orders
+    items = [item for order in orders for item in order.items]
+    events = [event for order in orders for event in order.events]
+    with db.session.no_autoflush:
+        insert_loaded(db.session, [checkout])
+        for order in orders:
+            order.checkout_id = checkout.id
+        insert_loaded(db.session, orders)
+        for order in orders:
+            for row in (*order.items, *order.events):
+                row.order_id = order.id
+        insert_loaded(db.session, items)
+        insert_loaded(db.session, events)
+        keep_loaded(db.session, [checkout, *orders, *items, *events])
 
 #: Ways paid before the order stands (the cart is kept until the money arrives).
 PAID_NOW = (PaymentMethod.CARD, PaymentMethod.MOBILE_MONEY)

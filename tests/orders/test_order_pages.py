@@ -63,6 +63,13 @@ def test_placing_reads_the_cart_once_and_writes_the_checkout_with_its_messages_i
     # The farmer and the buyer are told together: their preferences in one read, their inbox entries in one INSERT.
     assert len(reads_of("notification_preferences")) == 1
     assert len([s for s in request_statements if s.startswith("INSERT INTO inbox_messages")]) == 1
+    # Each table's new rows in one INSERT (two history rows, two messages), none read back after.
+    # (SQLite cannot return the keys of a multi-row INSERT in order: there, one INSERT per row, as a flush's.)
+    written = [s.split()[2] for s in request_statements if s.startswith("INSERT INTO")]
+    assert set(written) == {"form_submissions", "checkouts", "orders", "order_items", "order_events", "outbox_messages", "inbox_messages"}
+    assert len(written) == (7 if db.engine.dialect.name == "postgresql" else 9)
+    after_writing = request_statements[next(i for i, s in enumerate(request_statements) if s.startswith("INSERT INTO checkouts")):]
+    assert [s for s in after_writing if s.startswith("SELECT") and "notification_preferences" not in s] == []
 
 
 def test_checkout_errors_keep_the_choices(client, login, listing):
