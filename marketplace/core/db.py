@@ -64,11 +64,10 @@ def string_enum(kind: type[enum.Enum], length: int = 16) -> Enum:
     return Enum(kind, native_enum=False, length=length, values_callable=lambda members: [m.value for m in members])
 
 
-
 def insert_loaded(session: Session, objects: Sequence[Any]) -> None:
-    """Write new, never-added objects of one mapped class with one INSERT, and keep them in `session`
-    as loaded rows, as if read back: for a request's hottest writes (a checkout's orders, lines and
-    history), where the flush spends more on ordering and tracking the rows than on writing them.
+    """Write new, never-added objects of one mapped class with one INSERT, instead of the session's
+    flush: for a request's hottest writes (a checkout's orders, lines and history), where the flush
+    spends more on ordering and tracking the rows than on writing them.
 
     Each object gets the key the INSERT returns. The caller gives each the keys it points to first
     (an order its checkout's id) and calls `keep_loaded` once all are written. What the objects left

@@ -229,7 +229,7 @@ def place_checkout(buyer: User, session: MutableMapping, choices: dict[int, Farm
     orders = [_order_of(group, clean[group.farmer.id], buyer, number, collections)
               for group, number in zip(view.groups, numbers, strict=True)]
     if not any(order.payment_method in PAID_NOW for order in orders):
-        with db.session.no_autoflush:  # the orders are written at the commit, with their collection's
+        with db.session.no_autoflush:  # nothing pending to write first: the orders are written by _write
             db.session.execute(_EMPTY_CART, {"buyer_id": buyer_id})
         session.pop(cart.SESSION_KEY, None)
     checkout = Checkout(reference=reference, buyer_id=buyer_id, currency=view.total.currency,
@@ -247,8 +247,9 @@ def place_checkout(buyer: User, session: MutableMapping, choices: dict[int, Farm
 def _order_of(group, choice: CleanChoice, buyer: User, number: str, collections: dict) -> Order:
     """One farmer's order of the checkout: snapshots of the lines, the delivery fee, the pickup
     slot and code, and its first history rows (placed; to pay at pickup). Its people and pickup
-    place are given as the rows already loaded, not only as ids: the messages about it are written
-    before it is flushed, and a row not yet flushed loads nothing by its ids."""
+    place are given as the rows already loaded, not only as ids: the messages about it read them
+    without a query. Its collection is given by id only: set as a relationship, the order would join
+    that collection's list in the session before `_write` writes it."""
     fulfilment, payment = choice.fulfilment, choice.payment
     buyer_id, first = buyer.id, group.lines[0].listing
     delivery_fee = group.delivery_fee.minor_units if fulfilment is Fulfilment.DELIVERY else 0
@@ -314,6 +315,7 @@ def _write(checkout: Checkout) -> None:
         insert_loaded(db.session, items)
         insert_loaded(db.session, events)
         keep_loaded(db.session, [checkout, *orders, *items, *events])
+
 
 #: Ways paid before the order stands (the cart is kept until the money arrives).
 PAID_NOW = (PaymentMethod.CARD, PaymentMethod.MOBILE_MONEY)
