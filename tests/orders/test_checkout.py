@@ -51,6 +51,11 @@ def test_one_checkout_makes_one_order_per_farmer_with_snapshots_and_reserves_sto
     db.session.expire_all()
     assert db.session.get(Listing, market["tomatoes"].id).stock_milli == 7500
     assert cart.view_cart(buyer, {}).is_empty
+    # As stored: each order's own lines and history under its own id (its rows are written by one INSERT per table).
+    stored = {order.farmer_id: ([item.listing_id for item in order.items], [(e.from_status, e.to_status) for e in order.events])
+              for order in db.session.scalars(select(Order).where(Order.checkout_id == checkout.id))}
+    placed = [(None, OrderStatus.PLACED.value), (OrderStatus.PLACED.value, OrderStatus.AWAITING_PAYMENT_AT_PICKUP.value)]
+    assert stored == {market["wanjiru"].id: ([market["tomatoes"].id], placed), market["otieno"].id: ([market["maize"].id], placed)}
     farmers_told = set(db.session.scalars(select(OutboxMessage.user_id).where(OutboxMessage.kind == "order_placed")))
     assert farmers_told == {market["wanjiru"].id, market["otieno"].id}
 
