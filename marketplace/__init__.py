@@ -115,7 +115,7 @@ def _init_extensions(app: Flask) -> None:
     from marketplace import i18n
     from marketplace.accounts.models import User
     from marketplace.core import cache as page_cache
-    from marketplace.core import frame, header, storage
+    from marketplace.core import frame, header, signed_in, storage
 
     _import_models()
 
@@ -127,6 +127,7 @@ def _init_extensions(app: Flask) -> None:
     i18n.init_app(app)
     storage.init_app(app)
     page_cache.init_app(app)
+    signed_in.init_app(app)
     frame.init_app(app)
     compress.init_app(app)
     csrf.init_app(app)
@@ -171,11 +172,13 @@ def _init_extensions(app: Flask) -> None:
         match = SESSION_TOKEN.fullmatch(session_token or "")
         if match is None:
             return None
-        row = db.session.execute(header.with_counts(signed_in_person), {header.PERSON: int(match["id"])}).unique().first()
-        if row is None or row[0].session_generation != int(match["generation"]):
+        statement, person_id = header.with_counts(signed_in_person), int(match["id"])
+        found = signed_in.load(statement, person_id, db.session,
+                               lambda: db.session.execute(statement, {header.PERSON: person_id}).unique().first())
+        if found is None or found[0].session_generation != int(match["generation"]):
             return None
-        header.keep(row[0], row)
-        return row[0]  # type: ignore[no-any-return]
+        header.keep(*found)
+        return found[0]  # type: ignore[no-any-return]
 
 
 #: The domains, in the order their blueprints are registered. Each one's `init_app` adds its

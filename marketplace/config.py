@@ -120,6 +120,9 @@ class BaseConfig:
     DFC_COUNTRY = "KEN"  # the catalogue's addresses, as the EU country authority list names the country (ISO 3166 alpha-3)
     PUBLIC_PAGE_CACHE_SECONDS = 30  # anonymous browse pages; 0 turns the cache off
     FRAGMENT_CACHE_SECONDS = 300  # home page listings, price hints (invalidated on change); 0 turns it off
+    # A signed-in person's load on a GET, kept in Redis while nothing it was read from changes (core.signed_in);
+    # 0 turns it off, and without REDIS_URL it is off.
+    SIGNED_IN_KEEP_SECONDS = 5
     COMPRESS_MIMETYPES = ["text/html", "text/css", "application/javascript", "text/javascript", "application/json",
                           "image/svg+xml", "text/csv"]
     COMPRESS_ALGORITHM = ["br", "gzip"]  # brotli where the phone's browser takes it, gzip otherwise
@@ -154,6 +157,7 @@ class TestingConfig(BaseConfig):
     PHONE_CALLBACK_SECRET = "test-phone"
     PUBLIC_PAGE_CACHE_SECONDS = 0
     FRAGMENT_CACHE_SECONDS = 0  # tests that check the cache turn it on
+    SIGNED_IN_KEEP_SECONDS = 0  # parallel test workers share one Redis: tests that check it turn it on with their own prefix
     VIEW_COUNT_FLUSH_SECONDS = 0
     JOB_RETRY_INTERVALS = (0, 0, 0)  # a test's worker retries at once
     WTF_CSRF_ENABLED = False
@@ -224,6 +228,7 @@ FROM_ENVIRONMENT: dict[str, tuple[str, Callable[[str | None, Any], Any]]] = {
     "PLATFORM_FEE_BASIS_POINTS": ("PLATFORM_FEE_BASIS_POINTS", _whole),
     "FRAGMENT_CACHE_SECONDS": ("FRAGMENT_CACHE_SECONDS", _whole),
     "PUBLIC_PAGE_CACHE_SECONDS": ("PUBLIC_PAGE_CACHE_SECONDS", _whole),
+    "SIGNED_IN_KEEP_SECONDS": ("SIGNED_IN_KEEP_SECONDS", _whole),
     "JOB_SCHEDULE_SECONDS": ("JOB_SCHEDULE_SECONDS", _schedule),
     "METRICS_ALLOWED_ADDRESSES": ("METRICS_ALLOWED_ADDRESSES", _addresses),
     "PHONE_GATEWAY_ADDRESSES": ("PHONE_GATEWAY_ADDRESSES", _addresses),

@@ -29,13 +29,14 @@ def two_servers(app, redis_url, database_url, tmp_path):
     import uuid
 
     shared = {"REDIS_URL": redis_url, "PUBLIC_PAGE_CACHE_SECONDS": "30", "FRAGMENT_CACHE_SECONDS": "300",
+              "SIGNED_IN_KEEP_SECONDS": "5",
               # A cache prefix per test keeps parallel tests apart in the one Redis.
               "CACHE_KEY_PREFIX": f"vs-test-{uuid.uuid4().hex[:8]}:"}
     env = {**os.environ, **shared, "APP_MODE": "testing", "SECRET_KEY": "test-secret", "DATABASE_URL": database_url,
            "MEDIA_ROOT": app.config["MEDIA_ROOT"], "PRIVATE_MEDIA_ROOT": app.config["PRIVATE_MEDIA_ROOT"]}
     writer = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": database_url,
                          "REDIS_URL": redis_url, "CACHE_KEY_PREFIX": shared["CACHE_KEY_PREFIX"],
-                         "FRAGMENT_CACHE_SECONDS": 300, "PUBLIC_PAGE_CACHE_SECONDS": 30,
+                         "FRAGMENT_CACHE_SECONDS": 300, "PUBLIC_PAGE_CACHE_SECONDS": 30, "SIGNED_IN_KEEP_SECONDS": 5,
                          "MEDIA_ROOT": app.config["MEDIA_ROOT"], "PRIVATE_MEDIA_ROOT": app.config["PRIVATE_MEDIA_ROOT"]})
     with gunicorn(env, tmp_path / "gunicorn.log") as base:
         yield base, writer
@@ -81,3 +82,30 @@ def test_price_hints_change_everywhere_after_an_aggregation(two_servers, market,
     with writer.app_context():
         aggregate(utcnow().date())  # the writer invalidates the price namespace after its commit
     assert "135" in requests.get(url, timeout=5).json()["hint"]
+
+
+def test_a_sign_out_and_a_cart_line_made_elsewhere_are_seen_at_once_by_a_server_that_keeps_sign_ins(two_servers, places, db):
+    """The other server keeps a signed-in buyer's load in Redis (core.signed_in); what the writer
+    commits reaches it through the tables' generations, before its next GET."""
+    base, writer = two_servers
+    village = places["villages"]["Mbeu"]
+    listing = factories.listing(factories.farmer(village, "Wanjiru"), factories.categories()["maize"], title="Dry maize")
+    buyer = factories.user("Amina", village=village)
+    buyer_id, listing_id = buyer.id, listing.id
+    browser = requests.Session()
+    assert browser.post(base + "/login", data={"identifier": buyer.phone, "password": factories.PASSWORD},
+                        allow_redirects=False, timeout=5).status_code == 302
+    for _ in range(3):  # the last ones from what the server kept
+        page = browser.get(base + "/", timeout=5).text
+        assert "Sign out" in page and 'Cart <span class="badge">' not in page
+    with writer.app_context():
+        from marketplace.orders import cart
+
+        cart.add_to_cart(_db.session.get(type(buyer), buyer_id), {}, listing_id, "2")
+    assert 'Cart <span class="badge">1' in browser.get(base + "/", timeout=5).text
+    with writer.app_context():
+        from marketplace.accounts import services as accounts
+
+        accounts.sign_out(_db.session.get(type(buyer), buyer_id))
+    page = browser.get(base + "/", timeout=5).text
+    assert "Sign out" not in page and "Sign in" in page
