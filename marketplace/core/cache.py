@@ -15,7 +15,7 @@ when REDIS_URL is set (shared by every app server).
 A person's own pages (cart, orders, listings) are kept by `personal_page` under
 their id and a version their domain reads cheaply, so a change shows at once.
 
-Fragments (`fragment(namespace, key, build)`) are kept for FRAGMENT_CACHE_SECONDS under their
+Fragments (`fragment(namespace, key, build)`) are kept for FRAGMENT_CACHE_SECONDS with their
 namespace's generation; a writer calls `invalidate(namespace)` after its commit and every app
 server's next read builds the fragment again (the generation lives in the shared cache). Callers
 whose data has a cheap version (the catalog's newest change) put it in the key as well, so a
@@ -75,6 +75,15 @@ def _get(key: str) -> object:
     except Exception as error:  # redis' ConnectionError, TimeoutError…: the cache is down, the site is not
         current_app.logger.warning("cache unreachable, reading %s without it: %s", key.split(":", 1)[0], error)
         return None
+
+
+def _get_many(*keys: str) -> list[object]:
+    """The cached values (None where absent), all None when the cache cannot be reached."""
+    try:
+        return list(cache.get_many(*keys))
+    except Exception as error:
+        current_app.logger.warning("cache unreachable, reading %s without it: %s", keys[0].split(":", 1)[0], error)
+        return [None] * len(keys)
 
 
 def _set(key: str, value: object, timeout: int) -> None:
@@ -210,12 +219,15 @@ def fragment(namespace: str, key: str | Callable[[], str], build: Callable[[], o
     if seconds <= 0:
         return build()
     key = key() if callable(key) else key
-    full_key = f"fragment:{namespace}:{_get(f'generation:{namespace}') or 0}:{key}"
-    hit = _get(full_key)
-    if hit is not None:
-        return hit[0]  # type: ignore[index]  # wrapped, so a cached None is a hit too
+    # The namespace's generation and the fragment in one round trip (Redis MGET): the fragment is kept
+    # with the generation it was built under and is a hit only while that is still the namespace's.
+    full_key = f"fragment:{namespace}:{key}"
+    generation, hit = _get_many(f"generation:{namespace}", full_key)
+    generation = generation or 0
+    if hit is not None and hit[0] == generation:  # type: ignore[index]
+        return hit[1]  # type: ignore[index]  # wrapped, so a cached None is a hit too
     value = build()
-    _set(full_key, (value,), seconds)
+    _set(full_key, (generation, value), seconds)
     return value
 
 
