@@ -234,6 +234,7 @@ class ListingAccess:
     hidden_reason: str | None
     farmer_id: int
     entered_by_id: int
+    updated_at: datetime  # the listing's own version: what its kept parts are keyed by
 
     @property
     def is_hidden(self) -> bool:
@@ -247,7 +248,7 @@ class ListingAccess:
 def listing_access(listing_id: int, viewer: User | None = None) -> ListingAccess:
     """As `public_listing` decides, in one narrow query: NotFound unless public, or the viewer manages it or is an admin."""
     row = db.session.execute(select(Listing.id, Listing.status, Listing.hidden_at, Listing.hidden_reason, Listing.farmer_id,
-                                    Listing.entered_by_id).where(Listing.id == listing_id)).first()
+                                    Listing.entered_by_id, Listing.updated_at).where(Listing.id == listing_id)).first()
     if row is None:
         raise NotFound(_l("This listing does not exist."))
     access = ListingAccess(*row)

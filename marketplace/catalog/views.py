@@ -89,7 +89,8 @@ def listing_detail(listing_id: int):
     can_manage = services.can_manage(current_user, access)  # type: ignore[arg-type]  # reads farmer_id and entered_by_id
     if access.is_public and not can_manage:
         # What every buyer reads is the same in a language: kept as a fragment, the listing not even loaded on a hit.
-        key = lambda: f"{listing_id}:{services.catalog_version()}:{get_locale()}:{request.full_path}"  # noqa: E731
+        # Keyed by the listing's own last change, read with its access: no query for the catalog's version.
+        key = f"{listing_id}:{access.updated_at.isoformat()}:{get_locale()}:{request.full_path}"
         shown = fragment("listing", key, lambda: _listing_parts(listing_id, can_manage=False))
     else:
         keep_page_personal()  # their own listing, with its tools, or one only they may see
