@@ -2,7 +2,8 @@
 
 Prints a table and writes build/bench.json. SQLite by default (a throwaway file
 under build/bench/); PostgreSQL when BENCH_DATABASE_URL is set (a new name: the
-database is made for the run and dropped after it; a name that exists stops the run). Figures, not tests:
+database is made for the run and dropped after it; a name that exists stops the run),
+served with a Redis of the run's own as deployed (BENCH_REDIS=off: without). Figures, not tests:
 the machine is shared, so each page is compared with the ceiling page measured
 in the same interleaved rounds, and ratios are what to read.
 """
@@ -245,11 +246,12 @@ def run_wrk(url: str, cookie: str = "") -> dict:
 
 
 def serve(url: str, port: int, cache_seconds: int, app: str = "tests.benchmarks.bench_wsgi:app",
-          ready_path: str = "/_ceiling") -> subprocess.Popen:
-    """gunicorn with 2 workers on a loopback port, in its own process group (kill with os.killpg)."""
+          ready_path: str = "/_ceiling", redis_url: str = "") -> subprocess.Popen:
+    """gunicorn with 2 workers on a loopback port, in its own process group (kill with os.killpg); with
+    `redis_url`, caches and kept sign-ins in that Redis, as deployed."""
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-secret", APP_MODE="development", FORCE_HTTPS="false",
                RATELIMIT_ENABLED="false", PYTHONPATH=str(ROOT), PUBLIC_PAGE_CACHE_SECONDS=str(cache_seconds),
-               PUBLIC_BASE_URL=f"http://127.0.0.1:{port}")
+               PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", REDIS_URL=redis_url)
     process = subprocess.Popen(
         [str(Path(sys.executable).with_name("gunicorn")), "--workers", "2", "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", app],
@@ -335,8 +337,20 @@ def measure(url: str) -> int:
 
     # Two servers with the same settings: one renders every request (cache off), one serves
     # anonymous pages from the page cache (the default). The ceiling runs on the first.
+    # As each database is deployed: PostgreSQL with Redis (a redis-server of the run's own: nothing shared
+    # is touched), SQLite (`make run` on one machine) without, where each worker caches in its own memory.
+    # BENCH_REDIS=own or =off chooses either way.
+    own_redis = None
+    with_redis = os.environ.get("BENCH_REDIS", "own" if url.startswith("postgresql") else "off") != "off"
+    if with_redis and shutil.which("redis-server"):
+        from tests.support.servers import OwnRedis
+
+        own_redis = OwnRedis(BUILD)
+        own_redis.start()
+    redis_url = own_redis.url if own_redis else ""
     ports = {"rendered": free_port(), "cached": free_port()}
-    servers = [serve(url, ports["rendered"], 0), serve(url, ports["cached"], 30)]
+    servers = [serve(url, ports["rendered"], 0, redis_url=redis_url.replace("/0", "/1")),
+               serve(url, ports["cached"], 30, redis_url=redis_url.replace("/0", "/2"))]
     targets_to_hit = [("ceiling", "rendered", pages["ceiling"])] + [
         (f"{name}", mode, path) for mode in ("rendered", "cached") for name, path in pages.items() if name != "ceiling"
     ] + [(name, who, path) for who, some in (("buyer", buyer_pages), ("farmer", farmer_pages)) for name, path in some.items()] + [
@@ -364,6 +378,8 @@ def measure(url: str) -> int:
         for server in servers:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=10)
+        if own_redis is not None:
+            own_redis.stop()
 
     ceiling_rps = statistics.median(r["rps"] for r in rounds[("ceiling", "rendered")])
     table = {}
@@ -380,7 +396,8 @@ def measure(url: str) -> int:
     report = {
         "database": "postgresql" if url.startswith("postgresql") else "sqlite",
         "listings": counts["listings"], "farmers": counts["farmers"], "load_seconds": round(load_seconds, 1),
-        "server": "gunicorn, 2 sync workers (two servers: page cache off and on)",
+        "server": "gunicorn, 2 sync workers (two servers: page cache off and on)"
+                  + (", with Redis" if own_redis else ", without Redis (caches in each worker's memory)"),
         "wrk": f"1 thread, {CONNECTIONS} connections, {SECONDS}s x {ROUNDS} interleaved rounds",
         "pages": table, "listing_creation_4mb_photo": creation, "checkout_post": checkout, "people": people,
         "browse_query_ms_by_sort": sorts, "worker_memory_uss_mb": memory,
@@ -414,7 +431,7 @@ def measure(url: str) -> int:
         print(f"{name:<40}{row['rps']:>9.1f}{row['vs_ceiling']:>11.0%} {row['p50_ms']:>8.1f}{row['p99_ms']:>9.1f}{row['errors']:>8}"
               f"{row.get('queries', '-'):>9}{row.get('page_gzip', '-'):>9}")
     print("queries and gzip bytes: one request in-process, anonymous with the page cache off, signed in as served (page cache on "
-          "unless said); an anonymous cache hit costs 1 query")
+          "unless said) but without Redis; an anonymous cache hit costs 1 query, and with Redis a signed-in person's kept page 0")
     print(f"signed in: the buyer has {people['cart_lines']} lines in the cart and {people['buyer_orders']} orders; "
           f"the farmer {people['farmer_listings']} listings and those orders to prepare")
     print(f"checkout POST (one line, pay at pickup), server CPU in-process: median {checkout['median_cpu_ms']:.1f} ms, "
