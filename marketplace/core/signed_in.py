@@ -109,7 +109,7 @@ def _figured(statement: Select[Any]) -> str:
     """What tells one page's load from another's: the names of the columns beside the person."""
     built: dict[int, str] = current_app.extensions.setdefault("signed_in_names", {})
     if id(statement) not in built:
-        built[id(statement)] = ",".join(str(column.key) for column in statement.selected_columns[1:])
+        built[id(statement)] = ",".join(str(column["name"]) for column in statement.column_descriptions[1:])
     return built[id(statement)]
 
 
