@@ -165,3 +165,18 @@ def test_a_change_whose_notice_was_lost_still_stops_every_post(kept, app, login,
     assert stored == 0  # at most a guest's line, in that browser's session
     time.sleep(1.2)
     assert not _signed_in(client.get("/").get_data(as_text=True))
+
+
+def test_only_committed_writes_raise_their_tables_generations(kept, places):
+    connection, prefix = kept
+    generation = lambda table: int(connection.get(f"{prefix}signed-in:table:{table}") or 0)  # noqa: E731
+    person = factories.user("Amina", village=places["villages"]["Mbeu"])
+    users, villages = generation("users"), generation("villages")
+    person.name = "Amina W."
+    _db.session.flush()
+    _db.session.rollback()  # nothing of it was kept: no table changed
+    village = _db.session.get(type(places["villages"]["Mbeu"]), places["villages"]["Mbeu"].id)
+    village.name = "Mbeu Market"
+    _db.session.commit()
+    assert generation("users") == users
+    assert generation("villages") == villages + 1
