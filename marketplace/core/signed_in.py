@@ -149,9 +149,11 @@ def _already_loaded(session: Session, entry: dict[str, Any]) -> bool:
 
 
 def _detached(cls: type, columns: dict[str, Any]) -> Any:
-    obj: Any = inspect(cls).class_manager.new_instance()
+    mapper = inspect(cls)
+    obj: Any = mapper.class_manager.new_instance()
     for key, value in columns.items():
-        set_committed_value(obj, key, value)
+        if key in mapper.column_attrs:  # a column a release before this one had, dropped since: left out
+            set_committed_value(obj, key, value)
     make_transient_to_detached(obj)  # persistent once added, with no SELECT (core.db.keep_loaded)
     return obj
 

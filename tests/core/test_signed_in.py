@@ -180,3 +180,9 @@ def test_only_committed_writes_raise_their_tables_generations(kept, places):
     _db.session.commit()
     assert generation("users") == users
     assert generation("villages") == villages + 1
+
+
+def test_a_person_kept_by_an_earlier_release_with_a_column_dropped_since_is_still_rebuilt(app):
+    person = signed_in._detached(User, {"id": 7, "name": "Amina", "a_column_dropped_since": 1})
+    assert (person.id, person.name) == (7, "Amina")
+    assert not hasattr(person, "a_column_dropped_since")
