@@ -149,7 +149,7 @@ def _already_loaded(session: Session, entry: dict[str, Any]) -> bool:
 
 
 def _detached(cls: type, columns: dict[str, Any]) -> Any:
-    mapper = inspect(cls)
+    mapper: Any = inspect(cls)
     obj: Any = mapper.class_manager.new_instance()
     for key, value in columns.items():
         if key in mapper.column_attrs:  # a column a release before this one had, dropped since: left out
