@@ -186,3 +186,26 @@ def test_a_person_kept_by_an_earlier_release_with_a_column_dropped_since_is_stil
     person = signed_in._detached(User, {"id": 7, "name": "Amina", "a_column_dropped_since": 1})
     assert (person.id, person.name) == (7, "Amina")
     assert not hasattr(person, "a_column_dropped_since")
+
+
+def test_with_redis_away_the_person_is_read_from_the_database(app, own_redis, login, count_queries, places, monkeypatch):
+    for name, value in {"REDIS_URL": own_redis.url, "SIGNED_IN_KEEP_SECONDS": 5, "PUBLIC_PAGE_CACHE_SECONDS": 30}.items():
+        monkeypatch.setitem(app.config, name, value)
+    signed_in.init_app(app)
+    try:
+        buyer = factories.user("Amina", village=places["villages"]["Mbeu"])
+        client = login(buyer)
+        client.get("/")
+        client.get("/")
+        with count_queries() as counted:
+            client.get("/")
+        assert not _person_read(counted)  # kept, while Redis answers
+        own_redis.stop()
+        with count_queries() as counted:
+            page = client.get("/")
+        assert page.status_code == 200 and _signed_in(page.get_data(as_text=True))
+        assert _person_read(counted)
+        accounts.sign_out(_db.session.get(User, buyer.id))  # its generations cannot be raised: nothing was kept meanwhile
+        assert not _signed_in(client.get("/").get_data(as_text=True))
+    finally:
+        app.extensions.pop("signed_in_redis", None)
